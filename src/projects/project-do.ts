@@ -1,2 +1,238 @@
+// ProjectDO — the single writer of one project, and its retry clock.
+//
+// Guarantees:
+// - Changes run one at a time: each starts when the last has committed (an explicit promise chain;
+//   the input gate alone would let a second request run while this one awaits D1).
+// - The object keeps the flags it has written in memory. It is the only writer of its project's
+//   flags, so that copy is exact; a failed commit drops the copy and the next write reloads from D1.
+// - A change, its events and one pending delivery per matching webhook are ONE D1 batch. Queue
+//   messages go out after the commit; if that fails, the alarm re-sends (see webhooks/outbox.ts).
+// - The alarm wakes at the earliest moment a pending delivery of the project needs sending.
 import { DurableObject } from "cloudflare:workers";
-export class ProjectDO extends DurableObject<Env> {}
+import { drizzle } from "drizzle-orm/d1";
+import { readSettings } from "../env";
+import { fail, type Result } from "../errors";
+import { prepare } from "../db/statements";
+import { insertEvent } from "../events/store";
+import { addEnvironment, createFlag, updateFlag, updateFlagState } from "../flags/commands";
+import { diffFlag } from "../flags/diff";
+import type { Environment, Flag } from "../flags/model";
+import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
+import { flagWrites, listEnvironments, loadFlag, type Db } from "../flags/store";
+import { enqueueAttempts, insertDeliveries, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
+import { renderRollgateBody, renderTgglBody } from "../webhooks/payload";
+import { environmentInsert, findProject, statesForNewEnvironment, type ProjectRecord } from "./store";
+
+export interface Actor {
+  id: string;
+  email: string;
+}
+
+/** Who writes, and to which project: every method checks the project is the organization's. */
+export interface WriteContext {
+  orgId: string;
+  projectId: string;
+  actor: Actor;
+}
+
+interface Project extends ProjectRecord {
+  environments: Environment[];
+}
+
+export class ProjectDO extends DurableObject<Env> {
+  private readonly db: Db = drizzle(this.env.DB);
+  private project: Project | null = null;
+  private readonly flags = new Map<string, Flag>();
+  private tail: Promise<unknown> = Promise.resolve();
+  private alarmAt: number | null = null;
+
+  createFlag(ctx: WriteContext, input: CreateFlagInput): Promise<Result<{ flag: Flag }>> {
+    return this.exclusive(ctx, async (project) => {
+      if (await this.currentFlag(project, input.key)) return fail("conflict", `a flag with key "${input.key}" already exists`);
+      const created = createFlag(input, project.environments.map((e) => e.key), crypto.randomUUID(), new Date().toISOString());
+      if (!created.ok) return created;
+      await this.commit(project, ctx.actor, null, created.flag);
+      return { ok: true, flag: created.flag };
+    });
+  }
+
+  updateFlag(ctx: WriteContext, flagKey: string, patch: UpdateFlagInput, expected?: number): Promise<Result<{ flag: Flag }>> {
+    return this.withFlag(ctx, flagKey, expected, async (project, before) => {
+      if (patch.key !== undefined && patch.key !== before.key && (await this.currentFlag(project, patch.key)))
+        return fail("conflict", `a flag with key "${patch.key}" already exists`);
+      const result = updateFlag(before, patch, new Date().toISOString());
+      if (!result.ok) return result;
+      if (result.changed) await this.commit(project, ctx.actor, before, result.flag);
+      return { ok: true, flag: result.flag };
+    });
+  }
+
+  updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Result<{ flag: Flag }>> {
+    return this.exclusive(ctx, async (project) => {
+      const before = await this.currentFlag(project, flagKey);
+      if (!before || !before.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${flagKey}"`);
+      if (expected !== undefined && expected !== before.environments[envKey].version)
+        return fail("version_conflict", `the state is at version ${before.environments[envKey].version}, not ${expected}`);
+      const result = updateFlagState(before, envKey, patch, new Date().toISOString());
+      if (!result.ok) return result;
+      if (result.changed) await this.commit(project, ctx.actor, before, result.flag);
+      return { ok: true, flag: result.flag };
+    });
+  }
+
+  deleteFlag(ctx: WriteContext, flagKey: string, expected?: number): Promise<Result<{ flag: Flag }>> {
+    return this.withFlag(ctx, flagKey, expected, async (project, before) => {
+      await this.commit(project, ctx.actor, before, null);
+      return { ok: true, flag: before };
+    });
+  }
+
+  createEnvironment(ctx: WriteContext, key: string, name: string): Promise<Result<{ environment: Environment }>> {
+    return this.exclusive(ctx, async (project) => {
+      if (project.environments.some((e) => e.key === key)) return fail("conflict", `an environment with key "${key}" already exists`);
+      const environment = { id: crypto.randomUUID(), key, name };
+      await this.env.DB.batch([
+        prepare(this.env.DB, environmentInsert(this.db, project.id, environment, project.environments.length)),
+        statesForNewEnvironment(this.env.DB, project.id, environment.id),
+      ]);
+      project.environments = [...project.environments, environment];
+      for (const [k, flag] of this.flags) this.flags.set(k, addEnvironment(flag, key));
+      return { ok: true, environment };
+    });
+  }
+
+  /** Called by the consumer after a failed attempt: make sure the alarm wakes by `at`. */
+  async armRetry(at: number): Promise<void> {
+    await this.armAlarm(at);
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const projectId = this.ctx.id.name ?? (await this.ctx.storage.get<string>("projectId"));
+    if (!projectId) return;
+    const settings = readSettings(this.env);
+    const next = await sweepDueDeliveries(this.db, this.env.DELIVERIES, projectId, Date.now(), requeueAfterMs(settings.deliveryTimeoutMs));
+    if (next !== null) await this.armAlarm(next);
+  }
+
+  private withFlag(
+    ctx: WriteContext,
+    flagKey: string,
+    expected: number | undefined,
+    fn: (project: Project, flag: Flag) => Promise<Result<{ flag: Flag }>>,
+  ): Promise<Result<{ flag: Flag }>> {
+    return this.exclusive(ctx, async (project) => {
+      const flag = await this.currentFlag(project, flagKey);
+      if (!flag) return fail("not_found", `no flag "${flagKey}"`);
+      if (expected !== undefined && expected !== flag.version) return fail("version_conflict", `the flag is at version ${flag.version}, not ${expected}`);
+      return fn(project, flag);
+    });
+  }
+
+  /** Runs `fn` after every earlier change has finished, for a caller of the project's organization. */
+  private exclusive<T>(ctx: WriteContext, fn: (project: Project) => Promise<Result<T>>): Promise<Result<T>> {
+    const run = this.tail.then(async () => {
+      const project = await this.loadProject(ctx.projectId);
+      if (!project || project.orgId !== ctx.orgId) return fail("not_found", "no such project");
+      return fn(project);
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async loadProject(projectId: string): Promise<Project | null> {
+    if (this.project) return this.project;
+    const record = await this.env.DB
+      .prepare("SELECT id, org_id AS orgId, key, name FROM projects WHERE id = ?")
+      .bind(projectId)
+      .first<ProjectRecord>();
+    if (!record) return null;
+    this.project = { ...record, environments: await listEnvironments(this.db, projectId) };
+    await this.ctx.storage.put("projectId", projectId);
+    return this.project;
+  }
+
+  private async currentFlag(project: Project, key: string): Promise<Flag | null> {
+    const cached = this.flags.get(key);
+    if (cached) return cached;
+    const flag = await loadFlag(this.db, project.id, key, project.environments);
+    if (flag) this.flags.set(key, flag);
+    return flag;
+  }
+
+  /** The one batch of a change, then its queue messages. */
+  private async commit(project: Project, actor: Actor, before: Flag | null, after: Flag | null): Promise<void> {
+    const now = Date.now();
+    const statements = flagWrites(this.db, project.id, before, after, project.environments).map((q) => prepare(this.env.DB, q));
+    const deliveryStatements: D1PreparedStatement[] = [];
+    for (const event of diffFlag(before, after, project.environments)) {
+      const flag = (after ?? before)!;
+      const payload = {
+        eventId: crypto.randomUUID(),
+        timestamp: new Date(now).toISOString(),
+        flag: { id: flag.id, key: flag.key, name: flag.name },
+        project: { id: project.id, key: project.key, name: project.name },
+        actor,
+      };
+      statements.push(
+        prepare(this.env.DB, insertEvent(this.db, {
+          id: payload.eventId,
+          orgId: project.orgId,
+          projectId: project.id,
+          flagId: flag.id,
+          environmentId: event.environment?.id ?? null,
+          event: event.event,
+          createdAt: now,
+          rollgateBody: renderRollgateBody(event, payload),
+          tgglBody: renderTgglBody(event, payload),
+        })),
+      );
+      const address = { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey: event.environment?.key ?? null, now };
+      deliveryStatements.push(insertDeliveries(this.env.DB, address));
+    }
+    // Armed before the commit: if this object dies between commit and send, the sweep still comes.
+    await this.armAlarm(now + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
+    let results: D1Result<{ id: string }>[];
+    try {
+      results = await this.env.DB.batch<{ id: string }>([...statements, ...deliveryStatements]);
+    } catch (err) {
+      this.flags.clear();
+      throw err;
+    }
+    if (before) this.flags.delete(before.key);
+    if (after) this.flags.set(after.key, after);
+    const ids = results.slice(statements.length).flatMap((r) => r.results.map((row) => row.id));
+    if (ids.length) this.ctx.waitUntil(this.send(ids));
+  }
+
+  private async send(ids: string[]): Promise<void> {
+    const failed = await enqueueAttempts(this.env.DELIVERIES, ids.map((id) => ({ delivery_id: id, attempt: 1 })));
+    if (failed.length) {
+      await markUnsent(this.db, failed);
+      await this.armAlarm(Date.now() + 1000);
+    }
+  }
+
+  private async armAlarm(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current !== null && current <= at) {
+      this.alarmAt = current;
+      return;
+    }
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
+  }
+}
+
+type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry";
+
+/** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
+export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, WriterMethods> {
+  return env.PROJECTS.getByName(projectId) as unknown as Pick<ProjectDO, WriterMethods>;
+}
+
+/** A message sent this long ago whose attempt has not happened is presumed lost and sent again. */
+export function requeueAfterMs(deliveryTimeoutMs: number): number {
+  return Math.max(2 * deliveryTimeoutMs, 10_000);
+}

@@ -1,0 +1,57 @@
+// Credentials. Admin routes take the ADMIN_TOKEN; every other route an API key, whose principal is
+// cached in the isolate for a short time so the hot path does not read D1 for it on every request.
+import { drizzle } from "drizzle-orm/d1";
+import type { Context, MiddlewareHandler } from "hono";
+import { readSettings } from "../env";
+import { AppError } from "../errors";
+import { findPrincipal, hashKey, type Principal } from "./store";
+
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string } };
+
+const PRINCIPAL_TTL_MS = 30_000;
+const principals = new Map<string, { principal: Principal; until: number }>();
+
+function bearer(c: Context): string {
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new AppError("unauthorized", "missing credentials: send Authorization: Bearer <api key>");
+  return match[1];
+}
+
+export async function resolveApiKey(env: Env, key: string): Promise<Principal | null> {
+  const hash = await hashKey(key);
+  const cached = principals.get(hash);
+  if (cached && cached.until > Date.now()) return cached.principal;
+  const principal = await findPrincipal(drizzle(env.DB), hash);
+  if (principal) {
+    if (principals.size > 10_000) principals.clear();
+    principals.set(hash, { principal, until: Date.now() + PRINCIPAL_TTL_MS });
+  }
+  return principal;
+}
+
+export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const token = bearer(c);
+  const principal = await resolveApiKey(c.env, token);
+  if (!principal) {
+    if (await isAdminToken(c.env, token)) throw new AppError("forbidden", "the admin token cannot call this route: use an API key");
+    throw new AppError("unauthorized", "invalid API key");
+  }
+  c.set("principal", principal);
+  await next();
+};
+
+export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const token = bearer(c);
+  if (await isAdminToken(c.env, token)) return next();
+  if (await resolveApiKey(c.env, token)) throw new AppError("forbidden", "an API key cannot call admin routes");
+  throw new AppError("unauthorized", "invalid admin token");
+};
+
+async function isAdminToken(env: Env, token: string): Promise<boolean> {
+  const expected = readSettings(env).adminToken;
+  if (!expected) return false;
+  const [a, b] = await Promise.all([hashKey(token), hashKey(expected)]);
+  const enc = new TextEncoder();
+  return crypto.subtle.timingSafeEqual(enc.encode(a), enc.encode(b));
+}

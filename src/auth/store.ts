@@ -1,0 +1,59 @@
+// Organizations, users and API keys in D1. A key is stored only as its SHA-256.
+import { eq } from "drizzle-orm";
+import { apiKeys, orgs, users } from "../db/schema";
+import type { Db } from "../flags/store";
+
+export interface Principal {
+  user: { id: string; email: string; name: string | null };
+  org: { id: string; name: string };
+}
+
+export async function hashKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function newApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return `fp_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")}`;
+}
+
+export async function findPrincipal(db: Db, keyHash: string): Promise<Principal | null> {
+  const [row] = await db
+    .select({ userId: users.id, email: users.email, userName: users.name, orgId: orgs.id, orgName: orgs.name })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .innerJoin(orgs, eq(orgs.id, users.orgId))
+    .where(eq(apiKeys.keyHash, keyHash));
+  if (!row) return null;
+  return { user: { id: row.userId, email: row.email, name: row.userName }, org: { id: row.orgId, name: row.orgName } };
+}
+
+export async function createOrg(db: Db, name: string) {
+  const org = { id: crypto.randomUUID(), name, createdAt: Date.now() };
+  await db.insert(orgs).values(org);
+  return { id: org.id, name: org.name };
+}
+
+export async function findOrg(db: Db, id: string) {
+  const [row] = await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, id));
+  return row ?? null;
+}
+
+export async function findUser(db: Db, id: string) {
+  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.id, id));
+  return row ?? null;
+}
+
+export async function createUser(db: Db, orgId: string, email: string, name: string | null) {
+  const user = { id: crypto.randomUUID(), orgId, email, name, createdAt: Date.now() };
+  await db.insert(users).values(user);
+  return { id: user.id, email, name, org_id: orgId };
+}
+
+export async function createApiKey(db: Db, userId: string, name: string | null) {
+  const key = newApiKey();
+  const row = { id: crypto.randomUUID(), userId, name, keyHash: await hashKey(key), createdAt: Date.now() };
+  await db.insert(apiKeys).values(row);
+  return { id: row.id, key, name, created_at: new Date(row.createdAt).toISOString() };
+}

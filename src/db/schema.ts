@@ -1,0 +1,207 @@
+// D1 tables. Row types come from $inferSelect; the public shapes are the zod schemas, not these.
+// Times are Unix milliseconds; JSON columns hold the exact API shapes.
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const orgs = sqliteTable("orgs", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id),
+    email: text("email").notNull(),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("users_org_email").on(t.orgId, t.email)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    name: text("name"),
+    keyHash: text("key_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash)],
+);
+
+export const projects = sqliteTable(
+  "projects",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id),
+    key: text("key").notNull(),
+    name: text("name").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("projects_org_key").on(t.orgId, t.key)],
+);
+
+export const environments = sqliteTable(
+  "environments",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    key: text("key").notNull(),
+    name: text("name").notNull(),
+    position: integer("position").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("environments_project_key").on(t.projectId, t.key)],
+);
+
+export const flags = sqliteTable(
+  "flags",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    key: text("key").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    type: text("type").notNull(),
+    tags: text("tags", { mode: "json" }).notNull(),
+    variations: text("variations", { mode: "json" }).notNull(),
+    archived: integer("archived", { mode: "boolean" }).notNull(),
+    sharing: text("sharing", { mode: "json" }).notNull(),
+    version: integer("version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("flags_project_key").on(t.projectId, t.key)],
+);
+
+export const flagStates = sqliteTable(
+  "flag_states",
+  {
+    flagId: text("flag_id")
+      .notNull()
+      .references(() => flags.id, { onDelete: "cascade" }),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    rolloutPercentage: integer("rollout_percentage").notNull(),
+    rolloutVariationId: text("rollout_variation_id").notNull(),
+    conditions: text("conditions", { mode: "json" }).notNull(),
+    defaultVariationId: text("default_variation_id").notNull(),
+    version: integer("version").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.flagId, t.environmentId] })],
+);
+
+/** The change log: one row per emitted event, with both webhook bodies rendered at commit. */
+export const events = sqliteTable(
+  "events",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    orgId: text("org_id").notNull(),
+    projectId: text("project_id").notNull(),
+    flagId: text("flag_id").notNull(),
+    environmentId: text("environment_id"),
+    event: text("event").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** The rollgate body is also the change-log entry that GET /events returns. */
+    rollgateBody: text("rollgate_body").notNull(),
+    tgglBody: text("tggl_body").notNull(),
+  },
+  (t) => [uniqueIndex("events_id").on(t.id), index("events_project_seq").on(t.projectId, t.seq)],
+);
+
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    orgId: text("org_id").notNull(),
+    /** Null for an organization webhook, called for every project. */
+    projectId: text("project_id"),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    events: text("events", { mode: "json" }).notNull().$type<string[]>(),
+    /** Encrypted (secret-box); null when the webhook has no secret. */
+    secret: text("secret"),
+    /** Encrypted JSON object of custom headers. */
+    headers: text("headers").notNull(),
+    /** Masked header values, for reads. */
+    headersMasked: text("headers_masked", { mode: "json" }).notNull().$type<Record<string, string>>(),
+    environments: text("environments", { mode: "json" }).$type<string[] | null>(),
+    format: text("format").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("webhooks_id").on(t.id), index("webhooks_org_project").on(t.orgId, t.projectId)],
+);
+
+/**
+ * One delivery of one event to one webhook. The claim columns make an attempt happen once even
+ * when its queue message or the alarm's re-send arrives twice.
+ */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    webhookId: text("webhook_id").notNull(),
+    orgId: text("org_id").notNull(),
+    /** The project whose ProjectDO is the retry clock; null only for tests of org webhooks. */
+    projectId: text("project_id"),
+    eventId: text("event_id"),
+    event: text("event").notNull(),
+    format: text("format").notNull(),
+    /** Only for webhook.test deliveries; change deliveries read their event's rendered body. */
+    body: text("body"),
+    status: text("status").notNull(),
+    attemptCount: integer("attempt_count").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at"),
+    /** When the last queue message for the due attempt was sent (null: not sent yet). */
+    enqueuedAt: integer("enqueued_at"),
+    claimToken: text("claim_token"),
+    claimedUntil: integer("claimed_until"),
+    /** A redelivery or a test: one attempt, never retried. */
+    final: integer("final", { mode: "boolean" }).notNull().default(false),
+    lastStatusCode: integer("last_status_code"),
+    createdAt: integer("created_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [
+    uniqueIndex("deliveries_id").on(t.id),
+    index("deliveries_webhook_seq").on(t.webhookId, t.seq),
+    index("deliveries_due").on(t.projectId, t.status, t.nextAttemptAt),
+    index("deliveries_created").on(t.createdAt),
+  ],
+);
+
+export const attempts = sqliteTable(
+  "attempts",
+  {
+    deliveryId: text("delivery_id").notNull(),
+    number: integer("number").notNull(),
+    startedAt: integer("started_at").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    request: text("request").notNull(),
+    response: text("response"),
+    error: text("error"),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.number] }), index("attempts_started").on(t.startedAt)],
+);
+

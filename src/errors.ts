@@ -1,0 +1,51 @@
+// One error body for the whole API: {error: {code, message, details?, request_id}}.
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export const ERROR_STATUS = {
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  version_conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+
+  get status(): ContentfulStatusCode {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** What a ProjectDO method answers: errors thrown across RPC lose their class, results do not. */
+export type Result<T> = ({ ok: true } & T) | { ok: false; code: ErrorCode; message: string; details?: unknown };
+
+export function fail(code: ErrorCode, message: string, details?: unknown): { ok: false; code: ErrorCode; message: string; details?: unknown } {
+  return { ok: false, code, message, details };
+}
+
+/** Turns a failed Result into the AppError a route throws. */
+export function unwrap<T>(result: Result<T>): { ok: true } & T {
+  if (!result.ok) throw new AppError(result.code, result.message, result.details);
+  return result;
+}
+
+export function errorBody(code: ErrorCode, message: string, requestId: string, details?: unknown) {
+  return { error: { code, message, ...(details === undefined ? {} : { details }), request_id: requestId } };
+}

@@ -1,0 +1,46 @@
+// The change log: every event a project's flags emitted, newest first, as in the webhook body.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { drizzle } from "drizzle-orm/d1";
+import { errors } from "../auth/routes";
+import { requireApiKey, type AppEnv } from "../auth/middleware";
+import { cursorOrThrow, ProjectParams, requireProject } from "../projects/routes";
+import { encodeCursor, IdSchema, pageOf, PageQuerySchema, TimestampSchema } from "../schemas";
+import { validationHook } from "../validation";
+import { listEvents } from "./store";
+
+const Ref = z.object({ id: IdSchema, key: z.string(), name: z.string() });
+export const ChangeLogEntrySchema = z
+  .object({
+    id: IdSchema,
+    event: z.string(),
+    timestamp: TimestampSchema,
+    flag: Ref.extend({ enabled: z.boolean() }),
+    environment: Ref.nullable(),
+    triggered_by: z.object({ id: IdSchema, email: z.string() }),
+    changes: z.array(z.object({ __typename: z.string() }).passthrough()),
+    code_like_before: z.string(),
+    code_like_after: z.string(),
+  })
+  .openapi("ChangeLogEntry");
+
+export function eventRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("/projects/*", requireApiKey);
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/projects/{projectId}/events",
+      tags: ["events"],
+      request: { params: ProjectParams, query: PageQuerySchema },
+      responses: { 200: { description: "the change log, newest first", content: { "application/json": { schema: pageOf(ChangeLogEntrySchema, "ChangeLogPage") } } }, ...errors(400, 401, 404) },
+    }),
+    async (c) => {
+      const { projectId } = c.req.valid("param");
+      const { cursor, limit } = c.req.valid("query");
+      await requireProject(c.env, c.get("principal").org.id, projectId);
+      const page = await listEvents(drizzle(c.env.DB), projectId, cursorOrThrow(cursor), limit);
+      return c.json({ data: page.entries as z.infer<typeof ChangeLogEntrySchema>[], next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,147 @@
+// Flags and their per-environment states. Reads come from D1; every write goes to the project's
+// ProjectDO, the single writer, and its result becomes the HTTP answer.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { drizzle } from "drizzle-orm/d1";
+import { errors } from "../auth/routes";
+import { requireApiKey, type AppEnv } from "../auth/middleware";
+import { AppError, unwrap } from "../errors";
+import { projectWriter, type WriteContext } from "../projects/project-do";
+import { cursorOrThrow, ProjectParams, requireProject } from "../projects/routes";
+import { encodeCursor, IfMatchHeaderSchema, KeySchema, pageOf, PageQuerySchema } from "../schemas";
+import { expectedVersion, validationHook } from "../validation";
+import { CreateFlagSchema, FlagSchema, FlagStateSchema, UpdateFlagSchema, UpdateFlagStateSchema } from "./schemas";
+import { listEnvironments, listFlags, loadFlag } from "./store";
+
+const FlagParams = ProjectParams.extend({ flagKey: KeySchema });
+const StateParams = FlagParams.extend({ envKey: KeySchema });
+const body = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
+const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
+
+function writeContext(c: Context<AppEnv>, projectId: string): WriteContext {
+  const { user, org } = c.get("principal");
+  return { orgId: org.id, projectId, actor: { id: user.id, email: user.email } };
+}
+
+export function flagRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("/projects/*", requireApiKey);
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/projects/{projectId}/flags",
+      tags: ["flags"],
+      summary: "Create a flag (emits flag.created)",
+      request: { params: ProjectParams, body: body(CreateFlagSchema) },
+      responses: { 201: ok("created", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
+    }),
+    async (c) => {
+      const { projectId } = c.req.valid("param");
+      const result = unwrap(await projectWriter(c.env, projectId).createFlag(writeContext(c, projectId), c.req.valid("json")));
+      return c.json(result.flag, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/projects/{projectId}/flags",
+      tags: ["flags"],
+      request: { params: ProjectParams, query: PageQuerySchema },
+      responses: { 200: ok("flags, newest first", pageOf(FlagSchema, "FlagPage")), ...errors(400, 401, 404) },
+    }),
+    async (c) => {
+      const { projectId } = c.req.valid("param");
+      const { cursor, limit } = c.req.valid("query");
+      await requireProject(c.env, c.get("principal").org.id, projectId);
+      const db = drizzle(c.env.DB);
+      const page = await listFlags(db, projectId, await listEnvironments(db, projectId), cursorOrThrow(cursor), limit);
+      return c.json({ data: page.flags, next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/projects/{projectId}/flags/{flagKey}", tags: ["flags"], request: { params: FlagParams }, responses: { 200: ok("the flag", FlagSchema), ...errors(401, 404) } }),
+    async (c) => c.json(await readFlag(c, c.req.valid("param")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/projects/{projectId}/flags/{flagKey}",
+      tags: ["flags"],
+      summary: "Update a flag (emits flag.updated when something changed)",
+      request: { params: FlagParams, headers: IfMatchHeaderSchema, body: body(UpdateFlagSchema) },
+      responses: { 200: ok("the whole updated flag", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
+    }),
+    async (c) => {
+      const { projectId, flagKey } = c.req.valid("param");
+      const { version, ...patch } = c.req.valid("json");
+      const expected = expectedVersion(c.req.valid("header")["if-match"], version);
+      const result = unwrap(await projectWriter(c.env, projectId).updateFlag(writeContext(c, projectId), flagKey, patch, expected));
+      return c.json(result.flag, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/projects/{projectId}/flags/{flagKey}",
+      tags: ["flags"],
+      summary: "Delete a flag (emits flag.deleted)",
+      request: { params: FlagParams, headers: IfMatchHeaderSchema },
+      responses: { 204: { description: "deleted" }, ...errors(401, 404, 409) },
+    }),
+    async (c) => {
+      const { projectId, flagKey } = c.req.valid("param");
+      const expected = expectedVersion(c.req.valid("header")["if-match"], undefined);
+      unwrap(await projectWriter(c.env, projectId).deleteFlag(writeContext(c, projectId), flagKey, expected));
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/projects/{projectId}/flags/{flagKey}/environments/{envKey}",
+      tags: ["flags"],
+      request: { params: StateParams },
+      responses: { 200: ok("the flag's state in one environment", FlagStateSchema), ...errors(401, 404) },
+    }),
+    async (c) => {
+      const { envKey, ...params } = c.req.valid("param");
+      const state = (await readFlag(c, params)).environments[envKey];
+      if (!state) throw new AppError("not_found", `no environment "${envKey}"`);
+      return c.json(state, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/projects/{projectId}/flags/{flagKey}/environments/{envKey}",
+      tags: ["flags"],
+      summary: "Update a flag's state (flag.toggled for enabled, flag_state.updated for the rest)",
+      request: { params: StateParams, headers: IfMatchHeaderSchema, body: body(UpdateFlagStateSchema) },
+      responses: { 200: ok("the whole updated state", FlagStateSchema), ...errors(400, 401, 404, 409, 415, 422) },
+    }),
+    async (c) => {
+      const { projectId, flagKey, envKey } = c.req.valid("param");
+      const { version, ...patch } = c.req.valid("json");
+      const expected = expectedVersion(c.req.valid("header")["if-match"], version);
+      const stub = projectWriter(c.env, projectId);
+      const result = unwrap(await stub.updateFlagState(writeContext(c, projectId), flagKey, envKey, patch, expected));
+      return c.json(result.flag.environments[envKey], 200);
+    },
+  );
+  return app;
+}
+
+async function readFlag(c: Context<AppEnv>, params: { projectId: string; flagKey: string }) {
+  await requireProject(c.env, c.get("principal").org.id, params.projectId);
+  const db = drizzle(c.env.DB);
+  const flag = await loadFlag(db, params.projectId, params.flagKey, await listEnvironments(db, params.projectId));
+  if (!flag) throw new AppError("not_found", `no flag "${params.flagKey}"`);
+  return flag;
+}

@@ -1,0 +1,93 @@
+// Projects and environments. Creating a project needs no writer (it has no flags yet); a new
+// environment goes through ProjectDO because it adds a state to every flag.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { drizzle } from "drizzle-orm/d1";
+import { errors } from "../auth/routes";
+import { requireApiKey, type AppEnv } from "../auth/middleware";
+import { AppError, unwrap } from "../errors";
+import { listEnvironments } from "../flags/store";
+import { decodeCursor, encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";
+import { validationHook } from "../validation";
+import { projectWriter } from "./project-do";
+import { createProject, findProject, listProjects } from "./store";
+
+export const EnvironmentSchema = z.object({ id: IdSchema, key: KeySchema, name: z.string() }).openapi("Environment");
+export const ProjectSchema = z
+  .object({ id: IdSchema, key: KeySchema, name: z.string(), environments: z.array(EnvironmentSchema) })
+  .openapi("Project");
+const CreateProjectSchema = z.object({ key: KeySchema, name: NameSchema }).openapi("CreateProject");
+const CreateEnvironmentSchema = z.object({ key: KeySchema, name: NameSchema }).openapi("CreateEnvironment");
+export const ProjectParams = z.object({ projectId: IdSchema });
+
+const body = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
+const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
+
+export function projectRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("/projects", requireApiKey);
+  app.use("/projects/*", requireApiKey);
+
+  app.openapi(
+    createRoute({ method: "post", path: "/projects", tags: ["projects"], request: { body: body(CreateProjectSchema) }, responses: { 201: ok("created", ProjectSchema), ...errors(400, 401, 409, 415) } }),
+    async (c) => {
+      const { key, name } = c.req.valid("json");
+      try {
+        const { project, environments } = await createProject(drizzle(c.env.DB), c.get("principal").org.id, key, name);
+        return c.json({ id: project.id, key, name, environments }, 201);
+      } catch (err) {
+        if (String(err).includes("UNIQUE")) throw new AppError("conflict", `a project with key "${key}" already exists`);
+        throw err;
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/projects", tags: ["projects"], request: { query: PageQuerySchema }, responses: { 200: ok("projects, newest first", pageOf(ProjectSchema, "ProjectPage")), ...errors(400, 401) } }),
+    async (c) => {
+      const { cursor, limit } = c.req.valid("query");
+      const page = await listProjects(drizzle(c.env.DB), c.get("principal").org.id, cursorOrThrow(cursor), limit);
+      return c.json({ data: page.projects, next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/projects/{projectId}", tags: ["projects"], request: { params: ProjectParams }, responses: { 200: ok("the project", ProjectSchema), ...errors(401, 404) } }),
+    async (c) => {
+      const db = drizzle(c.env.DB);
+      const project = await requireProject(c.env, c.get("principal").org.id, c.req.valid("param").projectId);
+      return c.json({ id: project.id, key: project.key, name: project.name, environments: await listEnvironments(db, project.id) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/projects/{projectId}/environments",
+      tags: ["projects"],
+      request: { params: ProjectParams, body: body(CreateEnvironmentSchema) },
+      responses: { 201: ok("created; every flag gets a disabled state here", EnvironmentSchema), ...errors(400, 401, 404, 409, 415) },
+    }),
+    async (c) => {
+      const { projectId } = c.req.valid("param");
+      const { key, name } = c.req.valid("json");
+      const principal = c.get("principal");
+      const stub = projectWriter(c.env, projectId);
+      const result = unwrap(await stub.createEnvironment({ orgId: principal.org.id, projectId, actor: principal.user }, key, name));
+      return c.json(result.environment, 201);
+    },
+  );
+  return app;
+}
+
+export function cursorOrThrow(cursor: string | undefined): number | null {
+  const after = decodeCursor(cursor);
+  if (after === -1) throw new AppError("validation_failed", "request validation failed", [{ field: "cursor", message: "not a cursor this API gave" }]);
+  return after;
+}
+
+/** The organization's project, or 404 — also for another organization's, whose existence stays hidden. */
+export async function requireProject(env: Env, orgId: string, projectId: string) {
+  const project = await findProject(drizzle(env.DB), orgId, projectId);
+  if (!project) throw new AppError("not_found", "no such project");
+  return project;
+}

@@ -1,0 +1,69 @@
+// Projects and environments in D1.
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { environments, projects } from "../db/schema";
+import type { Environment } from "../flags/model";
+import { listEnvironments, type Db } from "../flags/store";
+
+export interface ProjectRecord {
+  id: string;
+  orgId: string;
+  key: string;
+  name: string;
+}
+
+export const DEFAULT_ENVIRONMENTS = ["development", "production"];
+
+/** The project if it belongs to the organization; another organization's project is simply absent. */
+export async function findProject(db: Db, orgId: string, projectId: string): Promise<ProjectRecord | null> {
+  const [row] = await db
+    .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name })
+    .from(projects)
+    .where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
+  return row ?? null;
+}
+
+export async function createProject(db: Db, orgId: string, key: string, name: string) {
+  const now = Date.now();
+  const project = { id: crypto.randomUUID(), orgId, key, name, createdAt: now };
+  const envs = DEFAULT_ENVIRONMENTS.map((k, position) => ({ id: crypto.randomUUID(), projectId: project.id, key: k, name: k, position, createdAt: now }));
+  await db.batch([db.insert(projects).values(project), db.insert(environments).values(envs)]);
+  return { project, environments: envs.map(({ id, key: k, name: n }) => ({ id, key: k, name: n })) };
+}
+
+export async function listProjects(db: Db, orgId: string, after: number | null, limit: number) {
+  const rowid = sql<number>`${projects}.rowid`;
+  const rows = await db
+    .select({ id: projects.id, key: projects.key, name: projects.name, rowid })
+    .from(projects)
+    .where(and(eq(projects.orgId, orgId), after === null ? undefined : lt(rowid, after)))
+    .orderBy(desc(rowid))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const envs = await Promise.all(page.map((p) => listEnvironments(db, p.id)));
+  return {
+    projects: page.map((p, i) => ({ id: p.id, key: p.key, name: p.name, environments: envs[i] })),
+    last: rows.length > limit ? page[page.length - 1].rowid : null,
+  };
+}
+
+export function environmentInsert(db: Db, projectId: string, env: Environment, position: number) {
+  return db.insert(environments).values({ ...env, projectId, position, createdAt: Date.now() });
+}
+
+/** Every existing flag gets a new, disabled state in the new environment, in SQL so no flag is missed. */
+export function statesForNewEnvironment(d1: D1Database, projectId: string, environmentId: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO flag_states (flag_id, environment_id, enabled, rollout_percentage, rollout_variation_id,
+                               conditions, default_variation_id, version, updated_at)
+       SELECT f.id, ?1, 0, 100,
+         COALESCE((SELECT json_extract(v.value, '$.id') FROM json_each(f.variations) v
+                   WHERE json_extract(v.value, '$.active') = 1 ORDER BY v.key LIMIT 1),
+                  json_extract(f.variations, '$[0].id')),
+         '[]',
+         json_extract(f.variations, '$[#-1].id'),
+         1, ?2
+       FROM flags f WHERE f.project_id = ?3`,
+    )
+    .bind(environmentId, Date.now(), projectId);
+}

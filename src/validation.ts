@@ -1,0 +1,28 @@
+// Turns zod failures into the contract's 400: `details` names each bad field and why.
+import type { z } from "@hono/zod-openapi";
+import { AppError } from "./errors";
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ field: issue.path.map(String).join(".") || "(body)", message: issue.message }));
+}
+
+export function validationHook(result: { success: true } | { success: false; error: z.ZodError; target?: string }): void {
+  if (result.success) return;
+  throw new AppError("validation_failed", "request validation failed", fieldIssues(result.error));
+}
+
+/** Parses `If-Match: 3`, `"3"` or `W/"3"`; a body `version` says the same. Both given must agree. */
+export function expectedVersion(ifMatch: string | undefined, bodyVersion: number | undefined): number | undefined {
+  if (ifMatch === undefined || ifMatch.trim() === "*") return bodyVersion;
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(ifMatch);
+  if (!match) throw new AppError("validation_failed", "request validation failed", [{ field: "If-Match", message: 'expected a version: 3, "3" or W/"3"' }]);
+  const version = Number(match[1]);
+  if (bodyVersion !== undefined && bodyVersion !== version)
+    throw new AppError("validation_failed", "request validation failed", [{ field: "version", message: "differs from If-Match" }]);
+  return version;
+}

@@ -1,0 +1,142 @@
+// Webhook bodies in the two wire formats (CONTRACT.md, "Webhooks"). A body is rendered once, when the
+// change commits; the returned string is stored and every attempt sends those same bytes, so the
+// key order written here is the order receivers see.
+
+import { z } from "zod";
+import { ROLLGATE_EVENTS, type ChangeEvent, type RollgateEvent, type TgglChange } from "../flags/model";
+
+export const WEBHOOK_FORMATS = ["rollgate", "tggl"] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+/** The event a `…/test` request sends, whatever the webhook's filter. */
+export const TEST_EVENT = "webhook.test" as const;
+export type DeliveryEvent = RollgateEvent | typeof TEST_EVENT;
+
+const FLAG_LEVEL_EVENTS: ReadonlySet<DeliveryEvent> = new Set(["flag.created", "flag.updated", "flag.deleted"]);
+
+export interface NamedRef {
+  id: string;
+  key: string;
+  name: string;
+}
+
+/** What a body needs besides the change itself. */
+export interface EventContext {
+  eventId: string;
+  /** ISO-8601 UTC with a `Z` suffix. */
+  timestamp: string;
+  flag: NamedRef;
+  project: NamedRef;
+  actor: { id: string; email: string };
+}
+
+// ---- Schemas: what Flagpost sends, for tests and the documentation -----------------------------
+
+const NamedRefSchema = z.object({ id: z.uuid(), key: z.string(), name: z.string() }).strict();
+const ChangeSchema = z.looseObject({ __typename: z.string() });
+
+export const RollgateBodySchema = z
+  .object({
+    id: z.uuid(),
+    event: z.enum([...ROLLGATE_EVENTS, TEST_EVENT]),
+    timestamp: z.iso.datetime(),
+    flag: z.object({ id: z.uuid(), key: z.string(), name: z.string(), enabled: z.boolean() }).strict(),
+    environment: NamedRefSchema.nullable(),
+    triggered_by: z.object({ id: z.uuid(), email: z.string() }).strict(),
+    project: NamedRefSchema,
+    changes: z.array(ChangeSchema),
+    code_like_before: z.string(),
+    code_like_after: z.string(),
+  })
+  .strict();
+export type RollgateBody = z.infer<typeof RollgateBodySchema>;
+
+export const TgglBodySchema = z
+  .object({
+    flagSlug: z.string(),
+    userEmail: z.string(),
+    projectSlug: z.string(),
+    codeLikeBefore: z.string(),
+    codeLikeAfter: z.string(),
+    changes: z.array(ChangeSchema),
+  })
+  .strict();
+export type TgglBody = z.infer<typeof TgglBodySchema>;
+
+// ---- Rendering ---------------------------------------------------------------------------------
+
+/** The rollgate body as an object; the change log serves the same shape. */
+export function buildRollgateBody(ev: ChangeEvent, ctx: EventContext): RollgateBody {
+  return rollgateBody(ev.event, ev, ctx);
+}
+
+export function renderRollgateBody(ev: ChangeEvent, ctx: EventContext): string {
+  return JSON.stringify(buildRollgateBody(ev, ctx));
+}
+
+export function renderTgglBody(ev: ChangeEvent, ctx: EventContext): string {
+  const body: TgglBody = {
+    flagSlug: ctx.flag.key,
+    userEmail: ctx.actor.email,
+    projectSlug: ctx.project.key,
+    codeLikeBefore: ev.code_like_before,
+    codeLikeAfter: ev.code_like_after,
+    changes: ev.changes,
+  };
+  return JSON.stringify(body);
+}
+
+export function renderEventBody(format: WebhookFormat, ev: ChangeEvent, ctx: EventContext): string {
+  return format === "tggl" ? renderTgglBody(ev, ctx) : renderRollgateBody(ev, ctx);
+}
+
+function rollgateBody(event: DeliveryEvent, ev: Omit<ChangeEvent, "event">, ctx: EventContext): RollgateBody {
+  const { flag, project, actor } = ctx;
+  return {
+    id: ctx.eventId,
+    event,
+    timestamp: ctx.timestamp,
+    flag: { id: flag.id, key: flag.key, name: flag.name, enabled: ev.enabled },
+    // The contract fixes null for flag-level events, whatever environment was rendered.
+    environment: FLAG_LEVEL_EVENTS.has(event) || !ev.environment ? null : pickRef(ev.environment),
+    triggered_by: { id: actor.id, email: actor.email },
+    project: pickRef(project),
+    changes: ev.changes,
+    code_like_before: ev.code_like_before,
+    code_like_after: ev.code_like_after,
+  };
+}
+
+function pickRef(ref: NamedRef): NamedRef {
+  return { id: ref.id, key: ref.key, name: ref.name };
+}
+
+// ---- The test delivery -------------------------------------------------------------------------
+
+/** A test needs no real flag; its project falls back to a sample for organization webhooks. */
+export interface TestContext {
+  eventId: string;
+  timestamp: string;
+  project?: NamedRef | null;
+  actor: { id: string; email: string };
+}
+
+const SAMPLE_ID = "00000000-0000-0000-0000-000000000000";
+export const SAMPLE_FLAG: NamedRef = { id: SAMPLE_ID, key: "flagpost-sample-flag", name: "Sample flag (webhook test)" };
+const SAMPLE_PROJECT: NamedRef = { id: SAMPLE_ID, key: "flagpost-sample-project", name: "Sample project (webhook test)" };
+const SAMPLE_ENVIRONMENT: NamedRef = { id: SAMPLE_ID, key: "production", name: "production" };
+const SAMPLE_CHANGES: TgglChange[] = [{ __typename: "FlagActivated", oldActive: false, newActive: true }];
+
+/** The sample body of a `webhook.test` delivery, in the webhook's format: the sample flag switched on. */
+export function renderTestBody(format: WebhookFormat, test: TestContext): string {
+  const ctx: EventContext = { ...test, flag: SAMPLE_FLAG, project: test.project ?? SAMPLE_PROJECT };
+  const sample = {
+    environment: SAMPLE_ENVIRONMENT,
+    enabled: true,
+    changes: SAMPLE_CHANGES,
+    code_like_before: "Off (inactive)",
+    code_like_after: "Live (value: true)",
+  };
+  if (format === "tggl") return renderTgglBody({ ...sample, event: "flag.toggled" }, ctx);
+  return JSON.stringify(rollgateBody(TEST_EVENT, sample, ctx));
+}

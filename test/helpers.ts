@@ -1,0 +1,66 @@
+// Fixtures built through the public API, so every test owns its organization, project and flags.
+import { env, exports } from "cloudflare:workers";
+
+export const ADMIN_TOKEN = "flagpost-local-admin";
+const BASE = "http://flagpost.test/api/v1";
+
+export interface CallOptions {
+  method?: string;
+  body?: unknown;
+  token?: string | null;
+  headers?: Record<string, string>;
+  rawBody?: string;
+}
+
+export async function call(path: string, opts: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined = opts.rawBody;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["content-type"] ??= "application/json";
+  }
+  return exports.default.fetch(`${BASE}${path}`, { method: opts.method ?? (body === undefined ? "GET" : "POST"), headers, body });
+}
+
+export async function json<T = any>(res: Response | Promise<Response>, status?: number): Promise<T> {
+  const r = await res;
+  const text = await r.text();
+  if (status !== undefined && r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+export interface Tenant {
+  orgId: string;
+  userId: string;
+  email: string;
+  key: string;
+}
+
+export async function newTenant(name = "Acme"): Promise<Tenant> {
+  const org = await json(call("/admin/orgs", { token: ADMIN_TOKEN, body: { name } }), 201);
+  const email = `dev-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const user = await json(call(`/admin/orgs/${org.id}/users`, { token: ADMIN_TOKEN, body: { email, name: "Dev" } }), 201);
+  const key = await json(call(`/admin/users/${user.id}/api-keys`, { token: ADMIN_TOKEN, body: { name: "test" } }), 201);
+  return { orgId: org.id, userId: user.id, email, key: key.key };
+}
+
+export async function newProject(t: Tenant, key = `web-${crypto.randomUUID().slice(0, 6)}`) {
+  return json(call("/projects", { token: t.key, body: { key, name: "Web" } }), 201);
+}
+
+export async function newFlag(t: Tenant, projectId: string, body: Record<string, unknown> = {}) {
+  return json(call(`/projects/${projectId}/flags`, { token: t.key, body: { key: `flag-${crypto.randomUUID().slice(0, 6)}`, name: "New Checkout", ...body } }), 201);
+}
+
+export async function patchState(t: Tenant, projectId: string, flagKey: string, envKey: string, body: unknown, headers?: Record<string, string>) {
+  return call(`/projects/${projectId}/flags/${flagKey}/environments/${envKey}`, { token: t.key, method: "PATCH", body, headers });
+}
+
+export async function setup() {
+  const tenant = await newTenant();
+  const project = await newProject(tenant);
+  return { tenant, project };
+}
+
+export { env };
