@@ -85,7 +85,8 @@ export function renderRule(rule: Rule): string[] {
   if ("value" in rule) return [`${head} ${json(rule.value)}`];
   if (rule.operator === "PERCENTAGE") {
     const seed = rule.seed === undefined ? "" : ` WITH SEED ${rule.seed}`;
-    return [`${INDENT}${percent(rule.range_end - rule.range_start)} OF ${rule.property} (${percent(rule.range_start)} TO ${percent(rule.range_end)})${seed}`];
+    const range = `(${percent(rule.range_start)} TO ${percent(rule.range_end)})`;
+    return [`${INDENT}${percent(rule.range_end - rule.range_start)} OF ${rule.property} ${range}${seed}`];
   }
   return [head];
 }
@@ -97,7 +98,10 @@ interface Branch {
 
 function branchLines(condition: Condition, variations: Variation[]): Branch {
   // A condition without rules matches every context.
-  const when = condition.rules.length === 0 ? [`${INDENT}EVERYONE`] : condition.rules.flatMap((rule, i) => (i === 0 ? renderRule(rule) : [`${INDENT}AND`, ...renderRule(rule)]));
+  const when =
+    condition.rules.length === 0
+      ? [`${INDENT}EVERYONE`]
+      : condition.rules.flatMap((rule, i) => (i === 0 ? renderRule(rule) : [`${INDENT}AND`, ...renderRule(rule)]));
   return { when, then: renderVariation(findVariation(variations, condition.variation_id, "condition")) };
 }
 
@@ -108,7 +112,8 @@ function rolloutLine(percentage: number): string {
 // The API refuses to delete a variation a state still uses, so a miss means inconsistent data:
 // render something legible rather than throw inside a webhook body.
 function findVariation(variations: Variation[], id: string, role: string): Variation {
-  return variations.find((v) => v.id === id) ?? { id, name: `Unknown ${role} variation`, description: "", color: "", active: false, value: null, order: -1 };
+  const missing = { id, name: `Unknown ${role} variation`, description: "", color: "", active: false, value: null, order: -1 };
+  return variations.find((v) => v.id === id) ?? missing;
 }
 
 function percent(n: number): string {

@@ -131,7 +131,13 @@ function defaultVariationChange(before: Flag, old: FlagState, after: Flag, now: 
     const found = flag.variations.find((v) => v.id === id);
     return found ? toTgglVariation(found) : null;
   };
-  return [{ __typename: "FlagDefaultVariationChanged", oldVariation: variation(before, old.default_variation_id), newVariation: variation(after, now.default_variation_id) }];
+  return [
+    {
+      __typename: "FlagDefaultVariationChanged",
+      oldVariation: variation(before, old.default_variation_id),
+      newVariation: variation(after, now.default_variation_id),
+    },
+  ];
 }
 
 /**
@@ -147,8 +153,12 @@ function conditionChanges(before: Flag, after: Flag, envKey: string): TgglChange
   const oldRank = rankAmong(old, nowIds);
   const nowRank = rankAmong(now, new Set(oldById.keys()));
   const tggl = (flag: Flag, condition: Condition, order: number) => toTgglCondition(condition, order, flag.variations);
-  const created = now.filter((c) => !oldById.has(c.id)).map((c) => ({ __typename: "FlagConditionCreated", condition: tggl(after, c, now.indexOf(c)) }));
-  const deleted = old.filter((c) => !nowIds.has(c.id)).map((c) => ({ __typename: "FlagConditionDeleted", condition: tggl(before, c, old.indexOf(c)) }));
+  const created = now
+    .filter((c) => !oldById.has(c.id))
+    .map((c) => ({ __typename: "FlagConditionCreated", condition: tggl(after, c, now.indexOf(c)) }));
+  const deleted = old
+    .filter((c) => !nowIds.has(c.id))
+    .map((c) => ({ __typename: "FlagConditionDeleted", condition: tggl(before, c, old.indexOf(c)) }));
   const updated = now.flatMap((c) => {
     const was = oldById.get(c.id);
     if (!was || (sameCondition(was, c) && oldRank.get(c.id) === nowRank.get(c.id))) return [];
@@ -171,7 +181,9 @@ export function rolloutCondition(flagId: string, envKey: string, state: FlagStat
     id: derivedId("rollout-condition", scope),
     name: "Rollout",
     variation_id: state.rollout_variation_id,
-    rules: [{ id: derivedId("rollout-rule", scope), property: "userId", operator: "PERCENTAGE", range_start: 0, range_end: state.rollout_percentage }],
+    rules: [
+      { id: derivedId("rollout-rule", scope), property: "userId", operator: "PERCENTAGE", range_start: 0, range_end: state.rollout_percentage },
+    ],
   };
 }
 

@@ -1,5 +1,179 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../auth/middleware";
+// Webhooks of a project (/projects/{projectId}/webhooks) and of the organization (/webhooks): the
+// same routes under two scopes, with their deliveries, redelivery and the test call.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { drizzle } from "drizzle-orm/d1";
+import { errors } from "../auth/routes";
+import { requireApiKey, type AppEnv } from "../auth/middleware";
+import { readSettings } from "../env";
+import { AppError } from "../errors";
+import { cursorOrThrow, requireProject } from "../projects/routes";
+import { encodeCursor, IdSchema } from "../schemas";
+import { validationHook } from "../validation";
+import { redeliver, sendTestDelivery } from "./redeliver";
+import {
+  CreateWebhookSchema,
+  DeliveryDetailSchema,
+  DeliveryQuerySchema,
+  DeliverySchema,
+  TestResultSchema,
+  UpdateWebhookSchema,
+  WebhookSchema,
+} from "./schemas";
+import { pageOf } from "../schemas";
+import {
+  createWebhook,
+  deleteWebhook,
+  deliveryAttempts,
+  findDelivery,
+  findWebhookRow,
+  keyringOf,
+  listDeliveries,
+  listWebhooks,
+  toDelivery,
+  toWebhook,
+  updateWebhook,
+  type WebhookScope,
+} from "./store";
+import { checkWebhookUrl } from "./url-guard";
+
+const body = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
+const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
+
+interface ScopeSpec {
+  prefix: string;
+  params: z.ZodObject<{ projectId: typeof IdSchema }> | z.ZodObject<Record<string, never>>;
+  tag: string;
+}
+
 export function webhookRoutes() {
-  return new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("/webhooks", requireApiKey);
+  app.use("/webhooks/*", requireApiKey);
+  app.use("/projects/*", requireApiKey);
+  register(app, { prefix: "/projects/{projectId}/webhooks", params: z.object({ projectId: IdSchema }), tag: "project webhooks" });
+  register(app, { prefix: "/webhooks", params: z.object({}), tag: "organization webhooks" });
+  return app;
+}
+
+async function scopeOf(c: Context<AppEnv>, projectId: string | undefined): Promise<WebhookScope> {
+  const orgId = c.get("principal").org.id;
+  if (projectId === undefined) return { orgId, projectId: null };
+  await requireProject(c.env, orgId, projectId);
+  return { orgId, projectId };
+}
+
+function checkUrl(env: Env, url: string): void {
+  const check = checkWebhookUrl(url, { allowInsecure: readSettings(env).allowInsecureUrls });
+  if (!check.ok) throw new AppError("validation_failed", "request validation failed", [{ field: "url", message: check.reason }]);
+}
+
+async function requireWebhook(c: Context<AppEnv>, projectId: string | undefined, webhookId: string) {
+  const scope = await scopeOf(c, projectId);
+  const row = await findWebhookRow(drizzle(c.env.DB), scope, webhookId);
+  if (!row) throw new AppError("not_found", "no such webhook");
+  return { scope, row };
+}
+
+function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
+  const { prefix, tag } = spec;
+  const params = spec.params as z.ZodObject<{ projectId: typeof IdSchema }>;
+  const hookParams = params.extend({ webhookId: IdSchema });
+  const deliveryParams = hookParams.extend({ deliveryId: IdSchema });
+  const route = <R extends Parameters<typeof createRoute>[0]>(r: R) => createRoute({ ...r, tags: [tag] });
+
+  app.openapi(
+    route({ method: "post", path: prefix, request: { params, body: body(CreateWebhookSchema) }, responses: { 201: ok("created", WebhookSchema), ...errors(400, 401, 404, 415) } }),
+    async (c) => {
+      const input = c.req.valid("json");
+      checkUrl(c.env, input.url);
+      const scope = await scopeOf(c, c.req.valid("param").projectId);
+      return c.json(await createWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), scope, input), 201);
+    },
+  );
+
+  app.openapi(
+    route({ method: "get", path: prefix, request: { params, query: DeliveryQuerySchema.pick({ cursor: true, limit: true }) }, responses: { 200: ok("webhooks, newest first", pageOf(WebhookSchema, "WebhookPage")), ...errors(400, 401, 404) } }),
+    async (c) => {
+      const { cursor, limit } = c.req.valid("query");
+      const page = await listWebhooks(drizzle(c.env.DB), await scopeOf(c, c.req.valid("param").projectId), cursorOrThrow(cursor), limit);
+      return c.json({ data: page.webhooks, next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
+    },
+  );
+
+  app.openapi(route({ method: "get", path: `${prefix}/{webhookId}`, request: { params: hookParams }, responses: { 200: ok("the webhook", WebhookSchema), ...errors(401, 404) } }), async (c) => {
+    const { projectId, webhookId } = c.req.valid("param");
+    const { row } = await requireWebhook(c, projectId, webhookId);
+    return c.json(toWebhook(row), 200);
+  });
+
+  app.openapi(
+    route({ method: "patch", path: `${prefix}/{webhookId}`, request: { params: hookParams, body: body(UpdateWebhookSchema) }, responses: { 200: ok("the whole updated webhook", WebhookSchema), ...errors(400, 401, 404, 415) } }),
+    async (c) => {
+      const { projectId, webhookId } = c.req.valid("param");
+      const patch = c.req.valid("json");
+      if (patch.url !== undefined) checkUrl(c.env, patch.url);
+      const { row } = await requireWebhook(c, projectId, webhookId);
+      return c.json(await updateWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), row, patch), 200);
+    },
+  );
+
+  app.openapi(route({ method: "delete", path: `${prefix}/{webhookId}`, request: { params: hookParams }, responses: { 204: { description: "deleted, with its delivery history" }, ...errors(401, 404) } }), async (c) => {
+    const { projectId, webhookId } = c.req.valid("param");
+    const { row } = await requireWebhook(c, projectId, webhookId);
+    await deleteWebhook(drizzle(c.env.DB), row.id);
+    return c.body(null, 204);
+  });
+
+  app.openapi(
+    route({
+      method: "post",
+      path: `${prefix}/{webhookId}/test`,
+      summary: "Send one signed webhook.test request now",
+      request: { params: hookParams },
+      responses: { 200: ok("the outcome of the one request", TestResultSchema), ...errors(401, 404) },
+    }),
+    async (c) => {
+      const { projectId, webhookId } = c.req.valid("param");
+      const { scope, row } = await requireWebhook(c, projectId, webhookId);
+      return c.json(await sendTestDelivery(c.env, row, scope, c.get("principal").user), 200);
+    },
+  );
+
+  app.openapi(
+    route({ method: "get", path: `${prefix}/{webhookId}/deliveries`, request: { params: hookParams, query: DeliveryQuerySchema }, responses: { 200: ok("deliveries, newest first", pageOf(DeliverySchema, "DeliveryPage")), ...errors(400, 401, 404) } }),
+    async (c) => {
+      const { projectId, webhookId } = c.req.valid("param");
+      const { cursor, limit, status, event } = c.req.valid("query");
+      const { row } = await requireWebhook(c, projectId, webhookId);
+      const page = await listDeliveries(drizzle(c.env.DB), row.id, { status, event }, cursorOrThrow(cursor), limit);
+      return c.json({ data: page.deliveries, next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
+    },
+  );
+
+  app.openapi(
+    route({ method: "get", path: `${prefix}/{webhookId}/deliveries/{deliveryId}`, request: { params: deliveryParams }, responses: { 200: ok("the delivery with every attempt", DeliveryDetailSchema), ...errors(401, 404) } }),
+    async (c) => {
+      const { projectId, webhookId, deliveryId } = c.req.valid("param");
+      const { row } = await requireWebhook(c, projectId, webhookId);
+      const delivery = await findDelivery(drizzle(c.env.DB), row.id, deliveryId);
+      if (!delivery) throw new AppError("not_found", "no such delivery");
+      return c.json({ ...toDelivery(delivery), attempts: await deliveryAttempts(c.env.DB, delivery) }, 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: "post",
+      path: `${prefix}/{webhookId}/deliveries/{deliveryId}/redeliver`,
+      summary: "One more attempt of the same delivery, now, with no automatic retries after it",
+      request: { params: deliveryParams },
+      responses: { 202: ok("accepted", DeliverySchema), ...errors(401, 404, 409) },
+    }),
+    async (c) => {
+      const { projectId, webhookId, deliveryId } = c.req.valid("param");
+      const { row } = await requireWebhook(c, projectId, webhookId);
+      return c.json(await redeliver(c.env, row.id, deliveryId), 202);
+    },
+  );
 }

@@ -1,0 +1,182 @@
+// The queue consumer: one attempt per message.
+//
+// Guarantees:
+// - An attempt is made at most once per (delivery, attempt number): the consumer first claims it
+//   with a conditional update (due, unclaimed, attempt count as the message says). A repeated
+//   message, or the sweep's re-send of one still in flight, finds nothing to claim and does nothing.
+// - A claim expires after the time-out plus a margin, so an attempt whose consumer died is sent again.
+// - The attempt's log row and the delivery's next state are one batch, both conditional on the
+//   claim, so an attempt is logged once.
+// - The messages of a batch are attempted concurrently: they share one thread with the API.
+import { readSettings, type Settings } from "../env";
+import { projectWriter } from "../projects/project-do";
+import type { DeliveryMessage } from "./outbox";
+import { signDelivery } from "./sign";
+import { deliveryBodySql, keyringOf, openHeaders, openSecret } from "./store";
+import { checkWebhookUrl } from "./url-guard";
+import { FLAGPOST_VERSION } from "../env";
+
+export const RESPONSE_BODY_LIMIT = 16 * 1024;
+const CLAIM_MARGIN_MS = 5_000;
+
+export interface AttemptOutcome {
+  success: boolean;
+  status_code: number | null;
+  response_time_ms: number;
+}
+
+interface Claimed {
+  id: string;
+  event: string;
+  final: number;
+  project_id: string | null;
+  url: string | null;
+  secret: string | null;
+  headers: string | null;
+  headers_masked: string | null;
+  body: string;
+}
+
+interface AttemptRecord {
+  startedAt: number;
+  durationMs: number;
+  request: { url: string; headers: Record<string, string> };
+  response: { status_code: number; headers: Record<string, string>; body: string } | null;
+  error: string | null;
+}
+
+export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      try {
+        await attemptDelivery(env, message.body);
+        message.ack();
+      } catch (err) {
+        console.error("delivery attempt could not be recorded; the message will be retried", message.body, String(err));
+        message.retry({ delaySeconds: 5 });
+      }
+    }),
+  );
+}
+
+/** Makes the attempt the message names, if it is still due; null when there was nothing to do. */
+export async function attemptDelivery(env: Env, message: DeliveryMessage): Promise<AttemptOutcome | null> {
+  const settings = readSettings(env);
+  const claim = await claimAttempt(env.DB, message, settings);
+  if (!claim) return null;
+  const record = await sendAttempt(env, claim.row, message, settings);
+  const ok = record.response !== null && record.response.status_code >= 200 && record.response.status_code < 300 && record.error === null;
+  await finishAttempt(env, claim, message.attempt, record, ok, settings);
+  return { success: ok, status_code: record.response?.status_code ?? null, response_time_ms: record.durationMs };
+}
+
+async function claimAttempt(d1: D1Database, message: DeliveryMessage, settings: Settings) {
+  const token = crypto.randomUUID();
+  const now = Date.now();
+  const [, loaded] = await d1.batch<Claimed>([
+    d1
+      .prepare(
+        `UPDATE deliveries SET claim_token = ?1, claimed_until = ?2
+         WHERE id = ?3 AND status = 'pending' AND attempt_count = ?4 AND next_attempt_at <= ?5
+           AND (claimed_until IS NULL OR claimed_until <= ?5)`,
+      )
+      .bind(token, now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS, message.delivery_id, message.attempt - 1, now),
+    d1
+      .prepare(
+        `SELECT d.id, d.event, d.final, d.project_id, w.url, w.secret, w.headers, w.headers_masked,
+                (${deliveryBodySql.replace("WHERE d.id = ?", "WHERE d.id = ?1")}) AS body
+         FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
+         WHERE d.id = ?1 AND d.claim_token = ?2`,
+      )
+      .bind(message.delivery_id, token),
+  ]);
+  const row = loaded.results[0];
+  return row ? { row, token } : null;
+}
+
+async function sendAttempt(env: Env, row: Claimed, message: DeliveryMessage, settings: Settings): Promise<AttemptRecord> {
+  const startedAt = Date.now();
+  const failed = (error: string, url = row.url ?? "", headers: Record<string, string> = {}): AttemptRecord => ({
+    startedAt,
+    durationMs: Date.now() - startedAt,
+    request: { url, headers },
+    response: null,
+    error,
+  });
+  if (row.url === null || row.headers === null) return failed("the webhook was deleted");
+  const allowed = checkWebhookUrl(row.url, { allowInsecure: settings.allowInsecureUrls });
+  if (!allowed.ok) return failed(`URL no longer allowed: ${allowed.reason}`);
+  const keyring = keyringOf(settings.secretsKeyring);
+  const headers = await signDelivery({
+    deliveryId: row.id,
+    event: row.event,
+    body: row.body,
+    secret: await openSecret(keyring, row.secret),
+    timestampSeconds: Math.floor(startedAt / 1000),
+    customHeaders: await openHeaders(keyring, row.headers),
+    version: FLAGPOST_VERSION,
+  });
+  const logged = { ...headers, ...(JSON.parse(row.headers_masked ?? "{}") as Record<string, string>) };
+  try {
+    const res = await fetch(row.url, { method: "POST", headers, body: row.body, redirect: "manual", signal: AbortSignal.timeout(settings.deliveryTimeoutMs) });
+    const body = await readCapped(res, RESPONSE_BODY_LIMIT);
+    const response = { status_code: res.status, headers: Object.fromEntries(res.headers), body };
+    const redirect = res.status >= 300 && res.status < 400 ? `redirect to ${res.headers.get("location") ?? "(no location)"} not followed` : null;
+    return { startedAt, durationMs: Date.now() - startedAt, request: { url: row.url, headers: logged }, response, error: redirect };
+  } catch (err) {
+    const name = (err as Error)?.name;
+    const error = name === "TimeoutError" || name === "AbortError" ? `timed out after ${settings.deliveryTimeoutMs} ms` : `request failed: ${(err as Error)?.message ?? String(err)}`;
+    return failed(error, row.url, logged);
+  }
+}
+
+/** Reads at most `limit` bytes of the body, then lets the rest go. */
+async function readCapped(res: Response, limit: number): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= limit) await reader.cancel().catch(() => undefined);
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all.subarray(0, limit));
+}
+
+/** The next state of a delivery after attempt `n`: done, or due again after the schedule's delay. */
+export function nextAttemptAt(n: number, ok: boolean, final: boolean, schedule: number[], now: number): number | null {
+  if (ok || final || n > schedule.length) return null;
+  return now + schedule[n - 1] * 1000;
+}
+
+async function finishAttempt(env: Env, claim: { row: Claimed; token: string }, n: number, record: AttemptRecord, ok: boolean, settings: Settings) {
+  const now = Date.now();
+  const next = nextAttemptAt(n, ok, claim.row.final === 1, settings.retrySchedule, now);
+  const status = ok ? "succeeded" : next === null ? "failed" : "pending";
+  const d1 = env.DB;
+  await d1.batch([
+    d1
+      .prepare(
+        `INSERT OR IGNORE INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND claim_token = ?8)`,
+      )
+      .bind(claim.row.id, n, record.startedAt, record.durationMs, JSON.stringify(record.request), record.response && JSON.stringify(record.response), record.error, claim.token),
+    d1
+      .prepare(
+        `UPDATE deliveries SET attempt_count = ?1, status = ?2, next_attempt_at = ?3, enqueued_at = NULL,
+           claim_token = NULL, claimed_until = NULL, last_status_code = ?4, completed_at = ?5
+         WHERE id = ?6 AND claim_token = ?7`,
+      )
+      .bind(n, status, next, record.response?.status_code ?? null, status === "pending" ? null : now, claim.row.id, claim.token),
+  ]);
+  if (next !== null && claim.row.project_id) await projectWriter(env, claim.row.project_id).armRetry(next);
+}

@@ -1,0 +1,189 @@
+// Webhooks, deliveries and attempts in D1. Secrets and custom header values are stored encrypted
+// (secret-box); reads see `has_secret` and masked header values only.
+import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { attempts, deliveries, webhooks } from "../db/schema";
+import { AppError } from "../errors";
+import type { Db } from "../flags/store";
+import { iso } from "../schemas";
+import type { Attempt, CreateWebhookInput, Delivery, UpdateWebhookInput, Webhook } from "./schemas";
+import { decryptSecret, encryptSecret, maskHeaderValue, parseKeyring, type Keyring } from "./secret-box";
+
+/** Where a webhook lives: a project, or (projectId null) the whole organization. */
+export interface WebhookScope {
+  orgId: string;
+  projectId: string | null;
+}
+
+type WebhookRow = typeof webhooks.$inferSelect;
+type DeliveryRow = typeof deliveries.$inferSelect;
+
+const keyrings = new Map<string, Keyring>();
+export function keyringOf(raw: string): Keyring {
+  if (!raw) throw new AppError("internal", "WEBHOOK_SECRETS_KEY is not configured");
+  let keyring = keyrings.get(raw);
+  if (!keyring) keyrings.set(raw, (keyring = parseKeyring(raw)));
+  return keyring;
+}
+
+export function toWebhook(row: WebhookRow): Webhook {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    events: row.events,
+    has_secret: row.secret !== null,
+    headers: row.headersMasked,
+    environments: row.environments ?? null,
+    format: row.format as Webhook["format"],
+    enabled: row.enabled,
+    created_at: iso(row.createdAt),
+  };
+}
+
+function scopeWhere(scope: WebhookScope) {
+  return and(eq(webhooks.orgId, scope.orgId), scope.projectId === null ? isNull(webhooks.projectId) : eq(webhooks.projectId, scope.projectId));
+}
+
+async function sealHeaders(keyring: Keyring, headers: Record<string, string>) {
+  const masked = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, maskHeaderValue(v)]));
+  return { headers: await encryptSecret(keyring, JSON.stringify(headers)), headersMasked: masked };
+}
+
+export async function openHeaders(keyring: Keyring, sealed: string): Promise<Record<string, string>> {
+  return JSON.parse(await decryptSecret(keyring, sealed)) as Record<string, string>;
+}
+
+export async function openSecret(keyring: Keyring, sealed: string | null): Promise<string | null> {
+  return sealed === null ? null : decryptSecret(keyring, sealed);
+}
+
+export async function createWebhook(db: Db, keyring: Keyring, scope: WebhookScope, input: CreateWebhookInput): Promise<Webhook> {
+  const now = Date.now();
+  const [row] = await db
+    .insert(webhooks)
+    .values({
+      id: crypto.randomUUID(),
+      orgId: scope.orgId,
+      projectId: scope.projectId,
+      name: input.name,
+      url: input.url,
+      events: input.events,
+      secret: input.secret ? await encryptSecret(keyring, input.secret) : null,
+      ...(await sealHeaders(keyring, input.headers)),
+      environments: input.environments ?? null,
+      format: input.format,
+      enabled: input.enabled,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return toWebhook(row);
+}
+
+export async function findWebhookRow(db: Db, scope: WebhookScope, id: string): Promise<WebhookRow | null> {
+  const [row] = await db.select().from(webhooks).where(and(scopeWhere(scope), eq(webhooks.id, id)));
+  return row ?? null;
+}
+
+export async function listWebhooks(db: Db, scope: WebhookScope, after: number | null, limit: number) {
+  const rows = await db
+    .select()
+    .from(webhooks)
+    .where(and(scopeWhere(scope), after === null ? undefined : lt(webhooks.seq, after)))
+    .orderBy(desc(webhooks.seq))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { webhooks: page.map(toWebhook), last: rows.length > limit ? page[page.length - 1].seq : null };
+}
+
+export async function updateWebhook(db: Db, keyring: Keyring, row: WebhookRow, patch: UpdateWebhookInput): Promise<Webhook> {
+  const set: Partial<WebhookRow> = { updatedAt: Date.now() };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.url !== undefined) set.url = patch.url;
+  if (patch.events !== undefined) set.events = patch.events;
+  if (patch.secret !== undefined) set.secret = patch.secret === null ? null : await encryptSecret(keyring, patch.secret);
+  if (patch.headers !== undefined) Object.assign(set, await sealHeaders(keyring, patch.headers));
+  if (patch.environments !== undefined) set.environments = patch.environments;
+  if (patch.format !== undefined) set.format = patch.format;
+  if (patch.enabled !== undefined) set.enabled = patch.enabled;
+  const [updated] = await db.update(webhooks).set(set).where(eq(webhooks.id, row.id)).returning();
+  return toWebhook(updated);
+}
+
+/** A deleted webhook takes its delivery history with it. */
+export async function deleteWebhook(db: Db, id: string): Promise<void> {
+  const ids = db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.webhookId, id));
+  await db.batch([
+    db.delete(attempts).where(inArray(attempts.deliveryId, ids)),
+    db.delete(deliveries).where(eq(deliveries.webhookId, id)),
+    db.delete(webhooks).where(eq(webhooks.id, id)),
+  ]);
+}
+
+export function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    event_id: row.eventId,
+    event: row.event,
+    status: row.status as Delivery["status"],
+    attempt_count: row.attemptCount,
+    next_attempt_at: row.status === "pending" && row.nextAttemptAt !== null ? iso(row.nextAttemptAt) : null,
+    last_status_code: row.lastStatusCode,
+    created_at: iso(row.createdAt),
+    completed_at: row.completedAt === null ? null : iso(row.completedAt),
+  };
+}
+
+export interface DeliveryFilter {
+  status?: string;
+  event?: string;
+}
+
+export async function listDeliveries(db: Db, webhookId: string, filter: DeliveryFilter, after: number | null, limit: number) {
+  const rows = await db
+    .select()
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.webhookId, webhookId),
+        filter.status ? eq(deliveries.status, filter.status) : undefined,
+        filter.event ? eq(deliveries.event, filter.event) : undefined,
+        after === null ? undefined : lt(deliveries.seq, after),
+      ),
+    )
+    .orderBy(desc(deliveries.seq))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { deliveries: page.map(toDelivery), last: rows.length > limit ? page[page.length - 1].seq : null };
+}
+
+export async function findDelivery(db: Db, webhookId: string, id: string): Promise<DeliveryRow | null> {
+  const [row] = await db.select().from(deliveries).where(and(eq(deliveries.webhookId, webhookId), eq(deliveries.id, id)));
+  return row ?? null;
+}
+
+/** The delivery's attempts, each with the exact body that was sent (stored once, on the event). */
+export async function deliveryAttempts(d1: D1Database, row: DeliveryRow): Promise<Attempt[]> {
+  const [{ results: body }, { results: rows }] = await d1.batch<Record<string, unknown>>([
+    d1.prepare(deliveryBodySql).bind(row.id),
+    d1.prepare("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number").bind(row.id),
+  ]);
+  const sent = String(body[0]?.body ?? "");
+  return rows.map((a) => {
+    const request = JSON.parse(String(a.request)) as { url: string; headers: Record<string, string> };
+    return {
+      number: Number(a.number),
+      started_at: iso(Number(a.started_at)),
+      duration_ms: Number(a.duration_ms),
+      request: { ...request, body: sent },
+      response: a.response ? (JSON.parse(String(a.response)) as Attempt["response"]) : null,
+      error: (a.error as string | null) ?? null,
+    };
+  });
+}
+
+/** The body a delivery sends: its own (tests), or its event's rendering in the delivery's format. */
+export const deliveryBodySql = `
+  SELECT COALESCE(d.body, CASE d.format WHEN 'tggl' THEN e.tggl_body ELSE e.rollgate_body END) AS body
+  FROM deliveries d LEFT JOIN events e ON e.id = d.event_id WHERE d.id = ?`;
+
