@@ -1,0 +1,181 @@
+// Delivery through the real local queue to a real receiver on 127.0.0.1: outcomes, the retry
+// ladder driven by ProjectDO's alarm, duplicates, and a queue send that fails after the commit.
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../src/index";
+import type { ProjectDO } from "../src/projects/project-do";
+import type { DeliveryMessage } from "../src/webhooks/outbox";
+import { newFlag, patchState, setup, type Tenant } from "./helpers";
+import { deliveriesOf, deliveryDetail, eventually, makeDue, newWebhook, received, receiverUrl } from "./webhook-helpers";
+
+afterEach(() => vi.restoreAllMocks());
+
+async function toggledDelivery(behaviour: string) {
+  const { tenant, project } = await setup();
+  const url = receiverUrl(behaviour);
+  const hook = await newWebhook(tenant, project.id, { url, events: ["flag.toggled"], secret: "s3cret" });
+  const flag = await newFlag(tenant, project.id);
+  expect((await patchState(tenant, project.id, flag.key, "production", { enabled: true })).status).toBe(200);
+  const [delivery] = await eventually(async () => {
+    const list = await deliveriesOf(tenant, project.id, hook.id);
+    expect(list).toHaveLength(1);
+    expect(list[0].attempt_count).toBe(1);
+    return list;
+  });
+  return { tenant, project, hook, url, delivery, flag };
+}
+
+describe("one attempt", () => {
+  it("a 2xx answer makes the delivery succeeded, with the attempt logged", async () => {
+    const { tenant, project, hook, delivery, url } = await toggledDelivery("ok");
+    expect(delivery).toMatchObject({ status: "succeeded", last_status_code: 200, next_attempt_at: null, event: "flag.toggled" });
+    const detail = await deliveryDetail(tenant, project.id, hook.id, delivery.id);
+    expect(detail.attempts).toHaveLength(1);
+    expect(detail.attempts[0]).toMatchObject({ number: 1, error: null, response: { status_code: 200, body: "ok" }, request: { url } });
+    expect(detail.attempts[0].request.headers["X-Rollgate-Delivery"]).toBe(delivery.id);
+    expect(JSON.parse(detail.attempts[0].request.body).event).toBe("flag.toggled");
+    expect(await received(url)).toHaveLength(1);
+  });
+
+  it.each([
+    ["status/500", 500, /^$/],
+    ["status/429", 429, /^$/],
+    ["redirect", 301, /redirect to .* not followed/],
+  ])("a %s answer fails the attempt and schedules the first retry", async (behaviour, status, error) => {
+    const { tenant, project, hook, delivery, url } = await toggledDelivery(behaviour);
+    expect(delivery).toMatchObject({ status: "pending", last_status_code: status });
+    expect(Date.parse(delivery.next_attempt_at!) - Date.now()).toBeGreaterThan(50_000);
+    const detail = await deliveryDetail(tenant, project.id, hook.id, delivery.id);
+    expect(detail.attempts[0].error ?? "").toMatch(error);
+    if (behaviour === "redirect") expect(await received(`${url.replace("/redirect/", "/ok/")}-redirected`)).toHaveLength(0);
+  });
+
+  it("a receiver slower than DELIVERY_TIMEOUT_MS fails the attempt as a time-out", async () => {
+    const { tenant, project, hook, delivery } = await toggledDelivery("slow/4000");
+    expect(delivery.status).toBe("pending");
+    const detail = await deliveryDetail(tenant, project.id, hook.id, delivery.id);
+    expect(detail.attempts[0]).toMatchObject({ response: null, error: "timed out after 1500 ms" });
+  });
+
+  it("a closed connection fails the attempt as a network error", async () => {
+    const { tenant, project, hook, delivery } = await toggledDelivery("close");
+    const detail = await deliveryDetail(tenant, project.id, hook.id, delivery.id);
+    expect(detail.attempts[0].response).toBeNull();
+    expect(detail.attempts[0].error).toMatch(/^request failed/);
+  });
+});
+
+async function runRetry(tenant: Tenant, projectId: string, hookId: string, deliveryId: string, attempt: number) {
+  await makeDue(deliveryId);
+  expect(await runDurableObjectAlarm(env.PROJECTS.getByName(projectId))).toBe(true);
+  return eventually(async () => {
+    const [d] = await deliveriesOf(tenant, projectId, hookId);
+    expect(d.attempt_count).toBe(attempt);
+    return d;
+  });
+}
+
+describe("the retry ladder", () => {
+  it("retries on the alarm until the sixth attempt fails, then marks the delivery failed", async () => {
+    const { tenant, project, hook, delivery, url } = await toggledDelivery("status/503");
+    let current = delivery;
+    for (let attempt = 2; attempt <= 6; attempt++) {
+      current = await runRetry(tenant, project.id, hook.id, delivery.id, attempt);
+    }
+    expect(current).toMatchObject({ status: "failed", attempt_count: 6, next_attempt_at: null, last_status_code: 503 });
+    const seen = await received(url);
+    expect(seen).toHaveLength(6);
+    expect(new Set(seen.map((r) => r.headers["x-rollgate-delivery"]))).toEqual(new Set([delivery.id]));
+    expect(new Set(seen.map((r) => r.body)).size).toBe(1);
+    const detail = await deliveryDetail(tenant, project.id, hook.id, delivery.id);
+    expect(detail.attempts.map((a: { number: number }) => a.number)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("the schedule spaces the retries as RETRY_SCHEDULE_SECONDS says", async () => {
+    const { tenant, project, hook, delivery } = await toggledDelivery("status/500");
+    const delays = [];
+    let current = delivery;
+    for (let attempt = 2; attempt <= 5; attempt++) {
+      const before = Date.now();
+      delays.push(Math.round((Date.parse(current.next_attempt_at!) - before) / 1000));
+      current = await runRetry(tenant, project.id, hook.id, delivery.id, attempt);
+    }
+    delays.push(Math.round((Date.parse(current.next_attempt_at!) - Date.now()) / 1000));
+    expect(delays).toEqual([60, 300, 1800, 7200, 43200]);
+  });
+
+  it("succeeds on a retry after failures", async () => {
+    const { tenant, project, hook, delivery, url } = await toggledDelivery("fail/2");
+    await runRetry(tenant, project.id, hook.id, delivery.id, 2);
+    const third = await runRetry(tenant, project.id, hook.id, delivery.id, 3);
+    expect(third).toMatchObject({ status: "succeeded", last_status_code: 200, next_attempt_at: null });
+    expect(await received(url)).toHaveLength(3);
+  });
+
+  it("an alarm with nothing due sends nothing", async () => {
+    const { tenant, project, hook, url } = await toggledDelivery("status/500");
+    await runDurableObjectAlarm(env.PROJECTS.getByName(project.id));
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await deliveriesOf(tenant, project.id, hook.id))[0]).toMatchObject({ status: "pending", attempt_count: 1 });
+    expect(await received(url)).toHaveLength(1);
+  });
+});
+
+describe("at least once, attempted once", () => {
+  it("a repeated queue message for a finished attempt makes no second request or log row", async () => {
+    const { tenant, project, hook, delivery, url } = await toggledDelivery("ok");
+    const message = { delivery_id: delivery.id, attempt: 1 };
+    const batch = createMessageBatch<DeliveryMessage>("flagpost-deliveries", [
+      { id: "dup-1", timestamp: new Date(), attempts: 1, body: message },
+      { id: "dup-2", timestamp: new Date(), attempts: 1, body: message },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["dup-1", "dup-2"]);
+    expect(await received(url)).toHaveLength(1);
+    expect((await deliveryDetail(tenant, project.id, hook.id, delivery.id)).attempts).toHaveLength(1);
+  });
+
+  it("two copies of a due attempt in one batch make one request", async () => {
+    const { tenant, project, hook, delivery, url } = await toggledDelivery("status/500");
+    await makeDue(delivery.id);
+    const message = { delivery_id: delivery.id, attempt: 2 };
+    const batch = createMessageBatch<DeliveryMessage>("flagpost-deliveries", [
+      { id: "a", timestamp: new Date(), attempts: 1, body: message },
+      { id: "b", timestamp: new Date(), attempts: 1, body: message },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    await getQueueResult(batch, ctx);
+    expect(await received(url)).toHaveLength(2);
+    const detail = await deliveryDetail(tenant, project.id, hook.id, delivery.id);
+    expect(detail.attempts.map((a: { number: number }) => a.number)).toEqual([1, 2]);
+  });
+});
+
+describe("the outbox", () => {
+  it("a queue send that fails after the commit is repaired by the project's alarm", async () => {
+    const { tenant, project } = await setup();
+    const url = receiverUrl("ok");
+    const hook = await newWebhook(tenant, project.id, { url, events: ["flag.created"] });
+    const stub = env.PROJECTS.getByName(project.id);
+    const send = await runInDurableObject(stub, (instance: ProjectDO) =>
+      vi.spyOn((instance as unknown as { env: Env }).env.DELIVERIES, "sendBatch").mockRejectedValueOnce(new Error("queue unavailable")),
+    );
+    await newFlag(tenant, project.id);
+    const [pending] = await eventually(async () => {
+      const list = await deliveriesOf(tenant, project.id, hook.id);
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(pending).toMatchObject({ status: "pending", attempt_count: 0 });
+    expect(await received(url)).toHaveLength(0);
+    const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await eventually(async () => expect((await deliveriesOf(tenant, project.id, hook.id))[0]).toMatchObject({ status: "succeeded", attempt_count: 1 }));
+    expect(await received(url)).toHaveLength(1);
+  });
+});
