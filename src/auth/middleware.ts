@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import type { Context, MiddlewareHandler } from "hono";
 import { readSettings } from "../env";
 import { AppError } from "../errors";
+import { checkRateLimit } from "./rate-limit";
 import { findPrincipal, hashKey, type Principal } from "./store";
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string } };
@@ -19,25 +20,30 @@ function bearer(c: Context): string {
 }
 
 export async function resolveApiKey(env: Env, key: string): Promise<Principal | null> {
-  const hash = await hashKey(key);
-  const cached = principals.get(hash);
-  if (cached && cached.until > Date.now()) return cached.principal;
-  const principal = await findPrincipal(drizzle(env.DB), hash);
-  if (principal) {
-    if (principals.size > 10_000) principals.clear();
-    principals.set(hash, { principal, until: Date.now() + PRINCIPAL_TTL_MS });
-  }
-  return principal;
+  return (await resolveKeyHash(env, await hashKey(key)))?.principal ?? null;
 }
 
+async function resolveKeyHash(env: Env, hash: string): Promise<{ principal: Principal; hash: string } | null> {
+  const cached = principals.get(hash);
+  if (cached && cached.until > Date.now()) return { principal: cached.principal, hash };
+  const principal = await findPrincipal(drizzle(env.DB), hash);
+  if (!principal) return null;
+  if (principals.size > 10_000) principals.clear();
+  principals.set(hash, { principal, until: Date.now() + PRINCIPAL_TTL_MS });
+  return { principal, hash };
+}
+
+/** Each router guards its own paths, and several share a prefix: a request is authenticated once. */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.get("principal")) return next();
   const token = bearer(c);
-  const principal = await resolveApiKey(c.env, token);
-  if (!principal) {
+  const resolved = await resolveKeyHash(c.env, await hashKey(token));
+  if (!resolved) {
     if (await isAdminToken(c.env, token)) throw new AppError("forbidden", "the admin token cannot call this route: use an API key");
     throw new AppError("unauthorized", "invalid API key");
   }
-  c.set("principal", principal);
+  await checkRateLimit(c.env, resolved.hash);
+  c.set("principal", resolved.principal);
   await next();
 };
 
