@@ -1,6 +1,7 @@
-// The Worker: the API (fetch), the delivery consumer (queue), and the per-project writer.
+// The Worker: the API (fetch), the delivery consumer (queue), retention (scheduled), and the per-project writer.
 import { app } from "./app";
 import type { DeliveryMessage } from "./webhooks/outbox";
+import { runRetention } from "./retention";
 import { handleDeliveryBatch } from "./webhooks/delivery";
 export { ProjectDO } from "./projects/project-do";
 
@@ -8,5 +9,8 @@ export default {
   fetch: app.fetch,
   async queue(batch, env) {
     await handleDeliveryBatch(batch, env);
+  },
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(runRetention(env));
   },
 } satisfies ExportedHandler<Env, DeliveryMessage>;
