@@ -5,9 +5,10 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { adminRoutes, meRoutes } from "./auth/routes";
 import type { AppEnv } from "./auth/middleware";
+import { d1Sessions } from "./db/sessions";
 import { renderDocsPage } from "./docs";
 import { FLAGPOST_VERSION } from "./env";
-import { AppError, errorBody } from "./errors";
+import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./errors";
 import { eventRoutes } from "./events/routes";
 import { flagRoutes } from "./flags/routes";
 import { projectRoutes } from "./projects/routes";
@@ -15,6 +16,20 @@ import { validationHook } from "./validation";
 import { webhookRoutes } from "./webhooks/routes";
 
 export const MAX_BODY_BYTES = 128 * 1024;
+
+const HTTP_EXCEPTION_CODES: Record<number, ErrorCode | undefined> = {
+  400: "invalid_json",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+const HTTP_EXCEPTION_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  invalid_json: "the body is not valid JSON",
+  payload_too_large: `request bodies are limited to ${MAX_BODY_BYTES} bytes`,
+  unsupported_media_type: "send the body as application/json",
+};
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -26,6 +41,7 @@ export function createApp() {
   });
   app.use("/api/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`); } }));
   app.use("/api/*", jsonBodies);
+  app.use("/api/*", d1Sessions);
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.route("/admin", adminRoutes());
@@ -50,14 +66,20 @@ export function createApp() {
   return app;
 }
 
+/**
+ * The content types whose bodies the routes' validators read as JSON. It is the same rule as
+ * @hono/zod-openapi's media-type gate: a looser one here lets a body through that the gate then
+ * refuses, and a type this accepts but the validator does not read would turn the body into `{}`.
+ */
+const JSON_CONTENT_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
 /** Writes with a body must say it is JSON and be JSON; a POST with no body (…/test) needs neither. */
 async function jsonBodies(c: Context<AppEnv>, next: () => Promise<void>) {
   if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
   const length = c.req.header("content-length");
   const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
   if (!hasBody) return next();
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/([a-z.+-]+\+)?json\s*(;|$)/i.test(type)) throw new AppError("unsupported_media_type", "send the body as application/json");
+  if (!JSON_CONTENT_TYPE.test(c.req.header("content-type") ?? "")) throw new AppError("unsupported_media_type", "send the body as application/json");
   try {
     await c.req.json();
   } catch (err) {
@@ -73,7 +95,9 @@ function renderError(err: Error, c: Context<AppEnv>) {
     for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
     return c.json(errorBody(err.code, err.message, requestId, err.details), err.status);
   }
-  if (err instanceof HTTPException && err.status === 400) return c.json(errorBody("invalid_json", "the body is not valid JSON", requestId), 400);
+  // The framework's own refusals (the validators' malformed JSON, the media-type gate) keep their status.
+  const code = err instanceof HTTPException ? HTTP_EXCEPTION_CODES[err.status] : undefined;
+  if (code) return c.json(errorBody(code, HTTP_EXCEPTION_MESSAGES[code] ?? err.message, requestId), ERROR_STATUS[code]);
   console.error("unhandled error", requestId, err);
   return c.json(errorBody("internal", "something went wrong; quote the request id when reporting it", requestId), 500);
 }

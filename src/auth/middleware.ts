@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import { checkRateLimit } from "./rate-limit";
 import { findPrincipal, hashKey, type Principal } from "./store";
 
-export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string } };
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; bookmark?: string } };
 
 const PRINCIPAL_TTL_MS = 30_000;
 const principals = new Map<string, { principal: Principal; until: number }>();

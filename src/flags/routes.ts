@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { drizzle } from "drizzle-orm/d1";
 import { errors } from "../auth/routes";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
+import { keepBookmark } from "../db/sessions";
 import { AppError, unwrap } from "../errors";
 import { projectWriter, type WriteContext } from "../projects/project-do";
 import { cursorOrThrow, ProjectParams, requireProject } from "../projects/routes";
@@ -38,7 +39,7 @@ export function flagRoutes() {
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");
-      const result = unwrap(await projectWriter(c.env, projectId).createFlag(writeContext(c, projectId), c.req.valid("json")));
+      const result = keepBookmark(c, unwrap(await projectWriter(c.env, projectId).createFlag(writeContext(c, projectId), c.req.valid("json"))));
       return c.json(result.flag, 201);
     },
   );
@@ -79,7 +80,7 @@ export function flagRoutes() {
       const { projectId, flagKey } = c.req.valid("param");
       const { version, ...patch } = c.req.valid("json");
       const expected = expectedVersion(c.req.valid("header")["if-match"], version);
-      const result = unwrap(await projectWriter(c.env, projectId).updateFlag(writeContext(c, projectId), flagKey, patch, expected));
+      const result = keepBookmark(c, unwrap(await projectWriter(c.env, projectId).updateFlag(writeContext(c, projectId), flagKey, patch, expected)));
       return c.json(result.flag, 200);
     },
   );
@@ -96,7 +97,7 @@ export function flagRoutes() {
     async (c) => {
       const { projectId, flagKey } = c.req.valid("param");
       const expected = expectedVersion(c.req.valid("header")["if-match"], undefined);
-      unwrap(await projectWriter(c.env, projectId).deleteFlag(writeContext(c, projectId), flagKey, expected));
+      keepBookmark(c, unwrap(await projectWriter(c.env, projectId).deleteFlag(writeContext(c, projectId), flagKey, expected)));
       return c.body(null, 204);
     },
   );
@@ -131,7 +132,7 @@ export function flagRoutes() {
       const { version, ...patch } = c.req.valid("json");
       const expected = expectedVersion(c.req.valid("header")["if-match"], version);
       const stub = projectWriter(c.env, projectId);
-      const result = unwrap(await stub.updateFlagState(writeContext(c, projectId), flagKey, envKey, patch, expected));
+      const result = keepBookmark(c, unwrap(await stub.updateFlagState(writeContext(c, projectId), flagKey, envKey, patch, expected)));
       return c.json(result.flag.environments[envKey], 200);
     },
   );

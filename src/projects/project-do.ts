@@ -45,6 +45,8 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly flags = new Map<string, Flag>();
   private tail: Promise<unknown> = Promise.resolve();
   private alarmAt: number | null = null;
+  /** The D1 bookmark of the last commit, handed back so the writer's client reads its own write. */
+  private bookmark: string | null = null;
 
   createFlag(ctx: WriteContext, input: CreateFlagInput): Promise<Result<{ flag: Flag }>> {
     return this.exclusive(ctx, async (project) => {
@@ -91,7 +93,7 @@ export class ProjectDO extends DurableObject<Env> {
     return this.exclusive(ctx, async (project) => {
       if (project.environments.some((e) => e.key === key)) return fail("conflict", `an environment with key "${key}" already exists`);
       const environment = { id: crypto.randomUUID(), key, name };
-      await this.env.DB.batch([
+      await this.primary().batch([
         prepare(this.env.DB, environmentInsert(this.db, project.id, environment, project.environments.length)),
         statesForNewEnvironment(this.env.DB, project.id, environment.id),
       ]);
@@ -130,11 +132,12 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   /** Runs `fn` after every earlier change has finished, for a caller of the project's organization. */
-  private exclusive<T>(ctx: WriteContext, fn: (project: Project) => Promise<Result<T>>): Promise<Result<T>> {
+  private exclusive<T>(ctx: WriteContext, fn: (project: Project) => Promise<Result<T>>): Promise<Result<T & { bookmark?: string }>> {
     const run = this.tail.then(async () => {
       const project = await this.loadProject(ctx.projectId);
       if (!project || project.orgId !== ctx.orgId) return fail("not_found", "no such project");
-      return fn(project);
+      const result = await fn(project);
+      return result.ok && this.bookmark ? { ...result, bookmark: this.bookmark } : result;
     });
     this.tail = run.catch(() => undefined);
     return run;
@@ -194,7 +197,7 @@ export class ProjectDO extends DurableObject<Env> {
     await this.armAlarm(now + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
     let results: D1Result<{ id: string }>[];
     try {
-      results = await this.env.DB.batch<{ id: string }>([...statements, ...deliveryStatements]);
+      results = await this.primary().batch<{ id: string }>([...statements, ...deliveryStatements]);
     } catch (err) {
       this.flags.clear();
       throw err;
@@ -203,6 +206,19 @@ export class ProjectDO extends DurableObject<Env> {
     if (after) this.flags.set(after.key, after);
     const ids = results.slice(statements.length).flatMap((r) => r.results.map((row) => row.id));
     if (ids.length) this.ctx.waitUntil(this.send(ids));
+  }
+
+  /** Writes go to the primary; the session's bookmark is what a reader needs to see them. */
+  private primary(): Pick<D1Database, "batch"> {
+    if (typeof this.env.DB.withSession !== "function") return this.env.DB;
+    const session = this.env.DB.withSession("first-primary");
+    return {
+      batch: async <T>(statements: D1PreparedStatement[]) => {
+        const results = await session.batch<T>(statements);
+        this.bookmark = session.getBookmark();
+        return results;
+      },
+    };
   }
 
   private async send(ids: string[]): Promise<void> {
