@@ -18,6 +18,8 @@ import { FLAGPOST_VERSION } from "../env";
 
 export const RESPONSE_BODY_LIMIT = 16 * 1024;
 const CLAIM_MARGIN_MS = 5_000;
+/** The writer's and the consumer's clocks may differ a little: an attempt due this soon is due. */
+const CLOCK_SLACK_MS = 2_000;
 
 export interface AttemptOutcome {
   success: boolean;
@@ -78,9 +80,9 @@ async function claimAttempt(d1: D1Database, message: DeliveryMessage, settings: 
       .prepare(
         `UPDATE deliveries SET claim_token = ?1, claimed_until = ?2
          WHERE id = ?3 AND status = 'pending' AND attempt_count = ?4 AND next_attempt_at <= ?5
-           AND (claimed_until IS NULL OR claimed_until <= ?5)`,
+           AND (claimed_until IS NULL OR claimed_until <= ?6)`,
       )
-      .bind(token, now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS, message.delivery_id, message.attempt - 1, now),
+      .bind(token, now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS, message.delivery_id, message.attempt - 1, now + CLOCK_SLACK_MS, now),
     d1
       .prepare(
         `SELECT d.id, d.event, d.final, d.project_id, w.url, w.secret, w.headers, w.headers_masked,
