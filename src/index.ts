@@ -7,7 +7,7 @@ export { ProjectDO } from "./projects/project-do";
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     await handleDeliveryBatch(batch, env);
   },
   async scheduled(_controller, env, ctx) {

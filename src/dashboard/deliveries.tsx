@@ -1,0 +1,122 @@
+// One webhook's page (its settings at a glance, the Test button, its delivery history) and one
+// delivery's page (every attempt, the next retry, the Redeliver button).
+import { Hono } from "hono";
+import { DELIVERY_STATUSES } from "../webhooks/schemas";
+import { ApiFailure } from "./api";
+import { idParam, type DashboardContext, type DashboardEnv } from "./context";
+import { AttemptCard, DeliveryFacts, DeliveryHistory, type HistoryFilter } from "./delivery-views";
+import { EVENT_LABELS, eventLabel } from "./format";
+import { CsrfField, EmptyState, PageHead, renderPage } from "./layout";
+import type { Delivery, DeliveryDetail, Page, Project, Webhook } from "./resources";
+import { ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
+import { TestButton, WebhookFacts } from "./webhook-views";
+
+const PAGE_SIZE = 20;
+const SETTINGS_CRUMBS = [
+  { href: "/dashboard/settings/webhooks", label: "Settings" },
+  { href: "/dashboard/settings/webhooks", label: "Webhooks" },
+];
+
+export function deliveryRoutes() {
+  const app = new Hono<DashboardEnv>();
+  app.get("/settings/webhooks/:scope/:webhookId", (c) => webhookHistoryPage(c));
+  app.get("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId", (c) => deliveryPage(c));
+  app.post("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId/redeliver", async (c) => {
+    const { scope, webhookId } = webhookParams(c);
+    const deliveryId = idParam(c, "deliveryId");
+    const page = `${webhookPage(scope, webhookId)}/deliveries/${deliveryId}`;
+    try {
+      await c.get("api").send("POST", `${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}/redeliver`);
+    } catch (err) {
+      if (err instanceof ApiFailure && err.status === 409) return c.redirect(`${page}?notice=redelivery-busy`, 303);
+      throw err;
+    }
+    return c.redirect(`${page}?notice=redelivery-queued`, 303);
+  });
+  return app;
+}
+
+/** Only values the API accepts reach it; anything else means "no filter". */
+function filterOf(c: DashboardContext): HistoryFilter {
+  const status = c.req.query("status") ?? "";
+  const event = c.req.query("event") ?? "";
+  return { status: (DELIVERY_STATUSES as readonly string[]).includes(status) ? status : "", event: event in EVENT_LABELS ? event : "" };
+}
+
+async function webhookHistoryPage(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const api = c.get("api");
+  const filter = filterOf(c);
+  const cursor = c.req.query("cursor");
+  const [webhook, deliveries, project] = await Promise.all([
+    api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
+    api.get<Page<Delivery>>(`${webhooksApi(scope)}/${webhookId}/deliveries`, { ...filter, cursor, limit: PAGE_SIZE }),
+    scope === ORG_SCOPE ? Promise.resolve(undefined) : api.get<Project>(`/projects/${scope}`),
+  ]);
+  const csrf = c.get("csrf");
+  const base = webhookPage(scope, webhookId);
+  const here = new URL(c.req.url);
+  const body = (
+    <>
+      <PageHead title={webhook.name} crumbs={SETTINGS_CRUMBS}>
+        <TestButton scope={scope} webhook={webhook} csrf={csrf} back={here.pathname + here.search} />
+        <a class="button" href={`${base}/edit`}>
+          Edit
+        </a>
+        <form method="post" action={`${base}/enabled`} class="inline">
+          <CsrfField token={csrf} />
+          <input type="hidden" name="enabled" value={webhook.enabled ? "false" : "true"} />
+          <button type="submit">{webhook.enabled ? "Disable" : "Enable"}</button>
+        </form>
+        <form method="post" action={`${base}/delete`} class="inline" data-confirm={`Delete the webhook "${webhook.name}" and its delivery history?`}>
+          <CsrfField token={csrf} />
+          <button type="submit" class="danger">
+            Delete
+          </button>
+        </form>
+      </PageHead>
+      <div class="card">
+        <WebhookFacts scope={scope} webhook={webhook} project={project} />
+      </div>
+      <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} />
+    </>
+  );
+  return renderPage(c, `${webhook.name} · Webhook`, body, { section: "webhooks" });
+}
+
+async function deliveryPage(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const deliveryId = idParam(c, "deliveryId");
+  const api = c.get("api");
+  const [webhook, delivery] = await Promise.all([
+    api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
+    api.get<DeliveryDetail>(`${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}`),
+  ]);
+  const base = webhookPage(scope, webhookId);
+  const attempts = [...delivery.attempts].sort((a, b) => b.number - a.number);
+  const title = `${eventLabel(delivery.event)} delivery`;
+  const body = (
+    <>
+      <PageHead title={title} crumbs={[...SETTINGS_CRUMBS, { href: base, label: webhook.name }]}>
+        <form method="post" action={`${base}/deliveries/${delivery.id}/redeliver`} class="inline">
+          <CsrfField token={c.get("csrf")} />
+          <button type="submit" class="primary">
+            Redeliver
+          </button>
+        </form>
+      </PageHead>
+      <div class="card">
+        <DeliveryFacts delivery={delivery} />
+      </div>
+      <h2>Attempts, newest first</h2>
+      {attempts.length ? (
+        attempts.map((attempt) => <AttemptCard attempt={attempt} />)
+      ) : (
+        <EmptyState title="No attempt yet">
+          <p>The first attempt is on its way; reload in a moment.</p>
+        </EmptyState>
+      )}
+    </>
+  );
+  return renderPage(c, title, body, { section: "webhooks" });
+}

@@ -1,0 +1,66 @@
+// Labelled form fields whose errors are tied to them for screen readers (aria-describedby), and a
+// helper that files the API's validation details under the field they name.
+import type { FC } from "hono/jsx";
+import type { FieldIssue } from "./api";
+
+export type FieldErrors = Record<string, string>;
+
+/** The API names fields like `url`, `headers.X-Token` or `rules.0.value`: file each under its root. */
+export function errorsByField(issues: FieldIssue[]): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const root = issue.field.split(".")[0];
+    const message = issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
+    const text = issue.field.includes(".") ? `${issue.field.slice(root.length + 1)}: ${issue.message}` : `${message}.`;
+    errors[root] = errors[root] ? `${errors[root]} ${text}` : text;
+  }
+  return errors;
+}
+
+interface TextFieldProps {
+  id: string;
+  name: string;
+  label: string;
+  hint?: string;
+  value?: string;
+  error?: string;
+  type?: "text" | "url" | "password" | "number";
+  required?: boolean;
+  autocomplete?: string;
+  placeholder?: string;
+  pattern?: string;
+  min?: number;
+  max?: number;
+}
+
+export const TextField: FC<TextFieldProps> = (p) => (
+  <div class="field">
+    <label for={p.id}>
+      {p.label}
+      {p.hint ? <span class="hint">{p.hint}</span> : null}
+    </label>
+    <input
+      id={p.id}
+      name={p.name}
+      type={p.type ?? "text"}
+      value={p.value ?? ""}
+      required={p.required}
+      autocomplete={p.autocomplete}
+      placeholder={p.placeholder}
+      pattern={p.pattern}
+      min={p.min}
+      max={p.max}
+      spellcheck={false}
+      aria-invalid={p.error ? "true" : undefined}
+      aria-describedby={p.error ? `${p.id}-error` : undefined}
+    />
+    <FieldError id={p.id} error={p.error} />
+  </div>
+);
+
+export const FieldError: FC<{ id: string; error?: string }> = ({ id, error }) =>
+  error ? (
+    <p class="error" id={`${id}-error`}>
+      {error}
+    </p>
+  ) : null;

@@ -1,0 +1,136 @@
+// The page frame and the small pieces every page shares: status pills, notices, empty states, times.
+import type { Child, FC, PropsWithChildren } from "hono/jsx";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { SCRIPT_PATH, STYLE_PATH } from "./assets";
+import type { DashboardContext } from "./context";
+import { formatTime } from "./format";
+import { noticeFrom } from "./notices";
+import type { Me } from "./resources";
+
+export type Section = "projects" | "webhooks";
+
+export const ICON =
+  "data:image/svg+xml," +
+  encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#3b4cca"/><path d="M10 6v21M10 7h12l-3 5 3 5H10" stroke="#fff" stroke-width="3" fill="none" stroke-linejoin="round"/></svg>`);
+
+interface FrameProps {
+  title: string;
+  me?: Me;
+  csrf?: string;
+  section?: Section;
+}
+
+const Frame: FC<PropsWithChildren<FrameProps>> = ({ title, me, csrf, section, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${title} · Flagpost`}</title>
+      <link rel="icon" href={ICON} />
+      <link rel="stylesheet" href={STYLE_PATH} />
+      <script src={SCRIPT_PATH} defer></script>
+    </head>
+    <body>
+      <a class="skip" href="#main">Skip to content</a>
+      {me && csrf ? <TopBar me={me} csrf={csrf} section={section} /> : null}
+      <main id="main">{children}</main>
+    </body>
+  </html>
+);
+
+const TopBar: FC<{ me: Me; csrf: string; section?: Section }> = ({ me, csrf, section }) => (
+  <header class="top">
+    <div class="bar">
+      <a class="brand" href="/dashboard">
+        <img src={ICON} alt="" width="22" height="22" /> Flagpost
+      </a>
+      <nav aria-label="Main">
+        <a href="/dashboard" aria-current={section === "projects" ? "page" : undefined}>Projects &amp; flags</a>
+        <a href="/dashboard/settings/webhooks" aria-current={section === "webhooks" ? "page" : undefined}>Settings › Webhooks</a>
+      </nav>
+      <div class="who">
+        <span>
+          <strong>{me.org.name}</strong> · {me.user.email}
+        </span>
+        <form method="post" action="/dashboard/sign-out">
+          <CsrfField token={csrf} />
+          <button type="submit">Sign out</button>
+        </form>
+      </div>
+    </div>
+  </header>
+);
+
+/** Renders a full page for the signed-in person (or the sign-in page when there is nobody yet). */
+export async function renderPage(c: DashboardContext, title: string, body: Child, options: { section?: Section; status?: ContentfulStatusCode } = {}) {
+  const me = c.get("me");
+  const csrf = c.get("csrf");
+  const notice = noticeFrom(new URL(c.req.url).searchParams);
+  const page = (
+    <Frame title={title} me={me} csrf={csrf} section={options.section}>
+      {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
+      {body}
+    </Frame>
+  );
+  return c.html(`<!doctype html>${await page.toString()}`, options.status ?? 200);
+}
+
+export const CsrfField: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
+
+export type Tone = "ok" | "bad" | "warn" | "off";
+
+/** Status always in colour and in words, so it reads without colour too. */
+export const Pill: FC<PropsWithChildren<{ tone: Tone }>> = ({ tone, children }) => <span class={`pill ${tone}`}>{children}</span>;
+
+export const Notice: FC<PropsWithChildren<{ kind: "success" | "error" | "info" }>> = ({ kind, children }) => (
+  <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"}>
+    {children}
+  </div>
+);
+
+export const EmptyState: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (
+  <div class="card empty">
+    <h3>{title}</h3>
+    {children}
+  </div>
+);
+
+export const Time: FC<{ iso: string | null }> = ({ iso }) => (iso ? <time datetime={iso} data-local>{formatTime(iso)}</time> : <span class="muted">—</span>);
+
+export interface Crumb {
+  href: string;
+  label: string;
+}
+
+export const PageHead: FC<PropsWithChildren<{ title: string; crumbs?: Crumb[] }>> = ({ title, crumbs, children }) => (
+  <div class="head">
+    <div>
+      {crumbs?.length ? (
+        <p class="crumbs">
+          {crumbs.map((crumb, i) => (
+            <>
+              {i > 0 ? " › " : ""}
+              <a href={crumb.href}>{crumb.label}</a>
+            </>
+          ))}
+        </p>
+      ) : null}
+      <h1>{title}</h1>
+    </div>
+    {children ? <div class="actions">{children}</div> : null}
+  </div>
+);
+
+/** A form's problems at its top, each linking to its field, as well as beside the field itself. */
+export const ErrorSummary: FC<{ message: string; issues: { field: string; message: string }[]; fieldIds: Record<string, string> }> = ({ message, issues, fieldIds }) => (
+  <div class="notice error" role="alert" tabindex={-1} id="form-errors">
+    <strong>{message}</strong>
+    {issues.length ? (
+      <ul>
+        {issues.map((issue) => (
+          <li>{fieldIds[issue.field] ? <a href={`#${fieldIds[issue.field]}`}>{issue.message}</a> : issue.message}</li>
+        ))}
+      </ul>
+    ) : null}
+  </div>
+);

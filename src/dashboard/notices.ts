@@ -1,0 +1,39 @@
+// What a page says after a form redirected to it. The redirect carries a code, never text, so a
+// link cannot make the dashboard display words of someone else's choosing.
+
+type Kind = "success" | "error" | "info";
+
+const NOTICES: Record<string, { kind: Kind; text: string }> = {
+  "project-created": { kind: "success", text: "Project created, with development and production environments." },
+  "flag-created": { kind: "success", text: "Flag created. It starts turned off in every environment." },
+  "flag-saved": { kind: "success", text: "Flag saved. Its webhooks are on their way." },
+  "flag-unchanged": { kind: "info", text: "Nothing changed: the flag already was that way." },
+  "flag-stale": { kind: "error", text: "Someone changed this flag since the page loaded, so nothing was saved. Here is its current state; try again." },
+  "rollout-invalid": { kind: "error", text: "The rollout percentage must be a whole number from 0 to 100." },
+  "webhook-created": { kind: "success", text: "Webhook created. Press Test to send it a signed sample request." },
+  "webhook-saved": { kind: "success", text: "Webhook saved." },
+  "webhook-enabled": { kind: "success", text: "Webhook enabled: new changes will be delivered to it." },
+  "webhook-disabled": { kind: "info", text: "Webhook disabled: it gets no new deliveries until you enable it." },
+  "webhook-deleted": { kind: "success", text: "Webhook deleted, with its delivery history." },
+  "redelivery-queued": { kind: "success", text: "Redelivery sent: one more attempt of the same delivery, now. Reload in a moment to see it." },
+  "redelivery-busy": { kind: "error", text: "An attempt of this delivery is in flight; try again when it has finished." },
+  "signed-out": { kind: "info", text: "You are signed out." },
+  "session-ended": { kind: "info", text: "Your session ended. Sign in again to continue." },
+  "key-rejected": { kind: "error", text: "The API key of your session no longer works. Sign in with a valid key." },
+};
+
+export function noticeFrom(params: URLSearchParams): { kind: Kind; text: string } | null {
+  const test = testNotice(params);
+  if (test) return test;
+  return NOTICES[params.get("notice") ?? ""] ?? null;
+}
+
+/** The no-JavaScript outcome of the Test button: numbers only, checked before they are shown. */
+function testNotice(params: URLSearchParams): { kind: Kind; text: string } | null {
+  const outcome = params.get("test");
+  if (outcome !== "success" && outcome !== "failure") return null;
+  const status = /^\d{3}$/.test(params.get("status") ?? "") ? `HTTP ${params.get("status")}` : "no answer";
+  const ms = /^\d{1,7}$/.test(params.get("ms") ?? "") ? `${params.get("ms")} ms` : "";
+  const head = outcome === "success" ? "✓ Test succeeded" : "✗ Test failed";
+  return { kind: outcome === "success" ? "success" : "error", text: [head, status, ms].filter(Boolean).join(" · ") };
+}

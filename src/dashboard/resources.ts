@@ -1,0 +1,22 @@
+// The API's resources as the dashboard reads them: the API's own exported types, never redeclared.
+import type { z } from "@hono/zod-openapi";
+import type { ChangeLogEntrySchema } from "../events/routes";
+import type { ProjectSchema } from "../projects/routes";
+import type { Attempt, Delivery } from "../webhooks/schemas";
+
+export type { Flag, FlagState, Variation } from "../flags/model";
+export type { Attempt, Delivery, Webhook } from "../webhooks/schemas";
+export type Project = z.infer<typeof ProjectSchema>;
+export type ChangeLogEntry = z.infer<typeof ChangeLogEntrySchema>;
+export type DeliveryDetail = Delivery & { attempts: Attempt[] };
+export type TestResult = { success: boolean; status_code: number | null; response_time_ms: number };
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface Me {
+  user: { id: string; email: string; name: string | null };
+  org: { id: string; name: string };
+}

@@ -1,0 +1,114 @@
+// How a webhook shows: a card in the list, the facts on its own page, and the Test button.
+import type { FC } from "hono/jsx";
+import { eventLabel } from "./format";
+import { CsrfField, EmptyState, Pill, Time } from "./layout";
+import type { Project, Webhook } from "./resources";
+import { ORG_SCOPE, webhookPage } from "./webhook-scope";
+
+export const EnabledPill: FC<{ webhook: Webhook }> = ({ webhook }) =>
+  webhook.enabled ? <Pill tone="ok">Enabled</Pill> : <Pill tone="off">Disabled</Pill>;
+
+/** Sends the signed test request. With JavaScript the outcome appears in the <output>; without, the
+ *  server redirects back to `back` with the outcome in the query. */
+export const TestButton: FC<{ scope: string; webhook: Webhook; csrf: string; back: string }> = ({ scope, webhook, csrf, back }) => (
+  <form method="post" action={`${webhookPage(scope, webhook.id)}/test`} class="inline" data-inline-test>
+    <CsrfField token={csrf} />
+    <input type="hidden" name="back" value={back} />
+    <button type="submit" aria-label={`Send a test request to ${webhook.name}`}>
+      Test
+    </button>
+    <output class="result" aria-live="polite"></output>
+  </form>
+);
+
+export const WebhookCard: FC<{ scope: string; webhook: Webhook; csrf: string }> = ({ scope, webhook, csrf }) => (
+  <article class="card tight" id={`webhook-${webhook.id}`}>
+    <div class="head">
+      <div>
+        <h3>
+          <a href={webhookPage(scope, webhook.id)}>{webhook.name}</a> <EnabledPill webhook={webhook} />
+        </h3>
+        <p class="small">
+          <code>{webhook.url}</code>
+        </p>
+        <p class="small muted">
+          {webhook.events.map(eventLabel).join(", ")} · {webhook.format === "tggl" ? "Tggl" : "Rollgate"} format ·{" "}
+          {webhook.environments?.length ? `environments: ${webhook.environments.join(", ")}` : "every environment"} ·{" "}
+          {webhook.has_secret ? "signed" : "unsigned"}
+        </p>
+      </div>
+      <div class="actions">
+        <TestButton scope={scope} webhook={webhook} csrf={csrf} back="/dashboard/settings/webhooks" />
+        <a class="button" href={webhookPage(scope, webhook.id)}>
+          Deliveries
+        </a>
+        <a class="button" href={`${webhookPage(scope, webhook.id)}/edit`}>
+          Edit
+        </a>
+      </div>
+    </div>
+  </article>
+);
+
+export const ScopeSection: FC<{ id: string; title: string; intro: string; scope: string; webhooks: Webhook[]; csrf: string }> = (p) => (
+  <section id={p.id} aria-labelledby={`${p.id}-title`}>
+    <div class="section-head">
+      <h2 id={`${p.id}-title`}>{p.title}</h2>
+      <a class="button" href={`/dashboard/settings/webhooks/new?scope=${p.scope}`}>
+        Add a webhook here
+      </a>
+    </div>
+    <p class="muted small">{p.intro}</p>
+    {p.webhooks.length === 0 ? <p class="muted">No webhooks here yet.</p> : p.webhooks.map((webhook) => <WebhookCard scope={p.scope} webhook={webhook} csrf={p.csrf} />)}
+  </section>
+);
+
+export const NoWebhooks: FC = () => (
+  <EmptyState title="No webhooks yet">
+    <p>A webhook is a URL that Flagpost calls with a signed POST whenever a flag changes: to post in chat, bust a cache, or audit.</p>
+    <p>
+      <a class="button primary" href="/dashboard/settings/webhooks/new">
+        Create a webhook
+      </a>
+    </p>
+  </EmptyState>
+);
+
+export const WebhookFacts: FC<{ scope: string; webhook: Webhook; project?: Project }> = ({ scope, webhook, project }) => (
+  <dl class="facts">
+    <dt>Status</dt>
+    <dd>
+      <EnabledPill webhook={webhook} />
+    </dd>
+    <dt>URL</dt>
+    <dd>
+      <code>{webhook.url}</code>
+    </dd>
+    <dt>Changes from</dt>
+    <dd>{scope === ORG_SCOPE ? "Every project of the organization" : `Project ${project?.name ?? scope}`}</dd>
+    <dt>Events</dt>
+    <dd>{webhook.events.map(eventLabel).join(", ")}</dd>
+    <dt>Environments</dt>
+    <dd>{webhook.environments?.length ? webhook.environments.join(", ") : "Every environment"}</dd>
+    <dt>Format</dt>
+    <dd>{webhook.format === "tggl" ? "Tggl" : "Rollgate"}</dd>
+    <dt>Secret</dt>
+    <dd>{webhook.has_secret ? "Set: requests are signed (never shown)" : "Not set: requests are unsigned"}</dd>
+    <dt>Custom headers</dt>
+    <dd>
+      {Object.keys(webhook.headers).length
+        ? Object.entries(webhook.headers).map(([name, value]) => (
+            <div>
+              <code>
+                {name}: {value}
+              </code>
+            </div>
+          ))
+        : "None"}
+    </dd>
+    <dt>Created</dt>
+    <dd>
+      <Time iso={webhook.created_at} />
+    </dd>
+  </dl>
+);
