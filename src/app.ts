@@ -6,10 +6,12 @@ import { HTTPException } from "hono/http-exception";
 import { adminRoutes, meRoutes } from "./auth/routes";
 import type { AppEnv } from "./auth/middleware";
 import { d1Sessions } from "./db/sessions";
+import { dashboardRoutes } from "./dashboard/routes";
 import { renderDocsPage } from "./docs";
 import { FLAGPOST_VERSION } from "./env";
 import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./errors";
 import { eventRoutes } from "./events/routes";
+import { faultRoutes } from "./faults";
 import { flagRoutes } from "./flags/routes";
 import { projectRoutes } from "./projects/routes";
 import { validationHook } from "./validation";
@@ -50,6 +52,7 @@ export function createApp() {
   api.route("/", flagRoutes());
   api.route("/", eventRoutes());
   api.route("/", webhookRoutes());
+  api.route("/admin/_faults", faultRoutes()); // test-only; 404 unless FAULT_INJECTION is "true" (src/faults.ts)
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
@@ -58,6 +61,7 @@ export function createApp() {
     security: [{ bearer: [] }],
   });
   app.route("/api/v1", api);
+  app.route("/dashboard", dashboardRoutes(app.fetch));
 
   app.get("/docs", (c) => c.html(renderDocsPage("/api/v1/openapi.json")));
   app.get("/openapi.json", (c) => c.redirect("/api/v1/openapi.json"));

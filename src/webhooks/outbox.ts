@@ -3,6 +3,7 @@
 // alarm re-sends whatever is due and was never sent, or was sent long enough ago to be presumed lost.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { deliveries } from "../db/schema";
+import { takeSendFault } from "../faults";
 import type { Db } from "../flags/store";
 
 /** One queue message: one attempt of one delivery. */
@@ -51,7 +52,9 @@ export async function enqueueAttempts(queue: Queue<DeliveryMessage>, messages: D
   for (let i = 0; i < messages.length; i += 100) {
     const chunk = messages.slice(i, i + 100);
     try {
-      await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
+      const fault = takeSendFault(); // test-only (src/faults.ts): always null unless the fault suite is running
+      if (fault === "fail") throw new Error("injected fault: the queue send failed");
+      if (fault !== "drop") await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
     } catch (err) {
       console.error("queue send failed; the project's alarm will re-send", String(err));
       failed.push(...chunk.map((m) => m.delivery_id));

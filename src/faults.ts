@@ -1,0 +1,93 @@
+// Test-only fault injection, for `npm run test:faults` (test/faults/). It lets the fault suite make
+// the failures Flagpost must survive happen on demand: a queue message delivered twice, a queue send
+// that fails (or is lost) after the change committed, a project's alarm firing twice at once.
+//
+// Off unless the Worker runs with the var FAULT_INJECTION = "true", which only the fault runner
+// passes (`wrangler dev --var FAULT_INJECTION:true`); no wrangler.toml environment sets it. Even
+// then every route takes the admin token. Without the var the routes answer 404, as if absent, and
+// the send switch below can never be turned on, so a deployed Worker behaves exactly as without it.
+import { drizzle } from "drizzle-orm/d1";
+import { Hono, type Context } from "hono";
+import { requireAdmin, type AppEnv } from "./auth/middleware";
+import { readSettings } from "./env";
+import { AppError } from "./errors";
+import { projectWriter, requeueAfterMs } from "./projects/project-do";
+import { sweepDueDeliveries, type DeliveryMessage } from "./webhooks/outbox";
+
+/** What the next queue sends do: `fail` ones throw, `drop` ones are silently lost. Module state of
+ *  this isolate, shared with the ProjectDO instances it hosts (the local runtime runs both in one). */
+const sendFaults = { fail: 0, drop: 0 };
+
+/** Consulted by the outbox before each queue send: "fail", "drop", or null (no fault injected). */
+export function takeSendFault(): "fail" | "drop" | null {
+  if (sendFaults.fail > 0) {
+    sendFaults.fail--;
+    return "fail";
+  }
+  if (sendFaults.drop > 0) {
+    sendFaults.drop--;
+    return "drop";
+  }
+  return null;
+}
+
+function faultsEnabled(env: Env): boolean {
+  return (env as unknown as Record<string, string | undefined>).FAULT_INJECTION === "true";
+}
+
+async function jsonBody<T>(c: Context<AppEnv>): Promise<T> {
+  return (await c.req.json().catch(() => ({}))) as T;
+}
+
+const count = (n: unknown, max: number) => (Number.isInteger(n) && (n as number) >= 0 ? Math.min(n as number, max) : 0);
+
+export function faultRoutes() {
+  const app = new Hono<AppEnv>();
+  app.use("*", async (c, next) => {
+    if (!faultsEnabled(c.env)) throw new AppError("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+    return next();
+  });
+  app.use("*", requireAdmin);
+
+  /** {fail?, drop?}: how many of the next queue sends fail or are lost. */
+  app.post("/queue-sends", async (c) => {
+    const body = await jsonBody<{ fail?: number; drop?: number }>(c);
+    sendFaults.fail = count(body.fail, 10_000);
+    sendFaults.drop = count(body.drop, 10_000);
+    return c.json({ ...sendFaults });
+  });
+
+  app.get("/queue-sends", (c) => c.json({ ...sendFaults }));
+
+  /** {messages: [{delivery_id, attempt}], copies}: sends each message `copies` more times. */
+  app.post("/requeue", async (c) => {
+    const body = await jsonBody<{ messages?: DeliveryMessage[]; copies?: number }>(c);
+    const messages = (body.messages ?? []).map((m) => ({ delivery_id: String(m.delivery_id), attempt: Number(m.attempt) }));
+    const copies = Math.max(1, count(body.copies, 10));
+    const all = Array.from({ length: copies }, () => messages).flat();
+    for (let i = 0; i < all.length; i += 100) {
+      await c.env.DELIVERIES.sendBatch(all.slice(i, i + 100).map((m) => ({ body: m, contentType: "json" as const })));
+    }
+    return c.json({ sent: all.length });
+  });
+
+  /**
+   * {project_id, times}: the project's alarm, several times at once. Its handler cannot be called
+   * over RPC, so this arms the real alarm for now and runs `times` copies of the alarm's sweep
+   * beside it, in this invocation: what an alarm delivered more than once would do.
+   */
+  app.post("/alarm", async (c) => {
+    const body = await jsonBody<{ project_id?: string; times?: number }>(c);
+    if (!body.project_id) throw new AppError("validation_failed", "project_id is required");
+    const projectId = body.project_id;
+    const times = Math.max(1, count(body.times, 10));
+    const requeueAfter = requeueAfterMs(readSettings(c.env).deliveryTimeoutMs);
+    const db = drizzle(c.env.DB);
+    await Promise.all([
+      projectWriter(c.env, projectId).armRetry(Date.now()),
+      ...Array.from({ length: times }, () => sweepDueDeliveries(db, c.env.DELIVERIES, projectId, Date.now(), requeueAfter)),
+    ]);
+    return c.json({ fired: times + 1 });
+  });
+  return app;
+}
