@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -12,7 +13,13 @@ export default defineConfig({
           RECEIVER_URL: inject("receiverUrl"),
           // Short clocks so the retry ladder and time-outs can be driven in tests.
           DELIVERY_TIMEOUT_MS: "1500",
+          RATE_LIMIT_PER_MINUTE: "0",
+          // test/deploy-drift.test.ts runs inside workerd, which cannot read the repository: it gets
+          // wrangler.toml and the Terraform module as text.
+          DEPLOY_FILES: JSON.stringify(readDeployFiles()),
         },
+        // An extra, empty database for the migration test, which applies migrations/ from nothing.
+        d1Databases: { FRESH_DB: "flagpost-fresh" },
       },
     })),
   ],
@@ -23,3 +30,12 @@ export default defineConfig({
     setupFiles: ["./test/apply-migrations.ts"],
   },
 });
+
+function readDeployFiles() {
+  const root = import.meta.dirname;
+  const tfDir = path.join(root, "deploy/terraform");
+  const terraform = Object.fromEntries(
+    fs.readdirSync(tfDir).filter((f) => f.endsWith(".tf")).sort().map((f) => [f, fs.readFileSync(path.join(tfDir, f), "utf8")]),
+  );
+  return { wrangler: fs.readFileSync(path.join(root, "wrangler.toml"), "utf8"), terraform };
+}
