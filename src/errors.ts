@@ -46,6 +46,17 @@ export function unwrap<T>(result: Result<T>): { ok: true } & T {
   return result;
 }
 
+/**
+ * Whether a failed write broke a UNIQUE constraint. drizzle wraps the driver's error ("Failed query:
+ * …") and keeps D1's message in `cause`, so the whole chain is read, not only the outer message.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (String((e as { message?: unknown }).message ?? e).includes("UNIQUE constraint failed")) return true;
+  }
+  return false;
+}
+
 export function errorBody(code: ErrorCode, message: string, requestId: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }), request_id: requestId } };
 }

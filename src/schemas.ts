@@ -50,14 +50,16 @@ export function encodeCursor(seq: number): string {
   return btoa(String(seq)).replace(/=+$/, "");
 }
 
+/** null: no cursor; -1: not one this API gave (an empty string decodes to "" and must not read as 0). */
 export function decodeCursor(cursor: string | undefined): number | null {
   if (cursor === undefined) return null;
-  let n: number;
+  let text: string;
   try {
-    n = Number(atob(cursor));
+    text = atob(cursor);
   } catch {
-    n = NaN;
+    return -1;
   }
-  if (!Number.isSafeInteger(n) || n < 0) return -1;
-  return n;
+  if (!/^[1-9]\d{0,15}$/.test(text)) return -1;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : -1;
 }

@@ -11,9 +11,26 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({ field: issue.path.map(String).join(".") || "(body)", message: issue.message }));
 }
 
-export function validationHook(result: { success: true } | { success: false; error: z.ZodError; target?: string }): void {
-  if (result.success) return;
-  throw new AppError("validation_failed", "request validation failed", fieldIssues(result.error));
+export function validationHook(result: { success: true; data?: unknown } | { success: false; error: z.ZodError; target?: string }): void {
+  if (!result.success) throw new AppError("validation_failed", "request validation failed", fieldIssues(result.error));
+  const field = illFormedField(result.data);
+  if (field !== null) throw new AppError("validation_failed", "request validation failed", [{ field, message: "is not valid Unicode: it holds a lone surrogate" }]);
+}
+
+/**
+ * JSON may escape a lone surrogate ("\ud800"), which no UTF-8 store can hold: D1 would keep U+FFFD in
+ * its place, so what was answered (and cached by the writer) would differ from what was stored.
+ * Such text is refused instead. Returns the path of the first such string (or key), or null.
+ */
+function illFormedField(value: unknown, path: string[] = []): string | null {
+  if (typeof value === "string") return value.isWellFormed() ? null : path.join(".") || "(body)";
+  if (value === null || typeof value !== "object") return null;
+  for (const [key, item] of Object.entries(value)) {
+    if (!key.isWellFormed()) return [...path, key].join(".");
+    const found = illFormedField(item, [...path, key]);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** Parses `If-Match: 3`, `"3"` or `W/"3"`; a body `version` says the same. Both given must agree. */

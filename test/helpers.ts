@@ -1,5 +1,7 @@
 // Fixtures built through the public API, so every test owns its organization, project and flags.
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import { ErrorSchema } from "../src/schemas";
 
 export const ADMIN_TOKEN = "flagpost-local-admin";
 const BASE = "http://flagpost.test/api/v1";
@@ -61,6 +63,64 @@ export async function setup() {
   const tenant = await newTenant();
   const project = await newProject(tenant);
   return { tenant, project };
+}
+
+
+/** A UUID no test ever created: an unknown resource. */
+export function unknownId(): string {
+  return crypto.randomUUID();
+}
+
+export type ErrorBody = { error: { code: string; message: string; details?: unknown; request_id: string } };
+
+/**
+ * Asserts a refusal: the status, the contract's error body (exactly `error` with code, message,
+ * details?, request_id) and a request id that matches the X-Request-Id header.
+ */
+export async function expectError(res: Response | Promise<Response>, status: number, code?: string): Promise<ErrorBody> {
+  const r = await res;
+  const text = await r.text();
+  expect(r.status, text).toBe(status);
+  const body = JSON.parse(text) as ErrorBody;
+  expect(Object.keys(body)).toEqual(["error"]);
+  ErrorSchema.parse(body);
+  expect(Object.keys(body.error).every((k) => ["code", "message", "details", "request_id"].includes(k))).toBe(true);
+  expect(body.error.request_id).not.toBe("");
+  expect(r.headers.get("x-request-id")).toBe(body.error.request_id);
+  if (code !== undefined) expect(body.error.code).toBe(code);
+  return body;
+}
+
+/** The `field`s a validation error's details name. */
+export function badFields(body: ErrorBody): string[] {
+  return ((body.error.details ?? []) as { field: string }[]).map((d) => d.field);
+}
+
+export async function newEnvironment(t: Tenant, projectId: string, key: string, name = key) {
+  return json(call(`/projects/${projectId}/environments`, { token: t.key, body: { key, name } }), 201);
+}
+
+export async function getFlag(t: Tenant, projectId: string, flagKey: string) {
+  return json(call(`/projects/${projectId}/flags/${flagKey}`, { token: t.key }), 200);
+}
+
+export async function patchFlag(t: Tenant, projectId: string, flagKey: string, body: unknown, headers?: Record<string, string>) {
+  return call(`/projects/${projectId}/flags/${flagKey}`, { token: t.key, method: "PATCH", body, headers });
+}
+
+/** The project's change log, newest first (one page of up to 200). */
+export async function listEvents(t: Tenant, projectId: string): Promise<any[]> {
+  return (await json(call(`/projects/${projectId}/events?limit=200`, { token: t.key }), 200)).data;
+}
+
+/** A webhook body that the local settings accept, addressed to the test receiver. */
+export function webhookInput(overrides: Record<string, unknown> = {}) {
+  return {
+    name: "Receiver",
+    url: `${env.RECEIVER_URL}/ok/${crypto.randomUUID()}`,
+    events: ["flag.toggled", "flag_state.updated"],
+    ...overrides,
+  };
 }
 
 export { env };

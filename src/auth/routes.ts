@@ -1,7 +1,7 @@
 // Identity: admin routes (ADMIN_TOKEN) create organizations, users and keys; GET /me tells a key who it is.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import { AppError } from "../errors";
+import { AppError, isUniqueViolation } from "../errors";
 import { ErrorSchema, IdSchema, NameSchema, TimestampSchema } from "../schemas";
 import { validationHook } from "../validation";
 import { requireAdmin, requireApiKey, type AppEnv } from "./middleware";
@@ -55,7 +55,7 @@ export function adminRoutes() {
       try {
         return c.json(await createUser(db, orgId, email.toLowerCase(), name ?? null), 201);
       } catch (err) {
-        if (String(err).includes("UNIQUE")) throw new AppError("conflict", `a user with email ${email} already exists in this organization`);
+        if (isUniqueViolation(err)) throw new AppError("conflict", `a user with email ${email} already exists in this organization`);
         throw err;
       }
     },

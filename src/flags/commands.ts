@@ -23,7 +23,7 @@ export function newFlagState(variations: Variation[]): FlagState {
 export function createFlag(input: CreateFlagInput, envKeys: string[], id: string, now: string): Result<{ flag: Flag }> {
   const variationInputs: VariationInput[] = input.variations ?? defaultVariations(input.type) ?? [];
   if (variationInputs.length === 0)
-    return fail("validation_failed", "Request validation failed", [{ field: "variations", message: `a ${input.type} flag needs at least one variation` }]);
+    return fail("validation_failed", "request validation failed", [{ field: "variations", message: `a ${input.type} flag needs at least one variation` }]);
   const variations = buildVariations(variationInputs, [], input.type);
   if (!variations.ok) return variations;
   const state = newFlagState(variations.variations);
@@ -57,7 +57,12 @@ function buildVariations(inputs: VariationInput[], current: Variation[], type: F
   const known = new Map(current.map((v) => [v.id, v]));
   const bad = inputs.flatMap((v, i) => (valueMatchesType(v.value, type) ? [] : [{ field: `variations.${i}.value`, message: `must be a ${type} value` }]));
   const unknownIds = inputs.flatMap((v, i) => (v.id && !known.has(v.id) ? [{ field: `variations.${i}.id`, message: "unknown variation id" }] : []));
-  if (bad.length || unknownIds.length) return fail("validation_failed", "Request validation failed", [...bad, ...unknownIds]);
+  // Two entries with one id would become two variations sharing it: states could no longer say which.
+  const repeated = inputs.flatMap((v, i) =>
+    v.id && inputs.findIndex((w) => w.id === v.id) < i ? [{ field: `variations.${i}.id`, message: "names a variation already listed" }] : [],
+  );
+  const issues = [...bad, ...unknownIds, ...repeated];
+  if (issues.length) return fail("validation_failed", "request validation failed", issues);
   const variations = inputs.map((v, order) => ({
     id: v.id ?? crypto.randomUUID(),
     name: v.name,
@@ -75,7 +80,14 @@ function valueMatchesType(value: unknown, type: FlagType): boolean {
   if (type === "boolean") return typeof value === "boolean";
   if (type === "string") return typeof value === "string";
   if (type === "number") return typeof value === "number" && Number.isFinite(value);
-  return true;
+  return isJsonSafe(value);
+}
+
+/** JSON.parse reads 1e400 as Infinity, which would be stored as null: such a value is refused, not altered. */
+function isJsonSafe(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  if (value === null || typeof value !== "object") return true;
+  return Object.values(value).every(isJsonSafe);
 }
 
 export function updateFlag(flag: Flag, patch: UpdateFlagInput, now: string): Outcome {

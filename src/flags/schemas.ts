@@ -49,7 +49,8 @@ function ruleValueIssues(rule: z.infer<typeof ListRuleSchema | typeof ValueRuleS
   if (!("value" in rule)) return issues;
   const { operator, value } = rule;
   if (operator.startsWith("NUM_") && typeof value !== "number") issues.push({ message: `${operator} takes a number`, path: ["value"] });
-  if (operator.startsWith("DATE_") && Number.isNaN(typeof value === "number" ? value : Date.parse(value)))
+  // A number is Unix milliseconds, and only those a Date can hold (±8.64e15) are a date.
+  if (operator.startsWith("DATE_") && Number.isNaN(typeof value === "number" ? new Date(value).getTime() : Date.parse(value)))
     issues.push({ message: `${operator} takes a date (ISO-8601 or Unix milliseconds)`, path: ["value"] });
   if (operator.startsWith("SEMVER_") && !/^\d+(\.\d+){0,2}([-+][0-9A-Za-z.-]+)?$/.test(String(value)))
     issues.push({ message: `${operator} takes a version like 1.2.3`, path: ["value"] });

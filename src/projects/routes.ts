@@ -4,7 +4,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { errors } from "../auth/routes";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
-import { AppError, unwrap } from "../errors";
+import { AppError, isUniqueViolation, unwrap } from "../errors";
 import { listEnvironments } from "../flags/store";
 import { decodeCursor, encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";
 import { validationHook } from "../validation";
@@ -35,7 +35,7 @@ export function projectRoutes() {
         const { project, environments } = await createProject(drizzle(c.env.DB), c.get("principal").org.id, key, name);
         return c.json({ id: project.id, key, name, environments }, 201);
       } catch (err) {
-        if (String(err).includes("UNIQUE")) throw new AppError("conflict", `a project with key "${key}" already exists`);
+        if (isUniqueViolation(err)) throw new AppError("conflict", `a project with key "${key}" already exists`);
         throw err;
       }
     },

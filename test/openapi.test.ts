@@ -1,0 +1,96 @@
+// The API's own description: GET /api/v1/openapi.json (OpenAPI 3.1, no credentials, the contract's
+// path parameter names) and the readable page at GET /docs.
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call } from "./helpers";
+
+type Operation = { parameters?: { name: string; in: string; required?: boolean }[]; responses: Record<string, unknown> };
+let doc: { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
+
+beforeAll(async () => {
+  const res = await call("/openapi.json");
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  doc = await res.json();
+});
+
+/** The contract's routes, in its own notation. */
+const CONTRACT_ROUTES = [
+  "post /admin/orgs",
+  "post /admin/orgs/{orgId}/users",
+  "post /admin/users/{userId}/api-keys",
+  "get /me",
+  "post /projects",
+  "get /projects",
+  "get /projects/{projectId}",
+  "post /projects/{projectId}/environments",
+  "post /projects/{projectId}/flags",
+  "get /projects/{projectId}/flags",
+  "get /projects/{projectId}/flags/{flagKey}",
+  "patch /projects/{projectId}/flags/{flagKey}",
+  "delete /projects/{projectId}/flags/{flagKey}",
+  "get /projects/{projectId}/flags/{flagKey}/environments/{envKey}",
+  "patch /projects/{projectId}/flags/{flagKey}/environments/{envKey}",
+  "get /projects/{projectId}/events",
+  ...["/projects/{projectId}/webhooks", "/webhooks"].flatMap((base) => [
+    `post ${base}`,
+    `get ${base}`,
+    `get ${base}/{webhookId}`,
+    `patch ${base}/{webhookId}`,
+    `delete ${base}/{webhookId}`,
+    `post ${base}/{webhookId}/test`,
+    `get ${base}/{webhookId}/deliveries`,
+    `get ${base}/{webhookId}/deliveries/{deliveryId}`,
+    `post ${base}/{webhookId}/deliveries/{deliveryId}/redeliver`,
+  ]),
+];
+
+describe("GET /api/v1/openapi.json", () => {
+  it("is an OpenAPI 3.1 document, served without credentials", () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.info.title).toEqual(expect.any(String));
+    expect(Object.keys(doc.components?.schemas ?? {})).toEqual(expect.arrayContaining(["Flag", "FlagState", "Project", "Webhook", "Error"]));
+  });
+
+  it("describes every route of the contract", () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+    expect(documented).toEqual(expect.arrayContaining(CONTRACT_ROUTES));
+  });
+
+  it("names path parameters as the contract does, and declares each one", () => {
+    const names = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      expect(path).not.toMatch(/:/);
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      inPath.forEach((n) => names.add(n));
+      for (const op of Object.values(ops)) {
+        const declared = (op.parameters ?? []).filter((p) => p.in === "path");
+        expect(declared.map((p) => p.name).sort()).toEqual([...inPath].sort());
+        expect(declared.every((p) => p.required)).toBe(true);
+      }
+    }
+    expect([...names]).toEqual(expect.arrayContaining(["projectId", "flagKey", "envKey", "webhookId", "deliveryId"]));
+  });
+
+  it("documents the error answers with the error shape", () => {
+    const patch = doc.paths["/projects/{projectId}/flags/{flagKey}"].patch;
+    expect(Object.keys(patch.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "404", "409", "422"]));
+  });
+
+  it("is also reachable at the root, by redirect", async () => {
+    const res = await exports.default.fetch("http://flagpost.test/openapi.json", { redirect: "manual" });
+    expect([301, 302, 307, 308]).toContain(res.status);
+    expect(res.headers.get("location")).toBe("/api/v1/openapi.json");
+  });
+});
+
+describe("GET /docs", () => {
+  it("is an HTML page that reads the document", async () => {
+    const res = await exports.default.fetch("http://flagpost.test/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain("/api/v1/openapi.json");
+  });
+});
