@@ -41,6 +41,7 @@ describe("refusals", () => {
     [{ headers: { "x-rollgate-signature": "forged" } }, "headers.x-rollgate-signature"],
     [{ headers: { "Webhook-Id": "forged" } }, "headers.Webhook-Id"],
     [{ format: "xml" }, "format"],
+    [JSON.parse('{"headers": {"__proto__": "x"}}'), "headers.__proto__"],
   ])("%j is a 400 naming %s", async (patch, field) => {
     const { tenant, project } = await setup();
     const res = await call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: { name: "x", url: "https://hooks.example.com/a", events: ["flag.toggled"], ...patch } });

@@ -1,5 +1,5 @@
 // Projects and environments in D1.
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { environments, projects } from "../db/schema";
 import type { Environment } from "../flags/model";
 import { listEnvironments, type Db } from "../flags/store";
@@ -39,9 +39,20 @@ export async function listProjects(db: Db, orgId: string, after: number | null, 
     .orderBy(desc(rowid))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const envs = await Promise.all(page.map((p) => listEnvironments(db, p.id)));
+  const envs = page.length
+    ? await db
+        .select({ projectId: environments.projectId, id: environments.id, key: environments.key, name: environments.name })
+        .from(environments)
+        .where(inArray(environments.projectId, page.map((p) => p.id)))
+        .orderBy(environments.position)
+    : [];
   return {
-    projects: page.map((p, i) => ({ id: p.id, key: p.key, name: p.name, environments: envs[i] })),
+    projects: page.map((p) => ({
+      id: p.id,
+      key: p.key,
+      name: p.name,
+      environments: envs.filter((e) => e.projectId === p.id).map(({ id, key, name }) => ({ id, key, name })),
+    })),
     last: rows.length > limit ? page[page.length - 1].rowid : null,
   };
 }

@@ -13,8 +13,15 @@ const EventsSchema = z
   .refine((events) => new Set(events).size === events.length, "events must not repeat")
   .openapi({ example: ["flag.toggled", "flag_state.updated"] });
 
+/** JSON.parse keeps a "__proto__" key that a record parse would silently drop: refuse it instead. */
+function refuseProtoKey(raw: unknown, ctx: { addIssue(issue: { code: "custom"; path: string[]; message: string }): void }) {
+  if (raw !== null && typeof raw === "object" && Object.hasOwn(raw, "__proto__"))
+    ctx.addIssue({ code: "custom", path: ["__proto__"], message: "not an allowed header name" });
+  return raw;
+}
+
 export const HeadersInputSchema = z
-  .record(z.string(), z.string().max(4096))
+  .preprocess(refuseProtoKey, z.record(z.string(), z.string().max(4096)))
   .superRefine((headers, ctx) => {
     const names = Object.keys(headers);
     if (names.length > MAX_CUSTOM_HEADERS) ctx.addIssue({ code: "custom", message: `at most ${MAX_CUSTOM_HEADERS} headers` });
