@@ -2,7 +2,7 @@
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { environments, projects } from "../db/schema";
 import type { Environment } from "../flags/model";
-import { listEnvironments, type Db } from "../flags/store";
+import type { Db } from "../flags/store";
 
 export interface ProjectRecord {
   id: string;
