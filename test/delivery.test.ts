@@ -132,7 +132,9 @@ describe("at least once, attempted once", () => {
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
-    expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["dup-1", "dup-2"]);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.ackAll).toBe(true);
+    expect(result.retryBatch.retry).toBe(false);
     expect(await received(url)).toHaveLength(1);
     expect((await deliveryDetail(tenant, project.id, hook.id, delivery.id)).attempts).toHaveLength(1);
   });
@@ -151,6 +153,30 @@ describe("at least once, attempted once", () => {
     expect(await received(url)).toHaveLength(2);
     const detail = await deliveryDetail(tenant, project.id, hook.id, delivery.id);
     expect(detail.attempts.map((a: { number: number }) => a.number)).toEqual([1, 2]);
+  });
+});
+
+describe("when an attempt cannot be recorded", () => {
+  it("the whole batch is retried by the queue, and the claim keeps a second request away until it expires", async () => {
+    const { delivery, url } = await toggledDelivery("status/500");
+    await makeDue(delivery.id);
+    const original = env.DB.batch.bind(env.DB);
+    let calls = 0;
+    vi.spyOn(env.DB, "batch").mockImplementation(async (statements) => {
+      if (++calls === 2) throw new Error("D1 unavailable");
+      return original(statements);
+    });
+    const message = { delivery_id: delivery.id, attempt: 2 };
+    const first = createMessageBatch<DeliveryMessage>("flagpost-deliveries", [{ id: "r1", timestamp: new Date(), attempts: 1, body: message }]);
+    const ctx = createExecutionContext();
+    await worker.queue(first, env, ctx);
+    expect((await getQueueResult(first, ctx)).retryBatch.retry).toBe(true);
+    vi.restoreAllMocks();
+    const again = createMessageBatch<DeliveryMessage>("flagpost-deliveries", [{ id: "r2", timestamp: new Date(), attempts: 2, body: message }]);
+    const ctx2 = createExecutionContext();
+    await worker.queue(again, env, ctx2);
+    await getQueueResult(again, ctx2);
+    expect(await received(url)).toHaveLength(2);
   });
 });
 

@@ -7,7 +7,8 @@
 // - A claim expires after the time-out plus a margin, so an attempt whose consumer died is sent again.
 // - The attempt's log row and the delivery's next state are one batch, both conditional on the
 //   claim, so an attempt is logged once.
-// - The messages of a batch are attempted concurrently: they share one thread with the API.
+// - The messages of a batch are claimed in one D1 batch, attempted concurrently (they share one
+//   thread with the API) and recorded in one more D1 batch.
 import { readSettings, type Settings } from "../env";
 import { projectWriter } from "../projects/project-do";
 import type { DeliveryMessage } from "./outbox";
@@ -48,41 +49,56 @@ interface AttemptRecord {
 }
 
 export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      try {
-        await attemptDelivery(env, message.body);
-        message.ack();
-      } catch (err) {
-        console.error("delivery attempt could not be recorded; the message will be retried", message.body, String(err));
-        message.retry({ delaySeconds: 5 });
-      }
-    }),
-  );
+  try {
+    await attemptDeliveries(env, batch.messages.map((m) => m.body));
+    batch.ackAll();
+  } catch (err) {
+    console.error("delivery attempts could not be recorded; the messages will be retried", String(err));
+    batch.retryAll({ delaySeconds: 5 });
+  }
 }
 
 /** Makes the attempt the message names, if it is still due; null when there was nothing to do. */
 export async function attemptDelivery(env: Env, message: DeliveryMessage): Promise<AttemptOutcome | null> {
-  const settings = readSettings(env);
-  const claim = await claimAttempt(env.DB, message, settings);
-  if (!claim) return null;
-  const record = await sendAttempt(env, claim.row, message, settings);
-  const ok = record.response !== null && record.response.status_code >= 200 && record.response.status_code < 300 && record.error === null;
-  await finishAttempt(env, claim, message.attempt, record, ok, settings);
-  return { success: ok, status_code: record.response?.status_code ?? null, response_time_ms: record.durationMs };
+  return (await attemptDeliveries(env, [message]))[0];
 }
 
-async function claimAttempt(d1: D1Database, message: DeliveryMessage, settings: Settings) {
-  const token = crypto.randomUUID();
+/**
+ * Claims every due attempt among the messages in one D1 batch, sends them concurrently, and
+ * records them in one more: a fan-out of fifty costs two round trips to D1, not a hundred.
+ */
+export async function attemptDeliveries(env: Env, messages: DeliveryMessage[]): Promise<(AttemptOutcome | null)[]> {
+  const settings = readSettings(env);
+  const claims = await claimAttempts(env.DB, messages, settings);
+  const sent = await Promise.all(
+    claims.map(async (claim, i) => {
+      if (!claim) return null;
+      const record = await sendAttempt(env, claim.row, messages[i], settings);
+      const ok = record.response !== null && record.response.status_code >= 200 && record.response.status_code < 300 && record.error === null;
+      return { claim, n: messages[i].attempt, record, ok };
+    }),
+  );
+  await finishAttempts(env, sent.filter((s) => s !== null), settings);
+  return sent.map((s) => s && { success: s.ok, status_code: s.record.response?.status_code ?? null, response_time_ms: s.record.durationMs });
+}
+
+interface Claim {
+  row: Claimed;
+  token: string;
+}
+
+async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settings: Settings): Promise<(Claim | null)[]> {
+  if (messages.length === 0) return [];
   const now = Date.now();
-  const [, loaded] = await d1.batch<Claimed>([
+  const tokens = messages.map(() => crypto.randomUUID());
+  const statements = messages.flatMap((message, i) => [
     d1
       .prepare(
         `UPDATE deliveries SET claim_token = ?1, claimed_until = ?2
          WHERE id = ?3 AND status = 'pending' AND attempt_count = ?4 AND next_attempt_at <= ?5
            AND (claimed_until IS NULL OR claimed_until <= ?6)`,
       )
-      .bind(token, now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS, message.delivery_id, message.attempt - 1, now + CLOCK_SLACK_MS, now),
+      .bind(tokens[i], now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS, message.delivery_id, message.attempt - 1, now + CLOCK_SLACK_MS, now),
     d1
       .prepare(
         `SELECT d.id, d.event, d.final, d.project_id, w.url, w.secret, w.headers, w.headers_masked,
@@ -90,10 +106,13 @@ async function claimAttempt(d1: D1Database, message: DeliveryMessage, settings: 
          FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
          WHERE d.id = ?1 AND d.claim_token = ?2`,
       )
-      .bind(message.delivery_id, token),
+      .bind(message.delivery_id, tokens[i]),
   ]);
-  const row = loaded.results[0];
-  return row ? { row, token } : null;
+  const results = await d1.batch<Claimed>(statements);
+  return messages.map((_, i) => {
+    const row = results[2 * i + 1].results[0];
+    return row ? { row, token: tokens[i] } : null;
+  });
 }
 
 async function sendAttempt(env: Env, row: Claimed, message: DeliveryMessage, settings: Settings): Promise<AttemptRecord> {
@@ -160,25 +179,39 @@ export function nextAttemptAt(n: number, ok: boolean, final: boolean, schedule: 
   return now + schedule[n - 1] * 1000;
 }
 
-async function finishAttempt(env: Env, claim: { row: Claimed; token: string }, n: number, record: AttemptRecord, ok: boolean, settings: Settings) {
+interface Sent {
+  claim: Claim;
+  n: number;
+  record: AttemptRecord;
+  ok: boolean;
+}
+
+/** Logs every attempt and moves its delivery on, in one batch; then arms each project's retry clock. */
+async function finishAttempts(env: Env, sent: Sent[], settings: Settings): Promise<void> {
+  if (sent.length === 0) return;
   const now = Date.now();
-  const next = nextAttemptAt(n, ok, claim.row.final === 1, settings.retrySchedule, now);
-  const status = ok ? "succeeded" : next === null ? "failed" : "pending";
   const d1 = env.DB;
-  await d1.batch([
-    d1
-      .prepare(
-        `INSERT OR IGNORE INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND claim_token = ?8)`,
-      )
-      .bind(claim.row.id, n, record.startedAt, record.durationMs, JSON.stringify(record.request), record.response && JSON.stringify(record.response), record.error, claim.token),
-    d1
-      .prepare(
-        `UPDATE deliveries SET attempt_count = ?1, status = ?2, next_attempt_at = ?3, enqueued_at = NULL,
-           claim_token = NULL, claimed_until = NULL, last_status_code = ?4, completed_at = ?5
-         WHERE id = ?6 AND claim_token = ?7`,
-      )
-      .bind(n, status, next, record.response?.status_code ?? null, status === "pending" ? null : now, claim.row.id, claim.token),
-  ]);
-  if (next !== null && claim.row.project_id) await projectWriter(env, claim.row.project_id).armRetry(next);
+  const retries = new Map<string, number>();
+  const statements = sent.flatMap(({ claim, n, record, ok }) => {
+    const next = nextAttemptAt(n, ok, claim.row.final === 1, settings.retrySchedule, now);
+    const status = ok ? "succeeded" : next === null ? "failed" : "pending";
+    if (next !== null && claim.row.project_id) retries.set(claim.row.project_id, Math.min(next, retries.get(claim.row.project_id) ?? Infinity));
+    return [
+      d1
+        .prepare(
+          `INSERT OR IGNORE INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error)
+           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND claim_token = ?8)`,
+        )
+        .bind(claim.row.id, n, record.startedAt, record.durationMs, JSON.stringify(record.request), record.response && JSON.stringify(record.response), record.error, claim.token),
+      d1
+        .prepare(
+          `UPDATE deliveries SET attempt_count = ?1, status = ?2, next_attempt_at = ?3, enqueued_at = NULL,
+             claim_token = NULL, claimed_until = NULL, last_status_code = ?4, completed_at = ?5
+           WHERE id = ?6 AND claim_token = ?7`,
+        )
+        .bind(n, status, next, record.response?.status_code ?? null, status === "pending" ? null : now, claim.row.id, claim.token),
+    ];
+  });
+  await d1.batch(statements);
+  await Promise.all([...retries].map(([projectId, at]) => projectWriter(env, projectId).armRetry(at)));
 }
