@@ -2,7 +2,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { AppError, isUniqueViolation } from "../errors";
-import { ErrorSchema, IdSchema, NameSchema, TimestampSchema } from "../schemas";
+import { errors, jsonAnswer, jsonBody } from "../openapi";
+import { IdSchema, NameSchema, TimestampSchema } from "../schemas";
 import { validationHook } from "../validation";
 import { requireAdmin, requireApiKey, type AppEnv } from "./middleware";
 import { createApiKey, createOrg, createUser, findOrg, findUser } from "./store";
@@ -16,10 +17,6 @@ const MeSchema = z
   .object({ user: z.object({ id: IdSchema, email: z.string(), name: z.string().nullable() }), org: OrgSchema })
   .openapi("Me");
 
-export const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, { description: "error", content: { "application/json": { schema: ErrorSchema } } }]));
-
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
 
 export function adminRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -30,8 +27,8 @@ export function adminRoutes() {
       method: "post",
       path: "/orgs",
       tags: ["admin"],
-      request: { body: json(z.object({ name: NameSchema })) },
-      responses: { 201: { description: "created", content: { "application/json": { schema: OrgSchema } } }, ...errors(400, 401, 403) },
+      request: { body: jsonBody(z.object({ name: NameSchema })) },
+      responses: { 201: jsonAnswer("created", OrgSchema), ...errors(400, 401, 403) },
     }),
     async (c) => c.json(await createOrg(drizzle(c.env.DB), c.req.valid("json").name), 201),
   );
@@ -43,9 +40,9 @@ export function adminRoutes() {
       tags: ["admin"],
       request: {
         params: z.object({ orgId: IdSchema }),
-        body: json(z.object({ email: z.email().max(320), name: NameSchema.optional() })),
+        body: jsonBody(z.object({ email: z.email().max(320), name: NameSchema.optional() })),
       },
-      responses: { 201: { description: "created", content: { "application/json": { schema: UserSchema } } }, ...errors(400, 401, 403, 404, 409) },
+      responses: { 201: jsonAnswer("created", UserSchema), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const db = drizzle(c.env.DB);
@@ -70,7 +67,7 @@ export function adminRoutes() {
         params: z.object({ userId: IdSchema }),
         body: { content: { "application/json": { schema: z.object({ name: NameSchema.optional() }) } }, required: false },
       },
-      responses: { 201: { description: "created; the key is shown only here", content: { "application/json": { schema: ApiKeySchema } } }, ...errors(400, 401, 403, 404) },
+      responses: { 201: jsonAnswer("created; the key is shown only here", ApiKeySchema), ...errors(400, 401, 403, 404) },
     }),
     async (c) => {
       const db = drizzle(c.env.DB);
@@ -91,7 +88,7 @@ export function meRoutes() {
       method: "get",
       path: "/me",
       tags: ["identity"],
-      responses: { 200: { description: "the key's user and organization", content: { "application/json": { schema: MeSchema } } }, ...errors(401, 403) },
+      responses: { 200: jsonAnswer("the key's user and organization", MeSchema), ...errors(401, 403) },
     }),
     (c) => c.json(c.get("principal"), 200),
   );

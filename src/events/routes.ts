@@ -1,7 +1,7 @@
 // The change log: every event a project's flags emitted, newest first, as in the webhook body.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import { errors } from "../auth/routes";
+import { errors, jsonAnswer } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { cursorOrThrow, ProjectParams, requireProject } from "../projects/routes";
 import { encodeCursor, IdSchema, pageOf, PageQuerySchema, TimestampSchema } from "../schemas";
@@ -32,7 +32,7 @@ export function eventRoutes() {
       path: "/projects/{projectId}/events",
       tags: ["events"],
       request: { params: ProjectParams, query: PageQuerySchema },
-      responses: { 200: { description: "the change log, newest first", content: { "application/json": { schema: pageOf(ChangeLogEntrySchema, "ChangeLogPage") } } }, ...errors(400, 401, 404) },
+      responses: { 200: jsonAnswer("the change log, newest first", pageOf(ChangeLogEntrySchema, "ChangeLogPage")), ...errors(400, 401, 404) },
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");

@@ -3,7 +3,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { drizzle } from "drizzle-orm/d1";
-import { errors } from "../auth/routes";
+import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { keepBookmark } from "../db/sessions";
 import { AppError, unwrap } from "../errors";
@@ -16,8 +16,6 @@ import { listEnvironments, listFlags, loadFlag } from "./store";
 
 const FlagParams = ProjectParams.extend({ flagKey: KeySchema });
 const StateParams = FlagParams.extend({ envKey: KeySchema });
-const body = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
 
 function writeContext(c: Context<AppEnv>, projectId: string): WriteContext {
   const { user, org } = c.get("principal");
@@ -34,8 +32,8 @@ export function flagRoutes() {
       path: "/projects/{projectId}/flags",
       tags: ["flags"],
       summary: "Create a flag (emits flag.created)",
-      request: { params: ProjectParams, body: body(CreateFlagSchema) },
-      responses: { 201: ok("created", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
+      request: { params: ProjectParams, body: jsonBody(CreateFlagSchema) },
+      responses: { 201: jsonAnswer("created", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");
@@ -50,7 +48,7 @@ export function flagRoutes() {
       path: "/projects/{projectId}/flags",
       tags: ["flags"],
       request: { params: ProjectParams, query: PageQuerySchema },
-      responses: { 200: ok("flags, newest first", pageOf(FlagSchema, "FlagPage")), ...errors(400, 401, 404) },
+      responses: { 200: jsonAnswer("flags, newest first", pageOf(FlagSchema, "FlagPage")), ...errors(400, 401, 404) },
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");
@@ -63,7 +61,7 @@ export function flagRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects/{projectId}/flags/{flagKey}", tags: ["flags"], request: { params: FlagParams }, responses: { 200: ok("the flag", FlagSchema), ...errors(401, 404) } }),
+    createRoute({ method: "get", path: "/projects/{projectId}/flags/{flagKey}", tags: ["flags"], request: { params: FlagParams }, responses: { 200: jsonAnswer("the flag", FlagSchema), ...errors(401, 404) } }),
     async (c) => c.json(await readFlag(c, c.req.valid("param")), 200),
   );
 
@@ -73,8 +71,8 @@ export function flagRoutes() {
       path: "/projects/{projectId}/flags/{flagKey}",
       tags: ["flags"],
       summary: "Update a flag (emits flag.updated when something changed)",
-      request: { params: FlagParams, headers: IfMatchHeaderSchema, body: body(UpdateFlagSchema) },
-      responses: { 200: ok("the whole updated flag", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
+      request: { params: FlagParams, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagSchema) },
+      responses: { 200: jsonAnswer("the whole updated flag", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
     }),
     async (c) => {
       const { projectId, flagKey } = c.req.valid("param");
@@ -108,7 +106,7 @@ export function flagRoutes() {
       path: "/projects/{projectId}/flags/{flagKey}/environments/{envKey}",
       tags: ["flags"],
       request: { params: StateParams },
-      responses: { 200: ok("the flag's state in one environment", FlagStateSchema), ...errors(401, 404) },
+      responses: { 200: jsonAnswer("the flag's state in one environment", FlagStateSchema), ...errors(401, 404) },
     }),
     async (c) => {
       const { envKey, ...params } = c.req.valid("param");
@@ -124,8 +122,8 @@ export function flagRoutes() {
       path: "/projects/{projectId}/flags/{flagKey}/environments/{envKey}",
       tags: ["flags"],
       summary: "Update a flag's state (flag.toggled for enabled, flag_state.updated for the rest)",
-      request: { params: StateParams, headers: IfMatchHeaderSchema, body: body(UpdateFlagStateSchema) },
-      responses: { 200: ok("the whole updated state", FlagStateSchema), ...errors(400, 401, 404, 409, 415, 422) },
+      request: { params: StateParams, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagStateSchema) },
+      responses: { 200: jsonAnswer("the whole updated state", FlagStateSchema), ...errors(400, 401, 404, 409, 415, 422) },
     }),
     async (c) => {
       const { projectId, flagKey, envKey } = c.req.valid("param");

@@ -2,7 +2,7 @@
 // environment goes through ProjectDO because it adds a state to every flag.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import { errors } from "../auth/routes";
+import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { AppError, isUniqueViolation, unwrap } from "../errors";
 import { listEnvironments } from "../flags/store";
@@ -19,8 +19,6 @@ const CreateProjectSchema = z.object({ key: KeySchema, name: NameSchema }).opena
 const CreateEnvironmentSchema = z.object({ key: KeySchema, name: NameSchema }).openapi("CreateEnvironment");
 export const ProjectParams = z.object({ projectId: IdSchema });
 
-const body = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
 
 export function projectRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -28,7 +26,7 @@ export function projectRoutes() {
   app.use("/projects/*", requireApiKey);
 
   app.openapi(
-    createRoute({ method: "post", path: "/projects", tags: ["projects"], request: { body: body(CreateProjectSchema) }, responses: { 201: ok("created", ProjectSchema), ...errors(400, 401, 409, 415) } }),
+    createRoute({ method: "post", path: "/projects", tags: ["projects"], request: { body: jsonBody(CreateProjectSchema) }, responses: { 201: jsonAnswer("created", ProjectSchema), ...errors(400, 401, 409, 415) } }),
     async (c) => {
       const { key, name } = c.req.valid("json");
       try {
@@ -42,7 +40,7 @@ export function projectRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects", tags: ["projects"], request: { query: PageQuerySchema }, responses: { 200: ok("projects, newest first", pageOf(ProjectSchema, "ProjectPage")), ...errors(400, 401) } }),
+    createRoute({ method: "get", path: "/projects", tags: ["projects"], request: { query: PageQuerySchema }, responses: { 200: jsonAnswer("projects, newest first", pageOf(ProjectSchema, "ProjectPage")), ...errors(400, 401) } }),
     async (c) => {
       const { cursor, limit } = c.req.valid("query");
       const page = await listProjects(drizzle(c.env.DB), c.get("principal").org.id, cursorOrThrow(cursor), limit);
@@ -51,7 +49,7 @@ export function projectRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects/{projectId}", tags: ["projects"], request: { params: ProjectParams }, responses: { 200: ok("the project", ProjectSchema), ...errors(401, 404) } }),
+    createRoute({ method: "get", path: "/projects/{projectId}", tags: ["projects"], request: { params: ProjectParams }, responses: { 200: jsonAnswer("the project", ProjectSchema), ...errors(401, 404) } }),
     async (c) => {
       const db = drizzle(c.env.DB);
       const project = await requireProject(c.env, c.get("principal").org.id, c.req.valid("param").projectId);
@@ -64,8 +62,8 @@ export function projectRoutes() {
       method: "post",
       path: "/projects/{projectId}/environments",
       tags: ["projects"],
-      request: { params: ProjectParams, body: body(CreateEnvironmentSchema) },
-      responses: { 201: ok("created; every flag gets a disabled state here", EnvironmentSchema), ...errors(400, 401, 404, 409, 415) },
+      request: { params: ProjectParams, body: jsonBody(CreateEnvironmentSchema) },
+      responses: { 201: jsonAnswer("created; every flag gets a disabled state here", EnvironmentSchema), ...errors(400, 401, 404, 409, 415) },
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");

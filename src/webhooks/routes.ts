@@ -3,7 +3,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { drizzle } from "drizzle-orm/d1";
-import { errors } from "../auth/routes";
+import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { readSettings } from "../env";
 import { AppError } from "../errors";
@@ -37,8 +37,6 @@ import {
 } from "./store";
 import { checkWebhookUrl } from "./url-guard";
 
-const body = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
 
 interface ScopeSpec {
   prefix: string;
@@ -83,7 +81,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   const route = <R extends Parameters<typeof createRoute>[0]>(r: R) => createRoute({ ...r, tags: [tag] });
 
   app.openapi(
-    route({ method: "post", path: prefix, request: { params, body: body(CreateWebhookSchema) }, responses: { 201: ok("created", WebhookSchema), ...errors(400, 401, 404, 415) } }),
+    route({ method: "post", path: prefix, request: { params, body: jsonBody(CreateWebhookSchema) }, responses: { 201: jsonAnswer("created", WebhookSchema), ...errors(400, 401, 404, 415) } }),
     async (c) => {
       const input = c.req.valid("json");
       checkUrl(c.env, input.url);
@@ -93,7 +91,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   );
 
   app.openapi(
-    route({ method: "get", path: prefix, request: { params, query: DeliveryQuerySchema.pick({ cursor: true, limit: true }) }, responses: { 200: ok("webhooks, newest first", pageOf(WebhookSchema, "WebhookPage")), ...errors(400, 401, 404) } }),
+    route({ method: "get", path: prefix, request: { params, query: DeliveryQuerySchema.pick({ cursor: true, limit: true }) }, responses: { 200: jsonAnswer("webhooks, newest first", pageOf(WebhookSchema, "WebhookPage")), ...errors(400, 401, 404) } }),
     async (c) => {
       const { cursor, limit } = c.req.valid("query");
       const page = await listWebhooks(drizzle(c.env.DB), await scopeOf(c, c.req.valid("param").projectId), cursorOrThrow(cursor), limit);
@@ -101,14 +99,14 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     },
   );
 
-  app.openapi(route({ method: "get", path: `${prefix}/{webhookId}`, request: { params: hookParams }, responses: { 200: ok("the webhook", WebhookSchema), ...errors(401, 404) } }), async (c) => {
+  app.openapi(route({ method: "get", path: `${prefix}/{webhookId}`, request: { params: hookParams }, responses: { 200: jsonAnswer("the webhook", WebhookSchema), ...errors(401, 404) } }), async (c) => {
     const { projectId, webhookId } = c.req.valid("param");
     const { row } = await requireWebhook(c, projectId, webhookId);
     return c.json(toWebhook(row), 200);
   });
 
   app.openapi(
-    route({ method: "patch", path: `${prefix}/{webhookId}`, request: { params: hookParams, body: body(UpdateWebhookSchema) }, responses: { 200: ok("the whole updated webhook", WebhookSchema), ...errors(400, 401, 404, 415) } }),
+    route({ method: "patch", path: `${prefix}/{webhookId}`, request: { params: hookParams, body: jsonBody(UpdateWebhookSchema) }, responses: { 200: jsonAnswer("the whole updated webhook", WebhookSchema), ...errors(400, 401, 404, 415) } }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const patch = c.req.valid("json");
@@ -131,7 +129,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       path: `${prefix}/{webhookId}/test`,
       summary: "Send one signed webhook.test request now",
       request: { params: hookParams },
-      responses: { 200: ok("the outcome of the one request", TestResultSchema), ...errors(401, 404) },
+      responses: { 200: jsonAnswer("the outcome of the one request", TestResultSchema), ...errors(401, 404) },
     }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
@@ -141,7 +139,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   );
 
   app.openapi(
-    route({ method: "get", path: `${prefix}/{webhookId}/deliveries`, request: { params: hookParams, query: DeliveryQuerySchema }, responses: { 200: ok("deliveries, newest first", pageOf(DeliverySchema, "DeliveryPage")), ...errors(400, 401, 404) } }),
+    route({ method: "get", path: `${prefix}/{webhookId}/deliveries`, request: { params: hookParams, query: DeliveryQuerySchema }, responses: { 200: jsonAnswer("deliveries, newest first", pageOf(DeliverySchema, "DeliveryPage")), ...errors(400, 401, 404) } }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { cursor, limit, status, event } = c.req.valid("query");
@@ -152,7 +150,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   );
 
   app.openapi(
-    route({ method: "get", path: `${prefix}/{webhookId}/deliveries/{deliveryId}`, request: { params: deliveryParams }, responses: { 200: ok("the delivery with every attempt", DeliveryDetailSchema), ...errors(401, 404) } }),
+    route({ method: "get", path: `${prefix}/{webhookId}/deliveries/{deliveryId}`, request: { params: deliveryParams }, responses: { 200: jsonAnswer("the delivery with every attempt", DeliveryDetailSchema), ...errors(401, 404) } }),
     async (c) => {
       const { projectId, webhookId, deliveryId } = c.req.valid("param");
       const { row } = await requireWebhook(c, projectId, webhookId);
@@ -168,7 +166,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       path: `${prefix}/{webhookId}/deliveries/{deliveryId}/redeliver`,
       summary: "One more attempt of the same delivery, now, with no automatic retries after it",
       request: { params: deliveryParams },
-      responses: { 202: ok("accepted", DeliverySchema), ...errors(401, 404, 409) },
+      responses: { 202: jsonAnswer("accepted", DeliverySchema), ...errors(401, 404, 409) },
     }),
     async (c) => {
       const { projectId, webhookId, deliveryId } = c.req.valid("param");
