@@ -16,8 +16,12 @@ export interface EventRecord {
   tgglBody: string;
 }
 
-export function insertEvent(db: Db, record: EventRecord) {
-  return db.insert(events).values(record);
+export function insertEvent(d1: D1Database, r: EventRecord): D1PreparedStatement {
+  return d1
+    .prepare(
+      "INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(r.id, r.orgId, r.projectId, r.flagId, r.environmentId, r.event, r.createdAt, r.rollgateBody, r.tgglBody);
 }
 
 export async function listEvents(db: Db, projectId: string, after: number | null, limit: number) {

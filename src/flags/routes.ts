@@ -131,7 +131,7 @@ export function flagRoutes() {
       const expected = expectedVersion(c.req.valid("header")["if-match"], version);
       const stub = projectWriter(c.env, projectId);
       const result = keepBookmark(c, unwrap(await stub.updateFlagState(writeContext(c, projectId), flagKey, envKey, patch, expected)));
-      return c.json(result.flag.environments[envKey], 200);
+      return c.json(result.state, 200);
     },
   );
   return app;

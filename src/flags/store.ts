@@ -2,7 +2,6 @@
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { environments, flags, flagStates } from "../db/schema";
-import type { BuildsSql } from "../db/statements";
 import { iso } from "../schemas";
 import type { Condition, Environment, Flag, FlagState, FlagType, Sharing, Variation } from "./model";
 
@@ -78,49 +77,42 @@ function toState(s: StateRow): FlagState {
   };
 }
 
+const FLAG_COLUMNS = "key = ?1, name = ?2, description = ?3, type = ?4, tags = ?5, variations = ?6, archived = ?7, sharing = ?8, version = ?9, updated_at = ?10";
+const STATE_COLUMNS =
+  "enabled = ?1, rollout_percentage = ?2, rollout_variation_id = ?3, conditions = ?4, default_variation_id = ?5, version = ?6, updated_at = ?7";
+
 /**
- * The statements that take a flag from `before` to `after` (either may be null). Updates are
+ * The statements that take a flag from `before` to `after` (either may be null), as prepared SQL:
+ * this runs on every change, where building queries costs more than the SQL is worth. Updates are
  * guarded by the version they expect, so a write can only land on the state it was computed from.
  */
-export function flagWrites(db: Db, projectId: string, before: Flag | null, after: Flag | null, envs: Environment[]): BuildsSql[] {
-  if (!after) return before ? [db.delete(flagStates).where(eq(flagStates.flagId, before.id)), db.delete(flags).where(eq(flags.id, before.id))] : [];
+export function flagWrites(d1: D1Database, projectId: string, before: Flag | null, after: Flag | null, envs: Environment[]): D1PreparedStatement[] {
+  if (!after) {
+    if (!before) return [];
+    return [d1.prepare("DELETE FROM flag_states WHERE flag_id = ?").bind(before.id), d1.prepare("DELETE FROM flags WHERE id = ?").bind(before.id)];
+  }
   const now = Date.parse(after.updated_at);
-  const columns = {
-    key: after.key,
-    name: after.name,
-    description: after.description,
-    type: after.type,
-    tags: after.tags,
-    variations: after.variations,
-    archived: after.archived,
-    sharing: after.sharing,
-    version: after.version,
-    updatedAt: now,
-  };
-  const writes: BuildsSql[] = [];
-  if (!before) writes.push(db.insert(flags).values({ id: after.id, projectId, createdAt: Date.parse(after.created_at), ...columns }));
+  const flagValues = [after.key, after.name, after.description, after.type, JSON.stringify(after.tags), JSON.stringify(after.variations), after.archived ? 1 : 0, JSON.stringify(after.sharing), after.version, now];
+  const writes: D1PreparedStatement[] = [];
+  if (!before)
+    writes.push(
+      d1
+        .prepare("INSERT INTO flags (key, name, description, type, tags, variations, archived, sharing, version, updated_at, id, project_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+        .bind(...flagValues, after.id, projectId, Date.parse(after.created_at)),
+    );
   else if (before.version !== after.version)
-    writes.push(db.update(flags).set(columns).where(and(eq(flags.id, after.id), eq(flags.version, before.version))));
+    writes.push(d1.prepare(`UPDATE flags SET ${FLAG_COLUMNS} WHERE id = ?11 AND version = ?12`).bind(...flagValues, after.id, before.version));
   for (const env of envs) {
     const next = after.environments[env.key];
     const prev = before?.environments[env.key];
     if (!next || (prev && prev.version === next.version)) continue;
-    const stateColumns = {
-      enabled: next.enabled,
-      rolloutPercentage: next.rollout_percentage,
-      rolloutVariationId: next.rollout_variation_id,
-      conditions: next.conditions,
-      defaultVariationId: next.default_variation_id,
-      version: next.version,
-      updatedAt: now,
-    };
+    const values = [next.enabled ? 1 : 0, next.rollout_percentage, next.rollout_variation_id, JSON.stringify(next.conditions), next.default_variation_id, next.version, now];
     writes.push(
       prev
-        ? db
-            .update(flagStates)
-            .set(stateColumns)
-            .where(and(eq(flagStates.flagId, after.id), eq(flagStates.environmentId, env.id), eq(flagStates.version, prev.version)))
-        : db.insert(flagStates).values({ flagId: after.id, environmentId: env.id, ...stateColumns }),
+        ? d1.prepare(`UPDATE flag_states SET ${STATE_COLUMNS} WHERE flag_id = ?8 AND environment_id = ?9 AND version = ?10`).bind(...values, after.id, env.id, prev.version)
+        : d1
+            .prepare("INSERT INTO flag_states (enabled, rollout_percentage, rollout_variation_id, conditions, default_variation_id, version, updated_at, flag_id, environment_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+            .bind(...values, after.id, env.id),
     );
   }
   return writes;

@@ -16,7 +16,7 @@ import { prepare } from "../db/statements";
 import { insertEvent } from "../events/store";
 import { addEnvironment, createFlag, updateFlag, updateFlagState } from "../flags/commands";
 import { diffFlag } from "../flags/diff";
-import type { Environment, Flag } from "../flags/model";
+import type { Environment, Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
 import { flagWrites, listEnvironments, loadFlag, type Db } from "../flags/store";
 import { enqueueAttempts, insertDeliveries, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
@@ -69,7 +69,8 @@ export class ProjectDO extends DurableObject<Env> {
     });
   }
 
-  updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Result<{ flag: Flag }>> {
+  /** Answers only the state: the route needs no more, and the whole flag would cross RPC on every toggle. */
+  updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Result<{ state: FlagState }>> {
     return this.exclusive(ctx, async (project) => {
       const before = await this.currentFlag(project, flagKey);
       if (!before || !before.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${flagKey}"`);
@@ -78,7 +79,7 @@ export class ProjectDO extends DurableObject<Env> {
       const result = updateFlagState(before, envKey, patch, new Date().toISOString());
       if (!result.ok) return result;
       if (result.changed) await this.commit(project, ctx.actor, before, result.flag);
-      return { ok: true, flag: result.flag };
+      return { ok: true, state: result.flag.environments[envKey] };
     });
   }
 
@@ -166,7 +167,7 @@ export class ProjectDO extends DurableObject<Env> {
   /** The one batch of a change, then its queue messages. */
   private async commit(project: Project, actor: Actor, before: Flag | null, after: Flag | null): Promise<void> {
     const now = Date.now();
-    const statements = flagWrites(this.db, project.id, before, after, project.environments).map((q) => prepare(this.env.DB, q));
+    const statements = flagWrites(this.env.DB, project.id, before, after, project.environments);
     const deliveryStatements: D1PreparedStatement[] = [];
     for (const event of diffFlag(before, after, project.environments)) {
       const flag = (after ?? before)!;
@@ -178,7 +179,7 @@ export class ProjectDO extends DurableObject<Env> {
         actor,
       };
       statements.push(
-        prepare(this.env.DB, insertEvent(this.db, {
+        insertEvent(this.env.DB, {
           id: payload.eventId,
           orgId: project.orgId,
           projectId: project.id,
@@ -188,7 +189,7 @@ export class ProjectDO extends DurableObject<Env> {
           createdAt: now,
           rollgateBody: renderRollgateBody(event, payload),
           tgglBody: renderTgglBody(event, payload),
-        })),
+        }),
       );
       const address = { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey: event.environment?.key ?? null, now };
       deliveryStatements.push(insertDeliveries(this.env.DB, address));
