@@ -7,8 +7,8 @@
 // - A claim expires after the time-out plus a margin, so an attempt whose consumer died is sent again.
 // - The attempt's log row and the delivery's next state are one batch, both conditional on the
 //   claim, so an attempt is logged once.
-// - The messages of a batch are claimed in one D1 batch, attempted concurrently (they share one
-//   thread with the API) and recorded in one more D1 batch.
+// - The messages of a batch are claimed in one D1 batch and attempted concurrently (they share one
+//   thread with the API); finished attempts are recorded in groups, one D1 batch per group.
 import { readSettings, type Settings } from "../env";
 import { projectWriter } from "../projects/project-do";
 import type { DeliveryMessage } from "./outbox";
@@ -64,22 +64,63 @@ export async function attemptDelivery(env: Env, message: DeliveryMessage): Promi
 }
 
 /**
- * Claims every due attempt among the messages in one D1 batch, sends them concurrently, and
- * records them in one more: a fan-out of fifty costs two round trips to D1, not a hundred.
+ * Claims every due attempt among the messages in one D1 batch and sends them concurrently. Each
+ * finished attempt is recorded with the others that finished while the previous record was being
+ * written: a fan-out of fifty costs a few round trips to D1, not a hundred, and a fast attempt's
+ * record never waits for a slow attempt in the same batch.
  */
 export async function attemptDeliveries(env: Env, messages: DeliveryMessage[]): Promise<(AttemptOutcome | null)[]> {
   const settings = readSettings(env);
   const claims = await claimAttempts(env.DB, messages, settings);
-  const sent = await Promise.all(
+  const recorder = new AttemptRecorder(env, settings);
+  const settled = await Promise.allSettled(
     claims.map(async (claim, i) => {
       if (!claim) return null;
       const record = await sendAttempt(env, claim.row, messages[i], settings);
       const ok = record.response !== null && record.response.status_code >= 200 && record.response.status_code < 300 && record.error === null;
-      return { claim, n: messages[i].attempt, record, ok };
+      const done = { claim, n: messages[i].attempt, record, ok };
+      await recorder.record(done);
+      return done;
     }),
   );
-  await finishAttempts(env, sent.filter((s) => s !== null), settings);
+  // Every attempt has finished before a failure to record one is reported (and the batch retried).
+  const failure = settled.find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
+  const sent = settled.map((r) => (r as PromiseFulfilledResult<Sent | null>).value);
   return sent.map((s) => s && { success: s.ok, status_code: s.record.response?.status_code ?? null, response_time_ms: s.record.durationMs });
+}
+
+/** Group commit of attempt records: one D1 write at a time, each taking all that finished meanwhile. */
+class AttemptRecorder {
+  private waiting: { sent: Sent; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly env: Env,
+    private readonly settings: Settings,
+  ) {}
+
+  record(sent: Sent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ sent, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.waiting.length) {
+      const group = this.waiting;
+      this.waiting = [];
+      try {
+        await finishAttempts(this.env, group.map((g) => g.sent), this.settings);
+        for (const g of group) g.resolve();
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+    this.writing = false;
+  }
 }
 
 interface Claim {
