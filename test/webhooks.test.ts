@@ -30,6 +30,19 @@ describe.each([["project", true], ["organization", false]])("%s webhooks", (_sco
   });
 });
 
+describe("secrets at rest", () => {
+  it("D1 holds the secret and custom header values only encrypted, with the key id beside each", async () => {
+    const { tenant, project } = await setup();
+    const hook = await newWebhook(tenant, project.id, { url: receiverUrl("ok"), secret: "plain-secret-123", headers: { Authorization: "Bearer header-secret-456" } });
+    const row = await env.DB.prepare("SELECT * FROM webhooks WHERE id = ?").bind(hook.id).first<Record<string, unknown>>();
+    const stored = JSON.stringify(row);
+    expect(stored).not.toContain("plain-secret-123");
+    expect(stored).not.toContain("header-secret-456");
+    expect(String(row!.secret)).toMatch(/^v1\.local\./);
+    expect(String(row!.headers)).toMatch(/^v1\.local\./);
+  });
+});
+
 describe("refusals", () => {
   it.each([
     [{ url: "not a url" }, "url"],
