@@ -64,3 +64,8 @@ export const FieldError: FC<{ id: string; error?: string }> = ({ id, error }) =>
       {error}
     </p>
   ) : null;
+
+/** A project or flag key: the API's key pattern, checked in the browser before the API checks it. */
+export const KeyField: FC<Pick<TextFieldProps, "id" | "hint" | "value" | "error" | "placeholder">> = (p) => (
+  <TextField {...p} name="key" label="Key" required pattern="[a-z0-9][a-z0-9_\-]{0,63}" />
+);

@@ -2,7 +2,7 @@
 import type { FC } from "hono/jsx";
 import { renderState } from "../flags/code-like";
 import { ErrorSummary, CsrfField, Pill } from "./layout";
-import { TextField, type FieldErrors } from "./fields";
+import { KeyField, TextField, type FieldErrors } from "./fields";
 import type { Flag, Project } from "./resources";
 
 type Environment = Project["environments"][number];
@@ -107,17 +107,7 @@ export const NewFlagForm: FC<{ project: Project; envKey: string; csrf: string; s
       <input type="hidden" name="env" value={envKey} />
       <div class="grid2">
         <TextField id="flag-name" name="name" label="Name" value={state?.values.name} error={state?.errors.name} required placeholder="New checkout" />
-        <TextField
-          id="flag-key"
-          name="key"
-          label="Key"
-          hint="What your code asks for: lower-case letters, digits, - and _."
-          value={state?.values.key}
-          error={state?.errors.key}
-          required
-          pattern="[a-z0-9][a-z0-9_\-]{0,63}"
-          placeholder="new-checkout"
-        />
+        <KeyField id="flag-key" hint="What your code asks for: lower-case letters, digits, - and _." value={state?.values.key} error={state?.errors.key} placeholder="new-checkout" />
       </div>
       <TextField id="flag-description" name="description" label="Description (optional)" value={state?.values.description} error={state?.errors.description} />
       <p class="small muted">A boolean flag, serving Live (true) when on and Off (false) when off.</p>

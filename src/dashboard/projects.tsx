@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import { ApiFailure } from "./api";
 import { formOf, textField, type DashboardContext, type DashboardEnv } from "./context";
-import { errorsByField, TextField, type FieldErrors } from "./fields";
+import { errorsByField, KeyField, TextField, type FieldErrors } from "./fields";
 import { CsrfField, EmptyState, ErrorSummary, PageHead, renderPage } from "./layout";
 import type { Page, Project } from "./resources";
 
@@ -94,17 +94,7 @@ const NewProjectForm: FC<{ csrf: string; state?: NewProjectState; open: boolean 
       <CsrfField token={csrf} />
       <div class="grid2">
         <TextField id="project-name" name="name" label="Name" value={state?.values.name} error={state?.errors.name} required placeholder="Web" />
-        <TextField
-          id="project-key"
-          name="key"
-          label="Key"
-          hint="Lower-case letters, digits, - and _; used in webhook bodies."
-          value={state?.values.key}
-          error={state?.errors.key}
-          required
-          pattern="[a-z0-9][a-z0-9_\-]{0,63}"
-          placeholder="web"
-        />
+        <KeyField id="project-key" hint="Lower-case letters, digits, - and _; used in webhook bodies." value={state?.values.key} error={state?.errors.key} placeholder="web" />
       </div>
       <button class="primary" type="submit">
         Create project

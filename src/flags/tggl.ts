@@ -14,15 +14,8 @@
 import { renderCondition } from "./code-like";
 import type { Condition, Operator, Rule, Variation } from "./model";
 
-export interface TgglVariation {
-  id: string;
-  name: string;
-  description: string;
-  color: string;
-  active: boolean;
-  value: unknown;
-  order: number;
-}
+/** Tggl's Variation has exactly our fields; the alias names the wire shape where it is sent. */
+export type TgglVariation = Variation;
 
 export interface TgglTag {
   id: string;
