@@ -20,7 +20,7 @@ async function stopAll() {
 }
 
 async function main() {
-  fs.mkdirSync(path.join(ROOT, "docs/screenshots"), { recursive: true });
+  fs.mkdirSync(path.resolve(ROOT, process.env.E2E_SCREENSHOTS ?? "test-results/screenshots"), { recursive: true });
   console.log("Browser tests of the dashboard");
   const receiver = await startReceiver();
   started.push(() => receiver.close());
