@@ -63,6 +63,7 @@ export function createApp() {
   app.route("/api/v1", api);
   app.route("/dashboard", dashboardRoutes(app.fetch));
 
+  app.get("/", (c) => c.redirect("/dashboard"));
   app.get("/docs", (c) => c.html(renderDocsPage("/api/v1/openapi.json")));
   app.get("/openapi.json", (c) => c.redirect("/api/v1/openapi.json"));
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, c.get("requestId") ?? crypto.randomUUID()), 404));

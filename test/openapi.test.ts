@@ -94,3 +94,11 @@ describe("GET /docs", () => {
     expect(html).toContain("/api/v1/openapi.json");
   });
 });
+
+describe("the root", () => {
+  it("sends a person who opens the server's address to the dashboard", async () => {
+    const res = await exports.default.fetch("http://flagpost.test/", { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/dashboard");
+  });
+});
