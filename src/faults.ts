@@ -12,24 +12,7 @@ import { requireAdmin, type AppEnv } from "./auth/middleware";
 import { readSettings } from "./env";
 import { AppError } from "./errors";
 import { projectWriter, requeueAfterMs } from "./projects/project-do";
-import { sweepDueDeliveries, type DeliveryMessage } from "./webhooks/outbox";
-
-/** What the next queue sends do: `fail` ones throw, `drop` ones are silently lost. Module state of
- *  this isolate, shared with the ProjectDO instances it hosts (the local runtime runs both in one). */
-const sendFaults = { fail: 0, drop: 0 };
-
-/** Consulted by the outbox before each queue send: "fail", "drop", or null (no fault injected). */
-export function takeSendFault(): "fail" | "drop" | null {
-  if (sendFaults.fail > 0) {
-    sendFaults.fail--;
-    return "fail";
-  }
-  if (sendFaults.drop > 0) {
-    sendFaults.drop--;
-    return "drop";
-  }
-  return null;
-}
+import { sendFaults, sweepDueDeliveries, type DeliveryMessage } from "./webhooks/outbox";
 
 function faultsEnabled(env: Env): boolean {
   return (env as unknown as Record<string, string | undefined>).FAULT_INJECTION === "true";

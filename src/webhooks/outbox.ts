@@ -3,7 +3,6 @@
 // alarm re-sends whatever is due and was never sent, or was sent long enough ago to be presumed lost.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { deliveries } from "../db/schema";
-import { takeSendFault } from "../faults";
 import type { Db } from "../flags/store";
 
 /** One queue message: one attempt of one delivery. */
@@ -46,13 +45,30 @@ export function insertDeliveries(d1: D1Database, a: EventAddress): D1PreparedSta
     .bind(a.projectId, a.eventId, a.event, a.now, a.orgId, a.envKey);
 }
 
+/** Test-only, set by src/faults.ts (off unless FAULT_INJECTION): what the next queue sends do: `fail` ones throw, `drop` ones are silently lost. Module state of
+ *  this isolate, shared with the ProjectDO instances it hosts (the local runtime runs both in one). */
+export const sendFaults = { fail: 0, drop: 0 };
+
+/** Consulted by the outbox before each queue send: "fail", "drop", or null (no fault injected). */
+function takeSendFault(): "fail" | "drop" | null {
+  if (sendFaults.fail > 0) {
+    sendFaults.fail--;
+    return "fail";
+  }
+  if (sendFaults.drop > 0) {
+    sendFaults.drop--;
+    return "drop";
+  }
+  return null;
+}
+
 /** Sends the messages; answers the delivery ids whose message could not be sent. */
 export async function enqueueAttempts(queue: Queue<DeliveryMessage>, messages: DeliveryMessage[]): Promise<string[]> {
   const failed: string[] = [];
   for (let i = 0; i < messages.length; i += 100) {
     const chunk = messages.slice(i, i + 100);
     try {
-      const fault = takeSendFault(); // test-only (src/faults.ts): always null unless the fault suite is running
+      const fault = takeSendFault(); // always null unless the fault suite set it
       if (fault === "fail") throw new Error("injected fault: the queue send failed");
       if (fault !== "drop") await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
     } catch (err) {
