@@ -21,7 +21,7 @@ import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../
 import { flagWrites, listEnvironments, loadFlag, type Db } from "../flags/store";
 import { enqueueAttempts, insertDeliveries, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
 import { renderRollgateBody, renderTgglBody } from "../webhooks/payload";
-import { environmentInsert, findProject, statesForNewEnvironment, type ProjectRecord } from "./store";
+import { environmentInsert, projectById, statesForNewEnvironment, type ProjectRecord } from "./store";
 
 export interface Actor {
   id: string;
@@ -146,10 +146,7 @@ export class ProjectDO extends DurableObject<Env> {
 
   private async loadProject(projectId: string): Promise<Project | null> {
     if (this.project) return this.project;
-    const record = await this.env.DB
-      .prepare("SELECT id, org_id AS orgId, key, name FROM projects WHERE id = ?")
-      .bind(projectId)
-      .first<ProjectRecord>();
+    const record = await projectById(this.db, projectId);
     if (!record) return null;
     this.project = { ...record, environments: await listEnvironments(this.db, projectId) };
     await this.ctx.storage.put("projectId", projectId);

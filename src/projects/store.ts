@@ -22,6 +22,15 @@ export async function findProject(db: Db, orgId: string, projectId: string): Pro
   return row ?? null;
 }
 
+/** Any organization's project, for the writer and the delivery side, which check the organization themselves. */
+export async function projectById(db: Db, projectId: string): Promise<ProjectRecord | null> {
+  const [row] = await db
+    .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name })
+    .from(projects)
+    .where(eq(projects.id, projectId));
+  return row ?? null;
+}
+
 export async function createProject(db: Db, orgId: string, key: string, name: string) {
   const now = Date.now();
   const project = { id: crypto.randomUUID(), orgId, key, name, createdAt: now };

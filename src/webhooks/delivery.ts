@@ -13,7 +13,7 @@ import { readSettings, type Settings } from "../env";
 import { projectWriter } from "../projects/project-do";
 import type { DeliveryMessage } from "./outbox";
 import { signDelivery } from "./sign";
-import { deliveryBodySql, keyringOf, openHeaders, openSecret } from "./store";
+import { DELIVERY_BODY, keyringOf, openHeaders, openSecret } from "./store";
 import { checkWebhookUrl } from "./url-guard";
 import { FLAGPOST_VERSION } from "../env";
 
@@ -142,9 +142,8 @@ async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settin
       .bind(tokens[i], now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS, message.delivery_id, message.attempt - 1, now + CLOCK_SLACK_MS, now),
     d1
       .prepare(
-        `SELECT d.id, d.event, d.final, d.project_id, w.url, w.secret, w.headers, w.headers_masked,
-                (${deliveryBodySql.replace("WHERE d.id = ?", "WHERE d.id = ?1")}) AS body
-         FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
+        `SELECT d.id, d.event, d.final, d.project_id, w.url, w.secret, w.headers, w.headers_masked, ${DELIVERY_BODY} AS body
+         FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN events e ON e.id = d.event_id
          WHERE d.id = ?1 AND d.claim_token = ?2`,
       )
       .bind(message.delivery_id, tokens[i]),

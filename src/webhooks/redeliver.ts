@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { deliveries, webhooks } from "../db/schema";
 import { AppError } from "../errors";
 import { projectWriter } from "../projects/project-do";
+import { projectById } from "../projects/store";
 import { attemptDelivery, type AttemptOutcome } from "./delivery";
 import { enqueueAttempts, markUnsent } from "./outbox";
 import { renderTestBody, TEST_EVENT, type WebhookFormat } from "./payload";
@@ -16,10 +17,7 @@ type WebhookRow = typeof webhooks.$inferSelect;
 export async function sendTestDelivery(env: Env, webhook: WebhookRow, scope: WebhookScope, actor: { id: string; email: string }): Promise<AttemptOutcome> {
   const now = Date.now();
   const id = crypto.randomUUID();
-  let project = null;
-  if (scope.projectId) {
-    project = await env.DB.prepare("SELECT id, key, name FROM projects WHERE id = ?").bind(scope.projectId).first<{ id: string; key: string; name: string }>();
-  }
+  const project = scope.projectId ? await projectById(drizzle(env.DB), scope.projectId) : null;
   const body = renderTestBody(webhook.format as WebhookFormat, { eventId: crypto.randomUUID(), timestamp: new Date(now).toISOString(), project, actor });
   await drizzle(env.DB)
     .insert(deliveries)

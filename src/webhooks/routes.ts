@@ -8,7 +8,7 @@ import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { readSettings } from "../env";
 import { AppError } from "../errors";
 import { cursorOrThrow, requireProject } from "../projects/routes";
-import { encodeCursor, IdSchema } from "../schemas";
+import { encodeCursor, IdSchema, pageOf } from "../schemas";
 import { validationHook } from "../validation";
 import { redeliver, sendTestDelivery } from "./redeliver";
 import {
@@ -20,7 +20,6 @@ import {
   UpdateWebhookSchema,
   WebhookSchema,
 } from "./schemas";
-import { pageOf } from "../schemas";
 import {
   createWebhook,
   deleteWebhook,

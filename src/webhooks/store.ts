@@ -165,7 +165,7 @@ export async function findDelivery(db: Db, webhookId: string, id: string): Promi
 /** The delivery's attempts, each with the exact body that was sent (stored once, on the event). */
 export async function deliveryAttempts(d1: D1Database, row: DeliveryRow): Promise<Attempt[]> {
   const [{ results: body }, { results: rows }] = await d1.batch<Record<string, unknown>>([
-    d1.prepare(deliveryBodySql).bind(row.id),
+    d1.prepare(`SELECT ${DELIVERY_BODY} AS body FROM deliveries d LEFT JOIN events e ON e.id = d.event_id WHERE d.id = ?`).bind(row.id),
     d1.prepare("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number").bind(row.id),
   ]);
   const sent = String(body[0]?.body ?? "");
@@ -182,8 +182,9 @@ export async function deliveryAttempts(d1: D1Database, row: DeliveryRow): Promis
   });
 }
 
-/** The body a delivery sends: its own (tests), or its event's rendering in the delivery's format. */
-export const deliveryBodySql = `
-  SELECT COALESCE(d.body, CASE d.format WHEN 'tggl' THEN e.tggl_body ELSE e.rollgate_body END) AS body
-  FROM deliveries d LEFT JOIN events e ON e.id = d.event_id WHERE d.id = ?`;
+/**
+ * The body a delivery sends, as an SQL expression over `deliveries d` joined to `events e`: its own
+ * (tests), or its event's rendering in the delivery's format.
+ */
+export const DELIVERY_BODY = "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN e.tggl_body ELSE e.rollgate_body END)";
 
