@@ -115,7 +115,9 @@ async function signatureHeaders(delivery: DeliveryToSign, timestamp: string): Pr
     standard.push(`v1,${toBase64(signed)}`);
     if (delivery.format === "sentry") headers["X-Sentry-Signature"] = toHex(rollgate);
     const previous = delivery.previousSecret;
-    if (previous?.secret && previous.expiresAt > Number(timestamp) * 1000) {
+    // Judged in whole seconds, like webhook-timestamp, and never past expiry: the previous secret
+    // signs only in seconds that end before it expires.
+    if (previous?.secret && Number(timestamp) < Math.floor(previous.expiresAt / 1000)) {
       const previousKey = await importSigningKey(previous.secret);
       const [oldRollgate, oldSigned] = await Promise.all([hmac(previousKey, body), hmac(previousKey, signedContent)]);
       headers["X-Rollgate-Signature-Previous"] = `sha256=${toHex(oldRollgate)}`;
