@@ -57,7 +57,7 @@ export const EventTypeSchema = z
   .object({
     event: z.string().openapi({ example: "flag.toggled" }),
     description: z.string(),
-    environment_scoped: z.boolean().openapi({ description: "whether the event names an environment (and a webhook's `environments` filter narrows it)" }),
+    environment_scoped: z.boolean().openapi({ description: "whether a webhook's `environments` filter narrows this event (it names the environment it happened in)" }),
     samples: z.record(z.enum(WEBHOOK_FORMATS), z.unknown()).openapi({ description: "a sample body in each format, rendered by the code that renders real deliveries" }),
   })
   .openapi("EventType");

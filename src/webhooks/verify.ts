@@ -124,7 +124,8 @@ function signatureVerdict(check: string, header: string, first: Candidate[], oth
   const given = all.find((c) => c.role === "given");
   if (given) {
     const where = first.includes(given) ? `the first signature of ${header}` : `the previous secret's signature (${header === "webhook-signature" ? "the second v1 entry" : "X-Rollgate-Signature-Previous"})`;
-    const caveat = first.includes(given) ? "" : `: your receiver still has the secret from before the last rotation, and must switch to the new one before the overlap ends`;
+    const ends = input.webhook?.previousSecret ? ` at ${new Date(input.webhook.previousSecret.expiresAt).toISOString()}` : "";
+    const caveat = first.includes(given) ? "" : `: your receiver still has the secret from before the last rotation, and must switch to the new one before the overlap ends${ends}`;
     return { check, ok: true, detail: `matches your secret, in ${where}${caveat}` };
   }
   const known = all[0];
