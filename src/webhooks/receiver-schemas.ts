@@ -29,7 +29,7 @@ export const RotatedSecretSchema = z
   .openapi("RotatedSecret");
 
 export const Ed25519KeySchema = z
-  .object({ public_key: z.string().openapi({ example: "whpk_MCowBQYDK2VwAyEA…", description: "`whpk_` + base64 of the raw 32-byte public key" }) })
+  .object({ public_key: z.string().openapi({ description: "`whpk_` + base64 of the raw 32-byte public key" }) })
   .openapi("Ed25519Key");
 
 export const VerifyRequestSchema = z
