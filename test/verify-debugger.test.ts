@@ -143,3 +143,14 @@ describe("the body check", () => {
 function omit(h: Record<string, string>, names: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(h).filter(([k]) => !names.includes(k)));
 }
+
+describe("malformed signatures", () => {
+  it("reports a malformed v1a entry as a header problem instead of failing", async () => {
+    const { tenant, project, hook, r } = await delivered();
+    await json(call(`${webhookPath(project.id, hook.id)}/ed25519-key`, { token: tenant.key, method: "POST" }), 200);
+    const headers = { ...r.headers, "webhook-signature": `${r.headers["webhook-signature"]} v1a,not*base64` };
+    const result = await debug(tenant, { webhook_id: hook.id, secret: SECRET, headers, body: r.body });
+    expect(check(result, "signature_headers")).toMatchObject({ ok: false, detail: expect.stringContaining('"v1a,not*base64"') });
+    expect(check(result, "ed25519_signature")!.ok).toBe(false);
+  });
+});

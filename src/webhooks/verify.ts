@@ -32,6 +32,8 @@ interface Candidate {
 }
 
 const ROLLGATE = /^sha256=[0-9a-f]{64}$/;
+const V1 = /^v1,[A-Za-z0-9+/]{43}=$/;
+const V1A = /^v1a,[A-Za-z0-9+/]{86}==$/;
 const encoder = new TextEncoder();
 
 export async function verifyDelivery(input: VerifyInput): Promise<VerifyResult> {
@@ -79,7 +81,7 @@ function headerCheck(h: Record<string, string>): VerifyCheck {
   const previous = h["x-rollgate-signature-previous"];
   if (previous !== undefined && !ROLLGATE.test(previous)) problems.push(`X-Rollgate-Signature-Previous should be "sha256=" and 64 lowercase hex digits, got ${quote(previous)}`);
   if (standard !== undefined) {
-    const bad = standard.split(" ").filter((entry) => !/^v1,[A-Za-z0-9+/]{43}=$/.test(entry) && !/^v1a,[A-Za-z0-9+/]{86}==$/.test(entry));
+    const bad = standard.split(" ").filter((entry) => !V1.test(entry) && !V1A.test(entry));
     if (bad.length) problems.push(`webhook-signature should be space-separated "v1,<base64>" or "v1a,<base64>" entries, got ${bad.map(quote).join(", ")}`);
     for (const name of ["webhook-id", "webhook-timestamp"]) if (h[name] === undefined) problems.push(`${name} is missing: webhook-signature signs "<webhook-id>.<webhook-timestamp>.<body>"`);
   }
@@ -104,7 +106,7 @@ function timestampCheck(value: string, now: number): VerifyCheck {
 
 async function rollgateCheck(h: Record<string, string>, input: VerifyInput, candidates: Candidate[]): Promise<VerifyCheck> {
   const macs = await Promise.all(candidates.map(async (c) => `sha256=${toHex(await hmac(await importSigningKey(c.secret), encoder.encode(input.body)))}`));
-  const inHeader = (name: string) => candidates.filter((_, i) => macs[i] === h[name]);
+  const inHeader = (name: string) => candidates.filter((_, i) => same(macs[i], h[name]));
   const current = inHeader("x-rollgate-signature");
   const previous = h["x-rollgate-signature-previous"] ? inHeader("x-rollgate-signature-previous") : [];
   return signatureVerdict("rollgate_signature", "X-Rollgate-Signature", current, previous, input);
@@ -112,9 +114,9 @@ async function rollgateCheck(h: Record<string, string>, input: VerifyInput, cand
 
 async function standardCheck(h: Record<string, string>, input: VerifyInput, candidates: Candidate[]): Promise<VerifyCheck> {
   const signed = encoder.encode(`${h["webhook-id"] ?? ""}.${h["webhook-timestamp"] ?? ""}.${input.body}`);
-  const entries = h["webhook-signature"].split(" ").filter((e) => e.startsWith("v1,")).map((e) => e.slice(3));
+  const entries = h["webhook-signature"].split(" ").filter((e) => V1.test(e)).map((e) => e.slice(3));
   const macs = await Promise.all(candidates.map(async (c) => toBase64(await hmac(await importSigningKey(c.secret), signed))));
-  const matching = (entry: string | undefined) => candidates.filter((_, i) => entry !== undefined && macs[i] === entry);
+  const matching = (entry: string | undefined) => candidates.filter((_, i) => same(macs[i], entry));
   return signatureVerdict("standard_webhooks_signature", "webhook-signature", matching(entries[0]), entries.slice(1).flatMap((e) => matching(e)), input);
 }
 
@@ -148,11 +150,19 @@ function signatureVerdict(check: string, header: string, first: Candidate[], oth
 async function ed25519Check(h: Record<string, string>, input: VerifyInput, publicKey: string): Promise<VerifyCheck> {
   const signed = encoder.encode(`${h["webhook-id"] ?? ""}.${h["webhook-timestamp"] ?? ""}.${input.body}`);
   const key = await crypto.subtle.importKey("raw", fromBase64(publicKey.replace(/^whpk_/, "")), { name: "Ed25519" }, false, ["verify"]);
-  const entries = h["webhook-signature"].split(" ").filter((e) => e.startsWith("v1a,"));
+  // Only well-formed entries: a malformed one is the header check's to report.
+  const entries = h["webhook-signature"].split(" ").filter((e) => V1A.test(e));
   for (const entry of entries) {
     if (await crypto.subtle.verify("Ed25519", key, fromBase64(entry.slice(4)), signed)) return { check: "ed25519_signature", ok: true, detail: "the v1a signature verifies with the webhook's public key" };
   }
   return { check: "ed25519_signature", ok: false, detail: "no v1a signature verifies with the webhook's current public key: the key pair was replaced since, or the signed bytes differ (see the body check)" };
+}
+
+/** Equal, in time that does not depend on where they differ (the secrets' signatures are at stake). */
+function same(expected: string, given: string | undefined): boolean {
+  if (given === undefined) return false;
+  const [a, b] = [encoder.encode(expected), encoder.encode(given)];
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
 }
 
 // ---- The body ---------------------------------------------------------------------------------
