@@ -6,7 +6,7 @@ type Operation = { operationId?: string; summary?: string; tags?: string[]; requ
 let paths: Record<string, Record<string, Operation>>;
 
 beforeAll(async () => {
-  paths = (await (await call("/openapi.json")).json()).paths;
+  paths = ((await (await call("/openapi.json")).json()) as { paths: typeof paths }).paths;
 });
 
 describe("the receivers' toolkit in /openapi.json", () => {
