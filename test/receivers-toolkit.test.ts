@@ -153,7 +153,6 @@ describe("ed25519", () => {
   it("gives a whpk_ public key, shown on the webhook, and v1a signatures that Node's crypto.verify accepts", async () => {
     const { tenant } = await setup();
     const url = receiverUrl("ok");
-    const project = (await setup()).project;
     const hook = await newWebhook(tenant, null, { url, events: ["flag.created"] });
     const { public_key } = await json(call(`${webhookPath(null, hook.id)}/ed25519-key`, { token: tenant.key, method: "POST" }), 200);
     expect(public_key).toMatch(/^whpk_[A-Za-z0-9+/]{43}=$/);
@@ -166,7 +165,6 @@ describe("ed25519", () => {
 
     // Organization webhooks hear every project of the organization: use the tenant's own project.
     const own = await json(call("/projects", { token: tenant.key, body: { key: `ed-${crypto.randomUUID().slice(0, 6)}`, name: "Ed" } }), 201);
-    void project;
     await newFlag(tenant, own.id);
     const [r] = await arrivals(url, 1);
     const signature = r.headers["webhook-signature"];
