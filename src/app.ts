@@ -15,6 +15,7 @@ import { faultRoutes } from "./faults";
 import { flagRoutes } from "./flags/routes";
 import { projectRoutes } from "./projects/routes";
 import { validationHook } from "./validation";
+import { receiverRoutes } from "./webhooks/receiver-routes";
 import { webhookRoutes } from "./webhooks/routes";
 
 export const MAX_BODY_BYTES = 128 * 1024;
@@ -52,6 +53,7 @@ export function createApp() {
   api.route("/", flagRoutes());
   api.route("/", eventRoutes());
   api.route("/", webhookRoutes());
+  api.route("/", receiverRoutes());
   api.route("/admin/_faults", faultRoutes()); // test-only; 404 unless FAULT_INJECTION is "true" (src/faults.ts)
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   api.doc31("/openapi.json", {

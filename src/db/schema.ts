@@ -122,6 +122,9 @@ export const events = sqliteTable(
     /** The rollgate body is also the change-log entry that GET /events returns. */
     rollgateBody: text("rollgate_body").notNull(),
     tgglBody: text("tggl_body").notNull(),
+    /** The `slack` and `sentry` renderings; null only on events committed before those formats existed. */
+    slackBody: text("slack_body"),
+    sentryBody: text("sentry_body"),
   },
   (t) => [uniqueIndex("events_id").on(t.id), index("events_project_seq").on(t.projectId, t.seq)],
 );
@@ -148,6 +151,12 @@ export const webhooks = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** After a rotation: the secret that still signs beside the new one (encrypted), until it expires. */
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    /** Standard Webhooks `v1a`: the PKCS#8 private key (encrypted) and the public key as `whpk_…`. */
+    ed25519PrivateKey: text("ed25519_private_key"),
+    ed25519PublicKey: text("ed25519_public_key"),
   },
   (t) => [uniqueIndex("webhooks_id").on(t.id), index("webhooks_org_project").on(t.orgId, t.projectId)],
 );

@@ -1,4 +1,4 @@
-// The change log in D1. An event row keeps both webhook bodies exactly as rendered at commit; the
+// The change log in D1. An event row keeps every format's webhook body exactly as rendered at commit; the
 // rollgate body doubles as the change-log entry.
 import { and, desc, eq, lt } from "drizzle-orm";
 import { events } from "../db/schema";
@@ -14,14 +14,16 @@ export interface EventRecord {
   createdAt: number;
   rollgateBody: string;
   tgglBody: string;
+  slackBody: string;
+  sentryBody: string;
 }
 
 export function insertEvent(d1: D1Database, r: EventRecord): D1PreparedStatement {
   return d1
     .prepare(
-      "INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body, slack_body, sentry_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(r.id, r.orgId, r.projectId, r.flagId, r.environmentId, r.event, r.createdAt, r.rollgateBody, r.tgglBody);
+    .bind(r.id, r.orgId, r.projectId, r.flagId, r.environmentId, r.event, r.createdAt, r.rollgateBody, r.tgglBody, r.slackBody, r.sentryBody);
 }
 
 export async function listEvents(db: Db, projectId: string, after: number | null, limit: number) {

@@ -20,7 +20,7 @@ import type { Environment, Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
 import { flagWrites, listEnvironments, loadFlag, type Db } from "../flags/store";
 import { enqueueAttempts, insertDeliveries, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
-import { renderRollgateBody, renderTgglBody } from "../webhooks/payload";
+import { renderEventBodies } from "../webhooks/payload";
 import { environmentInsert, projectById, statesForNewEnvironment, type ProjectRecord } from "./store";
 
 export interface Actor {
@@ -184,8 +184,7 @@ export class ProjectDO extends DurableObject<Env> {
           environmentId: event.environment?.id ?? null,
           event: event.event,
           createdAt: now,
-          rollgateBody: renderRollgateBody(event, payload),
-          tgglBody: renderTgglBody(event, payload),
+          ...renderEventBodies(event, payload),
         }),
       );
       const address = { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey: event.environment?.key ?? null, now };

@@ -13,7 +13,8 @@ import { readSettings, type Settings } from "../env";
 import { projectWriter } from "../projects/project-do";
 import type { DeliveryMessage } from "./outbox";
 import { signDelivery } from "./sign";
-import { DELIVERY_BODY, keyringOf, openHeaders, openSecret } from "./store";
+import { DELIVERY_BODY, keyringOf, openHeaders } from "./store";
+import { openSigningMaterial, SIGNING_COLUMNS, type SigningColumns } from "./signing-material";
 import { checkWebhookUrl } from "./url-guard";
 import { FLAGPOST_VERSION } from "../env";
 
@@ -28,13 +29,12 @@ export interface AttemptOutcome {
   response_time_ms: number;
 }
 
-interface Claimed {
+interface Claimed extends SigningColumns {
   id: string;
   event: string;
   final: number;
   project_id: string | null;
   url: string | null;
-  secret: string | null;
   headers: string | null;
   headers_masked: string | null;
   body: string;
@@ -142,7 +142,7 @@ async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settin
       .bind(tokens[i], now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS, message.delivery_id, message.attempt - 1, now + CLOCK_SLACK_MS, now),
     d1
       .prepare(
-        `SELECT d.id, d.event, d.final, d.project_id, w.url, w.secret, w.headers, w.headers_masked, ${DELIVERY_BODY} AS body
+        `SELECT d.id, d.event, d.final, d.project_id, w.url, ${SIGNING_COLUMNS}, w.headers, w.headers_masked, ${DELIVERY_BODY} AS body
          FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN events e ON e.id = d.event_id
          WHERE d.id = ?1 AND d.claim_token = ?2`,
       )
@@ -172,7 +172,7 @@ async function sendAttempt(env: Env, row: Claimed, message: DeliveryMessage, set
     deliveryId: row.id,
     event: row.event,
     body: row.body,
-    secret: await openSecret(keyring, row.secret),
+    ...(await openSigningMaterial(keyring, row)),
     timestampSeconds: Math.floor(startedAt / 1000),
     customHeaders: await openHeaders(keyring, row.headers),
     version: FLAGPOST_VERSION,

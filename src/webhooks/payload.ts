@@ -4,8 +4,9 @@
 
 import { z } from "zod";
 import { ROLLGATE_EVENTS, type ChangeEvent, type RollgateEvent, type TgglChange } from "../flags/model";
+import { isReceiverFormat, renderReceiverBody } from "./formats";
 
-export const WEBHOOK_FORMATS = ["rollgate", "tggl"] as const;
+export const WEBHOOK_FORMATS = ["rollgate", "tggl", "slack", "sentry"] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 
 /** The event a `…/test` request sends, whatever the webhook's filter. */
@@ -87,7 +88,19 @@ export function renderTgglBody(ev: ChangeEvent, ctx: EventContext): string {
 }
 
 export function renderEventBody(format: WebhookFormat, ev: ChangeEvent, ctx: EventContext): string {
+  if (isReceiverFormat(format)) return renderReceiverBody(format, buildRollgateBody(ev, ctx));
   return format === "tggl" ? renderTgglBody(ev, ctx) : renderRollgateBody(ev, ctx);
+}
+
+/** Every format's body of one event, as the change commits them (the rollgate body built once). */
+export function renderEventBodies(ev: ChangeEvent, ctx: EventContext) {
+  const rollgate = buildRollgateBody(ev, ctx);
+  return {
+    rollgateBody: JSON.stringify(rollgate),
+    tgglBody: renderTgglBody(ev, ctx),
+    slackBody: renderReceiverBody("slack", rollgate),
+    sentryBody: renderReceiverBody("sentry", rollgate),
+  };
 }
 
 function rollgateBody(event: DeliveryEvent, ev: Omit<ChangeEvent, "event">, ctx: EventContext): RollgateBody {
@@ -138,5 +151,6 @@ export function renderTestBody(format: WebhookFormat, test: TestContext): string
     code_like_after: "Live (value: true)",
   };
   if (format === "tggl") return renderTgglBody({ ...sample, event: "flag.toggled" }, ctx);
+  if (isReceiverFormat(format)) return renderReceiverBody(format, rollgateBody(TEST_EVENT, sample, ctx));
   return JSON.stringify(rollgateBody(TEST_EVENT, sample, ctx));
 }

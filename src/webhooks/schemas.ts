@@ -83,6 +83,7 @@ export const WebhookSchema = z
     format: z.enum(WEBHOOK_FORMATS),
     enabled: z.boolean(),
     created_at: TimestampSchema,
+    ed25519_public_key: z.string().nullable().openapi({ description: "Standard Webhooks public key (`whpk_…`) that verifies the `v1a` signature; null without a key pair" }),
   })
   .openapi("Webhook");
 

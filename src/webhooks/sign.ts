@@ -9,7 +9,13 @@
 // - `X-Rollgate-Delivery` and `webhook-id` are the delivery id, equal on every attempt, so receivers can
 //   deduplicate; only `webhook-timestamp` and `webhook-signature` change between attempts.
 // - A webhook's custom headers never replace a header Flagpost sets, whatever their case.
-// - Pure: WebCrypto only, no I/O; one HMAC key import per call.
+// - Rotation (CONTRACT.md, "Receivers' toolkit"): until the previous secret expires, every HMAC header
+//   also carries the previous secret's signature (`webhook-signature: v1,<new> v1,<previous>`, new
+//   first; `X-Rollgate-Signature-Previous`), so a receiver that switches secrets at any moment in the
+//   window verifies every attempt. Expiry is judged at the attempt's own time.
+// - ed25519 (`v1a`) signs the same `<id>.<timestamp>.<body>` with the webhook's private key.
+// - The `sentry` format adds `X-Sentry-Signature`: bare hex HMAC of the body, current secret only.
+// - Pure: WebCrypto only, no I/O; one key import per secret per call.
 
 /** Names Flagpost sets on every request (lower case); custom headers may not use them. */
 export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set([
@@ -21,6 +27,9 @@ export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set([
   "webhook-id",
   "webhook-timestamp",
   "webhook-signature",
+  "x-rollgate-signature-previous",
+  "x-sentry-signature",
+  "x-flagpost-revision",
   // Set by the runtime for the body Flagpost sends; a custom value would corrupt the request.
   "content-length",
   "transfer-encoding",
@@ -45,15 +54,25 @@ export function isReservedHeaderName(name: string): boolean {
   return RESERVED_HEADER_NAMES.has(name.toLowerCase());
 }
 
-export interface DeliveryToSign {
+/** Everything a webhook signs with; loaded (and decrypted) per attempt, see signing-material.ts. */
+export interface SigningMaterial {
+  /** The webhook's secret; without one (null, undefined or empty) there is no HMAC signature. */
+  secret?: string | null;
+  /** The secret before the last rotation, and when it stops signing (Unix ms). */
+  previousSecret?: { secret: string; expiresAt: number } | null;
+  /** PKCS#8 bytes (base64) of the webhook's ed25519 private key, when it has one. */
+  ed25519PrivateKey?: string | null;
+  /** The delivery's body format: `sentry` adds Sentry's own signature header. */
+  format?: string;
+}
+
+export interface DeliveryToSign extends SigningMaterial {
   /** The delivery id: `X-Rollgate-Delivery` and `webhook-id`. */
   deliveryId: string;
   /** The event name, e.g. `flag.toggled` or `webhook.test`. */
   event: string;
   /** The stored JSON body, exactly as it will be sent. */
   body: string;
-  /** The webhook's secret; without one (null, undefined or empty) the request is unsigned. */
-  secret?: string | null;
   /** The attempt's time, Unix seconds. */
   timestampSeconds: number;
   /** The webhook's own headers (decrypted values). */
@@ -75,20 +94,41 @@ export async function signDelivery(delivery: DeliveryToSign): Promise<Record<str
     "webhook-id": delivery.deliveryId,
     "webhook-timestamp": timestamp,
   };
-  // An empty secret cannot key an HMAC, so it counts as none.
-  if (delivery.secret) {
-    const key = await importSigningKey(delivery.secret);
-    const signedContent = `${delivery.deliveryId}.${timestamp}.${delivery.body}`;
-    const [rollgate, standard] = await Promise.all([
-      hmac(key, encoder.encode(delivery.body)),
-      hmac(key, encoder.encode(signedContent)),
-    ]);
-    headers["X-Rollgate-Signature"] = `sha256=${toHex(rollgate)}`;
-    headers["webhook-signature"] = `v1,${toBase64(standard)}`;
-  }
+  Object.assign(headers, await signatureHeaders(delivery, timestamp));
   for (const [name, value] of Object.entries(delivery.customHeaders ?? {})) {
     if (!isReservedHeaderName(name)) headers[name] = value;
   }
+  return headers;
+}
+
+/** The signature headers of one attempt: HMACs with the live secrets, then the ed25519 signature. */
+async function signatureHeaders(delivery: DeliveryToSign, timestamp: string): Promise<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const body = encoder.encode(delivery.body);
+  const signedContent = encoder.encode(`${delivery.deliveryId}.${timestamp}.${delivery.body}`);
+  const standard: string[] = [];
+  // An empty secret cannot key an HMAC, so it counts as none.
+  if (delivery.secret) {
+    const key = await importSigningKey(delivery.secret);
+    const [rollgate, signed] = await Promise.all([hmac(key, body), hmac(key, signedContent)]);
+    headers["X-Rollgate-Signature"] = `sha256=${toHex(rollgate)}`;
+    standard.push(`v1,${toBase64(signed)}`);
+    if (delivery.format === "sentry") headers["X-Sentry-Signature"] = toHex(rollgate);
+    const previous = delivery.previousSecret;
+    // Judged in whole seconds, like webhook-timestamp, and never past expiry: the previous secret
+    // signs only in seconds that end before it expires.
+    if (previous?.secret && Number(timestamp) < Math.floor(previous.expiresAt / 1000)) {
+      const previousKey = await importSigningKey(previous.secret);
+      const [oldRollgate, oldSigned] = await Promise.all([hmac(previousKey, body), hmac(previousKey, signedContent)]);
+      headers["X-Rollgate-Signature-Previous"] = `sha256=${toHex(oldRollgate)}`;
+      standard.push(`v1,${toBase64(oldSigned)}`);
+    }
+  }
+  if (delivery.ed25519PrivateKey) {
+    const key = await crypto.subtle.importKey("pkcs8", fromBase64(delivery.ed25519PrivateKey), { name: "Ed25519" }, false, ["sign"]);
+    standard.push(`v1a,${toBase64(new Uint8Array(await crypto.subtle.sign("Ed25519", key, signedContent)))}`);
+  }
+  if (standard.length) headers["webhook-signature"] = standard.join(" ");
   return headers;
 }
 
@@ -111,22 +151,26 @@ export async function verifyRollgateSignature(
   return crypto.subtle.timingSafeEqual(received, expected);
 }
 
-function importSigningKey(secret: string): Promise<CryptoKey> {
+export function importSigningKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 }
 
-async function hmac(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
+export async function hmac(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, data));
 }
 
-function toHex(bytes: Uint8Array): string {
+export function toHex(bytes: Uint8Array): string {
   let hex = "";
   for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
   return hex;
 }
 
-function toBase64(bytes: Uint8Array): string {
+export function toBase64(bytes: Uint8Array): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary);
+}
+
+export function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

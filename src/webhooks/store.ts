@@ -37,6 +37,7 @@ export function toWebhook(row: WebhookRow): Webhook {
     format: row.format as Webhook["format"],
     enabled: row.enabled,
     created_at: iso(row.createdAt),
+    ed25519_public_key: row.ed25519PublicKey ?? null,
   };
 }
 
@@ -101,7 +102,12 @@ export async function updateWebhook(db: Db, keyring: Keyring, row: WebhookRow, p
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.url !== undefined) set.url = patch.url;
   if (patch.events !== undefined) set.events = patch.events;
-  if (patch.secret !== undefined) set.secret = patch.secret === null ? null : await encryptSecret(keyring, patch.secret);
+  if (patch.secret !== undefined) {
+    set.secret = patch.secret === null ? null : await encryptSecret(keyring, patch.secret);
+    // Replacing the secret by hand ends any rotation's overlap: only rotate-secret keeps the old one.
+    set.previousSecret = null;
+    set.previousSecretExpiresAt = null;
+  }
   if (patch.headers !== undefined) Object.assign(set, await sealHeaders(keyring, patch.headers));
   if (patch.environments !== undefined) set.environments = patch.environments;
   if (patch.format !== undefined) set.format = patch.format;
@@ -186,5 +192,6 @@ export async function deliveryAttempts(d1: D1Database, row: DeliveryRow): Promis
  * The body a delivery sends, as an SQL expression over `deliveries d` joined to `events e`: its own
  * (tests), or its event's rendering in the delivery's format.
  */
-export const DELIVERY_BODY = "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN e.tggl_body ELSE e.rollgate_body END)";
+export const DELIVERY_BODY =
+  "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN e.tggl_body WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
 

@@ -1,0 +1,91 @@
+// The event catalog (GET /event-types): every event a webhook can receive, with a sample body in each
+// format. The samples are never written by hand: a sample flag goes through the same diff and the same
+// renderers as a real change (and the test call's own renderer for webhook.test), so a sample cannot
+// drift from what receivers get.
+import { diffFlag } from "../flags/diff";
+import type { Environment, Flag, FlagState, Variation } from "../flags/model";
+import { derivedId } from "../flags/tggl";
+import { renderEventBodies, renderTestBody, TEST_EVENT, WEBHOOK_FORMATS, type EventContext, type WebhookFormat } from "./payload";
+
+export interface EventType {
+  event: string;
+  description: string;
+  environment_scoped: boolean;
+  samples: Record<WebhookFormat, unknown>;
+}
+
+const id = (name: string) => derivedId("event-catalog", name);
+const TIMESTAMP = "2026-01-25T12:00:00.000Z";
+const PRODUCTION: Environment = { id: id("production"), key: "production", name: "production" };
+const DEVELOPMENT: Environment = { id: id("development"), key: "development", name: "development" };
+const LIVE: Variation = { id: id("live"), name: "Live", description: "", color: "#22c55e", active: true, value: true, order: 0 };
+const OFF: Variation = { id: id("off"), name: "Off", description: "", color: "#ef4444", active: false, value: false, order: 1 };
+const STATE: FlagState = { enabled: false, rollout_percentage: 100, rollout_variation_id: LIVE.id, conditions: [], default_variation_id: OFF.id, version: 1 };
+const FLAG: Flag = {
+  id: id("flag"),
+  key: "new-checkout",
+  name: "New Checkout Flow",
+  description: "",
+  type: "boolean",
+  tags: [],
+  variations: [LIVE, OFF],
+  archived: false,
+  sharing: { share_with_everyone: true, roles: [] },
+  version: 1,
+  environments: { development: STATE, production: STATE },
+  created_at: TIMESTAMP,
+  updated_at: TIMESTAMP,
+};
+const CONTEXT: EventContext = {
+  eventId: id("event"),
+  timestamp: TIMESTAMP,
+  flag: { id: FLAG.id, key: FLAG.key, name: FLAG.name },
+  project: { id: id("project"), key: "web", name: "Web" },
+  actor: { id: id("user"), email: "dev@acme.test" },
+};
+
+function inProduction(flag: Flag, state: Partial<FlagState>): Flag {
+  return { ...flag, environments: { ...flag.environments, production: { ...flag.environments.production, ...state } } };
+}
+
+const ON = inProduction(FLAG, { enabled: true });
+const BETA = { id: id("beta"), name: "Beta testers", variation_id: LIVE.id, rules: [{ id: id("beta-rule"), property: "email", operator: "STR_ENDS_WITH" as const, values: ["@acme.test"] }] };
+
+/** Each event with its description and the write that emits it in the sample. */
+const CATALOG: { event: string; description: string; before: Flag | null; after: Flag | null }[] = [
+  { event: "flag.created", description: "A flag was created.", before: null, after: FLAG },
+  { event: "flag.updated", description: "A flag's name, key, description, tags, archived, sharing or variations changed.", before: FLAG, after: { ...FLAG, name: "New checkout", tags: ["checkout"] } },
+  { event: "flag.deleted", description: "A flag was deleted.", before: FLAG, after: null },
+  { event: "flag.toggled", description: "A flag was turned on or off in one environment.", before: FLAG, after: ON },
+  {
+    event: "flag_state.updated",
+    description: "Anything else in a flag's state in one environment changed: rollout, targeting rules, default variation.",
+    before: inProduction(ON, { rollout_percentage: 20 }),
+    after: inProduction(ON, { rollout_percentage: 50, conditions: [BETA] }),
+  },
+];
+
+let cached: EventType[] | null = null;
+
+export function eventTypes(): EventType[] {
+  cached ??= [
+    ...CATALOG.map(({ event, description, before, after }) => {
+      const change = diffFlag(before, after, [DEVELOPMENT, PRODUCTION]).find((e) => e.event === event);
+      if (!change) throw new Error(`the catalog's sample write emits no ${event}`);
+      const bodies = renderEventBodies(change, CONTEXT);
+      const rendered: Record<WebhookFormat, string> = { rollgate: bodies.rollgateBody, tggl: bodies.tgglBody, slack: bodies.slackBody, sentry: bodies.sentryBody };
+      return { event, description, environment_scoped: change.environment !== null, samples: parseAll(rendered) };
+    }),
+    {
+      event: TEST_EVENT,
+      description: "Sent by POST …/webhooks/{webhookId}/test, whatever the webhook's events: a sample flag switched on.",
+      environment_scoped: false,
+      samples: parseAll(Object.fromEntries(WEBHOOK_FORMATS.map((f) => [f, renderTestBody(f, { eventId: CONTEXT.eventId, timestamp: TIMESTAMP, project: CONTEXT.project, actor: CONTEXT.actor })])) as Record<WebhookFormat, string>),
+    },
+  ];
+  return cached;
+}
+
+function parseAll(rendered: Record<WebhookFormat, string>): Record<WebhookFormat, unknown> {
+  return Object.fromEntries(Object.entries(rendered).map(([format, body]) => [format, JSON.parse(body)])) as Record<WebhookFormat, unknown>;
+}
