@@ -6,9 +6,12 @@ type Kind = "success" | "error" | "info";
 const NOTICES: Record<string, { kind: Kind; text: string }> = {
   "project-created": { kind: "success", text: "Project created, with development and production environments." },
   "flag-created": { kind: "success", text: "Flag created. It starts turned off in every environment." },
+  "flag-archived": { kind: "success", text: "Flag archived: SDKs no longer get it. Its history is kept." },
+  "flag-unarchived": { kind: "success", text: "Flag unarchived: SDKs get it again." },
+  "flag-deleted": { kind: "success", text: "Flag deleted from every environment." },
   "flag-saved": { kind: "success", text: "Flag saved. Its webhooks are on their way." },
   "flag-unchanged": { kind: "info", text: "Nothing changed: the flag already was that way." },
-  "flag-stale": { kind: "error", text: "Someone changed this flag since the page loaded, so nothing was saved. Here is its current state; try again." },
+  "flag-stale": { kind: "error", text: "Nothing was saved: someone changed this flag since the page loaded. Here is its current state; try again." },
   "rollout-invalid": { kind: "error", text: "The rollout percentage must be a whole number from 0 to 100." },
   "webhook-created": { kind: "success", text: "Webhook created. Press Test to send it a signed sample request." },
   "webhook-saved": { kind: "success", text: "Webhook saved." },

@@ -1,0 +1,265 @@
+// One flag's page: its state in every environment side by side, its variations, its name, key,
+// description and tags, archive and delete (a confirmation naming the flag), its recent changes and
+// the code that reads it.
+import { Hono } from "hono";
+import type { Child } from "hono/jsx";
+import { renderState } from "../flags/code-like";
+import { ApiFailure } from "./api";
+import { describeChanges } from "./change-words";
+import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
+import { errorsByField, KeyField, TextField, type FieldErrors } from "./fields";
+import { LongName, ProjectTabs, stateSummary, StatePill, ToggleForm } from "./flag-views";
+import { CsrfField, ErrorSummary, PageHead, Pill, renderPage, Time } from "./layout";
+import { filteredChanges, lastChangeOf } from "./recent-changes";
+import type { ChangeLogEntry, Flag, Project } from "./resources";
+import { SdkSnippet } from "./sdk-snippet";
+import { sentence } from "./state-form";
+import { flagPath, targetingPath } from "./targeting";
+import { VariationRows } from "./variation-editor";
+import { applyVariationIntent, draftsOfVariations, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts, type VariationDraft } from "./variation-form";
+
+interface SettingsDraft {
+  name: string;
+  key: string;
+  description: string;
+  tags: string;
+}
+
+interface Outcome {
+  settings?: { draft: SettingsDraft; errors: FieldErrors };
+  variations?: { drafts: VariationDraft[]; errors: FieldErrors; focusLast?: boolean };
+  banner?: Child;
+  status?: 200 | 400 | 409 | 422;
+}
+
+const ROUTE = "/projects/:projectId/flags/:flagKey";
+
+export function flagPageRoutes() {
+  const app = new Hono<DashboardEnv>();
+  app.get(ROUTE, (c) => flagPage(c));
+
+  app.post(`${ROUTE}/settings`, async (c) => {
+    const { projectId, flagKey } = params(c);
+    const form = await formOf(c);
+    const draft = { name: textField(form, "name"), key: textField(form, "key").trim(), description: textField(form, "description"), tags: textField(form, "tags") };
+    const tags = [...new Set(draft.tags.split(",").map((t) => t.trim()).filter(Boolean))];
+    const patch = { name: draft.name.trim(), key: draft.key, description: draft.description.trim(), tags, version: Number(textField(form, "version")) };
+    return saveFlag(c, patch, (errors) => ({ settings: { draft, errors } }), (flag) => `${flagPath(projectId, flag.key)}?notice=flag-saved#notice`, flagKey);
+  });
+
+  app.post(`${ROUTE}/variations`, async (c) => {
+    const { projectId } = params(c);
+    const form = await formOf(c);
+    const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${params(c).flagKey}`);
+    const drafts = variationDraftsOfForm(form);
+    const intent = textField(form, "intent") || "save";
+    if (applyVariationIntent(drafts, intent)) return flagPage(c, { variations: { drafts, errors: {}, focusLast: intent === "add-variation" } });
+    const built = variationsOfDrafts(drafts, flag.type);
+    if ("errors" in built) return flagPage(c, { variations: { drafts, errors: built.errors }, status: 400 });
+    const patch = { variations: built.variations, version: Number(textField(form, "version")) };
+    return saveFlag(c, patch, (errors, err) => ({ variations: { drafts, errors: { ...errors, ...variationErrorsOf(err?.issues ?? [], drafts) } } }), (f) => `${flagPath(projectId, f.key)}?notice=flag-saved#variations`);
+  });
+
+  app.post(`${ROUTE}/archived`, async (c) => {
+    const { projectId } = params(c);
+    const form = await formOf(c);
+    const patch = { archived: textField(form, "archived") === "true", version: Number(textField(form, "version")) };
+    return saveFlag(c, patch, () => ({}), (f) => `${flagPath(projectId, f.key)}?notice=${f.archived ? "flag-archived" : "flag-unarchived"}#notice`);
+  });
+
+  app.get(`${ROUTE}/delete`, (c) => deletePage(c));
+  app.post(`${ROUTE}/delete`, async (c) => {
+    const { projectId, flagKey } = params(c);
+    await c.get("api").send("DELETE", `/projects/${projectId}/flags/${flagKey}`);
+    return c.redirect(`/dashboard/projects/${projectId}?notice=flag-deleted#notice`, 303);
+  });
+  return app;
+}
+
+function params(c: DashboardContext) {
+  return { projectId: idParam(c, "projectId"), flagKey: keyParam(c, "flagKey") };
+}
+
+/** PATCHes the flag; a refusal re-renders the page with the draft, a conflict names who changed what. */
+async function saveFlag(
+  c: DashboardContext,
+  patch: Record<string, unknown>,
+  keep: (errors: FieldErrors, err?: ApiFailure) => Outcome,
+  then: (flag: Flag) => string,
+  flagKey = params(c).flagKey,
+) {
+  const { projectId } = params(c);
+  try {
+    const flag = await c.get("api").send<Flag>("PATCH", `/projects/${projectId}/flags/${flagKey}`, patch);
+    return c.redirect(then(flag), 303);
+  } catch (err) {
+    if (!(err instanceof ApiFailure)) throw err;
+    if (err.status === 409 && err.code === "conflict") {
+      return flagPage(c, { ...keep({ key: "Another flag in this project already uses this key." }, err), status: 409 });
+    }
+    if (err.status === 409) {
+      const current = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`).catch(() => null);
+      const change = current ? await lastChangeOf(c.get("api"), projectId, current.id) : undefined;
+      return flagPage(c, { ...keep({}, err), banner: <Conflict change={change} reload={flagPath(projectId, flagKey)} />, status: 409 });
+    }
+    if (err.status === 400 || err.status === 422) {
+      const errors: FieldErrors = Object.fromEntries(Object.entries(errorsByField(err.issues)).filter(([f]) => f !== "variations").map(([f, m]) => [f, sentence(m.replace(/\.$/, ""))]));
+      const outcome = keep(errors, err);
+      return flagPage(c, { ...outcome, banner: <div class="notice error" role="alert" tabindex={-1} autofocus>{sentence(err.message)}</div>, status: err.status });
+    }
+    throw err;
+  }
+}
+
+const Conflict = ({ change, reload }: { change?: ChangeLogEntry; reload: string }) => (
+  <div class="notice error" role="alert" tabindex={-1} autofocus>
+    <p>
+      <strong>Nothing was saved: someone changed this flag since you opened the page.</strong>
+    </p>
+    {change ? (
+      <p>
+        {change.triggered_by.email} changed it <Time iso={change.timestamp} />: {describeChanges(change).join("; ")}.
+      </p>
+    ) : null}
+    <p>Your edits are still in the form. Reload to start from the flag as it is now (your edits will be lost).</p>
+    <a class="button primary" href={reload}>
+      Reload the flag
+    </a>
+  </div>
+);
+
+async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
+  const { projectId, flagKey } = params(c);
+  const api = c.get("api");
+  const [project, flag] = await Promise.all([api.get<Project>(`/projects/${projectId}`), api.get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
+  const changes = await filteredChanges(api, projectId, { flag: flag.id }, 8, undefined, 400);
+  const csrf = c.get("csrf");
+  const settings = outcome.settings?.draft ?? { name: flag.name, key: flag.key, description: flag.description, tags: flag.tags.join(", ") };
+  const settingsErrors = outcome.settings?.errors ?? {};
+  const variations = outcome.variations ?? { drafts: draftsOfVariations(flag.variations, flag.type), errors: {} };
+  const base = flagPath(projectId, flag.key);
+  const body = (
+    <>
+      <PageHead title={flag.name} crumbs={[{ href: "/dashboard", label: "Projects" }, { href: `/dashboard/projects/${projectId}`, label: project.name }]}>
+        <Pill tone="off">{flag.type}</Pill>
+        {flag.archived ? <Pill tone="warn">Archived</Pill> : null}
+      </PageHead>
+      <ProjectTabs project={project} current="flags" />
+      <p class="muted">
+        Key <code>{flag.key}</code>
+        {flag.description ? ` · ${flag.description}` : ""} · version {flag.version}
+      </p>
+      {outcome.banner ?? null}
+      <h2 id="environments">In every environment</h2>
+      <div class="env-grid">
+        {project.environments.map((env) => {
+          const state = flag.environments[env.key];
+          if (!state) return null;
+          return (
+            <section class="card env-card" aria-labelledby={`env-${env.key}`}>
+              <h3 id={`env-${env.key}`}>
+                <LongName text={env.name} /> <StatePill state={state} />
+              </h3>
+              <p class="small muted">{stateSummary(state)}</p>
+              <div class="controls">
+                <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="flag" />
+                <a class="button small-button" href={targetingPath(projectId, flag.key, env.key)} aria-label={`Edit targeting of ${flag.name} in ${env.name}`}>
+                  Edit targeting
+                </a>
+              </div>
+              <pre aria-label={`What ${flag.name} serves in ${env.name}`}>{renderState(state, flag.variations)}</pre>
+            </section>
+          );
+        })}
+      </div>
+      <h2 id="variations">Variations</h2>
+      <form method="post" action={`${base}/variations`} class="card">
+        <button type="submit" name="intent" value="save" class="visually-hidden" tabindex={-1} aria-hidden="true">
+          Save variations
+        </button>
+        <CsrfField token={csrf} />
+        <input type="hidden" name="version" value={String(flag.version)} />
+        {Object.keys(variations.errors).length ? (
+          <ErrorSummary message="The variations were not saved." issues={Object.entries(variations.errors).map(([field, message]) => ({ field, message }))} fieldIds={Object.fromEntries(Object.keys(variations.errors).map((f) => [f, f.replace(/\./g, "-")]))} />
+        ) : null}
+        <VariationRows drafts={variations.drafts} type={flag.type} errors={variations.errors} focusLast={variations.focusLast} />
+        <p class="small muted">A variation that an environment still serves (as default, rollout or condition) cannot be removed.</p>
+        <button type="submit" name="intent" value="save" class="primary">
+          Save variations
+        </button>
+      </form>
+      <h2 id="settings">Name, key, description and tags</h2>
+      <form method="post" action={`${base}/settings`} class="card">
+        <CsrfField token={csrf} />
+        <input type="hidden" name="version" value={String(flag.version)} />
+        <div class="grid2">
+          <TextField id="flag-name" name="name" label="Name" value={settings.name} error={settingsErrors.name} required />
+          <KeyField id="flag-key" hint="Changing it breaks code that asks for the old key. Lower-case letters, digits, - and _ (at most 64)." value={settings.key} error={settingsErrors.key} />
+        </div>
+        <TextField id="flag-description" name="description" label="Description (optional)" value={settings.description} error={settingsErrors.description} />
+        <TextField id="flag-tags" name="tags" label="Tags (optional)" hint="Separated by commas." value={settings.tags} error={settingsErrors.tags} />
+        <button type="submit" class="primary">
+          Save
+        </button>
+      </form>
+      <h2 id="code">Use it in code</h2>
+      <SdkSnippet flag={flag} origin={new URL(c.req.url).origin} />
+      <h2 id="changes">Recent changes</h2>
+      {changes.entries.length ? (
+        <ul class="card change-list">
+          {changes.entries.map((entry) => (
+            <li>
+              <Time iso={entry.timestamp} /> · {entry.environment ? entry.environment.name : "all environments"} · {entry.triggered_by.email}: {describeChanges(entry).join("; ")}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p class="muted">No changes found among the most recent of this project.</p>
+      )}
+      <p>
+        <a href={`/dashboard/projects/${projectId}/changes?flag=${encodeURIComponent(flag.key)}`}>Every change of this flag in the change log →</a>
+      </p>
+      <h2 id="danger">Archive or delete</h2>
+      <div class="card controls">
+        <form method="post" action={`${base}/archived`} class="inline">
+          <CsrfField token={csrf} />
+          <input type="hidden" name="version" value={String(flag.version)} />
+          <input type="hidden" name="archived" value={flag.archived ? "false" : "true"} />
+          <button type="submit">{flag.archived ? "Unarchive" : "Archive"}</button>
+        </form>
+        <span class="small muted">{flag.archived ? "Archived: SDKs no longer get it." : "Archiving keeps the flag and its history; SDKs stop getting it."}</span>
+        <a class="button danger" href={`${base}/delete`}>
+          Delete…
+        </a>
+      </div>
+    </>
+  );
+  return renderPage(c, `${flag.name} · ${project.name}`, body, { section: "projects", status: outcome.status ?? 200 });
+}
+
+async function deletePage(c: DashboardContext) {
+  const { projectId, flagKey } = params(c);
+  const [project, flag] = await Promise.all([c.get("api").get<Project>(`/projects/${projectId}`), c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
+  const on = project.environments.filter((e) => flag.environments[e.key]?.enabled).map((e) => e.name);
+  const body = (
+    <>
+      <PageHead title={`Delete ${flag.name}?`} crumbs={[{ href: "/dashboard", label: "Projects" }, { href: `/dashboard/projects/${projectId}`, label: project.name }, { href: flagPath(projectId, flagKey), label: flag.name }]} />
+      <div class="notice warn" role="alert">
+        <p>
+          <strong>
+            Delete the flag “{flag.name}” (key <code>{flag.key}</code>) from every environment?
+          </strong>
+        </p>
+        <p>{on.length ? `It is on in ${on.join(", ")}. ` : ""}Code that asks for it gets its own default from then on. Its webhooks are told. This cannot be undone; archiving keeps it instead.</p>
+        <form method="post" action={`${flagPath(projectId, flagKey)}/delete`} class="inline">
+          <CsrfField token={c.get("csrf")} />
+          <button type="submit" class="danger" autofocus>
+            Delete {flag.name}
+          </button>
+          <a href={flagPath(projectId, flagKey)}>Keep it</a>
+        </form>
+      </div>
+    </>
+  );
+  return renderPage(c, `Delete ${flag.name}?`, body, { section: "projects" });
+}
