@@ -170,8 +170,9 @@ export const StateEditor: FC<EditorProps> = ({ action, csrf, draft, variations, 
       <fieldset class="card">
         <legend>In {envName}</legend>
         <div class="choices">
-          <label>
-            <input type="checkbox" name="enabled" value="true" checked={draft.enabled} /> On: serve the conditions and the rollout below
+          <label for="enabled">
+            <input type="checkbox" id="enabled" name="enabled" value="true" checked={draft.enabled} />
+            On: serve the conditions and the rollout below
           </label>
         </div>
         <p class="hint">When off, everyone gets the default variation.</p>
