@@ -10,7 +10,8 @@ import { EmptyState, PageHead, renderPage } from "./layout";
 import type { Flag, FlagState, Page, Project } from "./resources";
 import { lastChangeOf } from "./recent-changes";
 import { sentence } from "./state-form";
-import { flagPath, PRODUCTION } from "./targeting";
+import { flagPageRoutes } from "./flag-page";
+import { flagPath, PRODUCTION, targetingRoutes } from "./targeting";
 import { applyVariationIntent, blankVariation, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts } from "./variation-form";
 
 const SEARCH_PAGES = 10;
@@ -62,6 +63,9 @@ export function flagRoutes() {
       throw err;
     }
   });
+  // A flag's own page and its targeting editor hang off the project's flags.
+  app.route("/", flagPageRoutes());
+  app.route("/", targetingRoutes());
   return app;
 }
 

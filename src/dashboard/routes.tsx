@@ -11,11 +11,9 @@ import type { DashboardContext, DashboardEnv } from "./context";
 import { deliveryRoutes } from "./deliveries";
 import { endSession, refuse, requireSession, sameOriginWrites, sessionCsrfToken, toSignIn, wantsJson } from "./guard";
 import { EmptyState, PageHead, renderPage } from "./layout";
-import { flagPageRoutes } from "./flag-page";
 import { flagRoutes } from "./flags";
 import { projectRoutes } from "./projects";
 import { signInRoutes } from "./sign-in";
-import { targetingRoutes } from "./targeting";
 import { webhookRoutes } from "./webhooks";
 
 const CONTENT_SECURITY_POLICY = [
@@ -59,8 +57,6 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.get("/settings", (c) => c.redirect("/dashboard/settings/webhooks", 301));
   app.route("/", projectRoutes());
   app.route("/", flagRoutes());
-  app.route("/", flagPageRoutes());
-  app.route("/", targetingRoutes());
   app.route("/", changeLogRoutes());
   app.route("/", webhookRoutes());
   app.route("/", deliveryRoutes());

@@ -5,7 +5,7 @@
 import type { FieldIssue } from "./api";
 import { textField, type FormBody } from "./context";
 import type { FieldErrors } from "./fields";
-import { operandOf } from "./operators";
+import { OPERATOR_INFO, operandOf } from "./operators";
 import type { FlagState } from "./resources";
 
 export interface RuleDraft {
@@ -219,7 +219,8 @@ export function stateErrorsOf(issues: FieldIssue[]): FieldErrors {
   for (const issue of issues) {
     const match = /^conditions\.(\d+)(?:\.rules\.(\d+))?(?:\.(\w+))?/.exec(issue.field);
     const at = match ? `c${match[1]}${match[2] !== undefined ? `.r${match[2]}` : ""}${match[3] ? `.${match[3]}` : match[2] !== undefined ? ".operator" : ".name"}` : issue.field;
-    const text = sentence(issue.message);
+    // The API names operators by their codes; the page shows them by the words of the operator list.
+    const text = sentence(issue.message.replace(/\b[A-Z][A-Z_]+\b/g, (code) => (OPERATOR_INFO[code] ? `“${OPERATOR_INFO[code].label}”` : code)));
     errors[at] = errors[at] ? `${errors[at]} ${text}` : text;
   }
   return errors;
