@@ -192,6 +192,18 @@ describe("flags from the dashboard", () => {
     expect(html).toMatch(/data-env="production"><span class="pill ok">On<\/span>/);
   });
 
+  it("adds an environment, and a taken key is said beside the field", async () => {
+    const f = await fixture();
+    const res = await dash(`/dashboard/projects/${f.project.id}/environments`, { cookie: f.cookie, form: { _csrf: f.csrf, name: "Staging", key: "staging" } });
+    expect(res.status).toBe(303);
+    const project = await json(call(`/projects/${f.project.id}`, { token: f.tenant.key }), 200);
+    expect(project.environments.map((e: { key: string }) => e.key)).toContain("staging");
+    expect((await getFlag(f.tenant, f.project.id, f.flag.key)).environments.staging.enabled).toBe(false);
+    const taken = await dash(`/dashboard/projects/${f.project.id}/environments`, { cookie: f.cookie, form: { _csrf: f.csrf, name: "Again", key: "staging" } });
+    expect(taken.status).toBe(400);
+    expect(await taken.text()).toContain('id="environment-key-error">Another environment of this project already uses this key.');
+  });
+
   it("says the key pattern in words, never as a regular expression", () => {
     const errors = errorsByField([{ field: "key", message: "must match ^[a-z0-9][a-z0-9_-]{0,63}$" }]);
     expect(errors.key).toBe("Use lower-case letters, digits, - and _ (at most 64), starting with a letter or a digit.");

@@ -199,4 +199,28 @@ export const NewFlagForm: FC<{ project: Project; csrf: string; state: NewFlagSta
   );
 };
 
+export interface NewEnvironmentState {
+  values: { key: string; name: string };
+  errors: FieldErrors;
+}
+
+/** A new environment gets every flag, turned off there. */
+export const NewEnvironmentForm: FC<{ project: Project; csrf: string; state?: NewEnvironmentState }> = ({ project, csrf, state }) => (
+  <details class="card" open={state !== undefined} id="new-environment">
+    <summary>Add an environment</summary>
+    {state ? <ErrorSummary message="The environment could not be added." issues={Object.entries(state.errors).map(([field, message]) => ({ field, message }))} fieldIds={{ key: "environment-key", name: "environment-name" }} /> : null}
+    <form method="post" action={`/dashboard/projects/${project.id}/environments`}>
+      <CsrfField token={csrf} />
+      <div class="grid2">
+        <TextField id="environment-name" name="name" label="Name" value={state?.values.name} error={state?.errors.name} required placeholder="Staging" keySource />
+        <KeyField id="environment-key" hint="Lower-case letters, digits, - and _ (at most 64). Filled in from the name." value={state?.values.key} error={state?.errors.key} placeholder="staging" />
+      </div>
+      <p class="small muted">Every flag of the project gets a state there, turned off.</p>
+      <button type="submit" class="primary">
+        Add environment
+      </button>
+    </form>
+  </details>
+);
+
 export { type Environment };

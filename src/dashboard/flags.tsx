@@ -5,7 +5,7 @@ import { FLAG_TYPES, type FlagType } from "../flags/model";
 import { ApiFailure } from "./api";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField } from "./fields";
-import { ConfirmProduction, FlagTable, NewFlagForm, ProjectTabs, type NewFlagState } from "./flag-views";
+import { ConfirmProduction, FlagTable, NewEnvironmentForm, NewFlagForm, ProjectTabs, type NewEnvironmentState, type NewFlagState } from "./flag-views";
 import { EmptyState, PageHead, renderPage } from "./layout";
 import type { Flag, FlagState, Page, Project } from "./resources";
 import { lastChangeOf } from "./recent-changes";
@@ -63,6 +63,20 @@ export function flagRoutes() {
       throw err;
     }
   });
+  app.post("/projects/:projectId/environments", async (c) => {
+    const projectId = idParam(c, "projectId");
+    const form = await formOf(c);
+    const values = { key: textField(form, "key").trim(), name: textField(form, "name").trim() };
+    try {
+      await c.get("api").send("POST", `/projects/${projectId}/environments`, values);
+      return c.redirect(`/dashboard/projects/${projectId}?notice=environment-created#notice`, 303);
+    } catch (err) {
+      if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409)) throw err;
+      const errors = err.status === 409 ? { key: "Another environment of this project already uses this key." } : wordsOf(errorsByField(err.issues));
+      return flagsPage(c, { values, errors }, 400);
+    }
+  });
+
   // A flag's own page and its targeting editor hang off the project's flags.
   app.route("/", flagPageRoutes());
   app.route("/", targetingRoutes());
@@ -149,7 +163,7 @@ async function flagsOf(c: DashboardContext, projectId: string, query: string, cu
   return { data: found, next_cursor: null };
 }
 
-async function flagsPage(c: DashboardContext) {
+async function flagsPage(c: DashboardContext, newEnvironment?: NewEnvironmentState, status: 200 | 400 = 200) {
   const projectId = idParam(c, "projectId");
   const cursor = c.req.query("cursor");
   const query = (c.req.query("q") ?? "").trim().slice(0, 100);
@@ -195,7 +209,8 @@ async function flagsPage(c: DashboardContext) {
           </a>
         </p>
       ) : null}
+      <NewEnvironmentForm project={project} csrf={c.get("csrf")} state={newEnvironment} />
     </>
   );
-  return renderPage(c, `${project.name} · Flags`, body, { section: "projects" });
+  return renderPage(c, `${project.name} · Flags`, body, { section: "projects", status });
 }
