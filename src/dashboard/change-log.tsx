@@ -1,18 +1,17 @@
 // A project's change log: who changed what, when, in the product's words ("rollout 25% → 50%"),
 // what the flag served before and after as a line diff of the code-like text, filters by flag,
-// environment and person, and from each change the deliveries it caused.
+// environment and person, and from each change the deliveries it caused (caused-deliveries.tsx).
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import { describeChanges } from "./change-words";
-import { idParam, isId, type DashboardContext, type DashboardEnv } from "./context";
+import { idParam, type DashboardContext, type DashboardEnv } from "./context";
 import { ProjectTabs } from "./flag-views";
 import { eventLabel } from "./format";
 import { EmptyState, PageHead, Pill, renderPage, Time, type Tone } from "./layout";
 import { diffLines } from "./line-diff";
 import { filteredChanges, type ChangeFilter } from "./recent-changes";
-import type { ChangeLogEntry, Delivery, Flag, Page, Project, Webhook } from "./resources";
-import { StatusPill } from "./delivery-views";
-import { ORG_SCOPE, webhookPage } from "./webhook-scope";
+import type { ChangeLogEntry, Flag, Page, Project } from "./resources";
+import { causedDeliveriesPage } from "./caused-deliveries";
 import { KEY_PATTERN } from "../schemas";
 
 const PAGE_SIZE = 25;
@@ -163,87 +162,3 @@ const CodeLikeDiff: FC<{ before: string; after: string }> = ({ before, after }) 
     </>
   );
 };
-
-const PER_WEBHOOK = 200;
-
-/**
- * The deliveries one change caused. The API lists a webhook's deliveries by status and event name,
- * not by event id: this page asks each webhook of the project and of the organization for its
- * deliveries of that event name and keeps the ones of this event (among each webhook's latest 200).
- */
-async function causedDeliveriesPage(c: DashboardContext) {
-  const projectId = idParam(c, "projectId");
-  const eventId = c.req.param("eventId") ?? "";
-  if (!isId(eventId)) return c.notFound();
-  const api = c.get("api");
-  const [project, projectHooks, orgHooks, recent] = await Promise.all([
-    api.get<Project>(`/projects/${projectId}`),
-    api.get<Page<Webhook>>(`/projects/${projectId}/webhooks`, { limit: 200 }),
-    api.get<Page<Webhook>>(`/webhooks`, { limit: 200 }),
-    filteredChanges(api, projectId, {}, 1000, undefined, 1000),
-  ]);
-  const entry = recent.entries.find((e) => e.id === eventId);
-  const hooks = [...projectHooks.data.map((w) => ({ scope: projectId, webhook: w })), ...orgHooks.data.map((w) => ({ scope: ORG_SCOPE, webhook: w }))];
-  const found = entry
-    ? await Promise.all(
-        hooks
-          .filter(({ webhook }) => webhook.events.includes(entry.event))
-          .map(async ({ scope, webhook }) => {
-            const page = await api.get<Page<Delivery>>(`${scope === ORG_SCOPE ? "/webhooks" : `/projects/${projectId}/webhooks`}/${webhook.id}/deliveries`, { event: entry.event, limit: PER_WEBHOOK });
-            return { scope, webhook, deliveries: page.data.filter((d) => d.event_id === eventId) };
-          }),
-      )
-    : [];
-  const rows = found.flatMap(({ scope, webhook, deliveries }) => deliveries.map((d) => ({ scope, webhook, delivery: d })));
-  const body = (
-    <>
-      <PageHead title="Deliveries of a change" crumbs={[{ href: "/dashboard", label: "Projects" }, { href: `/dashboard/projects/${projectId}/changes`, label: `${project.name} · Change log` }]} />
-      {entry ? (
-        <p>
-          {eventLabel(entry.event)} of <strong>{entry.flag.name}</strong> {entry.environment ? `in ${entry.environment.name}` : ""} by {entry.triggered_by.email}, <Time iso={entry.timestamp} />: {describeChanges(entry).join("; ")}.
-        </p>
-      ) : (
-        <p class="muted">This change is not among the project's 1,000 most recent, so its deliveries are not looked up here; find them on each webhook's page, filtered by event.</p>
-      )}
-      <p class="small muted">Each webhook's latest {PER_WEBHOOK} deliveries of this event type are searched for this change (event id <code>{eventId}</code>).</p>
-      {rows.length ? (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Deliveries of this change">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Webhook</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ scope, webhook, delivery }) => (
-                <tr>
-                  <td>
-                    <a href={`${webhookPage(scope, webhook.id)}/deliveries/${delivery.id}`} class="truncate" title={webhook.name}>
-                      {webhook.name}
-                    </a>
-                    <span class="muted small"> {scope === ORG_SCOPE ? "(organization)" : ""}</span>
-                  </td>
-                  <td>
-                    <StatusPill status={delivery.status} />
-                  </td>
-                  <td class="num">{delivery.attempt_count}</td>
-                  <td>
-                    <Time iso={delivery.created_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : (
-        <EmptyState title="No delivery found">
-          <p>No webhook of this project or organization was subscribed to this event, or its deliveries are older than the latest {PER_WEBHOOK}.</p>
-        </EmptyState>
-      )}
-    </>
-  );
-  return renderPage(c, "Deliveries of a change", body, { section: "projects" });
-}

@@ -3,27 +3,19 @@
 // the code that reads it.
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
-import { renderState } from "../flags/code-like";
 import { ApiFailure } from "./api";
 import { describeChanges } from "./change-words";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
-import { errorsByField, KeyField, TextField, type FieldErrors } from "./fields";
-import { LongName, ProjectTabs, stateSummary, StatePill, ToggleForm } from "./flag-views";
-import { CsrfField, ErrorSummary, PageHead, Pill, renderPage, Time } from "./layout";
+import { errorsByField, type FieldErrors } from "./fields";
+import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, VariationsForm, type SettingsDraft } from "./flag-page-views";
+import { ProjectTabs } from "./flag-views";
+import { CsrfField, PageHead, Pill, renderPage, Time } from "./layout";
 import { filteredChanges, lastChangeOf } from "./recent-changes";
 import type { ChangeLogEntry, Flag, Project } from "./resources";
 import { SdkSnippet } from "./sdk-snippet";
 import { sentence } from "./state-form";
-import { flagPath, targetingPath } from "./targeting";
-import { VariationRows } from "./variation-editor";
+import { flagPath } from "./targeting";
 import { applyVariationIntent, draftsOfVariations, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts, type VariationDraft } from "./variation-form";
-
-interface SettingsDraft {
-  name: string;
-  key: string;
-  description: string;
-  tags: string;
-}
 
 interface Outcome {
   settings?: { draft: SettingsDraft; errors: FieldErrors };
@@ -134,10 +126,8 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
   const [project, flag] = await Promise.all([api.get<Project>(`/projects/${projectId}`), api.get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
   const changes = await filteredChanges(api, projectId, { flag: flag.id }, 8, undefined, 400);
   const csrf = c.get("csrf");
-  const settings = outcome.settings?.draft ?? { name: flag.name, key: flag.key, description: flag.description, tags: flag.tags.join(", ") };
-  const settingsErrors = outcome.settings?.errors ?? {};
+  const settings = outcome.settings ?? { draft: { name: flag.name, key: flag.key, description: flag.description, tags: flag.tags.join(", ") }, errors: {} };
   const variations = outcome.variations ?? { drafts: draftsOfVariations(flag.variations, flag.type), errors: {} };
-  const base = flagPath(projectId, flag.key);
   const body = (
     <>
       <PageHead title={flag.name} crumbs={[{ href: "/dashboard", label: "Projects" }, { href: `/dashboard/projects/${projectId}`, label: project.name }]}>
@@ -151,87 +141,17 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
       </p>
       {outcome.banner ?? null}
       <h2 id="environments">In every environment</h2>
-      <div class="env-grid">
-        {project.environments.map((env) => {
-          const state = flag.environments[env.key];
-          if (!state) return null;
-          return (
-            <section class="card env-card" aria-labelledby={`env-${env.key}`}>
-              <h3 id={`env-${env.key}`}>
-                <LongName text={env.name} /> <StatePill state={state} />
-              </h3>
-              <p class="small muted">{stateSummary(state)}</p>
-              <div class="controls">
-                <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="flag" />
-                <a class="button small-button" href={targetingPath(projectId, flag.key, env.key)} aria-label={`Edit targeting of ${flag.name} in ${env.name}`}>
-                  Edit targeting
-                </a>
-              </div>
-              <pre aria-label={`What ${flag.name} serves in ${env.name}`}>{renderState(state, flag.variations)}</pre>
-            </section>
-          );
-        })}
-      </div>
+      <EnvironmentCards project={project} flag={flag} csrf={csrf} />
       <h2 id="variations">Variations</h2>
-      <form method="post" action={`${base}/variations`} class="card">
-        <button type="submit" name="intent" value="save" class="visually-hidden" tabindex={-1} aria-hidden="true">
-          Save variations
-        </button>
-        <CsrfField token={csrf} />
-        <input type="hidden" name="version" value={String(flag.version)} />
-        {Object.keys(variations.errors).length ? (
-          <ErrorSummary message="The variations were not saved." issues={Object.entries(variations.errors).map(([field, message]) => ({ field, message }))} fieldIds={Object.fromEntries(Object.keys(variations.errors).map((f) => [f, f.replace(/\./g, "-")]))} />
-        ) : null}
-        <VariationRows drafts={variations.drafts} type={flag.type} errors={variations.errors} focusLast={variations.focusLast} />
-        <p class="small muted">A variation that an environment still serves (as default, rollout or condition) cannot be removed.</p>
-        <button type="submit" name="intent" value="save" class="primary">
-          Save variations
-        </button>
-      </form>
+      <VariationsForm flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} {...variations} />
       <h2 id="settings">Name, key, description and tags</h2>
-      <form method="post" action={`${base}/settings`} class="card">
-        <CsrfField token={csrf} />
-        <input type="hidden" name="version" value={String(flag.version)} />
-        <div class="grid2">
-          <TextField id="flag-name" name="name" label="Name" value={settings.name} error={settingsErrors.name} required />
-          <KeyField id="flag-key" hint="Changing it breaks code that asks for the old key. Lower-case letters, digits, - and _ (at most 64)." value={settings.key} error={settingsErrors.key} />
-        </div>
-        <TextField id="flag-description" name="description" label="Description (optional)" value={settings.description} error={settingsErrors.description} />
-        <TextField id="flag-tags" name="tags" label="Tags (optional)" hint="Separated by commas." value={settings.tags} error={settingsErrors.tags} />
-        <button type="submit" class="primary">
-          Save
-        </button>
-      </form>
+      <SettingsForm flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} {...settings} />
       <h2 id="code">Use it in code</h2>
       <SdkSnippet flag={flag} origin={new URL(c.req.url).origin} />
       <h2 id="changes">Recent changes</h2>
-      {changes.entries.length ? (
-        <ul class="card change-list">
-          {changes.entries.map((entry) => (
-            <li>
-              <Time iso={entry.timestamp} /> · {entry.environment ? entry.environment.name : "all environments"} · {entry.triggered_by.email}: {describeChanges(entry).join("; ")}
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <p class="muted">No changes found among the most recent of this project.</p>
-      )}
-      <p>
-        <a href={`/dashboard/projects/${projectId}/changes?flag=${encodeURIComponent(flag.key)}`}>Every change of this flag in the change log →</a>
-      </p>
+      <RecentChanges entries={changes.entries} projectId={projectId} flag={flag} />
       <h2 id="danger">Archive or delete</h2>
-      <div class="card controls">
-        <form method="post" action={`${base}/archived`} class="inline">
-          <CsrfField token={csrf} />
-          <input type="hidden" name="version" value={String(flag.version)} />
-          <input type="hidden" name="archived" value={flag.archived ? "false" : "true"} />
-          <button type="submit">{flag.archived ? "Unarchive" : "Archive"}</button>
-        </form>
-        <span class="small muted">{flag.archived ? "Archived: SDKs no longer get it." : "Archiving keeps the flag and its history; SDKs stop getting it."}</span>
-        <a class="button danger" href={`${base}/delete`}>
-          Delete…
-        </a>
-      </div>
+      <ArchiveOrDelete flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} />
     </>
   );
   return renderPage(c, `${flag.name} · ${project.name}`, body, { section: "projects", status: outcome.status ?? 200 });
