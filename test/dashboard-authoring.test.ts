@@ -174,7 +174,7 @@ describe("flags from the dashboard", () => {
   it("the flag page saves its settings; a stale one names who renamed it, a taken key is said beside the field", async () => {
     const f = await fixture({ key: "promo", name: "Promo" });
     await newFlag(f.tenant, f.project.id, { key: "taken", name: "Taken" });
-    const settings = (fields: Record<string, string>) => dash(`${f.base}/settings`, { cookie: f.cookie, form: { _csrf: f.csrf, name: "Promo", key: "promo", description: "", tags: "", version: "1", ...fields } });
+    const settings = (fields: Record<string, string>) => dash(`${f.base}/settings`, { cookie: f.cookie, form: { _csrf: f.csrf, name: "Promo", key: "promo", description: "", tags: "", share_with_everyone: "true", roles: "", version: "1", ...fields } });
     const taken = await settings({ key: "taken" });
     expect(taken.status).toBe(409);
     expect(await taken.text()).toContain('id="flag-key-error">Another flag in this project already uses this key.');
@@ -186,11 +186,11 @@ describe("flags from the dashboard", () => {
     expect(html).toContain(`${f.tenant.email} changed it`);
     expect(html).toContain("name &quot;Promo&quot; → &quot;Spring promo&quot;");
     expect(html).toMatch(/id="flag-name"[^>]*value="Summer promo"/);
-    const saved = await settings({ name: "Summer promo", key: "summer", tags: "a, b", version: "2" });
+    const saved = await settings({ name: "Summer promo", key: "summer", tags: "a, b", share_with_everyone: "", roles: "admin, growth", version: "2" });
     expect(saved.status).toBe(303);
     expect(saved.headers.get("location")).toContain(`/flags/summer?notice=flag-saved`);
     const flag = await getFlag(f.tenant, f.project.id, "summer");
-    expect([flag.name, flag.tags]).toEqual(["Summer promo", ["a", "b"]]);
+    expect([flag.name, flag.tags, flag.sharing]).toEqual(["Summer promo", ["a", "b"], { share_with_everyone: false, roles: ["admin", "growth"] }]);
   });
 
   it("the delete page names the flag, and only its form deletes", async () => {

@@ -16,6 +16,8 @@ export interface SettingsDraft {
   key: string;
   description: string;
   tags: string;
+  share_with_everyone: boolean;
+  roles: string;
 }
 
 export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string }> = ({ project, flag, csrf }) => (
@@ -71,6 +73,15 @@ export const SettingsForm: FC<{ flag: Flag; base: string; csrf: string; draft: S
     </div>
     <TextField id="flag-description" name="description" label="Description (optional)" value={draft.description} error={errors.description} />
     <TextField id="flag-tags" name="tags" label="Tags (optional)" hint="Separated by commas; each up to 64 characters, at most 50." value={draft.tags} error={errors.tags} />
+    <fieldset>
+      <legend>Sharing</legend>
+      <div class="choices">
+        <label for="flag-share">
+          <input type="checkbox" id="flag-share" name="share_with_everyone" value="true" checked={draft.share_with_everyone} /> Shared with everyone
+        </label>
+      </div>
+      <TextField id="flag-roles" name="roles" label="Roles (optional)" hint="Separated by commas; each up to 100 characters, at most 100. Carried in Tggl's change bodies." value={draft.roles} error={errors.sharing} />
+    </fieldset>
     <button type="submit" class="primary">
       Save
     </button>

@@ -33,9 +33,16 @@ export function flagPageRoutes() {
   app.post(`${ROUTE}/settings`, async (c) => {
     const { projectId, flagKey } = params(c);
     const form = await formOf(c);
-    const draft = { name: textField(form, "name"), key: textField(form, "key").trim(), description: textField(form, "description"), tags: textField(form, "tags") };
-    const tags = [...new Set(draft.tags.split(",").map((t) => t.trim()).filter(Boolean))];
-    const patch = { name: draft.name.trim(), key: draft.key, description: draft.description.trim(), tags, version: Number(textField(form, "version")) };
+    const draft = {
+      name: textField(form, "name"),
+      key: textField(form, "key").trim(),
+      description: textField(form, "description"),
+      tags: textField(form, "tags"),
+      share_with_everyone: textField(form, "share_with_everyone") === "true",
+      roles: textField(form, "roles"),
+    };
+    const sharing = { share_with_everyone: draft.share_with_everyone, roles: listOf(draft.roles) };
+    const patch = { name: draft.name.trim(), key: draft.key, description: draft.description.trim(), tags: listOf(draft.tags), sharing, version: Number(textField(form, "version")) };
     return saveFlag(c, patch, (errors) => ({ settings: { draft, errors } }), (flag) => `${flagPath(projectId, flag.key)}?notice=flag-saved#notice`, flagKey);
   });
 
@@ -66,6 +73,11 @@ export function flagPageRoutes() {
     return c.redirect(`/dashboard/projects/${projectId}?notice=flag-deleted#notice`, 303);
   });
   return app;
+}
+
+/** A comma-separated list, trimmed, without blanks or repeats. */
+function listOf(text: string): string[] {
+  return [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
 }
 
 function params(c: DashboardContext) {
@@ -126,7 +138,7 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
   const [project, flag] = await Promise.all([api.get<Project>(`/projects/${projectId}`), api.get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
   const changes = await filteredChanges(api, projectId, { flag: flag.id }, 8, undefined, 400);
   const csrf = c.get("csrf");
-  const settings = outcome.settings ?? { draft: { name: flag.name, key: flag.key, description: flag.description, tags: flag.tags.join(", ") }, errors: {} };
+  const settings = outcome.settings ?? { draft: { name: flag.name, key: flag.key, description: flag.description, tags: flag.tags.join(", "), share_with_everyone: flag.sharing.share_with_everyone, roles: flag.sharing.roles.join(", ") }, errors: {} };
   const variations = outcome.variations ?? { drafts: draftsOfVariations(flag.variations, flag.type), errors: {} };
   const body = (
     <>
