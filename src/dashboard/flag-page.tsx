@@ -4,14 +4,14 @@
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { ApiFailure } from "./api";
-import { describeChanges } from "./change-words";
+import { ConflictNotice } from "./conflict-notice";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField, type FieldErrors } from "./fields";
 import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, VariationsForm, type SettingsDraft } from "./flag-page-views";
 import { ProjectTabs } from "./flag-views";
-import { CsrfField, PageHead, Pill, renderPage, Time } from "./layout";
+import { CsrfField, PageHead, Pill, renderPage } from "./layout";
 import { filteredChanges, lastChangeOf } from "./recent-changes";
-import type { ChangeLogEntry, Flag, Project } from "./resources";
+import type { Flag, Project } from "./resources";
 import { SdkSnippet } from "./sdk-snippet";
 import { sentence } from "./state-form";
 import { flagPath } from "./targeting";
@@ -104,7 +104,7 @@ async function saveFlag(
     if (err.status === 409) {
       const current = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`).catch(() => null);
       const change = current ? await lastChangeOf(c.get("api"), projectId, current.id) : undefined;
-      return flagPage(c, { ...keep({}, err), banner: <Conflict change={change} reload={flagPath(projectId, flagKey)} />, status: 409 });
+      return flagPage(c, { ...keep({}, err), banner: <ConflictNotice change={change} reload={flagPath(projectId, flagKey)} subject="this flag" reloadLabel="Reload the flag" />, status: 409 });
     }
     if (err.status === 400 || err.status === 422) {
       const errors: FieldErrors = Object.fromEntries(Object.entries(errorsByField(err.issues)).filter(([f]) => f !== "variations").map(([f, m]) => [f, sentence(m.replace(/\.$/, ""))]));
@@ -115,22 +115,6 @@ async function saveFlag(
   }
 }
 
-const Conflict = ({ change, reload }: { change?: ChangeLogEntry; reload: string }) => (
-  <div class="notice error" role="alert" tabindex={-1} autofocus>
-    <p>
-      <strong>Nothing was saved: someone changed this flag since you opened the page.</strong>
-    </p>
-    {change ? (
-      <p>
-        {change.triggered_by.email} changed it <Time iso={change.timestamp} />: {describeChanges(change).join("; ")}.
-      </p>
-    ) : null}
-    <p>Your edits are still in the form. Reload to start from the flag as it is now (your edits will be lost).</p>
-    <a class="button primary" href={reload}>
-      Reload the flag
-    </a>
-  </div>
-);
 
 async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
   const { projectId, flagKey } = params(c);

@@ -149,7 +149,7 @@ async function newFlagPage(c: DashboardContext, state: NewFlagState, status: 200
 }
 
 /** Every flag when searching (up to SEARCH_PAGES pages of 200), one page otherwise. */
-async function flagsOf(c: DashboardContext, projectId: string, query: string, cursor?: string): Promise<Page<Flag>> {
+async function flagsOf(c: DashboardContext, projectId: string, query: string, cursor?: string): Promise<Page<Flag> & { searched_all?: boolean }> {
   if (!query) return c.get("api").get<Page<Flag>>(`/projects/${projectId}/flags`, { limit: 100, cursor });
   const needle = query.toLowerCase();
   const found: Flag[] = [];
@@ -160,7 +160,7 @@ async function flagsOf(c: DashboardContext, projectId: string, query: string, cu
     next = page.next_cursor;
     if (!next) break;
   }
-  return { data: found, next_cursor: null };
+  return { data: found, next_cursor: null, searched_all: !next };
 }
 
 async function flagsPage(c: DashboardContext, newEnvironment?: NewEnvironmentState, status: 200 | 400 = 200) {
@@ -201,6 +201,7 @@ async function flagsPage(c: DashboardContext, newEnvironment?: NewEnvironmentSta
       ) : (
         <FlagTable flags={flags.data} project={project} csrf={c.get("csrf")} />
       )}
+      {flags.searched_all === false ? <p class="small muted">Searched the newest {SEARCH_PAGES * 200} flags; older ones may match too.</p> : null}
       {flags.next_cursor ? (
         <p class="pager">
           <span class="muted small">Showing {flags.data.length} flags, newest first.</span>

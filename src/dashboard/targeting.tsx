@@ -4,10 +4,10 @@
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { ApiFailure } from "./api";
+import { ConflictNotice } from "./conflict-notice";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
-import { describeChanges } from "./change-words";
 import { renderState } from "../flags/code-like";
-import { PageHead, renderPage, Time } from "./layout";
+import { PageHead, renderPage } from "./layout";
 import { lastChangeOf } from "./recent-changes";
 import type { Flag, FlagState, Project } from "./resources";
 import { StateEditor } from "./state-editor";
@@ -53,7 +53,7 @@ export function targetingRoutes() {
       if (!(err instanceof ApiFailure)) throw err;
       if (err.status === 409) {
         const change = await lastChangeOf(c.get("api"), projectId, flag.id, envKey);
-        return targetingPage(c, { draft, banner: <Conflict change={change} reload={targetingPath(projectId, flagKey, envKey)} />, status: 409 });
+        return targetingPage(c, { draft, banner: <ConflictNotice change={change} reload={targetingPath(projectId, flagKey, envKey)} subject="this" reloadLabel="Reload the current state" />, status: 409 });
       }
       if (err.status === 400 || err.status === 422) {
         const errors = stateErrorsOf(err.issues);
@@ -132,19 +132,3 @@ const ProductionCheck = ({ flag }: { flag: Flag }) => (
   </div>
 );
 
-const Conflict = ({ change, reload }: { change: Awaited<ReturnType<typeof lastChangeOf>>; reload: string }) => (
-  <div class="notice error" role="alert" tabindex={-1} autofocus>
-    <p>
-      <strong>Nothing was saved: someone changed this since you opened the page.</strong>
-    </p>
-    {change ? (
-      <p>
-        {change.triggered_by.email} changed it <Time iso={change.timestamp} />: {describeChanges(change).join("; ") || "what it serves"}.
-      </p>
-    ) : null}
-    <p>Your edits are still below. Reload to start from the current state (your edits will be lost), or copy what you need first.</p>
-    <a class="button primary" href={reload}>
-      Reload the current state
-    </a>
-  </div>
-);
