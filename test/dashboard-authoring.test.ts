@@ -107,6 +107,21 @@ describe("the targeting editor", () => {
     expect(development.status).toBe(303);
   });
 
+  it("a stale toggle changes nothing, and the page it lands on names who changed what", async () => {
+    const f = await fixture();
+    await patchState(f.tenant, f.project.id, f.flag.key, "development", { rollout_percentage: 25 });
+    const path = `/dashboard/projects/${f.project.id}/flags/${f.flag.key}/environments/development`;
+    const res = await dash(path, { cookie: f.cookie, form: { _csrf: f.csrf, enabled: "true", version: "1" } });
+    expect(res.status).toBe(303);
+    const location = res.headers.get("location")!;
+    expect(location).toMatch(/notice=flag-stale&change=[0-9a-f-]{36}#notice$/);
+    const html = await (await dash(location.replace(/#.*/, ""), { cookie: f.cookie })).text();
+    expect(html).toContain("Nothing was saved: someone changed this flag since the page loaded.");
+    expect(html).toContain(`${f.tenant.email} changed ${f.flag.name} in development`);
+    expect(html).toContain("rollout 100% → 25%");
+    expect((await getFlag(f.tenant, f.project.id, f.flag.key)).environments.development.enabled).toBe(false);
+  });
+
   it("a stale version keeps the draft and says who changed what", async () => {
     const f = await fixture();
     const state = f.flag.environments.development;
