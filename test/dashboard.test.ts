@@ -193,7 +193,7 @@ describe("dashboard CSRF", () => {
     const flag = await newFlag(tenant, project.id);
     const { cookie, csrf } = await signIn(tenant);
     const path = `/dashboard/projects/${project.id}/flags/${flag.key}/environments/production`;
-    return { tenant, project, flag, cookie, csrf, path, form: { enabled: "true", version: "1" } };
+    return { tenant, project, flag, cookie, csrf, path, form: { enabled: "true", version: "1", confirm: "production" } };
   }
 
   it("carries out a form post with the session's token from this origin", async () => {

@@ -1,43 +1,63 @@
-// A project's change log: who changed what, when, and what the flag served before and after, as a
-// line diff of the code-like text.
+// A project's change log: who changed what, when, in the product's words ("rollout 25% → 50%"),
+// what the flag served before and after as a line diff of the code-like text, filters by flag,
+// environment and person, and from each change the deliveries it caused (caused-deliveries.tsx).
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
-import { idParam, type DashboardEnv } from "./context";
+import { describeChanges } from "./change-words";
+import { idParam, type DashboardContext, type DashboardEnv } from "./context";
 import { ProjectTabs } from "./flag-views";
-import { describeChange, eventLabel } from "./format";
+import { eventLabel } from "./format";
 import { EmptyState, PageHead, Pill, renderPage, Time, type Tone } from "./layout";
 import { diffLines } from "./line-diff";
-import type { ChangeLogEntry, Page, Project } from "./resources";
+import { filteredChanges, type ChangeFilter } from "./recent-changes";
+import type { ChangeLogEntry, Flag, Page, Project } from "./resources";
+import { causedDeliveriesPage } from "./caused-deliveries";
+import { KEY_PATTERN } from "../schemas";
 
 const PAGE_SIZE = 25;
 
 const EVENT_TONES: Record<string, Tone> = { "flag.created": "ok", "flag.deleted": "bad", "flag.toggled": "warn" };
+
+function filterOf(c: DashboardContext): ChangeFilter {
+  const key = (name: string) => {
+    const value = c.req.query(name) ?? "";
+    return KEY_PATTERN.test(value) ? value : undefined;
+  };
+  const person = (c.req.query("person") ?? "").trim().slice(0, 200);
+  return { flag: key("flag"), environment: key("environment"), person: person || undefined };
+}
 
 export function changeLogRoutes() {
   const app = new Hono<DashboardEnv>();
   app.get("/projects/:projectId/changes", async (c) => {
     const projectId = idParam(c, "projectId");
     const cursor = c.req.query("cursor");
-    const [project, entries] = await Promise.all([
+    const filter = filterOf(c);
+    const [project, flags, entries] = await Promise.all([
       c.get("api").get<Project>(`/projects/${projectId}`),
-      c.get("api").get<Page<ChangeLogEntry>>(`/projects/${projectId}/events`, { limit: PAGE_SIZE, cursor }),
+      c.get("api").get<Page<Flag>>(`/projects/${projectId}/flags`, { limit: 200 }),
+      filteredChanges(c.get("api"), projectId, filter, PAGE_SIZE, cursor),
     ]);
     const base = `/dashboard/projects/${projectId}/changes`;
+    const filtering = Boolean(filter.flag || filter.environment || filter.person);
+    const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][]);
     const body = (
       <>
         <PageHead title={project.name} crumbs={[{ href: "/dashboard", label: "Projects" }]} />
         <ProjectTabs project={project} current="changes" />
-        {entries.data.length === 0 ? (
-          <EmptyState title={cursor ? "No older changes" : "No changes yet"}>
+        <ChangeFilters base={base} filter={filter} project={project} flags={flags.data} />
+        {entries.entries.length === 0 ? (
+          <EmptyState title={filtering ? "No change matches these filters" : cursor ? "No older changes" : "No changes yet"}>
             <p>Every change to a flag of this project appears here, newest first, with what it served before and after.</p>
           </EmptyState>
         ) : (
-          entries.data.map((entry) => <ChangeEntry entry={entry} />)
+          entries.entries.map((entry) => <ChangeEntry entry={entry} projectId={projectId} />)
         )}
+        {filtering && entries.next_cursor ? <p class="small muted">Searched the {entries.scanned} changes before this point; older ones may match too.</p> : null}
         <p class="pager">
-          {cursor ? <a href={base}>← Newest changes</a> : <span />}
+          {cursor ? <a href={`${base}?${query}`}>← Newest changes</a> : <span />}
           {entries.next_cursor ? (
-            <a class="button" href={`${base}?cursor=${encodeURIComponent(entries.next_cursor)}`}>
+            <a class="button" href={`${base}?${new URLSearchParams([...query, ["cursor", entries.next_cursor]])}`}>
               Older changes →
             </a>
           ) : null}
@@ -46,24 +66,72 @@ export function changeLogRoutes() {
     );
     return renderPage(c, `${project.name} · Change log`, body, { section: "projects" });
   });
+
+  app.get("/projects/:projectId/changes/:eventId/deliveries", (c) => causedDeliveriesPage(c));
   return app;
 }
 
-const ChangeEntry: FC<{ entry: ChangeLogEntry }> = ({ entry }) => (
-  <article class="card entry">
+const ChangeFilters: FC<{ base: string; filter: ChangeFilter; project: Project; flags: Flag[] }> = ({ base, filter, project, flags }) => (
+  <form method="get" action={base} class="card tight filters" role="search" aria-label="Filter the change log">
+    <div class="field">
+      <label for="filter-flag">Flag</label>
+      <select id="filter-flag" name="flag">
+        <option value="">Every flag</option>
+        {flags.map((f) => (
+          <option value={f.key} selected={f.key === filter.flag}>
+            {f.name.length > 60 ? `${f.name.slice(0, 59)}…` : f.name} ({f.key})
+          </option>
+        ))}
+        {filter.flag && !flags.some((f) => f.key === filter.flag) ? (
+          <option value={filter.flag} selected>
+            {filter.flag}
+          </option>
+        ) : null}
+      </select>
+    </div>
+    <div class="field">
+      <label for="filter-environment">Environment</label>
+      <select id="filter-environment" name="environment">
+        <option value="">Every environment</option>
+        {project.environments.map((e) => (
+          <option value={e.key} selected={e.key === filter.environment}>
+            {e.name}
+          </option>
+        ))}
+      </select>
+    </div>
+    <div class="field">
+      <label for="filter-person">Person (email)</label>
+      <input id="filter-person" type="search" name="person" value={filter.person ?? ""} placeholder="dev@example.com" />
+    </div>
+    <div class="controls">
+      <button type="submit">Filter</button>
+      {filter.flag || filter.environment || filter.person ? <a href={base}>Clear filters</a> : null}
+    </div>
+  </form>
+);
+
+const ChangeEntry: FC<{ entry: ChangeLogEntry; projectId: string }> = ({ entry, projectId }) => (
+  <article class="card entry" id={`change-${entry.id}`}>
     <div class="meta">
       <Pill tone={EVENT_TONES[entry.event] ?? "off"}>{eventLabel(entry.event)}</Pill>
-      <span>
-        <strong>{entry.flag.name}</strong> <code>{entry.flag.key}</code>
+      <span class="entry-flag">
+        <a href={`/dashboard/projects/${projectId}/flags/${entry.flag.key}`} class="truncate" title={entry.flag.name}>
+          <strong>{entry.flag.name}</strong>
+        </a>{" "}
+        <code>{entry.flag.key}</code>
       </span>
       <span class="muted">{entry.environment ? `in ${entry.environment.name}` : "all environments"}</span>
       <span class="muted">
         by <strong>{entry.triggered_by.email}</strong> · <Time iso={entry.timestamp} />
       </span>
+      <a class="small" href={`/dashboard/projects/${projectId}/changes/${entry.id}/deliveries`}>
+        Deliveries of this change →
+      </a>
     </div>
-    <ul class="small">
-      {entry.changes.map((change) => (
-        <li>{describeChange(change)}</li>
+    <ul class="changes">
+      {describeChanges(entry).map((words) => (
+        <li>{words.charAt(0).toUpperCase() + words.slice(1)}</li>
       ))}
     </ul>
     <CodeLikeDiff before={entry.code_like_before} after={entry.code_like_after} />

@@ -11,10 +11,17 @@ export function errorsByField(issues: FieldIssue[]): FieldErrors {
   for (const issue of issues) {
     const root = issue.field.split(".")[0];
     const message = issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
-    const text = issue.field.includes(".") ? `${issue.field.slice(root.length + 1)}: ${issue.message}` : `${message}.`;
+    const text = issue.field.includes(".") ? `${issue.field.slice(root.length + 1)}: ${inWords(issue.message)}` : `${inWords(message)}.`;
     errors[root] = errors[root] ? `${errors[root]} ${text}` : text;
   }
   return errors;
+}
+
+/** The API's key pattern said in words: a person reads a rule, not a regular expression. */
+function inWords(message: string): string {
+  return message.replace(/must match \^\[a-z0-9\]\[a-z0-9_-\]\{0,63\}\$/i, (m) =>
+    (m[0] === "M" ? "U" : "u") + "se lower-case letters, digits, - and _ (at most 64), starting with a letter or a digit",
+  );
 }
 
 interface TextFieldProps {
@@ -31,6 +38,9 @@ interface TextFieldProps {
   pattern?: string;
   min?: number;
   max?: number;
+  /** A name the key field next to it is derived from as the person types (see the script). */
+  keySource?: boolean;
+  keyTarget?: boolean;
 }
 
 export const TextField: FC<TextFieldProps> = (p) => (
@@ -50,6 +60,8 @@ export const TextField: FC<TextFieldProps> = (p) => (
       pattern={p.pattern}
       min={p.min}
       max={p.max}
+      data-key-source={p.keySource ? "" : undefined}
+      data-key-target={p.keyTarget ? "" : undefined}
       spellcheck={false}
       aria-invalid={p.error ? "true" : undefined}
       aria-describedby={p.error ? `${p.id}-error` : undefined}
@@ -67,5 +79,5 @@ export const FieldError: FC<{ id: string; error?: string }> = ({ id, error }) =>
 
 /** A project or flag key: the API's key pattern, checked in the browser before the API checks it. */
 export const KeyField: FC<Pick<TextFieldProps, "id" | "hint" | "value" | "error" | "placeholder">> = (p) => (
-  <TextField {...p} name="key" label="Key" required pattern="[a-z0-9][a-z0-9_\-]{0,63}" />
+  <TextField {...p} name="key" label="Key" required pattern="[a-z0-9][a-z0-9_\-]{0,63}" keyTarget />
 );

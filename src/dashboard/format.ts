@@ -39,36 +39,6 @@ export function statusLine(code: number | null): string {
   return STATUS_TEXT[code] ? `${code} ${STATUS_TEXT[code]}` : String(code);
 }
 
-type Change = { __typename: string } & Record<string, unknown>;
-
-const named = (v: unknown) => ((v as { name?: string } | null)?.name ?? "?");
-const quoted = (v: unknown) => JSON.stringify(v ?? "");
-const list = (v: unknown) => (Array.isArray(v) && v.length ? v.map((t) => (typeof t === "string" ? t : named(t))).join(", ") : "none");
-
-const CHANGE_WORDS: Record<string, (c: Change) => string> = {
-  FlagCreated: () => "Flag created",
-  FlagArchived: (c) => (c.newArchived ? "Archived" : "Unarchived"),
-  FlagActivated: (c) => (c.newActive ? "Turned on" : "Turned off"),
-  FlagSlugChanged: (c) => `Key changed from ${quoted(c.oldSlug)} to ${quoted(c.newSlug)}`,
-  FlagNameChanged: (c) => `Renamed from ${quoted(c.oldName)} to ${quoted(c.newName)}`,
-  FlagDescriptionChanged: () => "Description changed",
-  FlagSharingChanged: (c) => `Sharing changed (added roles: ${list(c.addedRoles)}; removed: ${list(c.removedRoles)})`,
-  FlagTagsChanged: (c) => `Tags changed (added: ${list(c.addedTags)}; removed: ${list(c.removedTags)})`,
-  FlagVariationCreated: (c) => `Variation "${named(c.variation)}" added`,
-  FlagVariationDeleted: (c) => `Variation "${named(c.variation)}" deleted`,
-  FlagVariationUpdated: (c) => `Variation "${named(c.newVariation)}" changed`,
-  FlagDefaultVariationChanged: (c) => `Default variation changed from "${named(c.oldVariation)}" to "${named(c.newVariation)}"`,
-  FlagConditionCreated: (c) => `Condition "${named(c.condition) || "unnamed"}" added`,
-  FlagConditionDeleted: (c) => `Condition "${named(c.condition) || "unnamed"}" removed`,
-  FlagConditionUpdated: (c) => `Condition "${named(c.newCondition) || "unnamed"}" changed`,
-};
-
-/** One of Tggl's typed changes as a sentence; an unknown kind reads as its spaced-out name. */
-export function describeChange(change: Change): string {
-  const words = CHANGE_WORDS[change.__typename];
-  return words ? words(change) : change.__typename.replace(/([a-z])([A-Z])/g, "$1 $2");
-}
-
 /** `flag.toggled` → `Toggled`: the event names people see in lists and filters. */
 export const EVENT_LABELS: Record<string, string> = {
   "flag.created": "Flag created",

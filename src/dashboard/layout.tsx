@@ -5,7 +5,9 @@ import { SCRIPT_PATH, STYLE_PATH } from "./assets";
 import type { DashboardContext } from "./context";
 import { formatTime } from "./format";
 import { noticeFrom } from "./notices";
-import type { Me } from "./resources";
+import type { ChangeLogEntry, Me, Page } from "./resources";
+import { describeChanges } from "./change-words";
+import { isId } from "./context";
 
 export type Section = "projects" | "webhooks";
 
@@ -65,10 +67,17 @@ const TopBar: FC<{ me: Me; csrf: string; section?: Section }> = ({ me, csrf, sec
 export async function renderPage(c: DashboardContext, title: string, body: Child, options: { section?: Section; status?: ContentfulStatusCode } = {}) {
   const me = c.get("me");
   const csrf = c.get("csrf");
-  const notice = noticeFrom(new URL(c.req.url).searchParams);
+  const params = new URL(c.req.url).searchParams;
+  const notice = noticeFrom(params);
+  const staleBy = notice && params.get("notice") === "flag-stale" ? await conflictWords(c, params.get("change")) : null;
   const page = (
     <Frame title={title} me={me} csrf={csrf} section={options.section}>
-      {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
+      {notice ? (
+        <Notice kind={notice.kind} id="notice">
+          {notice.text}
+          {staleBy ? <p>{staleBy}</p> : null}
+        </Notice>
+      ) : null}
       {body}
     </Frame>
   );
@@ -82,8 +91,18 @@ export type Tone = "ok" | "bad" | "warn" | "off";
 /** Status always in colour and in words, so it reads without colour too. */
 export const Pill: FC<PropsWithChildren<{ tone: Tone }>> = ({ tone, children }) => <span class={`pill ${tone}`}>{children}</span>;
 
-export const Notice: FC<PropsWithChildren<{ kind: "success" | "error" | "info" }>> = ({ kind, children }) => (
-  <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"}>
+/** The change a refused write collided with, in words: it names who changed what, read from the change log. */
+async function conflictWords(c: DashboardContext, eventId: string | null): Promise<string | null> {
+  const projectId = /^\/dashboard\/projects\/([0-9a-f-]{36})/.exec(c.req.path)?.[1];
+  if (!projectId || !eventId || !isId(eventId)) return null;
+  const page = await c.get("api").get<Page<ChangeLogEntry>>(`/projects/${projectId}/events`, { limit: 200 }).catch(() => null);
+  const entry = page?.data.find((e) => e.id === eventId);
+  if (!entry) return null;
+  return `${entry.triggered_by.email} changed ${entry.flag.name}${entry.environment ? ` in ${entry.environment.name}` : ""} at ${formatTime(entry.timestamp)}: ${describeChanges(entry).join("; ")}.`;
+}
+
+export const Notice: FC<PropsWithChildren<{ kind: "success" | "error" | "info"; id?: string }>> = ({ kind, id, children }) => (
+  <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"} id={id} tabindex={id ? -1 : undefined}>
     {children}
   </div>
 );

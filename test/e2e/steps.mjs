@@ -4,6 +4,7 @@
 // person would make; screenshots of the real pages go to test-results/screenshots (or E2E_SCREENSHOTS).
 import { createHmac } from "node:crypto";
 import path from "node:path";
+import { authoringSteps, expect, see } from "./authoring.mjs";
 import { ROOT } from "./harness.mjs";
 
 const SECRET = "e2e-signing-secret";
@@ -13,33 +14,6 @@ const CUSTOM_HEADER_VALUE = "Bearer team-payments-2f9c";
 const SHOTS = path.resolve(ROOT, process.env.E2E_SCREENSHOTS ?? "test-results/screenshots");
 
 const sign = (body) => `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
-
-/** Sets a "Beta users" condition on the flag's production state through the API, as a script would. */
-async function addBetaCondition({ base, key }, projectId) {
-  const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-  const flag = await (await fetch(`${base}/api/v1/projects/${projectId}/flags/new-checkout`, { headers })).json();
-  const live = flag.variations.find((v) => v.name === "Live");
-  const rules = [{ property: "userId", operator: "STR_EQUALS", values: ["alice", "bob"] }];
-  const res = await fetch(`${base}/api/v1/projects/${projectId}/flags/new-checkout/environments/production`, {
-    method: "PATCH",
-    headers,
-    body: JSON.stringify({ conditions: [{ name: "Beta users", variation_id: live.id, rules }] }),
-  });
-  if (res.status !== 200) throw new Error(`could not add the condition: ${res.status} ${await res.text()}`);
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** Waits for a locator to be visible (Playwright's own wait, with a readable failure). */
-async function see(locator, what) {
-  try {
-    await locator.first().waitFor({ state: "visible" });
-  } catch {
-    throw new Error(`expected to see ${what}`);
-  }
-}
 
 export function dashboardSteps({ flagpost, receiver, context }) {
   const { base, key } = flagpost;
@@ -78,20 +52,24 @@ export function dashboardSteps({ flagpost, receiver, context }) {
       },
     },
     {
-      name: "creates a project and a flag from the empty states",
+      name: "creates a project and a flag from the empty states, the keys following the names as they are typed",
       async run() {
-        await page.getByLabel(/^Name/).fill("Web shop");
+        await page.getByLabel(/^Name/).pressSequentially("Web shop");
+        expect((await page.getByLabel("Key").inputValue()) === "web-shop", "the project key did not follow its name");
         await page.getByLabel("Key").fill("web");
         await page.getByRole("button", { name: "Create project" }).click();
         await see(page.getByText("Project created"), "the project-created notice");
         state.projectUrl = page.url().split("?")[0];
+        state.projectId = state.projectUrl.split("/").pop();
         await see(page.getByText("No flags yet"), "the no-flags empty state");
-        await page.getByLabel(/^Name/).fill("New checkout");
-        await page.getByLabel("Key").fill("new-checkout");
-        await page.getByLabel("Description (optional)").fill("The one-page checkout");
-        await page.getByRole("button", { name: "Create flag" }).click();
+        await page.getByRole("link", { name: "Create the first flag" }).click();
+        await page.locator("#flag-name").pressSequentially("New checkout");
+        expect((await page.getByLabel("Key").inputValue()) === "new-checkout", "the flag key did not follow its name");
+        await page.getByLabel("Description (optional)").first().fill("The one-page checkout");
+        await page.getByRole("button", { name: "Create flag" }).last().click();
         await see(page.getByText("Flag created"), "the flag-created notice");
-        await see(page.locator("#flag-new-checkout .pill", { hasText: "Off" }), "the new flag, off");
+        await see(page.getByRole("heading", { name: "New checkout" }), "the flag's page");
+        expect((await page.locator(".env-card .pill", { hasText: "Off" }).count()) === 2, "the new flag is not off in both environments");
       },
     },
     {
@@ -127,31 +105,46 @@ export function dashboardSteps({ flagpost, receiver, context }) {
       },
     },
     {
-      name: "turns the flag on in production and sets a 50% rollout, with the code-like text to match",
+      name: "turns the flag on in production (after a confirmation), sets a 50% rollout and a condition in the editor",
       async run() {
-        await page.goto(`${state.projectUrl}?env=production`);
-        await page.getByRole("button", { name: "Turn on New checkout in production" }).click();
+        await page.goto(state.projectUrl);
+        const row = page.locator("#flag-new-checkout");
+        page.once("dialog", (dialog) => {
+          state.question = dialog.message();
+          dialog.accept();
+        });
+        await row.getByRole("button", { name: "Turn on New checkout in production" }).click();
         await see(page.getByText("Flag saved"), "the flag-saved notice");
-        await see(page.locator("#flag-new-checkout .pill", { hasText: "On" }), "the flag, on");
-        await page.getByLabel("Rollout %").fill("50");
-        await page.getByRole("button", { name: "Save rollout" }).click();
-        await see(page.locator("#flag-new-checkout pre", { hasText: "50% OF userId (0% TO 50%)" }), "the rollout in the code-like text");
+        expect(/in production\?/.test(state.question ?? ""), `the browser did not ask first: ${state.question}`);
+        await see(row.locator("td[data-env=production] .pill", { hasText: "On" }), "the flag, on in production");
+        await see(row.locator("td[data-env=development] .pill", { hasText: "Off" }), "the flag, still off in development");
         state.toggled = await receiver.waitFor((r) => r.headers["x-rollgate-event"] === "flag.toggled");
-        // Conditions have no editor in the dashboard; one set through the API shows in the code-like text.
-        await addBetaCondition(flagpost, state.projectUrl.split("/").pop());
-        await page.reload();
-        await see(page.locator("#flag-new-checkout pre", { hasText: /IF\s+userId IS ONE OF \[\s+"alice",\s+"bob",\s+\]\s+THEN/ }), "the condition in the code-like text");
-        await see(page.getByText("1 condition ·"), "the condition count");
+        await row.getByRole("link", { name: "Targeting of New checkout in production" }).click();
+        await page.getByLabel("Rollout %").fill("50");
+        await page.getByRole("button", { name: "Save to production…" }).click();
+        await see(page.getByText("This changes production."), "the production confirmation");
+        await page.getByRole("button", { name: "Yes, save to production" }).click();
+        await see(page.getByText("Flag saved"), "the flag-saved notice");
+        await see(page.locator("aside pre", { hasText: "50% OF userId (0% TO 50%)" }), "the rollout in the code-like text");
+        await page.getByRole("button", { name: "Add a condition" }).click();
+        await page.getByLabel("Name (optional)").fill("Beta users");
+        await page.getByLabel("Context property").fill("userId");
+        await page.getByLabel("Values (one per line)").fill("alice\nbob");
+        await page.getByRole("button", { name: "Save to production…" }).click();
+        await page.getByRole("button", { name: "Yes, save to production" }).click();
+        await see(page.locator("aside pre", { hasText: /IF\s+userId IS ONE OF \[\s+"alice",\s+"bob",\s+\]\s+THEN/ }), "the condition in the code-like text");
+        await page.goto(state.projectUrl);
+        await see(page.locator("#flag-new-checkout td[data-env=production]", { hasText: "1 condition · 50% rollout" }), "the condition count in the list");
         await shot("flags");
       },
     },
     {
-      name: "the change log shows who changed what, with the code-like text as a readable diff",
+      name: "the change log says what changed in the product's words, with the code-like text as a readable diff",
       async run() {
         await page.getByRole("link", { name: "Change log" }).first().click();
         const entries = page.locator("article.entry");
-        await see(entries.first().getByText('Condition "Beta users" added'), "the newest change first");
-        const rollout = entries.filter({ hasText: 'Condition "Rollout" added' });
+        await see(entries.first().getByText('Condition "Beta users" added: userId is one of alice, bob → serves Live'), "the newest change first");
+        const rollout = entries.filter({ hasText: "Rollout 100% → 50% (serving Live)" });
         await see(rollout.getByText("Flag state updated"), "the rollout change");
         await see(rollout.getByText("dev@localhost.test"), "who made the change");
         await see(rollout.locator(".diff .removed", { hasText: "− Live (value: true)" }), "a removed line");
@@ -159,6 +152,11 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         const toggle = entries.filter({ hasText: "Turned on" });
         await see(toggle.locator(".diff .removed", { hasText: "− Off (inactive)" }), "what it served before the toggle");
         await shot("change-log");
+        await toggle.getByRole("link", { name: "Deliveries of this change →" }).click();
+        const delivery = page.locator("tbody tr", { hasText: "Receiver" });
+        await see(delivery.getByText("Succeeded"), "the delivery the toggle caused");
+        await delivery.getByRole("link", { name: "Receiver" }).click();
+        await see(page.getByRole("heading", { name: "Flag toggled delivery" }), "the delivery's page");
       },
     },
     {
@@ -214,11 +212,11 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await see(page.getByRole("heading", { name: "Attempt 2" }), "the second attempt in the log");
       },
     },
-    ...moreSteps({ base, receiver, context, state, getPage: () => page, shot }),
+    ...moreSteps({ base, flagpost, receiver, context, state, getPage: () => page, shot }),
   ];
 }
 
-function moreSteps({ base, receiver, state, getPage, shot }) {
+function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
   return [
     {
       name: "an organization webhook that fails shows the failure, the status code and the next retry time",
@@ -233,9 +231,10 @@ function moreSteps({ base, receiver, state, getPage, shot }) {
         await see(page.getByText("Webhook created"), "the webhook-created notice");
         await page.getByRole("button", { name: "Send a test request to Broken receiver" }).click();
         await see(page.locator("output.result", { hasText: /✗ Failed · HTTP 500 · \d+ ms/ }), "the failed test result");
-        await page.goto(`${state.projectUrl}?env=production`);
+        await page.goto(state.projectUrl);
+        page.once("dialog", (dialog) => dialog.accept());
         await page.getByRole("button", { name: "Turn off New checkout in production" }).click();
-        await see(page.locator("#flag-new-checkout .pill", { hasText: "Off" }), "the flag, off");
+        await see(page.locator("#flag-new-checkout td[data-env=production] .pill", { hasText: "Off" }), "the flag, off");
         await receiver.waitFor((r) => r.path === "/hooks/fail/org" && r.headers["x-rollgate-event"] === "flag.toggled");
         await page.goto(`${base}/dashboard/settings/webhooks`);
         await page.locator("#organization").getByRole("link", { name: "Deliveries" }).click();
@@ -269,34 +268,21 @@ function moreSteps({ base, receiver, state, getPage, shot }) {
       name: "a form posted from another origin (same host, another port: SameSite cannot tell) is refused and changes nothing",
       async run() {
         const page = getPage();
-        await page.goto(`${state.projectUrl}?env=production`);
-        const action = await page.locator("#flag-new-checkout form").first().getAttribute("action");
-        const version = await page.locator("#flag-new-checkout input[name=version]").first().inputValue();
+        await page.goto(state.projectUrl);
+        const form = page.locator("#flag-new-checkout td[data-env=production] form");
+        const action = await form.getAttribute("action");
+        const version = await form.locator("input[name=version]").inputValue();
         receiver.setCrossSitePage(
-          `<!doctype html><form method="post" action="${base}${action}"><input name="enabled" value="true"><input name="version" value="${version}"><input name="_csrf" value="guess"></form><script>document.forms[0].submit()</script>`,
+          `<!doctype html><form method="post" action="${base}${action}"><input name="enabled" value="true"><input name="version" value="${version}"><input name="confirm" value="production"><input name="_csrf" value="guess"></form><script>document.forms[0].submit()</script>`,
         );
         await page.goto(`${receiver.base}/cross-site`);
         await page.waitForURL(`${base}${action}`);
         await see(page.getByText("Request refused"), "the refusal");
-        await page.goto(`${state.projectUrl}?env=production`);
-        await see(page.locator("#flag-new-checkout .pill", { hasText: "Off" }), "the flag, still off");
+        await page.goto(state.projectUrl);
+        await see(page.locator("#flag-new-checkout td[data-env=production] .pill", { hasText: "Off" }), "the flag, still off");
       },
     },
-    {
-      name: "reads on a phone: no sideways scrolling on the flags and delivery pages",
-      async run() {
-        const page = getPage();
-        await page.setViewportSize({ width: 390, height: 844 });
-        for (const url of [`${state.projectUrl}?env=production`, state.webhookUrl]) {
-          await page.goto(url);
-          const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-          expect(scroll <= width, `${url} is ${scroll}px wide on a ${width}px screen`);
-        }
-        await page.goto(`${state.projectUrl}?env=production`);
-        await shot("phone-flags");
-        await page.setViewportSize({ width: 1280, height: 860 });
-      },
-    },
+    ...authoringSteps({ base, key: flagpost.key, state, getPage, shot }),
     {
       name: "signs out: the cookie is gone and pages ask to sign in again",
       async run() {

@@ -3,15 +3,35 @@
 //   - forms with data-inline-test send the webhook test with fetch and show the outcome beside the
 //     button, instead of reloading the page (without JavaScript the server redirects with the result);
 //     and, on a webhook's page, reloads its delivery history so the test delivery appears in it;
-//   - <time data-local> shows the reader's local time.
+//   - <time data-local> shows the reader's local time;
+//   - forms with data-confirm-production ask before changing production, and say so to the server
+//     (without JavaScript the server asks on a page of its own);
+//   - a key field follows the name field as it is typed, until the person edits the key;
+//   - a rule shows only the input its operator takes, with that operator's rule in words;
+//   - the new-flag form's value hints follow the chosen type.
+import { OPERATORS } from "../operators";
+import { VALUE_HINTS } from "../variation-form";
+
+// What each operator takes and its rule in words, from the same table the server renders.
+const OPERANDS = JSON.stringify(Object.fromEntries(OPERATORS.map((o) => [o.operator, [o.operand, o.hint]])));
+const VALUE_HINTS_JSON = JSON.stringify(VALUE_HINTS);
+
 export const SCRIPT = `
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); return; }
+    var production = form.getAttribute("data-confirm-production");
+    if (production) {
+      if (!window.confirm(production)) { event.preventDefault(); return; }
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden"; confirmed.name = "confirm"; confirmed.value = "production";
+      form.appendChild(confirmed);
+    }
     if (form.hasAttribute("data-inline-test")) { event.preventDefault(); sendTest(form); }
   });
 
@@ -66,5 +86,40 @@ export const SCRIPT = `
     }
   }
   localTimes(document);
+
+  function keyOf(name) {
+    return name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").replace(/-+$/, "").replace(/-{2,}/g, "-").slice(0, 64);
+  }
+  var sources = document.querySelectorAll("input[data-key-source]");
+  for (var s = 0; s < sources.length; s++) (function (source) {
+    var key = source.form && source.form.querySelector("input[data-key-target]");
+    if (!key) return;
+    var following = key.value === "" || key.value === keyOf(source.value);
+    key.addEventListener("input", function () { following = key.value === ""; });
+    source.addEventListener("input", function () { if (following) key.value = keyOf(source.value); });
+  })(sources[s]);
+
+  var OPERANDS = ${OPERANDS};
+  function showOperand(select) {
+    var rule = select.closest("[data-rule]");
+    if (!rule) return;
+    var info = OPERANDS[select.value] || ["none", ""];
+    var parts = rule.querySelectorAll("[data-operand]");
+    for (var i = 0; i < parts.length; i++) parts[i].hidden = parts[i].getAttribute("data-operand") !== info[0];
+    var hint = rule.querySelector("[data-operand-hint]");
+    if (hint) hint.textContent = info[1];
+  }
+  var operators = document.querySelectorAll("select[data-operator]");
+  for (var o = 0; o < operators.length; o++) showOperand(operators[o]);
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("select[data-operator]")) showOperand(target);
+    if (target.matches && target.matches("select[data-flag-type]")) {
+      var hints = target.form.querySelectorAll("[data-value-hint]");
+      for (var h = 0; h < hints.length; h++) hints[h].textContent = VALUE_HINTS[target.value] || "";
+    }
+  });
+  var VALUE_HINTS = ${VALUE_HINTS_JSON};
 })();
 `;

@@ -52,7 +52,7 @@ fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 1rem;padding:
 .empty{text-align:center;padding:2rem 1rem;color:var(--muted)}.empty h2,.empty h3{color:var(--ink);margin-top:0}
 .table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:10px;background:var(--card);margin:0 0 1rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.55rem .75rem;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);background:#fafbfc}tr:last-child td{border-bottom:0}
+th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);background:#fafbfc}tr:last-child td,tr:last-child th{border-bottom:0}
 td.num{font-variant-numeric:tabular-nums}tbody tr:hover{background:#fafbff}
 .tabs{display:flex;gap:.25rem;border-bottom:1px solid var(--line);margin:0 0 1rem;flex-wrap:wrap}
 .tabs a{padding:.45rem .8rem;text-decoration:none;color:var(--muted);border-bottom:3px solid transparent;margin-bottom:-1px}
@@ -72,6 +72,28 @@ output.result{display:inline-block;font-weight:600;font-size:.9rem}output.result
 .pager{display:flex;gap:.75rem;justify-content:space-between;align-items:center;flex-wrap:wrap}
 .signin{max-width:26rem;margin:8vh auto}.signin .brand{color:var(--ink);font-size:1.4rem;margin-bottom:1rem}
 details>summary{cursor:pointer;font-weight:600}details[open]>summary{margin-bottom:.75rem}
-@media (max-width:720px){.flag{grid-template-columns:1fr}.who{margin-left:0;width:100%}main{padding:1rem .75rem 2.5rem}
+.visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+h1,h2,h3,p,li,dd,legend,label,.notice{overflow-wrap:anywhere}
+.truncate{display:inline-block;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom}
+.notice.warn{background:var(--warn-bg);border-color:#f0d48a;color:#4d3300}.notice p{margin:.25rem 0}.notice form{margin-top:.5rem}
+input[type=search]{font:inherit;padding:.45rem .6rem;border:1px solid #c5ccd8;border-radius:7px;background:#fff;color:var(--ink)}
+select{max-width:100%}input[type=color]{width:3.25rem;height:2.4rem;padding:.15rem;border:1px solid #c5ccd8;border-radius:7px;background:#fff}
+.small-button{min-height:1.9rem;padding:.2rem .6rem;font-size:.85rem}
+.search{margin:0 0 1rem;display:flex}.search input{flex:1 1 10rem;min-width:0;width:auto}
+table.flags .flag-cell{min-width:12rem;max-width:24rem;text-transform:none;letter-spacing:0;font-size:.95rem;color:var(--ink);background:transparent}
+table.flags .flag-cell .truncate{max-width:22rem}table.flags .flag-name{display:block;max-width:100%}
+table.flags .env-cell{min-width:9.5rem}table.flags .env-cell .summary{display:block}table.flags .env-cell form{margin:.25rem .4rem .25rem 0}
+.tags{display:flex;flex-wrap:wrap;gap:.25rem;margin-top:.25rem}.tag-chip{font-size:.75rem;background:#e0e7ff;color:#3730a3;border-radius:4px;padding:0 .35rem;max-width:12rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.env-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,18rem),1fr));gap:1rem}.env-card{min-width:0}.env-card h3{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}
+.env-card .controls,.card .controls,p.controls,.condition .controls,.variation .controls{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.5rem 0}
+.editor-layout{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:1.25rem;align-items:start}.editor-layout aside{position:sticky;top:1rem;min-width:0}
+.rule-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,12rem),1fr));gap:0 1rem}
+.variation-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,2fr) auto minmax(0,1fr);gap:0 1rem}
+fieldset.rule,fieldset.variation{background:#fafbfc;min-width:0}fieldset.condition{min-width:0}.checkbox-field label{display:flex;gap:.4rem;align-items:center;margin-top:1.9rem}
+.js .no-js-only{display:none}[data-operand][hidden]{display:none}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}.filters .field{margin:0;flex:1 1 12rem;min-width:0}.filters input[type=search]{width:100%}.filters .controls{margin:0}
+.change-list{padding-left:2rem}.entry .meta .entry-flag{min-width:0;max-width:100%}.entry .meta .truncate{max-width:min(100%,30rem)}
+ul.changes{margin:.25rem 0 .5rem;padding-left:1.2rem}
+@media (max-width:720px){.flag{grid-template-columns:1fr}.variation-grid{grid-template-columns:1fr}.checkbox-field label{margin-top:0}.editor-layout{grid-template-columns:1fr}.editor-layout aside{position:static}table.flags .flag-cell .truncate{max-width:12rem}table.flags .flag-cell{max-width:14rem}.who{margin-left:0;width:100%}main{padding:1rem .75rem 2.5rem}
 th,td{padding:.5rem}.hide-narrow{display:none}dl.facts{grid-template-columns:1fr}dl.facts dt{margin-top:.35rem}}
 `;
