@@ -41,6 +41,7 @@ export function createApp() {
     await next();
     c.header("X-Request-Id", c.get("requestId"));
   });
+  app.use("*", refuseOwnWebhooks);
   app.use("/api/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`); } }));
   app.use("/api/*", jsonBodies);
   app.use("/api/*", d1Sessions);
@@ -98,6 +99,16 @@ async function jsonBodies(c: Context<AppEnv>, next: () => Promise<void>) {
   if (!JSON_CONTENT_TYPE.test(c.req.header("content-type") ?? "")) throw new AppError("unsupported_media_type", "send the body as application/json");
   const value = parseJsonBody(bytes);
   c.req.bodyCache.json = Promise.resolve(value);
+  return next();
+}
+
+/**
+ * A request that carries Flagpost's webhook User-Agent is one of Flagpost's own deliveries: refused
+ * on every route, so no webhook (whatever its URL resolves to) can drive Flagpost into a loop.
+ */
+async function refuseOwnWebhooks(c: Context<AppEnv>, next: () => Promise<void>) {
+  if (/^flagpost-webhooks\//i.test(c.req.header("user-agent") ?? ""))
+    throw new AppError("webhook_loop", "requests from Flagpost's webhooks are not accepted: a webhook may not call Flagpost");
   return next();
 }
 
