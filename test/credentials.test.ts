@@ -121,3 +121,17 @@ describe("failed authentications, per client address", () => {
     expect((await from(address, "/me", bearer(t.key))).status).toBe(200);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("describes the key routes with an operationId, a summary and a tag", async () => {
+    const doc = await json(call("/openapi.json"), 200);
+    for (const [path, method] of [["/me/api-keys", "get"], ["/me/api-keys/{keyId}", "delete"], ["/admin/api-keys/{keyId}", "delete"]]) {
+      const op = doc.paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(op.operationId).toMatch(/^[a-zA-Z]+$/);
+      expect(op.summary).toBeTruthy();
+      expect(op.tags?.length).toBeGreaterThan(0);
+    }
+    expect(Object.keys(doc.paths["/projects/{projectId}/webhooks"].post.responses)).toContain("422");
+  });
+});
