@@ -147,3 +147,17 @@ describe("the dashboard's API calls", () => {
     expect(await attempt("192.0.2.201", t.key)).toBe(303);
   });
 });
+
+describe("an organization with more than 100 projects", () => {
+  it("gets its home page and Settings › Webhooks (both ask the API for 200 projects)", async () => {
+    const t = await newTenant();
+    for (let i = 0; i < 101; i += 10)
+      await Promise.all(Array.from({ length: Math.min(10, 101 - i) }, (_, j) => json(call("/projects", { token: t.key, body: { key: `p-${i + j}`, name: `Project ${i + j}` } }), 201)));
+    const { cookie } = await signIn(t);
+    for (const page of ["/dashboard", "/dashboard/settings/webhooks"]) {
+      const res = await dash(page, { cookie });
+      expect(res.status, page).toBe(200);
+      expect(await res.text()).toContain("Project 100");
+    }
+  });
+});
