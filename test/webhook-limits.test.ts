@@ -128,3 +128,42 @@ describe("Flagpost's own User-Agent", () => {
     expect((await call("/me", { token: tenant.key, headers: { "user-agent": "Flagpost-Webhooks-Fan/1" } })).status).toBe(200);
   });
 });
+
+describe("at send time", () => {
+  it("an attempt to a URL that has become Flagpost's own (PUBLIC_URL) is not sent", async () => {
+    const { attemptDelivery } = await import("../src/webhooks/delivery");
+    const { tenant, project } = await setup();
+    const url = `${env.RECEIVER_URL}/ok/${crypto.randomUUID()}`;
+    const hook = await json(call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ url }) }), 201);
+    const id = crypto.randomUUID();
+    const now = Date.now();
+    await env.DB.prepare(
+      `INSERT INTO deliveries (id, webhook_id, org_id, project_id, event, format, body, status, attempt_count, next_attempt_at, final, created_at)
+       VALUES (?1, ?2, ?3, ?4, 'webhook.test', 'rollgate', '{}', 'pending', 0, ?5, 1, ?5)`,
+    )
+      .bind(id, hook.id, tenant.orgId, project.id, now)
+      .run();
+    const outcome = await attemptDelivery({ ...env, PUBLIC_URL: env.RECEIVER_URL } as Env, { delivery_id: id, attempt: 1 });
+    expect(outcome).toMatchObject({ success: false, status_code: null });
+    const attempt = await env.DB.prepare("SELECT error FROM attempts WHERE delivery_id = ?").bind(id).first<{ error: string }>();
+    expect(attempt!.error).toMatch(/Flagpost itself/);
+    const { received } = await import("./webhook-helpers");
+    expect(await received(url)).toEqual([]);
+  });
+});
+
+describe("signing", () => {
+  it("a stored transport header (saved before it was refused) is never sent", async () => {
+    const { signDelivery } = await import("../src/webhooks/sign");
+    const headers = await signDelivery({
+      deliveryId: "d",
+      event: "flag.toggled",
+      body: "{}",
+      timestampSeconds: 1,
+      version: "1.0.0",
+      customHeaders: { Upgrade: "h2c", "Content-Encoding": "gzip", "Proxy-Authorization": "x", TE: "trailers", "X-Ok": "1" },
+    });
+    for (const name of ["upgrade", "content-encoding", "proxy-authorization", "te"]) expect(Object.keys(headers).map((h) => h.toLowerCase())).not.toContain(name);
+    expect(headers["X-Ok"]).toBe("1");
+  });
+});
