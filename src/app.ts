@@ -13,6 +13,7 @@ import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./errors";
 import { eventRoutes } from "./events/routes";
 import { faultRoutes } from "./faults";
 import { flagRoutes } from "./flags/routes";
+import { API_TAGS } from "./openapi";
 import { projectRoutes } from "./projects/routes";
 import { parseJsonBody, validationHook } from "./validation";
 import { receiverRoutes } from "./webhooks/receiver-routes";
@@ -62,6 +63,7 @@ export function createApp() {
     info: { title: "Flagpost API", version: FLAGPOST_VERSION, description: "Feature flags whose every change is delivered as signed webhooks." },
     servers: [{ url: "/api/v1" }],
     security: [{ bearer: [] }],
+    tags: API_TAGS,
   });
   app.route("/api/v1", api);
   app.route("/dashboard", dashboardRoutes(app.fetch));

@@ -31,6 +31,8 @@ export function eventRoutes() {
       method: "get",
       path: "/projects/{projectId}/events",
       tags: ["events"],
+      operationId: "listEvents",
+      summary: "Read a project's change log, newest first",
       request: { params: ProjectParams, query: PageQuerySchema },
       responses: { 200: jsonAnswer("the change log, newest first", pageOf(ChangeLogEntrySchema, "ChangeLogPage")), ...errors(400, 401, 404) },
     }),
