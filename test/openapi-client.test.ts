@@ -1,0 +1,163 @@
+// A client generated from the OpenAPI document drives the API end to end, so the document cannot
+// drift from the API: the types (openapi-typescript, from the document the Worker serves; see
+// scripts/openapi.mjs) make a request or a field the document lacks a type error, and every answer is
+// checked at run time against the served document — its status must be documented for that
+// operation and its body must match the documented schema, undocumented fields included.
+import { exports } from "cloudflare:workers";
+import createClient, { type Middleware } from "openapi-fetch";
+import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { paths } from "./generated/api";
+import { ADMIN_TOKEN, env } from "./helpers";
+import { eventually, received } from "./webhook-helpers";
+
+type Schema = Record<string, unknown>;
+type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
+type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+
+let doc: Document;
+let defs: Record<string, Schema>;
+/** operationId → the statuses its answers had, as checked against the document. */
+const checked = new Map<string, Set<number>>();
+
+/**
+ * zod reads local `$defs` references only, and takes an object's unlisted properties as allowed; the
+ * document's schemas get both adjusted so that an answer with a field the document does not describe
+ * fails the check, as does one missing a field it promises.
+ */
+function forZod(schema: unknown): Schema {
+  return JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', '"#/$defs/'), (_key, value) =>
+    value && typeof value === "object" && !Array.isArray(value) && value.type === "object" && value.properties && !("additionalProperties" in value)
+      ? { ...value, additionalProperties: false }
+      : value,
+  );
+}
+
+/** Holds every answer to the document: a documented status, and a body of the documented shape. */
+const conformsToDocument: Middleware = {
+  async onResponse({ request, response, schemaPath }) {
+    const op = doc.paths[schemaPath]?.[request.method.toLowerCase()];
+    expect(op, `${request.method} ${schemaPath} is not in the document`).toBeDefined();
+    const documented = op.responses[String(response.status)];
+    expect(documented, `${op.operationId} answered ${response.status}, which the document does not list`).toBeDefined();
+    const schema = documented.content?.["application/json"]?.schema;
+    if (schema) {
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      const body = await response.clone().json();
+      const result = z.fromJSONSchema({ ...forZod(schema), $defs: defs }).safeParse(body);
+      expect(result.error?.issues ?? [], `${op.operationId} ${response.status}: ${JSON.stringify(body)}`).toEqual([]);
+    } else {
+      expect(await response.clone().text(), `${op.operationId} ${response.status} documents no body`).toBe("");
+    }
+    checked.set(op.operationId, (checked.get(op.operationId) ?? new Set()).add(response.status));
+    return response;
+  },
+};
+
+function client(token: string) {
+  const api = createClient<paths>({
+    baseUrl: "http://flagpost.test/api/v1",
+    headers: { authorization: `Bearer ${token}` },
+    fetch: (request) => exports.default.fetch(request),
+  });
+  api.use(conformsToDocument);
+  return api;
+}
+
+beforeAll(async () => {
+  const res = await exports.default.fetch("http://flagpost.test/api/v1/openapi.json");
+  doc = await res.json();
+  defs = forZod(doc.components.schemas) as Record<string, Schema>;
+});
+
+describe("a client generated from the OpenAPI document", () => {
+  it("creates a project, a flag and a webhook, toggles the flag and reads the delivery, all as documented", async () => {
+    const admin = client(ADMIN_TOKEN);
+    const org = await admin.POST("/admin/orgs", { body: { name: "Typed Client Inc" } });
+    const email = `typed-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const user = await admin.POST("/admin/orgs/{orgId}/users", { params: { path: { orgId: org.data!.id } }, body: { email, name: "Typed" } });
+    const key = await admin.POST("/admin/users/{userId}/api-keys", { params: { path: { userId: user.data!.id } }, body: { name: "typed client" } });
+    const api = client(key.data!.key);
+
+    const me = await api.GET("/me");
+    expect(me.data?.user.email).toBe(email);
+
+    const project = (await api.POST("/projects", { body: { key: "typed-web", name: "Web" } })).data!;
+    expect(project.environments.map((e) => e.key)).toEqual(expect.arrayContaining(["development", "production"]));
+    const projectId = project.id;
+
+    const url = `${env.RECEIVER_URL}/ok/${crypto.randomUUID()}`;
+    const created = await api.POST("/projects/{projectId}/webhooks", {
+      params: { path: { projectId } },
+      body: { name: "Typed receiver", url, events: ["flag.toggled"], format: "rollgate" },
+    });
+    expect(created.response.status).toBe(201);
+    const webhookId = created.data!.id;
+
+    const flag = await api.POST("/projects/{projectId}/flags", { params: { path: { projectId } }, body: { key: "typed-checkout", name: "Typed checkout" } });
+    expect(flag.data?.environments.production.enabled).toBe(false);
+
+    const toggled = await api.PATCH("/projects/{projectId}/flags/{flagKey}/environments/{envKey}", {
+      params: { path: { projectId, flagKey: "typed-checkout", envKey: "production" } },
+      body: { enabled: true },
+    });
+    expect(toggled.data?.enabled).toBe(true);
+    const read = await api.GET("/projects/{projectId}/flags/{flagKey}", { params: { path: { projectId, flagKey: "typed-checkout" } } });
+    expect(read.data?.environments.production.enabled).toBe(true);
+
+    const delivery = await eventually(async () => {
+      const page = await api.GET("/projects/{projectId}/webhooks/{webhookId}/deliveries", { params: { path: { projectId, webhookId }, query: { limit: 10 } } });
+      // `status` is typed from the document's enum: comparing it with a value the document lacks does not compile.
+      const done = page.data?.data.filter((d) => d.event === "flag.toggled" && d.status === "succeeded") ?? [];
+      expect(done).toHaveLength(1);
+      return done[0];
+    });
+    const detail = await api.GET("/projects/{projectId}/webhooks/{webhookId}/deliveries/{deliveryId}", { params: { path: { projectId, webhookId, deliveryId: delivery.id } } });
+    expect(detail.data?.attempts.map((a) => a.response?.status_code)).toEqual([200]);
+    expect((await received(url)).map((r) => r.headers["x-rollgate-event"])).toEqual(["flag.toggled"]);
+
+    const log = await api.GET("/projects/{projectId}/events", { params: { path: { projectId } } });
+    expect(log.data?.data.map((e) => e.event)).toEqual(["flag.toggled", "flag.created"]);
+
+    // A documented refusal reads as the documented error body.
+    const missing = await api.GET("/projects/{projectId}/flags/{flagKey}", { params: { path: { projectId, flagKey: "no-such-flag" } } });
+    expect(missing.response.status).toBe(404);
+    expect(missing.error?.error.code).toBe("not_found");
+
+    expect(Object.fromEntries([...checked].map(([id, statuses]) => [id, [...statuses]]))).toEqual({
+      createOrg: [201],
+      createUser: [201],
+      createApiKey: [201],
+      getMe: [200],
+      createProject: [201],
+      createProjectWebhook: [201],
+      createFlag: [201],
+      updateFlagState: [200],
+      getFlag: [200, 404],
+      listProjectWebhookDeliveries: [200],
+      getProjectWebhookDelivery: [200],
+      listEvents: [200],
+    });
+  }, 20_000);
+});
+
+describe("the check against the document", () => {
+  const me = { user: { id: crypto.randomUUID(), email: "a@example.com", name: null }, org: { id: crypto.randomUUID(), name: "Acme" } };
+  const answer = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  const check = (response: Response) =>
+    conformsToDocument.onResponse!({ request: new Request("http://flagpost.test/api/v1/me"), response, schemaPath: "/me" } as Parameters<NonNullable<Middleware["onResponse"]>>[0]);
+
+  it("passes an answer of the documented shape", async () => {
+    await expect(check(answer(200, me))).resolves.toBeInstanceOf(Response);
+  });
+
+  it("fails an answer with a field the document does not describe, or without one it promises", async () => {
+    await expect(check(answer(200, { ...me, plan: "free" }))).rejects.toThrow(/getMe 200/);
+    await expect(check(answer(200, { user: me.user }))).rejects.toThrow(/getMe 200/);
+    await expect(check(answer(200, { ...me, user: { ...me.user, email: 7 } }))).rejects.toThrow(/getMe 200/);
+  });
+
+  it("fails a status the document does not list for the operation", async () => {
+    await expect(check(answer(409, { error: { code: "conflict", message: "x", request_id: "r" } }))).rejects.toThrow(/does not list/);
+  });
+});
