@@ -12,7 +12,7 @@ export const jsonAnswer = <T extends z.ZodType>(description: string, schema: T) 
 const ERROR_MEANING: Record<number, string> = {
   400: "invalid JSON or failed validation; `details` names each bad field and why",
   401: "missing or bad credentials",
-  403: "a valid credential that may not do this",
+  403: "a valid credential that may not do this (the admin token on an API-key route, an API key on an admin route)",
   404: "no such resource (also another organization's, whose existence is never revealed)",
   409: "conflict: a duplicate key or a stale version",
   413: "the body is too large",
@@ -30,6 +30,28 @@ export const errorAnswer = (status: number) => {
 };
 
 export const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, errorAnswer(s)]));
+
+const ERROR_REF = { $ref: "#/components/schemas/Error" };
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/**
+ * Adds the answers the app's middleware can give on any operation, whatever its route lists (app.ts,
+ * auth/middleware.ts): 400 (a path id, query or header that fails validation; a webhook calling
+ * Flagpost), 401, 403 (the admin token on an API-key route and the reverse), 429 (the per-key budget,
+ * the failed-authentication limit) and 500; and on writes 413 and 415 (the body rules).
+ */
+export function withCommonAnswers<T extends { paths?: object }>(generated: T): T {
+  const doc = structuredClone(generated); // the generator may hand out the routes' own objects
+  for (const item of Object.values(doc.paths ?? {}) as Record<string, unknown>[]) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!METHODS.includes(method)) continue;
+      const responses = (op as { responses: Record<string, unknown> }).responses;
+      const common = [400, 401, 403, 429, 500, ...(["post", "put", "patch"].includes(method) ? [413, 415] : [])];
+      for (const status of common) responses[status] ??= { description: errorAnswer(status).description, content: { "application/json": { schema: ERROR_REF } } };
+    }
+  }
+  return doc;
+}
 
 /** Every tag an operation may carry, declared once with what it groups (tools show these as sections). */
 export const API_TAGS = [

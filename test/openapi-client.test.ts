@@ -141,6 +141,31 @@ describe("a client generated from the OpenAPI document", () => {
   }, 20_000);
 });
 
+describe("the refusals every operation may give, through the same client", () => {
+  it("are documented: bad credentials, the wrong credential, a malformed id, a webhook calling, a body not JSON or too large", async () => {
+    const unknown = client(`fp_${crypto.randomUUID()}`);
+    expect((await unknown.GET("/projects")).error?.error.code).toBe("unauthorized");
+    const admin = client(ADMIN_TOKEN);
+    expect((await admin.GET("/projects")).error?.error.code).toBe("forbidden");
+
+    const org = (await admin.POST("/admin/orgs", { body: { name: "Refused Inc" } })).data!;
+    const user = (await admin.POST("/admin/orgs/{orgId}/users", { params: { path: { orgId: org.id } }, body: { email: `refused-${crypto.randomUUID().slice(0, 8)}@example.com` } })).data!;
+    const api = client((await admin.POST("/admin/users/{userId}/api-keys", { params: { path: { userId: user.id } }, body: {} })).data!.key);
+    expect((await api.GET("/projects/{projectId}", { params: { path: { projectId: "not-a-uuid" } } })).error?.error.code).toBe("validation_failed");
+    expect((await api.GET("/me", { headers: { "user-agent": "Flagpost-Webhooks/1.0" } })).error?.error.code).toBe("webhook_loop");
+    const asText = await api.POST("/projects", { body: { key: "as-text", name: "Web" }, headers: { "content-type": "text/plain" } });
+    expect(asText.error?.error.code).toBe("unsupported_media_type");
+    const tooLarge = await api.POST("/projects", { body: { key: "too-large", name: "x".repeat(130 * 1024) } });
+    expect(tooLarge.error?.error.code).toBe("payload_too_large");
+
+    const statuses = (id: string) => [...(checked.get(id) ?? [])].sort();
+    expect(statuses("listProjects")).toEqual([401, 403]);
+    expect(statuses("getProject")).toEqual([400]);
+    expect(statuses("getMe")).toContain(400);
+    expect(statuses("createProject")).toEqual(expect.arrayContaining([413, 415]));
+  });
+});
+
 describe("the check against the document", () => {
   const me = { user: { id: crypto.randomUUID(), email: "a@example.com", name: null }, org: { id: crypto.randomUUID(), name: "Acme" } };
   const answer = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
