@@ -21,6 +21,7 @@ export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set([
   "webhook-id",
   "webhook-timestamp",
   "webhook-signature",
+  "x-flagpost-revision", // set by the consumer beside these, on every request of a change's event
   // Set by the runtime for the body Flagpost sends; a custom value would corrupt the request.
   "content-length",
   "transfer-encoding",
