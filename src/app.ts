@@ -14,6 +14,9 @@ import { eventRoutes } from "./events/routes";
 import { faultRoutes } from "./faults";
 import { flagRoutes } from "./flags/routes";
 import { projectRoutes } from "./projects/routes";
+import { sdkKeyRoutes } from "./sdk-keys/routes";
+import { ofrepRoutes } from "./serve/ofrep";
+import { tgglRoutes } from "./serve/tggl";
 import { validationHook } from "./validation";
 import { webhookRoutes } from "./webhooks/routes";
 
@@ -52,6 +55,7 @@ export function createApp() {
   api.route("/", flagRoutes());
   api.route("/", eventRoutes());
   api.route("/", webhookRoutes());
+  api.route("/", sdkKeyRoutes());
   api.route("/admin/_faults", faultRoutes()); // test-only; 404 unless FAULT_INJECTION is "true" (src/faults.ts)
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   api.doc31("/openapi.json", {
@@ -62,6 +66,8 @@ export function createApp() {
   });
   app.route("/api/v1", api);
   app.route("/dashboard", dashboardRoutes(app.fetch));
+  app.route("/ofrep/v1", ofrepRoutes());
+  app.route("/tggl", tgglRoutes());
 
   app.get("/", (c) => c.redirect("/dashboard"));
   app.get("/docs", (c) => c.html(renderDocsPage("/api/v1/openapi.json")));
