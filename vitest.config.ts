@@ -14,6 +14,8 @@ export default defineConfig({
           // Short clocks so the retry ladder and time-outs can be driven in tests.
           DELIVERY_TIMEOUT_MS: "1500",
           RATE_LIMIT_PER_MINUTE: "0",
+          // Each test's SDK keys stay far below it; test/ofrep.test.ts spends one key's whole budget.
+          SDK_RATE_LIMIT_PER_MINUTE: "300",
           // test/deploy-drift.test.ts runs inside workerd, which cannot read the repository: it gets
           // wrangler.toml and the Terraform module as text.
           DEPLOY_FILES: JSON.stringify(readDeployFiles()),
