@@ -2,7 +2,7 @@
 // error bodies, CORS on every answer and the preflight, 429 with Retry-After, bad input as 4xx in
 // OFREP's shape, min_revision, and a compiled configuration built once per revision per isolate.
 import { describe, expect, it } from "vitest";
-import { compileCount } from "../src/serve/config";
+import { compileCount, REVISION_TTL_MS } from "../src/serve/config";
 import { OfrepBulkSchema, OfrepErrorSchema, OfrepEvaluationSchema } from "../src/serve/schemas";
 import { json, newFlag, patchFlag, patchState, setup } from "./helpers";
 import { newSdkKey, ofrep, root } from "./serve-helpers";
@@ -98,9 +98,9 @@ describe("bulk evaluation", () => {
     expect(other.status).toBe(200);
     expect(other.headers.get("etag")).not.toBe(etag);
     await json(patchState(tenant, project.id, "second", "production", { enabled: true }), 200);
-    const changed = await ofrep(key, null, { context: { targetingKey: "a" } }, { "if-none-match": etag });
+    const changed = await ofrep(key, null, { context: { targetingKey: "a" } }, { "if-none-match": etag, "x-flagpost-min-revision": "4" });
     expect(changed.status).toBe(200);
-    expect((await changed.json()).metadata.revision).toBe(4);
+    expect(((await changed.json()) as any).metadata.revision).toBe(4);
   });
 
   it.each(['abc', '"unterminated', 'W/abc', '"a" "b"'])("refuses a malformed If-None-Match %s with 400 PARSE_ERROR", async (header) => {
@@ -144,7 +144,7 @@ describe("min_revision", () => {
     for (const bad of ["-1", "x", "1.5", ""]) {
       const res = await ofrep(key, null, { context: {} }, {}, `?min_revision=${bad}`);
       expect(res.status, bad).toBe(400);
-      expect((await res.json()).errorCode).toBe("PARSE_ERROR");
+      expect(((await res.json()) as { errorCode: string }).errorCode).toBe("PARSE_ERROR");
     }
   });
 
@@ -169,16 +169,21 @@ describe("the compiled configuration", () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => json(ofrep(key, i % 2 ? null : "checkout", { context: { userId: `u${i}` } }), 200)));
     expect(compileCount.n).toBe(before);
     await json(patchFlag(tenant, project.id, "checkout", { name: "Renamed" }), 200);
-    await Promise.all(Array.from({ length: 10 }, () => json(ofrep(key, null, { context: {} }), 200)));
+    await Promise.all(Array.from({ length: 10 }, () => json(ofrep(key, null, { context: {} }, {}, "?min_revision=3"), 200)));
     expect(compileCount.n).toBe(before + 1);
+    // Without min_revision too, once the isolate's revision read is more than REVISION_TTL_MS old.
+    await json(patchFlag(tenant, project.id, "checkout", { name: "Renamed again" }), 200);
+    await new Promise((r) => setTimeout(r, REVISION_TTL_MS + 50));
+    expect((await json(ofrep(key, null, { context: {} }), 200)).metadata.revision).toBe(4);
+    expect(compileCount.n).toBe(before + 2);
   });
 
   it("stops serving a flag once it is archived", async () => {
     const { tenant, project, key } = await fixture();
     expect((await ofrep(key, "checkout")).status).toBe(200);
     await json(patchFlag(tenant, project.id, "checkout", { archived: true }), 200);
-    expect((await ofrep(key, "checkout")).status).toBe(404);
-    expect((await json(ofrep(key, null), 200)).flags).toEqual([]);
+    expect((await ofrep(key, "checkout", { context: {} }, {}, "?min_revision=3")).status).toBe(404);
+    expect((await json(ofrep(key, null, { context: {} }, {}, "?min_revision=3"), 200)).flags).toEqual([]);
   });
 });
 

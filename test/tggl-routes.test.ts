@@ -32,7 +32,7 @@ describe("GET /tggl/config", () => {
     expect(cached.status).toBe(304);
     expect(cached.headers.get("x-flagpost-revision")).toBe("2");
     await json(patchState(tenant, project.id, "checkout", "production", { enabled: false }), 200);
-    const fresh = await tggl(key, "/config", { headers: { "if-none-match": etag } });
+    const fresh = await tggl(key, "/config?min_revision=3", { headers: { "if-none-match": etag } });
     expect(fresh.status).toBe(200);
     expect(await fresh.json()).toEqual([{ slug: "checkout", conditions: [], defaultVariation: { active: false, value: false } }]);
   });
