@@ -16,6 +16,7 @@ import { flagRoutes } from "./flags/routes";
 import { projectRoutes } from "./projects/routes";
 import { sdkKeyRoutes } from "./sdk-keys/routes";
 import { ofrepRoutes } from "./serve/ofrep";
+import { describeServeRoutes } from "./serve/openapi";
 import { tgglRoutes } from "./serve/tggl";
 import { validationHook } from "./validation";
 import { webhookRoutes } from "./webhooks/routes";
@@ -58,6 +59,7 @@ export function createApp() {
   api.route("/", sdkKeyRoutes());
   api.route("/admin/_faults", faultRoutes()); // test-only; 404 unless FAULT_INJECTION is "true" (src/faults.ts)
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  describeServeRoutes(api.openAPIRegistry); // served at the root, below: each operation names its server
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Flagpost API", version: FLAGPOST_VERSION, description: "Feature flags whose every change is delivered as signed webhooks." },
