@@ -41,6 +41,9 @@ export function ofrepRoutes() {
     }
   });
 
+  // An empty flag key is a malformed request, not an unknown route.
+  app.post("/evaluate/flags/", (c) => renderServeError(c, new ServeError(400, "PARSE_ERROR", "the flag key is missing"), ""));
+
   app.post("/evaluate/flags", async (c) => {
     try {
       const principal = await requireSdkKey(c, "authorization", ["server", "client"]);
