@@ -90,6 +90,9 @@ describe("separation from API keys", () => {
     const server = await newSdkKey(tenant, project.id);
     expect((await ofrep(client.key, "f")).status).toBe(200);
     expect((await root("/ofrep/v1/evaluate/flags/f", { method: "POST", headers: { "x-api-key": client.key }, body: "{}" })).status).toBe(200);
+    // As OFREP providers' examples set it: the bare key in Authorization.
+    expect((await root("/ofrep/v1/evaluate/flags/f", { method: "POST", headers: { authorization: client.key }, body: "{}" })).status).toBe(200);
+    expect((await root("/ofrep/v1/evaluate/flags/f", { method: "POST", headers: { authorization: tenant.key }, body: "{}" })).status).toBe(401);
     for (const path of ["/config", "/flags", "/report"]) expect((await tggl(client.key, path, path === "/config" ? {} : { body: {} })).status).toBe(401);
     expect((await tggl(server.key, "/config")).status).toBe(200);
     // A server key in Authorization is not how Tggl's SDKs authenticate.

@@ -15,7 +15,10 @@ export type SdkKeyRefusal = { refused: "missing" | "invalid" };
 /** The SDK key a request carries, from `Authorization: Bearer`, `X-API-Key` or `x-tggl-api-key`. */
 export function presentedKey(headers: { get(name: string): string | null }, header: "authorization" | "x-tggl-api-key"): string | null {
   if (header === "x-tggl-api-key") return headers.get("x-tggl-api-key")?.trim() || null;
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "");
+  const authorization = (headers.get("authorization") ?? "").trim();
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
+  // OFREP providers' own examples put the bare key in Authorization; an SDK key is recognisable as such.
+  if (!bearer && looksLikeSdkKey(authorization)) return authorization;
   return bearer?.[1] ?? (headers.get("x-api-key")?.trim() || null);
 }
 
