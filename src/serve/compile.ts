@@ -107,66 +107,50 @@ function compileRules(condition: Condition, seed: number): TgglRule[] {
   return condition.rules.flatMap((rule) => compileRule(rule, seed));
 }
 
+type ListOperatorRule = Extract<Rule, { values: string[] }>;
+type ValueOperatorRule = Extract<Rule, { value: string | number }>;
+
+/** The contract's table, for the operators that take `values`: tggl-core's operator and `negate`. */
+const LIST_RULES: Record<ListOperatorRule["operator"], [Operator.StrEqual | Operator.StrStartsWith | Operator.StrEndsWith | Operator.StrContains | Operator.ArrOverlap, boolean]> = {
+  STR_EQUALS: [Operator.StrEqual, false],
+  SELECT_EQUALS: [Operator.StrEqual, false],
+  STR_NOT_EQUALS: [Operator.StrEqual, true],
+  SELECT_NOT_EQUALS: [Operator.StrEqual, true],
+  STR_STARTS_WITH: [Operator.StrStartsWith, false],
+  STR_NOT_STARTS_WITH: [Operator.StrStartsWith, true],
+  STR_ENDS_WITH: [Operator.StrEndsWith, false],
+  STR_NOT_ENDS_WITH: [Operator.StrEndsWith, true],
+  STR_CONTAINS: [Operator.StrContains, false],
+  STR_NOT_CONTAINS: [Operator.StrContains, true],
+  ARR_OVERLAP: [Operator.ArrOverlap, false],
+  ARR_NOT_OVERLAP: [Operator.ArrOverlap, true],
+};
+
+/** The numeric comparisons: ≥ is "not <", ≤ is "not >". */
+const NUMBER_RULES: Record<string, [Operator.Eq | Operator.Lt | Operator.Gt, boolean]> = {
+  NUM_EQUALS: [Operator.Eq, false],
+  NUM_NOT_EQUALS: [Operator.Eq, true],
+  NUM_GT: [Operator.Gt, false],
+  NUM_LT: [Operator.Lt, false],
+  NUM_GTE: [Operator.Lt, true],
+  NUM_LTE: [Operator.Gt, true],
+};
+
+const SEMVER_RULES: Record<string, Operator.SemverEq | Operator.SemverGte | Operator.SemverLte> = {
+  SEMVER_IS: Operator.SemverEq,
+  SEMVER_GTE: Operator.SemverGte,
+  SEMVER_LTE: Operator.SemverLte,
+};
+
 /** One Flagpost rule as the tggl-core rule(s) of the contract's table. */
 export function compileRule(rule: Rule, flagSeedValue: number): TgglRule[] {
   const key = rule.property;
+  if ("values" in rule) {
+    const [operator, negate] = LIST_RULES[rule.operator];
+    return [{ key, operator, values: [...rule.values], negate }];
+  }
+  if ("value" in rule) return compileValueRule(rule, key);
   switch (rule.operator) {
-    case "STR_EQUALS":
-    case "SELECT_EQUALS":
-      return [{ key, operator: Operator.StrEqual, values: [...rule.values], negate: false }];
-    case "STR_NOT_EQUALS":
-    case "SELECT_NOT_EQUALS":
-      return [{ key, operator: Operator.StrEqual, values: [...rule.values], negate: true }];
-    case "STR_STARTS_WITH":
-    case "STR_NOT_STARTS_WITH":
-      return [{ key, operator: Operator.StrStartsWith, values: [...rule.values], negate: rule.operator !== "STR_STARTS_WITH" }];
-    case "STR_ENDS_WITH":
-    case "STR_NOT_ENDS_WITH":
-      return [{ key, operator: Operator.StrEndsWith, values: [...rule.values], negate: rule.operator !== "STR_ENDS_WITH" }];
-    case "STR_CONTAINS":
-    case "STR_NOT_CONTAINS":
-      return [{ key, operator: Operator.StrContains, values: [...rule.values], negate: rule.operator !== "STR_CONTAINS" }];
-    case "ARR_OVERLAP":
-    case "ARR_NOT_OVERLAP":
-      return [{ key, operator: Operator.ArrOverlap, values: [...rule.values], negate: rule.operator !== "ARR_OVERLAP" }];
-    case "NUM_EQUALS":
-      return [{ key, operator: Operator.Eq, value: Number(rule.value), negate: false }];
-    case "NUM_NOT_EQUALS":
-      return [{ key, operator: Operator.Eq, value: Number(rule.value), negate: true }];
-    case "NUM_GT":
-      return [{ key, operator: Operator.Gt, value: Number(rule.value), negate: false }];
-    case "NUM_LT":
-      return [{ key, operator: Operator.Lt, value: Number(rule.value), negate: false }];
-    case "NUM_GTE":
-      return [{ key, operator: Operator.Lt, value: Number(rule.value), negate: true }];
-    case "NUM_LTE":
-      return [{ key, operator: Operator.Gt, value: Number(rule.value), negate: true }];
-    case "DATE_AFTER":
-    case "DATE_BEFORE": {
-      const at = utcMillis(rule.value);
-      return [{ key, operator: rule.operator === "DATE_AFTER" ? Operator.DateAfter : Operator.DateBefore, timestamp: at, iso: isoSeconds(at) }];
-    }
-    case "DATE_IS": {
-      const day = Math.floor(utcMillis(rule.value) / 86_400_000) * 86_400_000;
-      const end = day + 86_400_000 - 1;
-      return [
-        { key, operator: Operator.DateAfter, timestamp: day, iso: isoSeconds(day) },
-        { key, operator: Operator.DateBefore, timestamp: end, iso: isoSeconds(end) },
-      ];
-    }
-    case "SEMVER_IS":
-    case "SEMVER_GTE":
-    case "SEMVER_LTE": {
-      const operator = rule.operator === "SEMVER_IS" ? Operator.SemverEq : rule.operator === "SEMVER_GTE" ? Operator.SemverGte : Operator.SemverLte;
-      return [{ key, operator, version: semverParts(rule.value), negate: false }];
-    }
-    case "STR_BEFORE":
-      return [{ key, operator: Operator.StrBefore, value: String(rule.value) }];
-    case "STR_AFTER":
-      return [{ key, operator: Operator.StrAfter, value: String(rule.value) }];
-    case "STR_REGEXP":
-    case "STR_NOT_REGEXP":
-      return [{ key, operator: Operator.RegExp, value: String(rule.value), negate: rule.operator === "STR_NOT_REGEXP" }];
     case "IS_TRUE":
     case "IS_FALSE":
       return [{ key, operator: Operator.True, negate: rule.operator === "IS_FALSE" }];
@@ -176,6 +160,31 @@ export function compileRule(rule: Rule, flagSeedValue: number): TgglRule[] {
     case "PERCENTAGE":
       return [{ key, operator: Operator.Percentage, rangeStart: rule.range_start / 100, rangeEnd: rule.range_end / 100, seed: rule.seed ?? flagSeedValue }];
   }
+}
+
+function compileValueRule(rule: ValueOperatorRule, key: string): TgglRule[] {
+  const op = rule.operator;
+  if (op in NUMBER_RULES) {
+    const [operator, negate] = NUMBER_RULES[op];
+    return [{ key, operator, value: Number(rule.value), negate }];
+  }
+  if (op in SEMVER_RULES) return [{ key, operator: SEMVER_RULES[op], version: semverParts(rule.value), negate: false }];
+  if (op === "DATE_AFTER" || op === "DATE_BEFORE") {
+    const at = utcMillis(rule.value);
+    return [{ key, operator: op === "DATE_AFTER" ? Operator.DateAfter : Operator.DateBefore, timestamp: at, iso: isoSeconds(at) }];
+  }
+  if (op === "DATE_IS") {
+    // The whole UTC day: after its first millisecond and before its last.
+    const day = Math.floor(utcMillis(rule.value) / 86_400_000) * 86_400_000;
+    const end = day + 86_400_000 - 1;
+    return [
+      { key, operator: Operator.DateAfter, timestamp: day, iso: isoSeconds(day) },
+      { key, operator: Operator.DateBefore, timestamp: end, iso: isoSeconds(end) },
+    ];
+  }
+  if (op === "STR_BEFORE" || op === "STR_AFTER") return [{ key, operator: op === "STR_BEFORE" ? Operator.StrBefore : Operator.StrAfter, value: String(rule.value) }];
+  if (op === "STR_REGEXP" || op === "STR_NOT_REGEXP") return [{ key, operator: Operator.RegExp, value: String(rule.value), negate: op === "STR_NOT_REGEXP" }];
+  throw new Error(`no tggl-core rule for operator ${op}`);
 }
 
 /** A rule's date, read as UTC: Unix milliseconds, or ISO-8601 (a date-time without an offset is UTC). */
