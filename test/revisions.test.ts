@@ -2,8 +2,9 @@
 // event and its rollgate body, in every delivery's X-Flagpost-Revision header, and the change log's
 // since_revision catch-up, oldest first.
 import { describe, expect, it } from "vitest";
+import { bumpRevision } from "../src/projects/store";
 import { RollgateBodySchema } from "../src/webhooks/payload";
-import { call, expectError, json, newFlag, patchFlag, patchState, setup, type Tenant } from "./helpers";
+import { call, env, expectError, json, newFlag, patchFlag, patchState, setup, type Tenant } from "./helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
 
 async function revisionOf(t: Tenant, projectId: string): Promise<number> {
@@ -45,6 +46,19 @@ describe("project revision", () => {
     const revisions = new Set(events.map((e: { revision: number }) => e.revision));
     expect(await revisionOf(tenant, project.id)).toBe(revisions.size);
     expect([...revisions].sort((a: any, b: any) => a - b)).toEqual(Array.from({ length: revisions.size }, (_, i) => i + 1));
+  });
+});
+
+describe("the revision guard in a change's batch", () => {
+  it("fails the whole batch when the project is not at the revision before, so nothing of the change lands", async () => {
+    const { tenant, project } = await setup();
+    await newFlag(tenant, project.id);
+    const marker = env.DB.prepare("UPDATE projects SET name = 'changed' WHERE id = ?").bind(project.id);
+    await expect(env.DB.batch([marker, bumpRevision(env.DB, project.id, 5)])).rejects.toThrow(/NOT NULL/);
+    const after = await json(call(`/projects/${project.id}`, { token: tenant.key }), 200);
+    expect(after).toMatchObject({ name: "Web", revision: 1 });
+    await env.DB.batch([marker, bumpRevision(env.DB, project.id, 2)]);
+    expect(await json(call(`/projects/${project.id}`, { token: tenant.key }), 200)).toMatchObject({ name: "changed", revision: 2 });
   });
 });
 
