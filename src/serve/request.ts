@@ -39,7 +39,9 @@ export async function requireSdkKey(c: HonoContext<ServeEnv>, header: "authoriza
 
 /** `?min_revision=N` or `X-Flagpost-Min-Revision: N`; null when neither is given. */
 export function minRevision(c: HonoContext): number | null {
-  const raw = c.req.query("min_revision") ?? c.req.header("x-flagpost-min-revision");
+  // On every evaluation: parse the query only when there is one (the profile showed the cost).
+  const query = c.req.url.includes("?") ? c.req.query("min_revision") : undefined;
+  const raw = query ?? c.req.raw.headers.get("x-flagpost-min-revision") ?? undefined;
   if (raw === undefined) return null;
   if (!/^\d{1,15}$/.test(raw.trim())) throw new ServeError(400, "PARSE_ERROR", "min_revision must be a non-negative integer");
   return Number(raw.trim());
@@ -58,14 +60,34 @@ export async function configFor(c: HonoContext<ServeEnv>, principal: SdkPrincipa
 export async function jsonBody(c: HonoContext): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
-  let value: unknown;
+  if (textDepth(text) > MAX_DEPTH) throw new ServeError(400, "PARSE_ERROR", `JSON nested deeper than ${MAX_DEPTH} levels`);
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new ServeError(400, "PARSE_ERROR", "the body is not valid JSON");
   }
-  if (depthOf(value) > MAX_DEPTH) throw new ServeError(400, "PARSE_ERROR", `JSON nested deeper than ${MAX_DEPTH} levels`);
-  return value;
+}
+
+/**
+ * The nesting depth of JSON text, read before parsing it: one pass over the characters, brackets
+ * inside strings ignored. For text that is not JSON the answer is meaningless, and JSON.parse
+ * refuses it next anyway.
+ */
+export function textDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92) i++; // a backslash escapes the next character
+      else if (ch === 34) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 || ch === 91) {
+      if (++depth > max) max = depth;
+    } else if (ch === 125 || ch === 93) depth--;
+  }
+  return max;
 }
 
 /** A context must be a JSON object (arrays and scalars are not). */
@@ -73,20 +95,6 @@ export function asContext(value: unknown, where = "context"): Record<string, unk
   if (value === undefined) return {};
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ServeError(400, "INVALID_CONTEXT", `${where} must be a JSON object of properties`);
   return value as Record<string, unknown>;
-}
-
-/** Nesting depth without recursion, so no input can exhaust the stack. */
-export function depthOf(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== "object") continue;
-    if (d > max) max = d;
-    if (max > MAX_DEPTH) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, d + 1]);
-  }
-  return max;
 }
 
 /** A 53-bit string hash (cyrb53): ETags of contexts, where speed matters and secrecy does not. */
