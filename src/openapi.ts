@@ -38,15 +38,18 @@ const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "tr
  * Adds the answers the app's middleware can give on any operation, whatever its route lists (app.ts,
  * auth/middleware.ts): 400 (a path id, query or header that fails validation; a webhook calling
  * Flagpost), 401, 403 (the admin token on an API-key route and the reverse), 429 (the per-key budget,
- * the failed-authentication limit) and 500; and on writes 413 and 415 (the body rules).
+ * the failed-authentication limit) and 500; and on writes 413 and 415 (the body rules). Operations
+ * served outside /api/v1 (the evaluation routes, which name their own server) have their own
+ * middleware and declare their own refusals: they get only 500 and, on writes, 413.
  */
 export function withCommonAnswers<T extends { paths?: object }>(generated: T): T {
   const doc = structuredClone(generated); // the generator may hand out the routes' own objects
   for (const item of Object.values(doc.paths ?? {}) as Record<string, unknown>[]) {
     for (const [method, op] of Object.entries(item)) {
       if (!METHODS.includes(method)) continue;
-      const responses = (op as { responses: Record<string, unknown> }).responses;
-      const common = [400, 401, 403, 429, 500, ...(["post", "put", "patch"].includes(method) ? [413, 415] : [])];
+      const { responses, servers } = op as { responses: Record<string, unknown>; servers?: unknown[] };
+      const write = ["post", "put", "patch"].includes(method);
+      const common = servers ? [500, ...(write ? [413] : [])] : [400, 401, 403, 429, 500, ...(write ? [413, 415] : [])];
       for (const status of common) responses[status] ??= { description: errorAnswer(status).description, content: { "application/json": { schema: ERROR_REF } } };
     }
   }
@@ -63,4 +66,7 @@ export const API_TAGS = [
   { name: "project webhooks", description: "Webhooks of one project, their deliveries, redeliveries and signing keys." },
   { name: "organization webhooks", description: "Webhooks of the whole organization, their deliveries, redeliveries and signing keys." },
   { name: "receivers", description: "For the receiving side: the event catalog and the signature debugger." },
+  { name: "sdk-keys", description: "SDK keys of an environment, for the evaluation routes: created, listed, revoked." },
+  { name: "evaluation: OFREP", description: "The OpenFeature Remote Evaluation Protocol at the server's root, with an SDK key." },
+  { name: "evaluation: Tggl", description: "Tggl's SDK routes at the server's root, with a server SDK key." },
 ];
