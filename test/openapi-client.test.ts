@@ -54,9 +54,10 @@ const conformsToDocument: Middleware = {
   },
 };
 
-function client(token: string) {
+/** The API's client; `root` for the evaluation routes, which the document serves from the server's root. */
+function client(token: string, base: "api" | "root" = "api") {
   const api = createClient<paths>({
-    baseUrl: "http://flagpost.test/api/v1",
+    baseUrl: base === "api" ? "http://flagpost.test/api/v1" : "http://flagpost.test",
     headers: { authorization: `Bearer ${token}` },
     fetch: (request) => exports.default.fetch(request),
   });
@@ -71,7 +72,7 @@ beforeAll(async () => {
 });
 
 describe("a client generated from the OpenAPI document", () => {
-  it("creates a project, a flag and a webhook, toggles the flag and reads the delivery, all as documented", async () => {
+  it("creates a project, a flag and a webhook, toggles the flag, reads the delivery and evaluates the flag, all as documented", async () => {
     const admin = client(ADMIN_TOKEN);
     const org = await admin.POST("/admin/orgs", { body: { name: "Typed Client Inc" } });
     const email = `typed-${crypto.randomUUID().slice(0, 8)}@example.com`;
@@ -116,6 +117,13 @@ describe("a client generated from the OpenAPI document", () => {
     expect(detail.data?.attempts.map((a) => a.response?.status_code)).toEqual([200]);
     expect((await received(url)).map((r) => r.headers["x-rollgate-event"])).toEqual(["flag.toggled"]);
 
+    // The toggle is served: an SDK key of production evaluates the flag over OFREP.
+    const sdkKey = await api.POST("/projects/{projectId}/environments/{envKey}/sdk-keys", { params: { path: { projectId, envKey: "production" } }, body: { kind: "server" } });
+    const sdk = client(sdkKey.data!.key, "root");
+    const evaluated = await sdk.POST("/ofrep/v1/evaluate/flags/{flagKey}", { params: { path: { flagKey: "typed-checkout" } }, body: { context: { targetingKey: "user-1" } } });
+    expect(evaluated.data).toMatchObject({ key: "typed-checkout", value: true });
+    expect(evaluated.data?.reason === "STATIC").toBe(true); // no conditions: the contract's STATIC
+
     const log = await api.GET("/projects/{projectId}/events", { params: { path: { projectId } } });
     expect(log.data?.data.map((e) => e.event)).toEqual(["flag.toggled", "flag.created"]);
 
@@ -136,6 +144,8 @@ describe("a client generated from the OpenAPI document", () => {
       getFlag: [200, 404],
       listProjectWebhookDeliveries: [200],
       getProjectWebhookDelivery: [200],
+      createSdkKey: [201],
+      ofrepEvaluateFlag: [200],
       listEvents: [200],
     });
   }, 20_000);
