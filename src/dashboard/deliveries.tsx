@@ -9,6 +9,7 @@ import { EVENT_LABELS, eventLabel } from "./format";
 import { CsrfField, EmptyState, PageHead, renderPage } from "./layout";
 import type { Delivery, DeliveryDetail, Page, Project, Webhook } from "./resources";
 import { ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
+import { SigningSection } from "./webhook-signing";
 import { TestButton, WebhookFacts } from "./webhook-views";
 
 const PAGE_SIZE = 20;
@@ -78,6 +79,7 @@ async function webhookHistoryPage(c: DashboardContext) {
       <div class="card">
         <WebhookFacts scope={scope} webhook={webhook} project={project} />
       </div>
+      <SigningSection scope={scope} webhook={webhook} csrf={csrf} />
       <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} />
     </>
   );
@@ -104,6 +106,9 @@ async function deliveryPage(c: DashboardContext) {
             Redeliver
           </button>
         </form>
+        <a class="button" href={`${base}/verify?delivery=${delivery.id}`}>
+          My receiver says the signature is wrong
+        </a>
       </PageHead>
       <div class="card">
         <DeliveryFacts delivery={delivery} />

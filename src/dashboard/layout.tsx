@@ -101,8 +101,8 @@ async function conflictWords(c: DashboardContext, eventId: string | null): Promi
   return `${entry.triggered_by.email} changed ${entry.flag.name}${entry.environment ? ` in ${entry.environment.name}` : ""} at ${formatTime(entry.timestamp)}: ${describeChanges(entry).join("; ")}.`;
 }
 
-export const Notice: FC<PropsWithChildren<{ kind: "success" | "error" | "info"; id?: string }>> = ({ kind, id, children }) => (
-  <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"} id={id} tabindex={id ? -1 : undefined}>
+export const Notice: FC<PropsWithChildren<{ kind: "success" | "error" | "info" | "warn"; id?: string; autofocus?: boolean }>> = ({ kind, id, autofocus, children }) => (
+  <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"} id={id} tabindex={id ? -1 : undefined} autofocus={autofocus}>
     {children}
   </div>
 );

@@ -19,6 +19,7 @@ const NOTICES: Record<string, { kind: Kind; text: string }> = {
   "webhook-enabled": { kind: "success", text: "Webhook enabled: new changes will be delivered to it." },
   "webhook-disabled": { kind: "info", text: "Webhook disabled: it gets no new deliveries until you enable it." },
   "webhook-deleted": { kind: "success", text: "Webhook deleted, with its delivery history." },
+  "ed25519-created": { kind: "success", text: "New ed25519 key pair: requests now also carry a v1a signature. Give your receivers the public key below." },
   "redelivery-queued": { kind: "success", text: "Redelivery sent: one more attempt of the same delivery, now. Reload in a moment to see it." },
   "redelivery-busy": { kind: "error", text: "An attempt of this delivery is in flight; try again when it has finished." },
   "signed-out": { kind: "info", text: "You are signed out." },

@@ -2,10 +2,13 @@
 import type { z } from "@hono/zod-openapi";
 import type { ChangeLogEntrySchema } from "../events/routes";
 import type { ProjectSchema } from "../projects/routes";
+import type { EventTypeSchema } from "../webhooks/receiver-schemas";
 import type { Attempt, Delivery } from "../webhooks/schemas";
 
 export type { Flag, FlagState, Variation } from "../flags/model";
 export type { Attempt, Delivery, Webhook } from "../webhooks/schemas";
+export type { RotatedSecret, VerifyResult } from "../webhooks/receiver-schemas";
+export type EventType = z.infer<typeof EventTypeSchema>;
 export type Project = z.infer<typeof ProjectSchema>;
 export type ChangeLogEntry = z.infer<typeof ChangeLogEntrySchema>;
 export type DeliveryDetail = Delivery & { attempts: Attempt[] };

@@ -14,6 +14,8 @@ import { EmptyState, PageHead, renderPage } from "./layout";
 import { flagRoutes } from "./flags";
 import { projectRoutes } from "./projects";
 import { signInRoutes } from "./sign-in";
+import { verifyRoutes } from "./verify-debugger";
+import { signingRoutes } from "./webhook-signing";
 import { webhookRoutes } from "./webhooks";
 
 const CONTENT_SECURITY_POLICY = [
@@ -60,6 +62,8 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", changeLogRoutes());
   app.route("/", webhookRoutes());
   app.route("/", deliveryRoutes());
+  app.route("/", signingRoutes());
+  app.route("/", verifyRoutes());
   app.get("/*", (c) => (c.req.path.endsWith("/") ? c.redirect(c.req.path.replace(/\/+$/, "") || "/dashboard", 301) : notFound(c)));
   app.onError((err, c) => renderFailure(err, c as DashboardContext));
   return app;

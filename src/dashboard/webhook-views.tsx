@@ -3,6 +3,7 @@ import type { FC } from "hono/jsx";
 import { eventLabel } from "./format";
 import { CsrfField, EmptyState, Pill, Time } from "./layout";
 import type { Project, Webhook } from "./resources";
+import { formatLabel } from "./webhook-choices";
 import { ORG_SCOPE, webhookPage } from "./webhook-scope";
 
 export const EnabledPill: FC<{ webhook: Webhook }> = ({ webhook }) =>
@@ -32,7 +33,7 @@ export const WebhookCard: FC<{ scope: string; webhook: Webhook; csrf: string }> 
           <code>{webhook.url}</code>
         </p>
         <p class="small muted">
-          {webhook.events.map(eventLabel).join(", ")} · {webhook.format === "tggl" ? "Tggl" : "Rollgate"} format ·{" "}
+          {webhook.events.map(eventLabel).join(", ")} · {formatLabel(webhook.format)} format ·{" "}
           {webhook.environments?.length ? `environments: ${webhook.environments.join(", ")}` : "every environment"} ·{" "}
           {webhook.has_secret ? "signed" : "unsigned"}
         </p>
@@ -91,9 +92,11 @@ export const WebhookFacts: FC<{ scope: string; webhook: Webhook; project?: Proje
     <dt>Environments</dt>
     <dd>{webhook.environments?.length ? webhook.environments.join(", ") : "Every environment"}</dd>
     <dt>Format</dt>
-    <dd>{webhook.format === "tggl" ? "Tggl" : "Rollgate"}</dd>
+    <dd>{formatLabel(webhook.format)}</dd>
     <dt>Secret</dt>
-    <dd>{webhook.has_secret ? "Set: requests are signed (never shown)" : "Not set: requests are unsigned"}</dd>
+    <dd>{webhook.has_secret ? "Set: requests are signed (never shown; rotate it below)" : "Not set: requests are unsigned"}</dd>
+    <dt>ed25519 key</dt>
+    <dd>{webhook.ed25519_public_key ? <code class="break">{webhook.ed25519_public_key}</code> : "None"}</dd>
     <dt>Custom headers</dt>
     <dd>
       {Object.keys(webhook.headers).length

@@ -6,7 +6,7 @@ import { formOf, safeNext, textField, type DashboardContext, type DashboardEnv }
 import { errorsByField } from "./fields";
 import { wantsJson } from "./guard";
 import { PageHead, renderPage } from "./layout";
-import type { Page, Project, TestResult, Webhook } from "./resources";
+import type { EventType, Page, Project, TestResult, Webhook } from "./resources";
 import { NEW_WEBHOOK, parseHeaderLines, readWebhookForm, valuesOf, webhookBody, WebhookForm, type WebhookFormValues } from "./webhook-form";
 import { isScope, ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 import { NoWebhooks, ScopeSection } from "./webhook-views";
@@ -97,7 +97,7 @@ interface FormPageState {
 }
 
 async function webhookFormPage(c: DashboardContext, state: FormPageState) {
-  const projects = await projectsOf(c);
+  const [projects, catalog] = await Promise.all([projectsOf(c), c.get("api").get<Page<EventType>>("/event-types")]);
   const { existing, values } = state;
   const scoped = projects.filter((p) => values.scope === ORG_SCOPE || p.id === values.scope);
   const environmentKeys = [...new Set((existing ? scoped : projects).flatMap((p) => p.environments.map((e) => e.key)))];
@@ -116,6 +116,7 @@ async function webhookFormPage(c: DashboardContext, state: FormPageState) {
         message={state.message}
         scopes={scopes}
         environmentKeys={environmentKeys}
+        catalog={catalog.data}
         existing={existing}
         submitLabel={existing ? "Save webhook" : "Create webhook"}
       />

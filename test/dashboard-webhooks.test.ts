@@ -1,0 +1,154 @@
+// Watching webhooks from the dashboard, at the route level: the form's four formats and the event
+// catalog's samples, a secret rotated and shown once, the ed25519 key, and the verification debugger
+// opened from a delivery. The browser walk of the same pages is test/e2e.
+import { createHmac } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { dash, signIn } from "./dashboard-client";
+import { call, json, newFlag, patchState, setup, webhookInput } from "./helpers";
+import { deliveriesOf, deliveryDetail, eventually, received, webhookPath } from "./webhook-helpers";
+
+async function fixture(webhookBody: Record<string, unknown> = {}) {
+  const { tenant, project } = await setup();
+  const webhook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput(webhookBody) }), 201);
+  const session = await signIn(tenant);
+  return { tenant, project, webhook, ...session, page: `/dashboard/settings/webhooks/${project.id}/${webhook.id}` };
+}
+
+const unescape = (html: string) => html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+
+describe("the webhook form", () => {
+  it("offers the four formats and each event with its description and its sample body in every format", async () => {
+    const { tenant, cookie } = await fixture();
+    const html = unescape(await (await dash("/dashboard/settings/webhooks/new", { cookie })).text());
+    for (const format of ["rollgate", "tggl", "slack", "sentry"]) expect(html).toContain(`name="format" value="${format}"`);
+    const catalog = (await json(call("/event-types", { token: tenant.key }), 200)).data as { event: string; description: string; samples: Record<string, unknown> }[];
+    for (const type of catalog.filter((t) => t.event !== "webhook.test")) {
+      expect(html).toContain(`name="events" value="${type.event}"`);
+      expect(html).toContain(type.description);
+      for (const [format, sample] of Object.entries(type.samples)) expect(html, `${type.event} in ${format}`).toContain(JSON.stringify(sample, null, 2));
+    }
+    expect(html).not.toContain('name="events" value="webhook.test"');
+  });
+
+  it("creates a Sentry webhook and a Slack one as chosen", async () => {
+    const { project, tenant, cookie, csrf } = await fixture();
+    for (const format of ["sentry", "slack"]) {
+      const res = await dash("/dashboard/settings/webhooks", {
+        cookie,
+        form: [["_csrf", csrf], ["scope", project.id], ["name", `To ${format}`], ["url", webhookInput().url], ["events", "flag.toggled"], ["environments", "production"], ["format", format], ["enabled", "on"]],
+      });
+      expect(res.status).toBe(303);
+      const id = res.headers.get("location")!.split("?")[0].split("/").pop()!;
+      const stored = await json(call(`/projects/${project.id}/webhooks/${id}`, { token: tenant.key }), 200);
+      expect([stored.format, stored.environments]).toEqual([format, ["production"]]);
+      const page = await (await dash(res.headers.get("location")!, { cookie })).text();
+      expect(page).toContain(format === "slack" ? "Slack" : "Sentry");
+    }
+  });
+});
+
+describe("signing from the webhook's page", () => {
+  it("rotates the secret: the new one is shown once, with the overlap, and signs what is sent next", async () => {
+    const { tenant, project, webhook, cookie, csrf, page } = await fixture({ secret: "the-first-secret" });
+    const res = await dash(`${page}/rotate-secret`, { cookie, form: { _csrf: csrf, secret: "", overlap: "3600" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const html = await res.text();
+    const secret = /<pre id="rotated-secret"[^>]*>([^<]+)<\/pre>/.exec(html)?.[1];
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(html).toContain(`whsec_${Buffer.from(secret!).toString("base64")}`);
+    expect(html).toMatch(/Until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC every request is signed with both secrets/);
+    expect(html).toContain("shown only this once");
+
+    const later = await (await dash(page, { cookie })).text();
+    expect(later).not.toContain(secret!);
+    const flag = await newFlag(tenant, project.id);
+    await patchState(tenant, project.id, flag.key, "production", { enabled: true });
+    const [hit] = await eventually(async () => {
+      const hits = await received(webhook.url);
+      expect(hits.length).toBeGreaterThan(0);
+      return hits;
+    });
+    expect(hit.headers["x-rollgate-signature"]).toBe(`sha256=${createHmac("sha256", secret!).update(hit.body).digest("hex")}`);
+    expect(hit.headers["x-rollgate-signature-previous"]).toBe(`sha256=${createHmac("sha256", "the-first-secret").update(hit.body).digest("hex")}`);
+  });
+
+  it("sets one's own secret, and a refused one says why beside the field and keeps the old one", async () => {
+    const { tenant, webhook, cookie, csrf, page } = await fixture({ secret: "kept" });
+    const refused = await dash(`${page}/rotate-secret`, { cookie, form: { _csrf: csrf, secret: "x".repeat(513), overlap: "0" } });
+    expect(refused.status).toBe(400);
+    const refusal = await refused.text();
+    expect(refusal).toContain("The secret was not rotated");
+    expect(refusal).toContain('id="rotate-secret-error"');
+    const own = await dash(`${page}/rotate-secret`, { cookie, form: { _csrf: csrf, secret: "my-own-secret", overlap: "0" } });
+    const html = await own.text();
+    expect(html).toContain(">my-own-secret</pre>");
+    expect(html).toContain("stopped signing at once");
+    const verdict = await json(call("/webhooks/verify", { token: tenant.key, body: { webhook_id: webhook.id, secret: "kept", headers: { "x-rollgate-signature": `sha256=${createHmac("sha256", "my-own-secret").update("{}").digest("hex")}` }, body: "{}" } }), 200);
+    expect(verdict.checks.find((c: { check: string }) => c.check === "rollgate_signature").detail).toContain("current");
+  });
+
+  it("creates the ed25519 key pair and shows its public key on the page", async () => {
+    const { tenant, project, webhook, cookie, csrf, page } = await fixture();
+    expect(await (await dash(page, { cookie })).text()).toContain("Create a key pair");
+    const res = await dash(`${page}/ed25519-key`, { cookie, form: { _csrf: csrf } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`${page}?notice=ed25519-created#signing`);
+    const stored = await json(call(webhookPath(project.id, webhook.id), { token: tenant.key }), 200);
+    expect(stored.ed25519_public_key).toMatch(/^whpk_/);
+    const html = await (await dash(res.headers.get("location")!, { cookie })).text();
+    expect(html).toContain(stored.ed25519_public_key);
+    expect(html).toContain("Replace the key pair");
+  });
+});
+
+describe("the verification debugger", () => {
+  async function delivered() {
+    const f = await fixture({ secret: "receiver-secret" });
+    const flag = await newFlag(f.tenant, f.project.id);
+    await patchState(f.tenant, f.project.id, flag.key, "production", { enabled: true });
+    const delivery = await eventually(async () => {
+      const [d] = await deliveriesOf(f.tenant, f.project.id, f.webhook.id);
+      expect(d?.attempt_count).toBeGreaterThan(0);
+      return d;
+    });
+    const detail = await deliveryDetail(f.tenant, f.project.id, f.webhook.id, delivery.id);
+    return { ...f, delivery: detail as { id: string; attempts: { request: { headers: Record<string, string>; body: string } }[] } };
+  }
+
+  it("is linked from a delivery and starts from what Flagpost sent in it", async () => {
+    const { cookie, page, delivery } = await delivered();
+    const deliveryPage = await (await dash(`${page}/deliveries/${delivery.id}`, { cookie })).text();
+    expect(deliveryPage).toContain(`href="${page}/verify?delivery=${delivery.id}"`);
+    expect(deliveryPage).toContain("My receiver says the signature is wrong");
+    const html = unescape(await (await dash(`${page}/verify?delivery=${delivery.id}`, { cookie })).text());
+    const sent = delivery.attempts[0].request;
+    expect(html).toContain(`webhook-signature: ${sent.headers["webhook-signature"]}`);
+    expect(html).toContain(sent.body);
+  });
+
+  it("says which secret made the signature, and that a re-serialized body is the same JSON", async () => {
+    const { cookie, csrf, page, delivery } = await delivered();
+    const sent = delivery.attempts[0].request;
+    const headers = Object.entries(sent.headers).map(([k, v]) => `${k}: ${v}`).join("\r\n");
+    const wrongSecret = unescape(await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: sent.body, secret: "what-my-receiver-has" } })).text());
+    expect(wrongSecret).toContain("This request does not verify");
+    expect(wrongSecret).toMatch(/made with the webhook's current secret, not with your secret/);
+
+    const pretty = JSON.stringify(JSON.parse(sent.body), null, 2).replace(/\n/g, "\r\n"); // as a textarea posts it
+    const reserialized = unescape(await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: pretty } })).text());
+    expect(reserialized).toContain("the same JSON, re-serialized");
+
+    const valid = unescape(await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: sent.body, secret: "receiver-secret" } })).text());
+    expect(valid).toContain("Every check passed");
+  });
+
+  it("says a malformed header line beside the field and checks nothing", async () => {
+    const { cookie, csrf, page } = await delivered();
+    const res = await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers: "no colon here", body: "{}" } });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('id="verify-headers-error"');
+    expect(html).not.toContain("does not verify");
+  });
+});
