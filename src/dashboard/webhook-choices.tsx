@@ -26,12 +26,21 @@ export const FormatChoices: FC<{ value: string; error?: string }> = ({ value, er
     <legend>Format</legend>
     <div class="choices stacked">
       {FORMATS.map((format) => (
-        <label>
-          <input type="radio" name="format" value={format.value} checked={value === format.value || (format.value === "rollgate" && !FORMATS.some((f) => f.value === value))} />{" "}
-          <span>
-            <strong>{format.label}</strong> <span class="hint inline">{format.about}</span>
+        <div class="format-choice">
+          <label>
+            <input
+              type="radio"
+              name="format"
+              value={format.value}
+              checked={value === format.value || (format.value === "rollgate" && !FORMATS.some((f) => f.value === value))}
+              aria-describedby={`wh-format-${format.value}-about`}
+            />{" "}
+            {format.label}
+          </label>
+          <span class="hint" id={`wh-format-${format.value}-about`}>
+            {format.about}
           </span>
-        </label>
+        </div>
       ))}
     </div>
     <FieldError id="wh-format" error={error} />
@@ -51,7 +60,7 @@ export const EventChoices: FC<{ catalog: EventType[]; checked: string[]; error?:
       {subscribableEvents(catalog).map((type) => (
         <div class="event-choice">
           <label>
-            <input type="checkbox" name="events" value={type.event} checked={checked.includes(type.event)} /> {eventLabel(type.event)} <code>{type.event}</code>
+            <input type="checkbox" name="events" value={type.event} checked={checked.includes(type.event)} /> {eventLabel(type.event)} (<code>{type.event}</code>)
           </label>
           <p class="hint">
             {type.description}

@@ -7,8 +7,7 @@ import type { FC } from "hono/jsx";
 import { ApiFailure } from "./api";
 import { formOf, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField, TextField } from "./fields";
-import { formatTime } from "./format";
-import { CsrfField, ErrorSummary, Notice, PageHead, renderPage } from "./layout";
+import { CsrfField, ErrorSummary, Notice, PageHead, renderPage, Time } from "./layout";
 import type { RotatedSecret, Webhook } from "./resources";
 import { webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 
@@ -66,8 +65,11 @@ async function rotate(c: DashboardContext) {
 
 function rotatedPage(c: DashboardContext, scope: string, webhook: Webhook, rotated: RotatedSecret, ownSecret: boolean) {
   const back = webhookPage(scope, webhook.id);
-  const overlap = rotated.previous_expires_at
-    ? `Until ${formatTime(rotated.previous_expires_at)} every request is signed with both secrets (new first), so receivers keep verifying while you update them.`
+  const overlap = rotated.previous_expires_at ? (
+    <>
+      Until <Time iso={rotated.previous_expires_at} /> every request is signed with both secrets (new first), so receivers keep verifying while you update them.
+    </>
+  )
     : webhook.has_secret
       ? "The previous secret stopped signing at once: receivers verifying with it fail until they have the new one."
       : "There was no previous secret: requests are signed from now on.";

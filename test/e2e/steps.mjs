@@ -6,6 +6,7 @@ import { createHmac } from "node:crypto";
 import path from "node:path";
 import { authoringSteps, expect, see } from "./authoring.mjs";
 import { ROOT } from "./harness.mjs";
+import { webhookPageSteps } from "./webhook-pages.mjs";
 
 const SECRET = "e2e-signing-secret";
 const CUSTOM_HEADER_VALUE = "Bearer team-payments-2f9c";
@@ -212,6 +213,7 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await see(page.getByRole("heading", { name: "Attempt 2" }), "the second attempt in the log");
       },
     },
+    ...webhookPageSteps({ base, receiver, state, getPage: () => page, shot, secret: SECRET }),
     ...moreSteps({ base, flagpost, receiver, context, state, getPage: () => page, shot }),
   ];
 }

@@ -94,12 +94,12 @@ fieldset.rule,fieldset.variation{background:#fafbfc;min-width:0}fieldset.conditi
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}.filters .field{margin:0;flex:1 1 12rem;min-width:0}.filters input[type=search]{width:100%}.filters .controls{margin:0}
 .change-list{padding-left:2rem}.entry .meta .entry-flag{min-width:0;max-width:100%}.entry .meta .truncate{max-width:min(100%,30rem)}
 ul.changes{margin:.25rem 0 .5rem;padding-left:1.2rem}
-.choices.stacked{flex-direction:column}.choices.stacked label{align-items:flex-start}.choices.stacked input{margin-top:.3rem}.hint.inline{display:inline}
+.choices.stacked{flex-direction:column;gap:.4rem}.format-choice{min-width:0}.format-choice>.hint{margin-left:1.6rem}
 .event-choices{display:grid;gap:.5rem}.event-choice{min-width:0}.event-choice>label{font-weight:400;display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:0}.event-choice>.hint{margin:0 0 0 1.6rem}
 details.sample{margin:.15rem 0 .35rem 1.6rem;min-width:0}details.sample>summary{font-weight:400;font-size:.85rem}details.sample pre{max-height:20rem}
 form:has(input[name=format][value=rollgate]:checked) [data-sample]:not([data-sample=rollgate]),form:has(input[name=format][value=tggl]:checked) [data-sample]:not([data-sample=tggl]),
 form:has(input[name=format][value=slack]:checked) [data-sample]:not([data-sample=slack]),form:has(input[name=format][value=sentry]:checked) [data-sample]:not([data-sample=sentry]){display:none}
-.secret-once{display:grid;gap:.25rem}.secret-once pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}.checks{list-style:none;padding:0;margin:0}.checks li{display:flex;gap:.6rem;align-items:baseline;padding:.4rem 0;border-bottom:1px solid var(--line)}.checks li:last-child{border-bottom:0}.checks code{white-space:nowrap}
+.secret-once h2{margin-top:0}.secret-once pre{white-space:pre-wrap;overflow-wrap:anywhere}.checks{list-style:none;padding:0;margin:0}.checks li{display:flex;gap:.6rem;align-items:baseline;padding:.4rem 0;border-bottom:1px solid var(--line)}.checks li:last-child{border-bottom:0}.checks code{white-space:nowrap}
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,9rem),1fr));gap:.5rem 1rem;margin:0}.stats div{min-width:0}.stats dt{color:var(--muted);font-size:.8rem}.stats dd{margin:0;font-size:1.15rem;font-weight:600;font-variant-numeric:tabular-nums}
 @media (max-width:720px){.flag{grid-template-columns:1fr}.variation-grid{grid-template-columns:1fr}.checkbox-field label{margin-top:0}.editor-layout{grid-template-columns:1fr}.editor-layout aside{position:static}table.flags .flag-cell .truncate{max-width:12rem}table.flags .flag-cell{max-width:14rem}.who{margin-left:0;width:100%}main{padding:1rem .75rem 2.5rem}
 th,td{padding:.5rem}.hide-narrow{display:none}dl.facts{grid-template-columns:1fr}dl.facts dt{margin-top:.35rem}}
