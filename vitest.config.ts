@@ -14,6 +14,9 @@ export default defineConfig({
           // Short clocks so the retry ladder and time-outs can be driven in tests.
           DELIVERY_TIMEOUT_MS: "1500",
           RATE_LIMIT_PER_MINUTE: "0",
+          // Off, like the per-key budget: the suite presents bad credentials on purpose, all from one address.
+          // test/credentials.test.ts turns it on.
+          AUTH_FAILURES_PER_MINUTE: "0",
           // test/deploy-drift.test.ts runs inside workerd, which cannot read the repository: it gets
           // wrangler.toml and the Terraform module as text.
           DEPLOY_FILES: JSON.stringify(readDeployFiles()),

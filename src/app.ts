@@ -14,7 +14,7 @@ import { eventRoutes } from "./events/routes";
 import { faultRoutes } from "./faults";
 import { flagRoutes } from "./flags/routes";
 import { projectRoutes } from "./projects/routes";
-import { validationHook } from "./validation";
+import { parseJsonBody, validationHook } from "./validation";
 import { receiverRoutes } from "./webhooks/receiver-routes";
 import { webhookRoutes } from "./webhooks/routes";
 
@@ -42,6 +42,7 @@ export function createApp() {
     await next();
     c.header("X-Request-Id", c.get("requestId"));
   });
+  app.use("*", refuseOwnWebhooks);
   app.use("/api/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`); } }));
   app.use("/api/*", jsonBodies);
   app.use("/api/*", d1Sessions);
@@ -80,19 +81,36 @@ export function createApp() {
  */
 const JSON_CONTENT_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 
-/** Writes with a body must say it is JSON and be JSON; a POST with no body (…/test) needs neither. */
+/**
+ * Writes with a body must say it is JSON and be JSON; a POST with no body (…/test) needs neither.
+ * The body is read here once, by parseJsonBody (UTF-8, depth, syntax), and the routes' validators
+ * get that value: no route reads a body this did not check. A body may come without a length (the
+ * dashboard's in-process calls, chunked uploads), so the bytes decide, not the headers.
+ */
 async function jsonBodies(c: Context<AppEnv>, next: () => Promise<void>) {
   if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
-  const length = c.req.header("content-length");
-  const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
-  if (!hasBody) return next();
-  if (!JSON_CONTENT_TYPE.test(c.req.header("content-type") ?? "")) throw new AppError("unsupported_media_type", "send the body as application/json");
+  if (c.req.header("content-length") === "0" || c.req.raw.body === null) return next();
+  let bytes: ArrayBuffer;
   try {
-    await c.req.json();
+    bytes = await c.req.arrayBuffer();
   } catch (err) {
     if (err instanceof AppError || err instanceof HTTPException) throw err;
-    throw new AppError("invalid_json", "the body is not valid JSON");
+    throw new AppError("invalid_json", "the body could not be read");
   }
+  if (bytes.byteLength === 0) return next();
+  if (!JSON_CONTENT_TYPE.test(c.req.header("content-type") ?? "")) throw new AppError("unsupported_media_type", "send the body as application/json");
+  const value = parseJsonBody(bytes);
+  c.req.bodyCache.json = Promise.resolve(value);
+  return next();
+}
+
+/**
+ * A request that carries Flagpost's webhook User-Agent is one of Flagpost's own deliveries: refused
+ * on every route, so no webhook (whatever its URL resolves to) can drive Flagpost into a loop.
+ */
+async function refuseOwnWebhooks(c: Context<AppEnv>, next: () => Promise<void>) {
+  if (/^flagpost-webhooks\//i.test(c.req.header("user-agent") ?? ""))
+    throw new AppError("webhook_loop", "requests from Flagpost's webhooks are not accepted: a webhook may not call Flagpost");
   return next();
 }
 

@@ -7,6 +7,8 @@ export interface Settings {
   adminToken: string;
   secretsKeyring: string;
   retentionDays: number;
+  /** Hosts Flagpost is reached at besides the request's own (PUBLIC_URL, comma-separated URLs): webhooks may not target them. */
+  publicHosts: string[];
 }
 
 const DEFAULT_SCHEDULE = [60, 300, 1800, 7200, 43200];
@@ -20,6 +22,7 @@ export function readSettings(env: Env): Settings {
     adminToken: vars.ADMIN_TOKEN ?? "",
     secretsKeyring: vars.WEBHOOK_SECRETS_KEY ?? "",
     retentionDays: positiveInt(vars.RETENTION_DAYS, 30),
+    publicHosts: hostsOf(vars.PUBLIC_URL),
   };
 }
 
@@ -27,6 +30,20 @@ function parseSchedule(raw: string | undefined): number[] {
   if (!raw) return DEFAULT_SCHEDULE;
   const parts = raw.split(",").map((s) => Number(s.trim()));
   return parts.every((n) => Number.isFinite(n) && n >= 0) && parts.length > 0 ? parts : DEFAULT_SCHEDULE;
+}
+
+function hostsOf(raw: string | undefined): string[] {
+  return (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .flatMap((s) => {
+      try {
+        return [new URL(s).host];
+      } catch {
+        return [];
+      }
+    });
 }
 
 function positiveInt(raw: string | undefined, fallback: number): number {

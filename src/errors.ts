@@ -4,6 +4,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export const ERROR_STATUS = {
   invalid_json: 400,
   validation_failed: 400,
+  /** A request that carries Flagpost's webhook User-Agent: a webhook calling Flagpost. */
+  webhook_loop: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -12,6 +14,8 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
+  /** Beyond one of the limits of CONTRACT.md "Limits and refusals"; `details.limit` names it. */
+  limit_exceeded: 422,
   rate_limited: 429,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;

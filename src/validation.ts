@@ -2,6 +2,59 @@
 import type { z } from "@hono/zod-openapi";
 import { AppError } from "./errors";
 
+/** JSON nested deeper than this anywhere in a body, counted from its root (`[]` is 1), is refused. */
+export const MAX_JSON_DEPTH = 32;
+
+/** A body refused before it is read as a value: not UTF-8, not JSON, or nested too deep (400 invalid_json). */
+export class JsonBodyError extends AppError {
+  constructor(message: string) {
+    super("invalid_json", message);
+  }
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * The one reader of JSON bodies: bytes that are not UTF-8 are refused (not replaced with U+FFFD),
+ * and so is nesting deeper than `maxDepth`, measured on the text with a loop before JSON.parse builds
+ * anything. Every walk of user JSON (validation, diff, code-like text, payloads, canonical forms)
+ * runs on what this returned, so none of them can be made to recurse past `maxDepth`.
+ */
+export function parseJsonBody(raw: string | ArrayBuffer | Uint8Array, { maxDepth = MAX_JSON_DEPTH }: { maxDepth?: number } = {}): unknown {
+  let text: string;
+  if (typeof raw === "string") text = raw;
+  else {
+    try {
+      text = strictUtf8.decode(raw);
+    } catch {
+      throw new JsonBodyError("the body is not valid UTF-8");
+    }
+  }
+  if (jsonDepthExceeds(text, maxDepth)) throw new JsonBodyError(`the body is nested deeper than ${maxDepth} levels`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new JsonBodyError("the body is not valid JSON");
+  }
+}
+
+/** Whether JSON text opens more than `max` arrays or objects at once (brackets inside strings do not count). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: the next character is escaped
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > max) return true;
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return false;
+}
+
 export interface FieldIssue {
   field: string;
   message: string;

@@ -106,7 +106,7 @@ describe("dashboard session", () => {
   });
 
   it("refuses a wrong key and the admin token with 401 and no session", async () => {
-    for (const [key, says] of [["fp_wrong", "was not recognised"], [ADMIN_TOKEN, "admin token"]]) {
+    for (const [key, says] of [["fp_wrong", "was not recognised"], [ADMIN_TOKEN, "was not recognised"]]) {
       const form = await signInForm();
       const res = await dash("/dashboard/sign-in", { cookie: form.cookie, form: { _csrf: form.token, api_key: key } });
       expect(res.status).toBe(401);

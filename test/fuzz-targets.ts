@@ -1,7 +1,7 @@
 // The write routes the fuzz suite (fuzz.test.ts) aims at: for each, a valid body to mutate, the
 // resources it could change (read back over the API), and how to check an accepted answer against
 // what was stored.
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { FlagSchema, FlagStateSchema } from "../src/flags/schemas";
 import { EnvironmentSchema, ProjectSchema } from "../src/projects/routes";
 import { WebhookSchema } from "../src/webhooks/schemas";
@@ -12,14 +12,62 @@ export interface Fixture {
   projectId: string;
   hookId: string;
   orgHookId: string;
+  /** Subscribed to every event and never written to by the fuzz: every committed change must reach it, once. */
+  auditHookId?: string;
 }
+
+const EVERY_EVENT = ["flag.created", "flag.updated", "flag.deleted", "flag.toggled", "flag_state.updated"];
 
 export async function buildFixture(): Promise<Fixture> {
   const { tenant, project } = await setup();
-  // Webhooks that exist only to be written to: disabled, so the flag changes here send nothing.
-  const hook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput({ enabled: false }) }), 201);
-  const orgHook = await json(call("/webhooks", { token: tenant.key, body: webhookInput({ enabled: false }) }), 201);
-  return { tenant, projectId: project.id, hookId: hook.id, orgHookId: orgHook.id };
+  // Enabled, so accepted flag changes really go out and the outbox and delivery rows are audited too.
+  const hook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput({ events: EVERY_EVENT }) }), 201);
+  const orgHook = await json(call("/webhooks", { token: tenant.key, body: webhookInput({ events: EVERY_EVENT }) }), 201);
+  const audit = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput({ name: "Audit", events: EVERY_EVENT }) }), 201);
+  return { tenant, projectId: project.id, hookId: hook.id, orgHookId: orgHook.id, auditHookId: audit.id };
+}
+
+/**
+ * The outbox and the delivery log after a run, once the audit webhook's deliveries have settled:
+ * every event of the project has exactly one delivery to the audit webhook, and every delivery of the
+ * organization has its attempts numbered 1…attempt_count, each logged once, a success ending in a 2xx.
+ */
+export async function auditDeliveries(fx: Fixture): Promise<{ events: number; deliveries: number; attempts: number }> {
+  await vi.waitFor(
+    async () => {
+      const pending = await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE webhook_id = ? AND status = 'pending'").bind(fx.auditHookId).first<{ n: number }>();
+      expect(pending!.n).toBe(0);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+  const unmatched = await env.DB.prepare(
+    `SELECT e.id, e.event, (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.webhook_id = ?1) AS n
+     FROM events e WHERE e.project_id = ?2 AND n != 1`,
+  )
+    .bind(fx.auditHookId, fx.projectId)
+    .all();
+  expect(unmatched.results, "events without exactly one delivery to the audit webhook").toEqual([]);
+  const orphans = await env.DB.prepare("SELECT id FROM deliveries WHERE org_id = ? AND event_id IS NOT NULL AND event_id NOT IN (SELECT id FROM events)").bind(fx.tenant.orgId).all();
+  expect(orphans.results, "deliveries of no event").toEqual([]);
+  const broken = await env.DB.prepare(
+    `SELECT d.id, d.status, d.attempt_count, count(a.number) AS logged, min(a.number) AS first, max(a.number) AS last,
+            (SELECT json_extract(a2.response, '$.status_code') FROM attempts a2 WHERE a2.delivery_id = d.id ORDER BY a2.number DESC LIMIT 1) AS last_status
+     FROM deliveries d LEFT JOIN attempts a ON a.delivery_id = d.id
+     WHERE d.org_id = ? AND d.claim_token IS NULL
+     GROUP BY d.id
+     HAVING logged != d.attempt_count OR (logged > 0 AND (first != 1 OR last != d.attempt_count))
+        OR (d.status = 'succeeded' AND (last_status IS NULL OR last_status < 200 OR last_status > 299))`,
+  )
+    .bind(fx.tenant.orgId)
+    .all();
+  expect(broken.results, "deliveries whose attempts do not add up").toEqual([]);
+  const totals = await env.DB.prepare(
+    `SELECT (SELECT count(*) FROM events WHERE project_id = ?1) AS events, (SELECT count(*) FROM deliveries WHERE org_id = ?2) AS deliveries,
+            (SELECT count(*) FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE org_id = ?2)) AS attempts`,
+  )
+    .bind(fx.projectId, fx.tenant.orgId)
+    .first<{ events: number; deliveries: number; attempts: number }>();
+  return totals!;
 }
 
 /** The flag the flag routes write to; an accepted DELETE or rename takes it away, so it comes back. */
@@ -36,8 +84,9 @@ export async function storedCounts() {
             (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM environments) AS environments,
             (SELECT count(*) FROM flags) AS flags, (SELECT max(updated_at) FROM flags) AS flags_at, (SELECT sum(version) FROM flags) AS flag_versions,
             (SELECT count(*) FROM flag_states) AS states, (SELECT max(updated_at) FROM flag_states) AS states_at, (SELECT sum(version) FROM flag_states) AS state_versions,
-            (SELECT count(*) FROM events) AS events,
-            (SELECT count(*) FROM webhooks) AS webhooks, (SELECT max(updated_at) FROM webhooks) AS webhooks_at`,
+            (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries,
+            (SELECT count(*) FROM webhooks) AS webhooks, (SELECT max(updated_at) FROM webhooks) AS webhooks_at,
+            (SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL) AS revoked_keys, (SELECT count(*) FROM revoked_sessions) AS revoked_sessions`,
   ).first();
 }
 
@@ -55,6 +104,8 @@ export interface Target {
   view: () => Promise<unknown>;
   /** Checks an accepted answer: its shape, and that a read shows exactly what was answered. */
   accepted: (answer: any, path: string) => Promise<void>;
+  /** Run before each request (a fresh key to revoke, for instance). */
+  prepare?: () => Promise<void>;
 }
 
 export function writeTargets(fx: Fixture): Target[] {
@@ -65,7 +116,21 @@ export function writeTargets(fx: Fixture): Target[] {
   };
   const readJson = async (path: string) => json(call(path, { token: fx.tenant.key }), 200);
   const row = (sql: string, id: string) => env.DB.prepare(sql).bind(id).first();
+  // The key the revoking routes aim at: a fresh one for each request, since an accepted one is gone.
+  let spare = { id: "", key: "" };
+  const freshKey = async () => {
+    spare = await json(call(`/admin/users/${fx.tenant.userId}/api-keys`, { token: ADMIN_TOKEN, body: { name: "spare" } }), 201);
+  };
+  const revoked = async () => expect((await call("/me", { token: spare.key })).status).toBe(401);
   return [
+    {
+      route: "DELETE /me/api-keys/{keyId}", method: "DELETE", path: (i) => `/me/api-keys/${i.keyId}`, ids: () => ({ keyId: spare.id }),
+      token: () => fx.tenant.key, prepare: freshKey, view: () => read("/me/api-keys?limit=200"), accepted: revoked,
+    },
+    {
+      route: "DELETE /admin/api-keys/{keyId}", method: "DELETE", path: (i) => `/admin/api-keys/${i.keyId}`, ids: () => ({ keyId: spare.id }),
+      token: () => ADMIN_TOKEN, prepare: freshKey, view: () => read("/me/api-keys?limit=200"), accepted: revoked,
+    },
     {
       route: "POST /admin/orgs", method: "POST", path: () => "/admin/orgs", ids: () => ({}), token: () => ADMIN_TOKEN,
       valid: () => ({ name: "Fuzz Org" }), view: async () => null,
@@ -131,7 +196,8 @@ export function writeTargets(fx: Fixture): Target[] {
       const base = (i: Record<string, string>) => (scope === "project" ? `/projects/${i.projectId}/webhooks` : "/webhooks");
       const ids = () => (scope === "project" ? { projectId: fx.projectId } : ({} as Record<string, string>));
       const hook = scope === "project" ? fx.hookId : fx.orgHookId;
-      const valid = () => ({ ...webhookInput({ enabled: false }), secret: "s3cret", headers: { "X-Token": "t" }, environments: ["production"], format: "tggl" });
+      // Enabled, but only for state events: the list fixture's 101 new flags are not sent to each of them.
+      const valid = () => ({ ...webhookInput(), secret: "s3cret", headers: { "X-Token": "t" }, environments: ["production"], format: "tggl" });
       // Read back at the path the request named: a bad id such as ".." makes it another route's.
       const readBack = (at: (path: string, id: string) => string) => async (a: unknown, path: string) => {
         const answered = WebhookSchema.parse(a);

@@ -1,20 +1,37 @@
 // Property-based tests of every write route: random and malformed bodies (wrong types, missing and
-// extra fields, huge strings, unicode, invalid JSON), other content types and credentials, bad ids
-// in the path and bad If-Match headers. Whatever arrives:
+// extra fields, huge strings, unicode, control characters, invalid JSON, JSON nested past the limit,
+// bytes that are not UTF-8), other content types and credentials, abusive request headers, bad ids in
+// the path and bad If-Match headers; and of every list, at every limit, over more than 100 items. The
+// fixture's webhooks are enabled, so accepted changes are delivered. Whatever arrives:
 //   - the answer is never a 5xx;
 //   - a refusal has a status in 400–422 and exactly the contract's error body;
 //   - a refused request leaves what is stored as it was (the resources read back over the API, and
 //     the row counts, versions and last-change times of every table in D1);
-//   - an accepted one answers what a read then shows (nothing altered on the way to storage).
+//   - an accepted one answers what a read then shows (nothing altered on the way to storage);
+//   - after each route's run, every change reached the audit webhook exactly once and every delivery's
+//     attempts add up (auditDeliveries).
 // Runs are bounded (RUNS per route) so the file stays well under half a minute.
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorSchema } from "../src/schemas";
-import { buildFixture, flagF, storedCounts, writeTargets, type Fixture, type Target } from "./fuzz-targets";
-import { ADMIN_TOKEN, call, env, type Tenant } from "./helpers";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../src/validation";
+import { auditDeliveries, buildFixture, flagF, storedCounts, writeTargets, type Fixture, type Target } from "./fuzz-targets";
+import { ADMIN_TOKEN, call, env, json, newFlag, type Tenant } from "./helpers";
 
 const RUNS = 40;
 const REFUSALS = [400, 401, 403, 404, 409, 413, 415, 422];
+
+/** What the suite tried and saw, for the README's figures (printed at the end). */
+const tally = { requests: 0, fiveHundreds: 0, statuses: new Map<number, number>() };
+function count(status: number) {
+  tally.requests++;
+  if (status >= 500) tally.fiveHundreds++;
+  tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
+}
+afterAll(() => {
+  const statuses = [...tally.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(" ");
+  console.log(`fuzz: ${tally.requests} requests, ${tally.fiveHundreds} 5xx (${statuses})`);
+});
 
 let fx: Fixture;
 let targets: Target[];
@@ -24,6 +41,8 @@ beforeAll(async () => {
 });
 // The names only, for the test titles; the routes themselves are built once the fixture exists.
 const ROUTES = writeTargets({ tenant: {} as Tenant, projectId: "", hookId: "", orgHookId: "" }).map((t) => t.route);
+/** Every list, with the path of a fixture's page of more than 100 items. */
+const LISTS = ["/projects", "/projects/{projectId}/flags", "/projects/{projectId}/events", "/projects/{projectId}/webhooks", "/webhooks", "/projects/{projectId}/webhooks/{webhookId}/deliveries", "/me/api-keys"];
 
 // ——— Arbitraries ———
 
@@ -32,7 +51,7 @@ const oddString = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: "grapheme", maxLength: 30 }),
   fc.string({ unit: "binary", maxLength: 30 }),
-  fc.constantFrom("", " ", "\u0000", "\u202e", "é", "🚩🏳️‍🌈", "<script>", "' OR 1=1 --", "__proto__", "-1", "NaN", "#zzzzzz"),
+  fc.constantFrom("", " ", "\u0000", "\r\n", "a\u001bb", "\u007f", "x\ty", "\u2028", "\u202e", "é", "🚩🏳️‍🌈", "<script>", "' OR 1=1 --", "__proto__", "-1", "NaN", "#zzzzzz"),
   // Lone surrogates: JSON can carry them as escapes, UTF-8 storage cannot.
   fc.constantFrom("\ud800", "x\udfffy", "\ud83d"),
   fc.integer({ min: 200, max: 140_000 }).map((n) => "a".repeat(n)),
@@ -91,19 +110,55 @@ function apply(valid: Record<string, unknown>, muts: Mutation[]): unknown {
   return body;
 }
 
-type Body = { raw: string } | { json: unknown } | { muts: Mutation[] } | { truncated: Mutation[]; at: number } | null;
+type Body =
+  | { raw: string }
+  | { json: unknown }
+  | { muts: Mutation[] }
+  | { truncated: Mutation[]; at: number }
+  /** A field of the valid body replaced by a value `deep` levels deep. */
+  | { deep: number; field: string }
+  /** The valid body's bytes with a sequence that is not UTF-8 put in at `at`. */
+  | { bytes: number[]; at: number }
+  | null;
+
+/** A JSON value `depth` containers deep, alternating arrays and objects. */
+function nested(depth: number): unknown {
+  let value: unknown = "v";
+  for (let i = 0; i < depth; i++) value = i % 2 ? { v: value } : [value];
+  return value;
+}
+
+/** Overlong forms, lone continuation bytes, encoded surrogates, bytes UTF-8 never uses, a truncated sequence. */
+const NOT_UTF8 = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]];
 
 function bodies(t: Target): fc.Arbitrary<Body> {
   if (!t.valid) return fc.oneof(fc.constant(null), fc.jsonValue({ maxDepth: 2 }).map((json) => ({ json })));
   const valid = t.valid();
+  const depth = fc.oneof(fc.integer({ min: MAX_JSON_DEPTH - 4, max: MAX_JSON_DEPTH + 4 }), fc.constantFrom(100, 2500, 5000));
   return fc.oneof(
     { weight: 6, arbitrary: mutations(valid).map((muts) => ({ muts })) },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((json) => ({ json })) },
     { weight: 1, arbitrary: fc.string({ maxLength: 60 }).map((raw) => ({ raw })) },
     { weight: 1, arbitrary: fc.tuple(mutations(valid), fc.nat()).map(([truncated, at]) => ({ truncated, at })) },
+    { weight: 1, arbitrary: fc.record({ deep: depth, field: fc.constantFrom(...Object.keys(valid), "extra") }) },
+    { weight: 1, arbitrary: fc.record({ bytes: fc.constantFrom(...NOT_UTF8), at: fc.nat() }) },
     { weight: 1, arbitrary: fc.constant(null) },
   );
 }
+
+/** Request headers a careless or hostile client sends, beside the route's own. */
+const abusiveHeaders: fc.Arbitrary<Record<string, string> | null> = fc.option(
+  fc.oneof(
+    fc.constant({ "user-agent": "Flagpost-Webhooks/1.0.0" }),
+    fc.constantFrom("garbage", "00000000-00000009-00000000-00000000000000000000000000000000", "../../x", "0".repeat(300)).map((b) => ({ "x-d1-bookmark": b })),
+    fc.constant({ "x-api-key": "fp_not-a-key" }),
+    fc.constant({ "x-forwarded-host": "evil.example.com", "x-forwarded-proto": "http" }),
+    fc.constant({ accept: "text/html" }),
+    fc.constant({ "x-long": "x".repeat(8000) }),
+    fc.ipV4().map((ip) => ({ "cf-connecting-ip": ip })),
+  ),
+  { freq: 3 },
+);
 
 const contentTypes = fc.oneof(
   { weight: 8, arbitrary: fc.constant("application/json") },
@@ -136,6 +191,7 @@ function request(t: Target) {
     credential: credentials,
     badId: slots.length ? fc.option(fc.tuple(fc.constantFrom(...slots), badIds), { freq: 4 }) : fc.constant(null),
     ifMatch: t.ifMatch ? ifMatches : fc.constant(undefined),
+    extra: abusiveHeaders,
   });
 }
 
@@ -147,13 +203,31 @@ function tokenFor(t: Target, credential: string): string | undefined {
   return undefined;
 }
 
-function bodyText(t: Target, body: Body, ids: { live: string; off: string }): string | undefined {
+function bodyText(t: Target, body: Body, ids: { live: string; off: string }): string | Uint8Array | undefined {
   if (body === null) return undefined;
   const valid = t.valid?.() ?? {};
-  const text = "raw" in body ? body.raw : "json" in body ? JSON.stringify(body.json) : "muts" in body ? JSON.stringify(apply(valid, body.muts)) : JSON.stringify(apply(valid, body.truncated));
+  const text =
+    "raw" in body ? body.raw
+    : "json" in body ? JSON.stringify(body.json)
+    : "muts" in body ? JSON.stringify(apply(valid, body.muts))
+    : "truncated" in body ? JSON.stringify(apply(valid, body.truncated))
+    : "deep" in body ? JSON.stringify(apply(valid, [{ kind: "set", field: body.field, value: nested(body.deep) }]))
+    : JSON.stringify(valid);
   if (text === undefined) return undefined;
   const filled = text.replaceAll('"$live"', JSON.stringify(ids.live)).replaceAll('"$off"', JSON.stringify(ids.off));
-  return "at" in body ? filled.slice(0, body.at % Math.max(1, filled.length)) : filled;
+  if ("bytes" in body) {
+    const encoded = new TextEncoder().encode(filled);
+    const at = body.at % (encoded.length + 1);
+    return new Uint8Array([...encoded.subarray(0, at), ...body.bytes, ...encoded.subarray(at)]);
+  }
+  return "truncated" in body ? filled.slice(0, body.at % Math.max(1, filled.length)) : filled;
+}
+
+/** Whether the body is one the contract refuses whatever else the request says: too deep, or not UTF-8. */
+function beyondLimits(body: string | Uint8Array | undefined): boolean {
+  if (body === undefined) return false;
+  if (typeof body !== "string") return true;
+  return jsonDepthExceeds(body, MAX_JSON_DEPTH);
 }
 
 describe("fuzzing every write route", () => {
@@ -161,6 +235,7 @@ describe("fuzzing every write route", () => {
     const t = targets.find((x) => x.route === route)!;
     await reportable(fc.assert(
       fc.asyncProperty(request(t), async (req) => {
+        await t.prepare?.();
         const flag = await flagF(fx);
         const ids = t.ids();
         if (req.badId) ids[req.badId[0]] = req.badId[1];
@@ -170,12 +245,16 @@ describe("fuzzing every write route", () => {
         if (req.ifMatch !== undefined) headers["if-match"] = req.ifMatch;
         const token = tokenFor(t, req.credential);
         if (token) headers.authorization = `Bearer ${token}`;
+        Object.assign(headers, req.extra ?? {});
 
         const before = { stored: await storedCounts(), view: await t.view() };
         const path = t.path(ids);
         const res = await call(path, { method: t.method, rawBody: body, headers });
         const text = await res.text();
+        count(res.status);
         expect(res.status, text).toBeLessThan(500);
+        if (req.extra?.["user-agent"]) expect(JSON.parse(text).error.code).toBe("webhook_loop");
+        else if (t.method !== "DELETE" && beyondLimits(body)) expect([400, 413, 415], text).toContain(res.status);
         if (res.status >= 400) {
           expect(REFUSALS, text).toContain(res.status);
           const parsed = JSON.parse(text);
@@ -191,6 +270,64 @@ describe("fuzzing every write route", () => {
       }),
       { numRuns: RUNS },
     ));
+    const audited = await auditDeliveries(fx);
+    expect(audited.deliveries).toBeGreaterThanOrEqual(audited.events);
+  });
+});
+
+describe("fuzzing every list over more than 100 items", () => {
+  let paths: Record<string, string>;
+  beforeAll(async () => {
+    const { tenant, projectId, auditHookId } = fx;
+    const batches = async (n: number, make: (i: number) => Promise<unknown>) => {
+      for (let i = 0; i < n; i += 10) await Promise.all(Array.from({ length: Math.min(10, n - i) }, (_, j) => make(i + j)));
+    };
+    await batches(101, (i) => json(call("/projects", { token: tenant.key, body: { key: `many-${i}`, name: `Many ${i}` } }), 201));
+    await batches(101, (i) => newFlag(tenant, projectId, { key: `many-${i}` }));
+    await batches(101, () => json(call(`/admin/users/${tenant.userId}/api-keys`, { token: ADMIN_TOKEN, body: { name: "many" } }), 201));
+    // A scope holds at most 100 webhooks through the API; the 101st and more are written directly.
+    for (const scope of [projectId, null]) {
+      const from = scope ? fx.hookId : fx.orgHookId;
+      await env.DB.batch(
+        Array.from({ length: 101 }, () =>
+          env.DB.prepare(
+            `INSERT INTO webhooks (id, org_id, project_id, name, url, events, secret, headers, headers_masked, environments, format, enabled, created_at, updated_at)
+             SELECT ?1, org_id, project_id, name, url, events, secret, headers, headers_masked, environments, format, 0, created_at, updated_at FROM webhooks WHERE id = ?2`,
+          ).bind(crypto.randomUUID(), from),
+        ),
+      );
+    }
+    paths = Object.fromEntries(LISTS.map((l) => [l, l.replace("{projectId}", projectId).replace("{webhookId}", auditHookId!)]));
+  }, 60_000);
+
+  const limits = fc.oneof(fc.integer({ min: 1, max: 200 }), fc.constantFrom(100, 101, 199, 200), fc.constantFrom(0, 201, -1, 1.5, "abc", "", "1e2"));
+  const cursors = fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom("MTAx", "LTE=", "MA", "%00", "eyJ9")), { freq: 3 });
+
+  it.each(LISTS)("GET %s: never a 5xx; a page holds at most `limit` items, and walking every page at limit=200 sees each once", async (list) => {
+    const path = paths[list];
+    await reportable(fc.assert(
+      fc.asyncProperty(limits, cursors, async (limit, cursor) => {
+        const query = new URLSearchParams({ limit: String(limit), ...(cursor === null ? {} : { cursor }) });
+        const res = await call(`${path}?${query}`, { token: fx.tenant.key });
+        const text = await res.text();
+        count(res.status);
+        expect(res.status, text).toBeLessThan(500);
+        if (res.status !== 200) return void expect(res.status, text).toBe(400);
+        const page = JSON.parse(text) as { data: unknown[]; next_cursor: string | null };
+        expect(page.data.length).toBeLessThanOrEqual(Number(limit));
+      }),
+      { numRuns: 25 },
+    ));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { data: { id: string }[]; next_cursor: string | null } = await json(call(`${path}?limit=200${cursor ? `&cursor=${cursor}` : ""}`, { token: fx.tenant.key }), 200);
+      count(200);
+      seen.push(...page.data.map((d) => d.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen.length).toBeGreaterThan(100);
+    expect(new Set(seen).size).toBe(seen.length);
   });
 });
 

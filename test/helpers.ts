@@ -11,13 +11,13 @@ export interface CallOptions {
   body?: unknown;
   token?: string | null;
   headers?: Record<string, string>;
-  rawBody?: string;
+  rawBody?: string | Uint8Array | ReadableStream;
 }
 
 export async function call(path: string, opts: CallOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: string | undefined = opts.rawBody;
+  let body: string | Uint8Array | ReadableStream | undefined = opts.rawBody;
   if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);
     headers["content-type"] ??= "application/json";

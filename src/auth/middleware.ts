@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import type { Context, MiddlewareHandler } from "hono";
 import { readSettings } from "../env";
 import { AppError } from "../errors";
+import { clientAddress, countsAsFailure, presentedToken, recordFailure, refuseWhenBlocked } from "./failed-auth";
 import { checkRateLimit } from "./rate-limit";
 import { findPrincipal, hashKey, type Principal } from "./store";
 
@@ -12,10 +13,15 @@ export type AppEnv = { Bindings: Env; Variables: { principal: Principal; request
 const PRINCIPAL_TTL_MS = 30_000;
 const principals = new Map<string, { principal: Principal; until: number }>();
 
-function bearer(c: Context): string {
+function bearer(c: Context<AppEnv>): string {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new AppError("unauthorized", "missing credentials: send Authorization: Bearer <api key>");
+  if (!match) {
+    // An X-API-Key is a credential too: a guess there counts like one in Authorization.
+    const other = presentedToken(c);
+    if (other !== undefined) refuseWhenBlocked(c.env, clientAddress(c));
+    throw new AppError("unauthorized", "missing credentials: send Authorization: Bearer <api key>");
+  }
   return match[1];
 }
 
@@ -33,14 +39,26 @@ async function resolveKeyHash(env: Env, hash: string): Promise<{ principal: Prin
   return { principal, hash };
 }
 
+/** A key revoked here is refused here at once; other isolates drop it when their entry expires (30 s). */
+export function forgetPrincipal(hash: string): void {
+  principals.delete(hash);
+}
+
+/** A token that matched nothing: counted against the client's address when it is a failure, then 401. */
+async function unknownCredential(c: Context<AppEnv>, token: string, message: string): Promise<never> {
+  if (await countsAsFailure(c.env, token)) recordFailure(c.env, clientAddress(c));
+  throw new AppError("unauthorized", message);
+}
+
 /** Each router guards its own paths, and several share a prefix: a request is authenticated once. */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.get("principal")) return next();
   const token = bearer(c);
+  refuseWhenBlocked(c.env, clientAddress(c));
   const resolved = await resolveKeyHash(c.env, await hashKey(token));
   if (!resolved) {
     if (await isAdminToken(c.env, token)) throw new AppError("forbidden", "the admin token cannot call this route: use an API key");
-    throw new AppError("unauthorized", "invalid API key");
+    return unknownCredential(c, token, "invalid API key");
   }
   await checkRateLimit(c.env, resolved.hash);
   c.set("principal", resolved.principal);
@@ -49,9 +67,10 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = bearer(c);
+  refuseWhenBlocked(c.env, clientAddress(c));
   if (await isAdminToken(c.env, token)) return next();
   if (await resolveApiKey(c.env, token)) throw new AppError("forbidden", "an API key cannot call admin routes");
-  throw new AppError("unauthorized", "invalid admin token");
+  return unknownCredential(c, token, "invalid admin token");
 };
 
 async function isAdminToken(env: Env, token: string): Promise<boolean> {

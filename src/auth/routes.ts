@@ -3,16 +3,21 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { AppError, isUniqueViolation } from "../errors";
 import { errors, jsonAnswer, jsonBody } from "../openapi";
-import { IdSchema, NameSchema, TimestampSchema } from "../schemas";
+import { cursorOrThrow } from "../projects/routes";
+import { encodeCursor, IdSchema, NameSchema, pageOf, PageQuerySchema, TimestampSchema } from "../schemas";
 import { validationHook } from "../validation";
-import { requireAdmin, requireApiKey, type AppEnv } from "./middleware";
-import { createApiKey, createOrg, createUser, findOrg, findUser } from "./store";
+import { forgetPrincipal, requireAdmin, requireApiKey, type AppEnv } from "./middleware";
+import { createApiKey, createOrg, createUser, findOrg, findUser, listApiKeys, revokeApiKey } from "./store";
 
 const OrgSchema = z.object({ id: IdSchema, name: z.string() }).openapi("Org");
 const UserSchema = z.object({ id: IdSchema, email: z.string(), name: z.string().nullable(), org_id: IdSchema }).openapi("User");
 const ApiKeySchema = z
   .object({ id: IdSchema, key: z.string().openapi({ description: "shown only in this answer" }), name: z.string().nullable(), created_at: TimestampSchema })
   .openapi("ApiKey");
+const ApiKeySummarySchema = z
+  .object({ id: IdSchema, name: z.string().nullable(), created_at: TimestampSchema })
+  .openapi("ApiKeySummary", { description: "a live API key; the key itself is never shown again" });
+const KeyParams = z.object({ keyId: IdSchema });
 const MeSchema = z
   .object({ user: z.object({ id: IdSchema, email: z.string(), name: z.string().nullable() }), org: OrgSchema })
   .openapi("Me");
@@ -77,12 +82,31 @@ export function adminRoutes() {
       return c.json(await createApiKey(db, userId, name), 201);
     },
   );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api-keys/{keyId}",
+      tags: ["admin"],
+      operationId: "revokeApiKey",
+      summary: "Revoke any user's API key",
+      request: { params: KeyParams },
+      responses: { 204: { description: "revoked: refused everywhere within 30 s" }, ...errors(401, 403, 404) },
+    }),
+    async (c) => {
+      const hash = await revokeApiKey(drizzle(c.env.DB), c.req.valid("param").keyId, null);
+      if (!hash) throw new AppError("not_found", "no such live API key");
+      forgetPrincipal(hash);
+      return c.body(null, 204);
+    },
+  );
   return app;
 }
 
 export function meRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("/me", requireApiKey);
+  app.use("/me/*", requireApiKey);
   app.openapi(
     createRoute({
       method: "get",
@@ -91,6 +115,41 @@ export function meRoutes() {
       responses: { 200: jsonAnswer("the key's user and organization", MeSchema), ...errors(401, 403) },
     }),
     (c) => c.json(c.get("principal"), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/api-keys",
+      tags: ["identity"],
+      operationId: "listMyApiKeys",
+      summary: "List the live API keys of the key's user",
+      request: { query: PageQuerySchema },
+      responses: { 200: jsonAnswer("the user's live keys, newest first", pageOf(ApiKeySummarySchema, "ApiKeyPage")), ...errors(400, 401, 403) },
+    }),
+    async (c) => {
+      const { cursor, limit } = c.req.valid("query");
+      const page = await listApiKeys(drizzle(c.env.DB), c.get("principal").user.id, cursorOrThrow(cursor), limit);
+      return c.json({ data: page.keys, next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/me/api-keys/{keyId}",
+      tags: ["identity"],
+      operationId: "revokeMyApiKey",
+      summary: "Revoke one of the user's own API keys (the calling one included)",
+      request: { params: KeyParams },
+      responses: { 204: { description: "revoked: refused everywhere within 30 s" }, ...errors(401, 403, 404) },
+    }),
+    async (c) => {
+      const hash = await revokeApiKey(drizzle(c.env.DB), c.req.valid("param").keyId, c.get("principal").user.id);
+      if (!hash) throw new AppError("not_found", "no such API key");
+      forgetPrincipal(hash);
+      return c.body(null, 204);
+    },
   );
   return app;
 }

@@ -1,5 +1,5 @@
 // Organizations, users and API keys in D1. A key is stored only as its SHA-256.
-import { eq } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { apiKeys, orgs, users } from "../db/schema";
 import type { Db } from "../flags/store";
 
@@ -24,7 +24,7 @@ export async function findPrincipal(db: Db, keyHash: string): Promise<Principal 
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .innerJoin(orgs, eq(orgs.id, users.orgId))
-    .where(eq(apiKeys.keyHash, keyHash));
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)));
   if (!row) return null;
   return { user: { id: row.userId, email: row.email, name: row.userName }, org: { id: row.orgId, name: row.orgName } };
 }
@@ -56,4 +56,33 @@ export async function createApiKey(db: Db, userId: string, name: string | null) 
   const row = { id: crypto.randomUUID(), userId, name, keyHash: await hashKey(key), createdAt: Date.now() };
   await db.insert(apiKeys).values(row);
   return { id: row.id, key, name, created_at: new Date(row.createdAt).toISOString() };
+}
+
+/** A page of a user's live keys, newest first; the cursor is the rowid of the last one served. */
+export async function listApiKeys(db: Db, userId: string, after: number | null, limit: number) {
+  const rowid = sql<number>`${apiKeys}.rowid`;
+  const rows = await db
+    .select({ id: apiKeys.id, name: apiKeys.name, createdAt: apiKeys.createdAt, rowid })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), after === null ? undefined : lt(rowid, after)))
+    .orderBy(desc(rowid))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    keys: page.map((k) => ({ id: k.id, name: k.name, created_at: new Date(k.createdAt).toISOString() })),
+    last: rows.length > limit ? page[page.length - 1].rowid : null,
+  };
+}
+
+/**
+ * Revokes a live key (of `userId` only, when given). Answers the key's hash, so this isolate can
+ * forget it at once, or null when there was no such live key.
+ */
+export async function revokeApiKey(db: Db, keyId: string, userId: string | null): Promise<string | null> {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: Date.now() })
+    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt), userId === null ? undefined : eq(apiKeys.userId, userId)))
+    .returning({ keyHash: apiKeys.keyHash });
+  return row?.keyHash ?? null;
 }

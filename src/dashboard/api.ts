@@ -39,6 +39,9 @@ export function apiFor<E extends { Bindings: Env }>(apiFetch: ApiFetch, c: Conte
     const headers: Record<string, string> = { authorization: `Bearer ${apiKey}`, accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (bookmark) headers[BOOKMARK_HEADER] = bookmark;
+    // Failed authentications are counted per client address: the browser's, not one shared by every page.
+    const address = c.req.header("cf-connecting-ip");
+    if (address) headers["cf-connecting-ip"] = address;
     const request = new Request(`${origin}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     // Hono types its execution context apart from the runtime's; it is the same object.
     const res = await apiFetch(request, c.env, c.executionCtx as unknown as ExecutionContext);

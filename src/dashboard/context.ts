@@ -34,9 +34,21 @@ export function listField(form: FormBody, name: string): string[] {
   return all.filter((v): v is string => typeof v === "string");
 }
 
-/** A path inside the dashboard to return to after signing in; anything else goes home. */
+/**
+ * A path inside the dashboard to return to (after signing in, after the Test button); anything else
+ * goes home. It is judged as the browser will resolve it (`/dashboard/..//evil.com` is `//evil.com`),
+ * and control characters, which cannot go into a Location header, are refused outright.
+ */
 export function safeNext(next: string | undefined): string {
-  return next && /^\/dashboard(\/[^\\]*)?(\?.*)?$/.test(next) && !next.startsWith("//") ? next : "/dashboard";
+  if (!next || !next.startsWith("/dashboard") || /[\u0000-\u001f\u007f\\]/.test(next)) return "/dashboard";
+  let url: URL;
+  try {
+    url = new URL(next, "http://dashboard.invalid");
+  } catch {
+    return "/dashboard";
+  }
+  const inside = url.origin === "http://dashboard.invalid" && (url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/")) && !url.pathname.includes("//");
+  return inside ? url.pathname + url.search : "/dashboard";
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

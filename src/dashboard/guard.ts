@@ -9,11 +9,13 @@
 //   (same-site subdomains, older browsers).
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { BOOKMARK_SHAPE } from "../db/sessions";
 import { ApiFailure, apiFor, type ApiFetch } from "./api";
 import { STYLE_PATH } from "./assets";
 import type { DashboardEnv } from "./context";
 import { formOf, textField } from "./context";
 import type { Me } from "./resources";
+import { isSessionRevoked } from "./revoked-sessions";
 import { csrfToken, isCsrfToken, openSession, sealSession, SESSION_TTL_SECONDS, SIGN_IN_NONCE_TTL_SECONDS } from "./session";
 
 const isHttps = (c: Context) => new URL(c.req.url).protocol === "https:";
@@ -46,13 +48,14 @@ export const readSignInNonce = (c: Context) => getCookie(c, signInCookie(c));
 export function requireSession(apiFetch: ApiFetch): MiddlewareHandler<DashboardEnv> {
   return async (c, next) => {
     const cookie = getCookie(c, sessionCookie(c));
-    const session = await openSession(c.env, cookie);
+    const opened = await openSession(c.env, cookie);
+    const session = opened && !(await isSessionRevoked(c.env, opened)) ? opened : null;
     if (!session) {
       if (cookie) endSession(c);
       return toSignIn(c, cookie ? "session-ended" : undefined);
     }
     const bookmark = getCookie(c, bookmarkCookie(c));
-    const api = apiFor(apiFetch, c, session.apiKey, bookmark && bookmark.length <= 200 ? bookmark : undefined);
+    const api = apiFor(apiFetch, c, session.apiKey, bookmark && BOOKMARK_SHAPE.test(bookmark) ? bookmark : undefined);
     let me: Me;
     try {
       me = await api.get<Me>("/me");

@@ -13,6 +13,7 @@ import { endSession, refuse, requireSession, sameOriginWrites, sessionCsrfToken,
 import { EmptyState, PageHead, renderPage } from "./layout";
 import { flagRoutes } from "./flags";
 import { projectRoutes } from "./projects";
+import { revokeSession } from "./revoked-sessions";
 import { signInRoutes } from "./sign-in";
 import { verifyRoutes } from "./verify-debugger";
 import { signingRoutes } from "./webhook-signing";
@@ -51,7 +52,8 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
 
   const signedIn = [requireSession(apiFetch), sessionCsrfToken] as const;
   for (const path of ["/", "/sign-out", "/projects", "/projects/*", "/settings/*"]) app.use(path, ...signedIn);
-  app.post("/sign-out", (c) => {
+  app.post("/sign-out", async (c) => {
+    await revokeSession(c.env, c.get("session"));
     endSession(c);
     return c.redirect("/dashboard/sign-in?notice=signed-out", 303);
   });

@@ -7,6 +7,7 @@ import { ApiFailure, apiFor, type ApiFetch } from "./api";
 import { formOf, safeNext, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { readSignInNonce, refuse, sessionCookie, setSignInNonce, startSession } from "./guard";
 import { CsrfField, ICON, Notice, renderPage } from "./layout";
+import { isSessionRevoked } from "./revoked-sessions";
 import { csrfToken, isCsrfToken, newNonce, openSession, SESSION_TTL_SECONDS } from "./session";
 
 const COOKIE_REFUSED =
@@ -19,7 +20,8 @@ export function signInRoutes(apiFetch: ApiFetch) {
 
   app.get("/sign-in", async (c) => {
     const next = safeNext(c.req.query("next"));
-    if (await openSession(c.env, getCookie(c, sessionCookie(c)))) return c.redirect(next, 302);
+    const session = await openSession(c.env, getCookie(c, sessionCookie(c)));
+    if (session && !(await isSessionRevoked(c.env, session))) return c.redirect(next, 302);
     return signInPage(c, { next });
   });
 
@@ -45,8 +47,8 @@ async function checkKey(apiFetch: ApiFetch, c: DashboardContext, apiKey: string)
     return null;
   } catch (err) {
     if (!(err instanceof ApiFailure)) throw err;
-    if (err.status === 403) return "That is the admin token. The dashboard signs in with an API key of a user.";
-    if (err.status === 401) return "That API key was not recognised. Check that you copied all of it.";
+    // The admin token (403) gets the same words as a bad key: this page must not confirm what a secret is.
+    if (err.status === 401 || err.status === 403) return "That API key was not recognised. Check that you copied all of it.";
     throw err;
   }
 }

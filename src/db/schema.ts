@@ -32,8 +32,20 @@ export const apiKeys = sqliteTable(
     name: text("name"),
     keyHash: text("key_hash").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** Set when the key is revoked; a revoked key authenticates nothing. */
+    revokedAt: integer("revoked_at"),
   },
   (t) => [uniqueIndex("api_keys_hash").on(t.keyHash)],
+);
+
+/** Dashboard sessions signed out before their cookie expired; a row may go once `expires_at` has passed. */
+export const revokedSessions = sqliteTable(
+  "revoked_sessions",
+  {
+    id: text("id").primaryKey(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("revoked_sessions_expires").on(t.expiresAt)],
 );
 
 export const projects = sqliteTable(

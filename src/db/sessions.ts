@@ -6,13 +6,15 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../auth/middleware";
 
 export const BOOKMARK_HEADER = "X-D1-Bookmark";
+/** What D1 hands out (`00000000-00000009-00000000-<32 hex>`); anything else is ignored, never passed on. */
+export const BOOKMARK_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
 
 export const d1Sessions: MiddlewareHandler<AppEnv> = async (c, next) => {
   const primary = c.env.DB;
   if (typeof primary.withSession !== "function") return next();
   const write = !["GET", "HEAD", "OPTIONS"].includes(c.req.method);
   const sent = c.req.header(BOOKMARK_HEADER);
-  const session = primary.withSession(write ? "first-primary" : sent && sent.length <= 200 ? sent : "first-unconstrained");
+  const session = primary.withSession(write ? "first-primary" : sent && BOOKMARK_SHAPE.test(sent) ? sent : "first-unconstrained");
   c.env = { ...c.env, DB: session as unknown as D1Database };
   await next();
   const bookmark = c.get("bookmark") ?? session.getBookmark();

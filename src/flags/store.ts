@@ -1,6 +1,7 @@
 // Flags and their states in D1: reads for routes and ProjectDO, write statements for ProjectDO's batch.
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { inSlices } from "../db/chunks";
 import { environments, flags, flagStates } from "../db/schema";
 import { iso } from "../schemas";
 import type { Condition, Environment, Flag, FlagState, FlagType, Sharing, Variation } from "./model";
@@ -35,7 +36,7 @@ export async function listFlags(db: Db, projectId: string, envs: Environment[], 
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   const ids = page.map((r) => r.flag.id);
-  const states = ids.length ? await db.select().from(flagStates).where(inArray(flagStates.flagId, ids)) : [];
+  const states = await inSlices(ids, (slice) => db.select().from(flagStates).where(inArray(flagStates.flagId, slice)));
   return {
     flags: page.map((r) => toFlag(r.flag, states.filter((s) => s.flagId === r.flag.id), envs)),
     last: rows.length > limit ? page[page.length - 1].rowid : null,

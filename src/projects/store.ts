@@ -1,5 +1,6 @@
 // Projects and environments in D1.
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { inSlices } from "../db/chunks";
 import { environments, projects } from "../db/schema";
 import type { Environment } from "../flags/model";
 import type { Db } from "../flags/store";
@@ -48,13 +49,13 @@ export async function listProjects(db: Db, orgId: string, after: number | null, 
     .orderBy(desc(rowid))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const envs = page.length
-    ? await db
-        .select({ projectId: environments.projectId, id: environments.id, key: environments.key, name: environments.name })
-        .from(environments)
-        .where(inArray(environments.projectId, page.map((p) => p.id)))
-        .orderBy(environments.position)
-    : [];
+  const envs = await inSlices(page.map((p) => p.id), (ids) =>
+    db
+      .select({ projectId: environments.projectId, id: environments.id, key: environments.key, name: environments.name })
+      .from(environments)
+      .where(inArray(environments.projectId, ids))
+      .orderBy(environments.position),
+  );
   return {
     projects: page.map((p) => ({
       id: p.id,

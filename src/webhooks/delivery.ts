@@ -165,7 +165,7 @@ async function sendAttempt(env: Env, row: Claimed, message: DeliveryMessage, set
     error,
   });
   if (row.url === null || row.headers === null) return failed("the webhook was deleted");
-  const allowed = checkWebhookUrl(row.url, { allowInsecure: settings.allowInsecureUrls });
+  const allowed = checkWebhookUrl(row.url, { allowInsecure: settings.allowInsecureUrls, ownHosts: settings.publicHosts });
   if (!allowed.ok) return failed(`URL no longer allowed: ${allowed.reason}`);
   const keyring = keyringOf(settings.secretsKeyring);
   const headers = await signDelivery({

@@ -34,6 +34,7 @@ import {
   updateWebhook,
   type WebhookScope,
 } from "./store";
+import { checkHeaderLimits, MAX_WEBHOOKS_PER_SCOPE, scopeLimitExceeded } from "./limits";
 import { checkWebhookUrl } from "./url-guard";
 
 
@@ -60,8 +61,10 @@ async function scopeOf(c: Context<AppEnv>, projectId: string | undefined): Promi
   return { orgId, projectId };
 }
 
-function checkUrl(env: Env, url: string): void {
-  const check = checkWebhookUrl(url, { allowInsecure: readSettings(env).allowInsecureUrls });
+function checkUrl(c: Context<AppEnv>, url: string): void {
+  const settings = readSettings(c.env);
+  const ownHosts = [new URL(c.req.url).host, ...settings.publicHosts];
+  const check = checkWebhookUrl(url, { allowInsecure: settings.allowInsecureUrls, ownHosts });
   if (!check.ok) throw new AppError("validation_failed", "request validation failed", [{ field: "url", message: check.reason }]);
 }
 
@@ -80,12 +83,15 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   const route = <R extends Parameters<typeof createRoute>[0]>(r: R) => createRoute({ ...r, tags: [tag] });
 
   app.openapi(
-    route({ method: "post", path: prefix, request: { params, body: jsonBody(CreateWebhookSchema) }, responses: { 201: jsonAnswer("created", WebhookSchema), ...errors(400, 401, 404, 415) } }),
+    route({ method: "post", path: prefix, request: { params, body: jsonBody(CreateWebhookSchema) }, responses: { 201: jsonAnswer("created", WebhookSchema), ...errors(400, 401, 404, 415, 422) } }),
     async (c) => {
       const input = c.req.valid("json");
-      checkUrl(c.env, input.url);
+      checkUrl(c, input.url);
+      checkHeaderLimits(input.headers);
       const scope = await scopeOf(c, c.req.valid("param").projectId);
-      return c.json(await createWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), scope, input), 201);
+      const created = await createWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), scope, input, MAX_WEBHOOKS_PER_SCOPE);
+      if (!created) throw scopeLimitExceeded(scope.projectId !== null);
+      return c.json(created, 201);
     },
   );
 
@@ -105,11 +111,12 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   });
 
   app.openapi(
-    route({ method: "patch", path: `${prefix}/{webhookId}`, request: { params: hookParams, body: jsonBody(UpdateWebhookSchema) }, responses: { 200: jsonAnswer("the whole updated webhook", WebhookSchema), ...errors(400, 401, 404, 415) } }),
+    route({ method: "patch", path: `${prefix}/{webhookId}`, request: { params: hookParams, body: jsonBody(UpdateWebhookSchema) }, responses: { 200: jsonAnswer("the whole updated webhook", WebhookSchema), ...errors(400, 401, 404, 415, 422) } }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const patch = c.req.valid("json");
-      if (patch.url !== undefined) checkUrl(c.env, patch.url);
+      if (patch.url !== undefined) checkUrl(c, patch.url);
+      if (patch.headers !== undefined) checkHeaderLimits(patch.headers);
       const { row } = await requireWebhook(c, projectId, webhookId);
       return c.json(await updateWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), row, patch), 200);
     },

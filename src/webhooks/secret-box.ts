@@ -85,9 +85,14 @@ export async function decryptSecret(keyring: Keyring, ciphertext: string): Promi
   }
 }
 
-/** How reads show a custom header value: a short prefix of long values, never the length. */
+/**
+ * How reads show a custom header value: masked whole, nothing of its text, and only a hint of its
+ * length (the next power of two, from 8), enough to tell a token from a short word.
+ */
 export function maskHeaderValue(value: string): string {
-  return value.length >= 12 ? `${value.slice(0, 4)}****` : "****";
+  let bound = 8;
+  while (bound < value.length) bound *= 2;
+  return `**** (up to ${bound} characters)`;
 }
 
 // ---- Helpers -----------------------------------------------------------------------------------

@@ -30,12 +30,29 @@ export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set([
   "x-rollgate-signature-previous",
   "x-sentry-signature",
   "x-flagpost-revision",
-  // Set by the runtime for the body Flagpost sends; a custom value would corrupt the request.
+]);
+
+/**
+ * Names HTTP reserves to the transport (lower case), plus every `Proxy-*`: set by the runtime for the
+ * request Flagpost sends, and a custom value would corrupt it (`Upgrade` turns a POST into a 501).
+ */
+export const TRANSPORT_HEADER_NAMES: ReadonlySet<string> = new Set([
+  "host",
   "content-length",
+  "content-encoding",
   "transfer-encoding",
   "connection",
-  "host",
+  "keep-alive",
+  "upgrade",
+  "te",
+  "trailer",
+  "expect",
 ]);
+
+export function isTransportHeaderName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return TRANSPORT_HEADER_NAMES.has(lower) || lower.startsWith("proxy-");
+}
 
 /** RFC 9110 `token`: the characters a field name may contain. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -50,8 +67,9 @@ export function isValidHeaderValue(value: string): boolean {
   return HEADER_VALUE.test(value);
 }
 
+/** A name a custom header may not take: one Flagpost sets, or one the transport owns. */
 export function isReservedHeaderName(name: string): boolean {
-  return RESERVED_HEADER_NAMES.has(name.toLowerCase());
+  return RESERVED_HEADER_NAMES.has(name.toLowerCase()) || isTransportHeaderName(name);
 }
 
 /** Everything a webhook signs with; loaded (and decrypted) per attempt, see signing-material.ts. */

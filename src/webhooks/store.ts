@@ -1,6 +1,6 @@
 // Webhooks, deliveries and attempts in D1. Secrets and custom header values are stored encrypted
 // (secret-box); reads see `has_secret` and masked header values only.
-import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { attempts, deliveries, webhooks } from "../db/schema";
 import { AppError } from "../errors";
 import type { Db } from "../flags/store";
@@ -58,27 +58,22 @@ export async function openSecret(keyring: Keyring, sealed: string | null): Promi
   return sealed === null ? null : decryptSecret(keyring, sealed);
 }
 
-export async function createWebhook(db: Db, keyring: Keyring, scope: WebhookScope, input: CreateWebhookInput): Promise<Webhook> {
+/**
+ * Creates the webhook unless its scope already has `maxInScope`: the count and the insert are one
+ * statement, so two concurrent creates cannot both take the last place. Null when the scope is full.
+ */
+export async function createWebhook(db: Db, keyring: Keyring, scope: WebhookScope, input: CreateWebhookInput, maxInScope: number): Promise<Webhook | null> {
   const now = Date.now();
-  const [row] = await db
-    .insert(webhooks)
-    .values({
-      id: crypto.randomUUID(),
-      orgId: scope.orgId,
-      projectId: scope.projectId,
-      name: input.name,
-      url: input.url,
-      events: input.events,
-      secret: input.secret ? await encryptSecret(keyring, input.secret) : null,
-      ...(await sealHeaders(keyring, input.headers)),
-      environments: input.environments ?? null,
-      format: input.format,
-      enabled: input.enabled,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning();
-  return toWebhook(row);
+  const id = crypto.randomUUID();
+  const secret = input.secret ? await encryptSecret(keyring, input.secret) : null;
+  const sealed = await sealHeaders(keyring, input.headers);
+  await db.run(sql`
+    INSERT INTO webhooks (id, org_id, project_id, name, url, events, secret, headers, headers_masked, environments, format, enabled, created_at, updated_at)
+    SELECT ${id}, ${scope.orgId}, ${scope.projectId}, ${input.name}, ${input.url}, ${JSON.stringify(input.events)}, ${secret}, ${sealed.headers},
+           ${JSON.stringify(sealed.headersMasked)}, ${input.environments ? JSON.stringify(input.environments) : null}, ${input.format}, ${input.enabled ? 1 : 0}, ${now}, ${now}
+    WHERE (SELECT count(*) FROM webhooks WHERE org_id = ${scope.orgId} AND project_id IS ${scope.projectId}) < ${maxInScope}`);
+  const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+  return row ? toWebhook(row) : null;
 }
 
 export async function findWebhookRow(db: Db, scope: WebhookScope, id: string): Promise<WebhookRow | null> {

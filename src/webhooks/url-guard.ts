@@ -8,13 +8,33 @@
 export type WebhookUrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
 export interface WebhookUrlPolicy {
-  /** Local runs: allow http:// and any host, loopback included. */
+  /** Local runs: allow http:// and any host and port, loopback included. */
   allowInsecure: boolean;
+  /**
+   * Where Flagpost itself answers (`host` or `host:port`): the request's host and PUBLIC_URL. A
+   * webhook there would call Flagpost with its own signed requests (and any key in its headers).
+   * Deployed, any port of such a name is Flagpost; locally only the same port is.
+   */
+  ownHosts?: string[];
 }
 
 const PUBLIC_ONLY = "webhooks may only target public hosts";
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Ports of well-known services that do not speak HTTP (fetch's "bad ports", databases, caches, mail,
+ * remote shells): deployed, a webhook may not aim its POST at them.
+ */
+const NON_HTTP_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123,
+  135, 137, 139, 143, 161, 179, 389, 427, 445, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993,
+  995, 1433, 1521, 1719, 1720, 1723, 2049, 2375, 2376, 2379, 3306, 3389, 3659, 4045, 5060, 5061, 5432, 5900, 6000, 6379, 6566, 6665, 6666, 6667,
+  6668, 6669, 6697, 9042, 9200, 9300, 10080, 11211, 27017,
+]);
 
 export function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): WebhookUrlCheck {
+  // The URL parser would silently drop tabs and newlines, so what is stored would not be what was sent.
+  if (CONTROL_CHARACTER.test(raw)) return refuse("URL must not contain control characters");
   let url: URL;
   try {
     url = new URL(raw);
@@ -28,10 +48,33 @@ export function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): WebhookU
   if (url.username !== "" || url.password !== "") {
     return refuse("URL must not contain a user name or password; send credentials in a custom header");
   }
+  if (isOwnHost(url, policy)) return refuse(`URL host ${url.host} is Flagpost itself; a webhook may not call Flagpost`);
   if (policy.allowInsecure) return { ok: true, url };
   if (url.protocol !== "https:") return refuse("URL must use https");
+  if (url.port !== "" && NON_HTTP_PORTS.has(Number(url.port))) return refuse(`URL port ${url.port} belongs to a service that does not speak HTTP`);
   const problem = hostProblem(url.hostname);
   return problem ? refuse(`URL host ${url.hostname} is ${problem}; ${PUBLIC_ONLY}`) : { ok: true, url };
+}
+
+function isOwnHost(url: URL, policy: WebhookUrlPolicy): boolean {
+  const name = sameHostName(url.hostname);
+  return (policy.ownHosts ?? []).some((own) => {
+    let ownUrl: URL;
+    try {
+      ownUrl = new URL(`http://${own}`);
+    } catch {
+      return false;
+    }
+    if (sameHostName(ownUrl.hostname) !== name) return false;
+    return !policy.allowInsecure || ownUrl.port === url.port;
+  });
+}
+
+/** A host name as compared with Flagpost's own: lower case, no final dot, every loopback name alike. */
+function sameHostName(hostname: string): string {
+  const name = hostname.toLowerCase().replace(/\.$/, "");
+  if (name === "localhost" || name.endsWith(".localhost") || name === "[::1]" || /^127\./.test(name) || name === "0.0.0.0") return "loopback";
+  return name;
 }
 
 function refuse(reason: string): WebhookUrlCheck {

@@ -1,0 +1,68 @@
+// Failed authentications, limited per client address (CONTRACT.md, "Limits and refusals"): past
+// AUTH_FAILURES_PER_MINUTE (default 20) unknown or revoked credentials in a minute, an address gets
+// 429 with Retry-After for every credential it presents until the minute is over, a right guess
+// included, so keys and the admin token cannot be guessed at speed.
+//
+// What counts is one decision, `countsAsFailure`: a token that matches no live credential of any
+// kind. A missing credential does not count (nothing was guessed), nor does a known credential of the
+// wrong kind (the admin token on an API route, an API key on an admin route, an SDK key outside the
+// evaluation routes): those were not guesses either.
+//
+// The count lives in the isolate. Deployed, an address that spreads its guesses over many isolates
+// gets 20 a minute in each it reaches; the per-key budget and the keys' 192 random bits are what
+// make that harmless.
+import type { Context } from "hono";
+import { AppError } from "../errors";
+
+const DEFAULT_PER_MINUTE = 20;
+const windows = new Map<string, { window: number; count: number }>();
+
+function perMinute(env: Env): number {
+  const raw = (env as unknown as { AUTH_FAILURES_PER_MINUTE?: string }).AUTH_FAILURES_PER_MINUTE;
+  const n = raw === undefined ? DEFAULT_PER_MINUTE : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_PER_MINUTE;
+}
+
+/** The client's address as Cloudflare's edge reports it (a client cannot set it through the edge). */
+export function clientAddress(c: Context): string {
+  return c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? "unknown";
+}
+
+/** The credential a request presents, from `Authorization: Bearer` or `X-API-Key`; undefined when none. */
+export function presentedToken(c: Context): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
+  return match?.[1] ?? (c.req.header("x-api-key")?.trim() || undefined);
+}
+
+/**
+ * Whether a token that is neither a live API key nor the admin token is a failed authentication.
+ * Other kinds of credential join here: an SDK key (its own prefix, its own table) answers false.
+ */
+export async function countsAsFailure(_env: Env, _token: string): Promise<boolean> {
+  return true;
+}
+
+/** 429 when the address has used up its failures for this minute; call before checking a credential. */
+export function refuseWhenBlocked(env: Env, address: string, now = Date.now()): void {
+  const limit = perMinute(env);
+  if (limit === 0) return;
+  const slot = windows.get(address);
+  if (slot && slot.window === Math.floor(now / 60_000) && slot.count >= limit) throw blocked(now);
+}
+
+/** Counts one failed authentication of the request's address; 429 once it is past the limit. */
+export function recordFailure(env: Env, address: string, now = Date.now()): void {
+  const limit = perMinute(env);
+  if (limit === 0) return;
+  const window = Math.floor(now / 60_000);
+  const slot = windows.get(address);
+  if (!slot || slot.window !== window) {
+    if (windows.size > 10_000) windows.clear();
+    windows.set(address, { window, count: 1 });
+  } else if (++slot.count > limit) throw blocked(now);
+}
+
+function blocked(now: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
+  return new AppError("rate_limited", "too many failed authentications from this address; try again later", undefined, { "Retry-After": String(retryAfter) });
+}
