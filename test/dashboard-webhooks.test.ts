@@ -1,10 +1,10 @@
 // Watching webhooks from the dashboard, at the route level: the form's four formats and the event
-// catalog's samples, a secret rotated and shown once, the ed25519 key, and the verification debugger
-// opened from a delivery. The browser walk of the same pages is test/e2e.
+// catalog's samples, a secret rotated and shown once, the ed25519 key, the verification debugger
+// opened from a delivery, and the person's API keys. The browser walk of the same pages is test/e2e.
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { dash, signIn } from "./dashboard-client";
-import { call, json, newFlag, patchState, setup, webhookInput } from "./helpers";
+import { ADMIN_TOKEN, call, json, newFlag, patchState, setup, webhookInput } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, received, webhookPath } from "./webhook-helpers";
 
 async function fixture(webhookBody: Record<string, unknown> = {}) {
@@ -150,5 +150,49 @@ describe("the verification debugger", () => {
     const html = await res.text();
     expect(html).toContain('id="verify-headers-error"');
     expect(html).not.toContain("does not verify");
+  });
+});
+
+describe("Settings › API keys", () => {
+  async function withSecondKey() {
+    const { tenant } = await setup();
+    const second = await json(call(`/admin/users/${tenant.userId}/api-keys`, { token: ADMIN_TOKEN, body: { name: "CI deploys" } }), 201);
+    return { tenant, second, ...(await signIn(tenant)) };
+  }
+
+  it("lists the person's live keys, never their text", async () => {
+    const { tenant, second, cookie } = await withSecondKey();
+    const html = await (await dash("/dashboard/settings/api-keys", { cookie })).text();
+    expect(html).toContain("CI deploys");
+    expect(html).toContain(`id="api-key-${second.id}"`);
+    const listed = (await json(call("/me/api-keys", { token: tenant.key }), 200)).data as { id: string }[];
+    for (const key of listed) expect(html).toContain(`action="/dashboard/settings/api-keys/${key.id}/revoke"`);
+    expect(html).not.toContain(second.key);
+    expect(html).not.toContain(tenant.key);
+  });
+
+  it("revokes a key: the API refuses it; revoking the session's own key signs the person out", async () => {
+    const { tenant, second, cookie, csrf } = await withSecondKey();
+    const res = await dash(`/dashboard/settings/api-keys/${second.id}/revoke`, { cookie, form: { _csrf: csrf } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/dashboard/settings/api-keys?notice=api-key-revoked#notice");
+    expect((await call("/me", { token: second.key })).status).toBe(401);
+    const after = await (await dash("/dashboard/settings/api-keys?notice=api-key-revoked", { cookie })).text();
+    expect(after).toContain("API key revoked");
+    expect(after).not.toContain("CI deploys");
+
+    const [own] = ((await json(call("/me/api-keys", { token: tenant.key }), 200)).data as { id: string }[]).filter((k) => k.id !== second.id);
+    await dash(`/dashboard/settings/api-keys/${own.id}/revoke`, { cookie, form: { _csrf: csrf } });
+    const next = await dash("/dashboard/settings/api-keys", { cookie });
+    expect(next.status).toBe(302);
+    expect(next.headers.get("location")).toContain("/dashboard/sign-in?notice=key-rejected");
+  });
+
+  it("cannot revoke another person's key: 404, and the key still works", async () => {
+    const { cookie, csrf } = await withSecondKey();
+    const other = await withSecondKey();
+    const res = await dash(`/dashboard/settings/api-keys/${other.second.id}/revoke`, { cookie, form: { _csrf: csrf } });
+    expect(res.status).toBe(404);
+    expect((await call("/me", { token: other.second.key })).status).toBe(200);
   });
 });

@@ -19,6 +19,13 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** A live API key as GET /me/api-keys lists it (auth/routes.ts does not export its schema). */
+export interface ApiKeySummary {
+  id: string;
+  name: string | null;
+  created_at: string;
+}
+
 export interface Me {
   user: { id: string; email: string; name: string | null };
   org: { id: string; name: string };

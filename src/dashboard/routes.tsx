@@ -5,6 +5,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiFailure, type ApiFetch } from "./api";
+import { apiKeyRoutes } from "./api-keys";
 import { assetRoutes } from "./assets";
 import { changeLogRoutes } from "./change-log";
 import type { DashboardContext, DashboardEnv } from "./context";
@@ -66,6 +67,7 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", deliveryRoutes());
   app.route("/", signingRoutes());
   app.route("/", verifyRoutes());
+  app.route("/", apiKeyRoutes());
   app.get("/*", (c) => (c.req.path.endsWith("/") ? c.redirect(c.req.path.replace(/\/+$/, "") || "/dashboard", 301) : notFound(c)));
   app.onError((err, c) => renderFailure(err, c as DashboardContext));
   return app;
