@@ -5,7 +5,7 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { dash, signIn } from "./dashboard-client";
 import { ADMIN_TOKEN, call, json, newFlag, patchState, setup, webhookInput } from "./helpers";
-import { deliveriesOf, deliveryDetail, eventually, received, webhookPath } from "./webhook-helpers";
+import { deliveriesOf, deliveryDetail, eventually, received, receiverUrl, webhookPath } from "./webhook-helpers";
 
 async function fixture(webhookBody: Record<string, unknown> = {}) {
   const { tenant, project } = await setup();
@@ -150,6 +150,31 @@ describe("the verification debugger", () => {
     const html = await res.text();
     expect(html).toContain('id="verify-headers-error"');
     expect(html).not.toContain("does not verify");
+  });
+});
+
+describe("the Redeliver button", () => {
+  it("says what it does: one more attempt of a finished delivery, the next attempt now of a pending one", async () => {
+    const { tenant, project, cookie } = await fixture();
+    const failing = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput({ url: receiverUrl("status/500") }) }), 201);
+    const flag = await newFlag(tenant, project.id);
+    await patchState(tenant, project.id, flag.key, "production", { enabled: true });
+    const pending = await eventually(async () => {
+      const [d] = await deliveriesOf(tenant, project.id, failing.id);
+      expect(d?.attempt_count).toBeGreaterThan(0);
+      expect(d.status).toBe("pending");
+      return d;
+    });
+    const html = await (await dash(`/dashboard/settings/webhooks/${project.id}/${failing.id}/deliveries/${pending.id}`, { cookie })).text();
+    expect(html).toMatch(/<button type="submit" class="primary" aria-describedby="redeliver-what">Attempt now<\/button>/);
+    expect(html).toContain("instead of at its scheduled time");
+
+    const test = await json(call(`/projects/${project.id}/webhooks/${failing.id}/test`, { token: tenant.key, method: "POST" }), 200);
+    expect(test.success).toBe(false);
+    const [finished] = await deliveriesOf(tenant, project.id, failing.id, "?status=failed");
+    const page = await (await dash(`/dashboard/settings/webhooks/${project.id}/${failing.id}/deliveries/${finished.id}`, { cookie })).text();
+    expect(page).toMatch(/aria-describedby="redeliver-what">Redeliver<\/button>/);
+    expect(page).toContain("One more attempt of the same delivery");
   });
 });
 

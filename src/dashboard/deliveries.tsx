@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { DELIVERY_STATUSES } from "../webhooks/schemas";
 import { ApiFailure } from "./api";
 import { idParam, type DashboardContext, type DashboardEnv } from "./context";
-import { AttemptCard, DeliveryFacts, DeliveryHistory, type HistoryFilter } from "./delivery-views";
+import { AttemptCard, DeliveryFacts, DeliveryHistory, RedeliverForm, type HistoryFilter } from "./delivery-views";
 import { EVENT_LABELS, eventLabel } from "./format";
 import { CsrfField, EmptyState, PageHead, renderPage } from "./layout";
 import type { Delivery, DeliveryDetail, Page, Project, Webhook } from "./resources";
@@ -100,12 +100,7 @@ async function deliveryPage(c: DashboardContext) {
   const body = (
     <>
       <PageHead title={title} crumbs={[...SETTINGS_CRUMBS, { href: base, label: webhook.name }]}>
-        <form method="post" action={`${base}/deliveries/${delivery.id}/redeliver`} class="inline">
-          <CsrfField token={c.get("csrf")} />
-          <button type="submit" class="primary">
-            Redeliver
-          </button>
-        </form>
+        <RedeliverForm action={`${base}/deliveries/${delivery.id}/redeliver`} delivery={delivery} csrf={c.get("csrf")} />
         <a class="button" href={`${base}/verify?delivery=${delivery.id}`}>
           My receiver says the signature is wrong
         </a>

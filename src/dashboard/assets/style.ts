@@ -101,6 +101,7 @@ form:has(input[name=format][value=rollgate]:checked) [data-sample]:not([data-sam
 form:has(input[name=format][value=slack]:checked) [data-sample]:not([data-sample=slack]),form:has(input[name=format][value=sentry]:checked) [data-sample]:not([data-sample=sentry]){display:none}
 .secret-once h2{margin-top:0}.secret-once pre{white-space:pre-wrap;overflow-wrap:anywhere}.checks{list-style:none;padding:0;margin:0}.checks li{display:flex;gap:.6rem;align-items:baseline;padding:.4rem 0;border-bottom:1px solid var(--line)}.checks li:last-child{border-bottom:0}.checks code{white-space:nowrap}
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,9rem),1fr));gap:.5rem 1rem;margin:0}.stats div{min-width:0}.stats dt{color:var(--muted);font-size:.8rem}.stats dd{margin:0;font-size:1.15rem;font-weight:600;font-variant-numeric:tabular-nums}
+form.redeliver{max-width:32rem}form.redeliver span{flex:1 1 14rem}
 @media (max-width:720px){.flag{grid-template-columns:1fr}.variation-grid{grid-template-columns:1fr}.checkbox-field label{margin-top:0}.editor-layout{grid-template-columns:1fr}.editor-layout aside{position:static}table.flags .flag-cell .truncate{max-width:12rem}table.flags .flag-cell{max-width:14rem}.who{margin-left:0;width:100%}main{padding:1rem .75rem 2.5rem}
 th,td{padding:.5rem}.hide-narrow{display:none}dl.facts{grid-template-columns:1fr}dl.facts dt{margin-top:.35rem}}
 `;
