@@ -213,7 +213,7 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await see(page.getByRole("heading", { name: "Attempt 2" }), "the second attempt in the log");
       },
     },
-    ...webhookPageSteps({ base, receiver, state, getPage: () => page, shot, secret: SECRET }),
+    ...webhookPageSteps({ base, key, receiver, state, getPage: () => page, shot, secret: SECRET }),
     ...moreSteps({ base, flagpost, receiver, context, state, getPage: () => page, shot }),
   ];
 }
