@@ -17,6 +17,8 @@ export default defineConfig({
           // Off, like the per-key budget: the suite presents bad credentials on purpose, all from one address.
           // test/credentials.test.ts turns it on.
           AUTH_FAILURES_PER_MINUTE: "0",
+          // Each test's SDK keys stay far below it; test/ofrep.test.ts spends one key's whole budget.
+          SDK_RATE_LIMIT_PER_MINUTE: "300",
           // test/deploy-drift.test.ts runs inside workerd, which cannot read the repository: it gets
           // wrangler.toml and the Terraform module as text.
           DEPLOY_FILES: JSON.stringify(readDeployFiles()),

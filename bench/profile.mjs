@@ -1,4 +1,6 @@
 // `node bench/profile.mjs [flagpost|baseline] [changes]`: where a toggle's time goes.
+// `node bench/profile.mjs evaluation|me [requests]`: where an OFREP single evaluation's (or an
+// authenticated GET /me's) time goes, under 10 clients, on the project of figure 6.
 //
 // Starts the subject on the local runtime (Flagpost with the same settings `npm run bench` uses),
 // warms it up, then takes a V8 CPU profile of the Worker's isolate through wrangler's inspector
@@ -8,6 +10,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import autocannon from "autocannon";
+import { prepareEvaluation } from "./evaluation.mjs";
 import { summarizeToggles, toggles } from "./scenarios.mjs";
 import { flagpostSubject, startBaseline } from "./subjects.mjs";
 import { createApiKey, flagpostClient } from "./lib/flagpost-api.mjs";
@@ -77,7 +81,45 @@ function top(map, n) {
   return [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`).join("\n");
 }
 
+/** 10 clients sending one request kind `amount` times; answers requests/s and p50. */
+function hammer(base, request, amount) {
+  return new Promise((resolve, reject) =>
+    autocannon({ url: base, connections: 10, amount, requests: [request], timeout: 30 }, (err, r) => (err ? reject(err) : resolve({ perSecond: Math.round(r["2xx"] / r.duration), p50: r.latency.p50, non2xx: r.non2xx }))),
+  );
+}
+
+async function profileEvaluation() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-profile-"));
+  const receiver = await startReceiver();
+  const subject = await startFlagpostDirect(receiver, dir);
+  try {
+    const fixture = await prepareEvaluation(subject);
+    const request =
+      which === "me"
+        ? { method: "GET", path: "/api/v1/me", headers: { authorization: `Bearer ${subject.apiKey}` } }
+        : { method: "POST", path: "/ofrep/v1/evaluate/flags/e1", headers: { authorization: `Bearer ${fixture.key}`, "content-type": "application/json" }, body: fixture.context };
+    await hammer(subject.base, request, 1000);
+    const session = await inspect(subject.inspectorPort);
+    await session.send("Profiler.enable");
+    await session.send("Profiler.setSamplingInterval", { interval: 200 });
+    await session.send("Profiler.start");
+    const result = await hammer(subject.base, request, Math.max(1000, Number(amountArg)));
+    const { profile } = await session.send("Profiler.stop");
+    session.close();
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    fs.writeFileSync(path.join(ROOT, "bench/results", `${stamp}-${which}.profile.json`), JSON.stringify(profile));
+    const { total, self, inclusive } = aggregate(profile);
+    console.log(`${which}: ${result.perSecond}/s at 10 clients, p50 ${result.p50} ms, non-2xx ${result.non2xx}`);
+    console.log(`profiled ${total.toFixed(0)} ms of the Worker isolate\n\nself time:\n${top(self, 25)}\n\ninclusive time:\n${top(inclusive, 40)}`);
+  } finally {
+    await subject.stop();
+    receiver.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
+  if (which === "evaluation" || which === "me") return profileEvaluation();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-profile-"));
   const receiver = await startReceiver();
   const subject = which === "baseline" ? await startBaseline(receiver, dir) : await startFlagpostDirect(receiver, dir);

@@ -14,6 +14,27 @@ function targets(fp, bl) {
     atMost("fan-out of 100, last arrival p95 ≤ 100 ms", fp.fanout.last.p95, 100),
     atMost("resident size after the same requests ≤ 1.2 × baseline", ratio(fp.rssAfterCommon, bl.rssAfterCommon), 1.2),
     atMost("lost deliveries = 0", totalLost(fp) + totalLost(bl), 0),
+    ...(fp.evaluation ? evaluationTargets(fp.evaluation) : []),
+  ];
+}
+
+/** Figure 6's ratios, each against an authenticated GET /me on the same server in the same run. */
+export function evaluationRatios(e) {
+  return {
+    single: ratio(e.single.p50, e.me.p50),
+    bulk100: ratio(e.bulk100.p50, e.me.p50),
+    notModified: ratio(e.notModified.p50, e.me.p50),
+    throughput: ratio(e.evaluationsPerSecond, e.mePerSecond),
+  };
+}
+
+function evaluationTargets(e) {
+  const r = evaluationRatios(e);
+  return [
+    { name: "OFREP single evaluation p50 ≤ 1.2 × GET /me", value: r.single, limit: 1.2, met: r.single !== null && r.single <= 1.2 },
+    { name: "OFREP bulk of 100 flags p50 ≤ 1.5 × GET /me", value: r.bulk100, limit: 1.5, met: r.bulk100 !== null && r.bulk100 <= 1.5 },
+    { name: "OFREP 304 p50 ≤ 1.1 × GET /me", value: r.notModified, limit: 1.1, met: r.notModified !== null && r.notModified <= 1.1 },
+    { name: "evaluations/s, 10 clients ≥ 0.9 × GET /me's", value: r.throughput, limit: 0.9, met: r.throughput !== null && r.throughput >= 0.9 },
   ];
 }
 
@@ -40,6 +61,15 @@ function rows(fp, bl, lg) {
     ["4. Sustained: arrival after the change", s ? triple(s.arrival) : "—", "—", "—", "", ""],
     row("5. Resident size after scenarios 1–3 (MB)", (f) => f.rssAfterCommon, mb),
     row("5. Peak resident size of the run (MB)", (f) => f.rssPeak, mb),
+    ...(fp.evaluation
+      ? [
+          ["6. GET /me (authenticated), 1 client", triple(fp.evaluation.me), "—", "—", "", ""],
+          ["6. OFREP single evaluation, 1 client", triple(fp.evaluation.single), "—", "—", `${ratio(fp.evaluation.single.p50, fp.evaluation.me.p50)} × GET /me`, ""],
+          ["6. OFREP bulk of 100 flags, 1 client", triple(fp.evaluation.bulk100), "—", "—", `${ratio(fp.evaluation.bulk100.p50, fp.evaluation.me.p50)} × GET /me`, ""],
+          ["6. OFREP bulk answered 304, 1 client", triple(fp.evaluation.notModified), "—", "—", `${ratio(fp.evaluation.notModified.p50, fp.evaluation.me.p50)} × GET /me`, ""],
+          ["6. Evaluations/s vs GET /me/s, 10 clients", `${fp.evaluation.evaluationsPerSecond} vs ${fp.evaluation.mePerSecond}`, "—", "—", `${ratio(fp.evaluation.evaluationsPerSecond, fp.evaluation.mePerSecond)}`, ""],
+        ]
+      : []),
     ["Lost deliveries (lost/expected)", losses(fp) + (fp.unfinished ? `; not succeeded ${fp.unfinished.pending + fp.unfinished.failed}` : ""), losses(bl), losses(lg), "", ""],
   ];
 }

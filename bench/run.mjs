@@ -9,11 +9,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { evaluation, prepareEvaluation } from "./evaluation.mjs";
 import { changeToArrival, fanout, lost, summarizeArrivals, summarizeFanout, summarizeToggles, sustained, toggles } from "./scenarios.mjs";
 import { startBaseline, startFlagpost } from "./subjects.mjs";
 import { killAllStarted, ROOT, rssSampler } from "./lib/local-runtime.mjs";
 import { startReceiver } from "./lib/receiver-process.mjs";
-import { report } from "./report.mjs";
+import { evaluationRatios, report } from "./report.mjs";
 
 const scale = Math.min(1, Math.max(0.01, Number(process.env.BENCH_SCALE ?? 1)));
 const CLIENTS = 10;
@@ -32,7 +33,10 @@ const CONFIG = {
   fanoutTargets: 100,
   sustained: { rate: 10, seconds: Math.max(3, Math.round(30 * scale)), targets: 20 },
   retrySchedule: "1,2,4,8,16",
+  evaluation: { rounds: ROUNDS, sequential: Math.max(20, Math.round((1000 * scale) / ROUNDS)), concurrent: Math.max(100, Math.round((5000 * scale) / ROUNDS)), clients: CLIENTS },
 };
+/** `BENCH_ONLY=evaluation` runs Flagpost alone through figure 6 (a quick check of that scenario). */
+const ONLY = process.env.BENCH_ONLY ?? "";
 const WATCHDOG_MS = 8 * 60_000;
 
 /** Starts a subject with a receiver of its own and a memory sampler on its process tree. */
@@ -82,8 +86,14 @@ async function common(runs) {
   }
 }
 
+/** Flagpost alone: the evaluation path against GET /me (figure 6). */
+async function evaluationFigures({ subject, figures }) {
+  figures.evaluation = await evaluation(subject, await prepareEvaluation(subject), CONFIG.evaluation);
+}
+
 /** Flagpost alone: the sustained load, then the check that every delivery succeeded. */
 async function flagpostOnly({ subject, receiver, memory, figures }) {
+  await evaluationFigures({ subject, figures });
   const { rate, seconds, targets } = CONFIG.sustained;
   await subject.prepareSustained({ flags: rate * seconds, targets });
   figures.sustained = await sustained(subject, receiver, CONFIG.sustained);
@@ -111,7 +121,25 @@ async function measure(dir) {
   return runs.map((r) => r.figures);
 }
 
+/** Figure 6 alone, on Flagpost alone: prints its figures and the targets' ratios. */
+async function evaluationOnly(dir) {
+  const run = await open((r, d) => startFlagpost(r, d, { retrySchedule: CONFIG.retrySchedule }), sub(dir, "flagpost"));
+  try {
+    await evaluationFigures(run);
+    const e = run.figures.evaluation;
+    console.log(JSON.stringify({ ...e, ratios: evaluationRatios(e) }, null, 2));
+  } finally {
+    await close(run);
+  }
+}
+
 async function main() {
+  if (ONLY === "evaluation") {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-bench-"));
+    await evaluationOnly(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-bench-"));
   const watchdog = setTimeout(() => {

@@ -132,6 +132,8 @@ export function flagpostSubject(base, child, api, receiver, key) {
     name: "flagpost",
     base,
     pid: child.pid,
+    api,
+    apiKey: key,
     ...fixtures,
     toggleRequests: (i) =>
       [true, false].map((enabled) => ({

@@ -14,6 +14,10 @@ import { eventRoutes } from "./events/routes";
 import { faultRoutes } from "./faults";
 import { flagRoutes } from "./flags/routes";
 import { projectRoutes } from "./projects/routes";
+import { sdkKeyRoutes } from "./sdk-keys/routes";
+import { ofrepRoutes } from "./serve/ofrep";
+import { describeServeRoutes } from "./serve/openapi";
+import { tgglRoutes } from "./serve/tggl";
 import { parseJsonBody, validationHook } from "./validation";
 import { receiverRoutes } from "./webhooks/receiver-routes";
 import { webhookRoutes } from "./webhooks/routes";
@@ -55,8 +59,10 @@ export function createApp() {
   api.route("/", eventRoutes());
   api.route("/", webhookRoutes());
   api.route("/", receiverRoutes());
+  api.route("/", sdkKeyRoutes());
   api.route("/admin/_faults", faultRoutes()); // test-only; 404 unless FAULT_INJECTION is "true" (src/faults.ts)
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  describeServeRoutes(api.openAPIRegistry); // served at the root, below: each operation names its server
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Flagpost API", version: FLAGPOST_VERSION, description: "Feature flags whose every change is delivered as signed webhooks." },
@@ -65,6 +71,8 @@ export function createApp() {
   });
   app.route("/api/v1", api);
   app.route("/dashboard", dashboardRoutes(app.fetch));
+  app.route("/ofrep/v1", ofrepRoutes());
+  app.route("/tggl", tgglRoutes());
 
   app.get("/", (c) => c.redirect("/dashboard"));
   app.get("/docs", (c) => c.html(renderDocsPage("/api/v1/openapi.json")));

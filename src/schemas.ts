@@ -30,6 +30,12 @@ export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: "1–200, default 50" }),
 });
 
+/** A revision as a query parameter: digits only (an empty value is not 0). */
+export const RevisionParamSchema = z
+  .string()
+  .regex(/^\d{1,15}$/, "must be a non-negative integer")
+  .transform(Number);
+
 export function pageOf<T extends z.ZodType>(item: T, name: string) {
   return z.object({ data: z.array(item), next_cursor: z.string().nullable() }).openapi(name);
 }

@@ -120,6 +120,37 @@ describe("failed authentications, per client address", () => {
     }
     expect((await from(address, "/me", bearer(t.key))).status).toBe(200);
   });
+
+  it("a live SDK key on a management route is a known key of the wrong kind: it does not count", async () => {
+    const t = await newTenant();
+    const project = await json(call("/projects", { token: t.key, body: { key: "web", name: "Web" } }), 201);
+    const sdk = await json(call(`/projects/${project.id}/environments/production/sdk-keys`, { token: t.key, method: "POST" }), 201);
+    const address = "192.0.2.101";
+    for (let i = 0; i < 30; i++) expect((await from(address, "/me", bearer(sdk.key))).status).toBe(401);
+    expect((await from(address, "/me", bearer(t.key))).status).toBe(200);
+  });
+
+  it("on the evaluation routes, unknown SDK keys count and a live API key does not", async () => {
+    const t = await newTenant();
+    const address = "192.0.2.102";
+    const evaluate = async (token: string) => {
+      const ctx = createExecutionContext();
+      const req = new Request("http://flagpost.test/ofrep/v1/evaluate/flags", {
+        method: "POST",
+        headers: { "cf-connecting-ip": address, authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ context: {} }),
+      });
+      const res = await worker.fetch(req, { ...env, ...LIMITED } as Env, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    for (let i = 0; i < 30; i++) expect((await evaluate(t.key)).status).toBe(401);
+    for (let i = 0; i < 20; i++) expect((await evaluate(`fpsdk_server_guess${i}`)).status).toBe(401);
+    const limited = await evaluate("fpsdk_server_guess-21");
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(limited.headers.get("access-control-allow-origin")).toBe("*");
+  });
 });
 
 describe("the OpenAPI document", () => {

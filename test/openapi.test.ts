@@ -102,3 +102,32 @@ describe("the root", () => {
     expect(res.headers.get("location")).toBe("/dashboard");
   });
 });
+
+describe("the v1.1 routes of issue 9", () => {
+  const NEW_ROUTES = [
+    "post /projects/{projectId}/environments/{envKey}/sdk-keys",
+    "get /projects/{projectId}/environments/{envKey}/sdk-keys",
+    "delete /projects/{projectId}/environments/{envKey}/sdk-keys/{keyId}",
+    "post /ofrep/v1/evaluate/flags/{flagKey}",
+    "post /ofrep/v1/evaluate/flags",
+    "get /tggl/config",
+    "post /tggl/flags",
+    "post /tggl/report",
+  ];
+
+  it("are documented, each with an operationId, a summary and a tag", () => {
+    for (const route of NEW_ROUTES) {
+      const [method, path] = route.split(" ");
+      const op = doc.paths[path]?.[method] as (Operation & { operationId?: string; summary?: string; tags?: string[] }) | undefined;
+      expect(op, route).toBeDefined();
+      expect(op!.operationId, route).toEqual(expect.any(String));
+      expect(op!.summary, route).toEqual(expect.any(String));
+      expect(op!.tags?.length, route).toBeGreaterThan(0);
+    }
+  });
+
+  it("name the server's root as the evaluation routes' server", () => {
+    const op = doc.paths["/ofrep/v1/evaluate/flags"].post as Operation & { servers?: { url: string }[] };
+    expect(op.servers?.[0].url).toBe("/");
+  });
+});

@@ -189,8 +189,10 @@ describe("the sentry and slack formats, delivered", () => {
     for (const [i, r] of seen.entries()) {
       expect(r.headers["x-sentry-signature"]).toBe(createHmac("sha256", "sentry-secret").update(r.body).digest("hex"));
       expect(bodies[i].data[0]).toMatchObject({ flag: "new-checkout", created_by: { id: tenant.email, type: "email" } });
-      expect(Number.isInteger(bodies[i].data[0].change_id)).toBe(true);
+      // change_id is the revision of the change, the same one the delivery's header carries.
+      expect(bodies[i].data[0].change_id).toBe(Number(r.headers["x-flagpost-revision"]));
     }
+    expect(bodies.map((b) => b.data[0].change_id).sort()).toEqual([1, 2, 3]);
   });
 
   it("slack: {text, blocks} with the sentence, and the test call sends one too", async () => {

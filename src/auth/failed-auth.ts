@@ -13,6 +13,8 @@
 // make that harmless.
 import type { Context } from "hono";
 import { AppError } from "../errors";
+import { resolveSdkKey } from "../sdk-keys/auth";
+import { looksLikeSdkKey } from "../sdk-keys/store";
 
 const DEFAULT_PER_MINUTE = 20;
 const windows = new Map<string, { window: number; count: number }>();
@@ -35,11 +37,12 @@ export function presentedToken(c: Context): string | undefined {
 }
 
 /**
- * Whether a token that is neither a live API key nor the admin token is a failed authentication.
- * Other kinds of credential join here: an SDK key (its own prefix, its own table) answers false.
+ * Whether a token that is neither a live API key nor the admin token is a failed authentication: it
+ * is, unless it is a live SDK key (its own prefix, its own table) presented on the wrong route.
  */
-export async function countsAsFailure(_env: Env, _token: string): Promise<boolean> {
-  return true;
+export async function countsAsFailure(env: Env, token: string): Promise<boolean> {
+  if (!looksLikeSdkKey(token)) return true;
+  return "refused" in (await resolveSdkKey(env, token));
 }
 
 /** 429 when the address has used up its failures for this minute; call before checking a credential. */

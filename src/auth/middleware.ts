@@ -73,6 +73,11 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   return unknownCredential(c, token, "invalid admin token");
 };
 
+/** Whether a token is a live API key or the admin token: a credential, if not one for every route. */
+export async function isLiveApiCredential(env: Env, token: string): Promise<boolean> {
+  return (await isAdminToken(env, token)) || (await resolveApiKey(env, token)) !== null;
+}
+
 async function isAdminToken(env: Env, token: string): Promise<boolean> {
   const expected = readSettings(env).adminToken;
   if (!expected) return false;

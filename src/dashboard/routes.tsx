@@ -10,6 +10,7 @@ import { assetRoutes } from "./assets";
 import { changeLogRoutes } from "./change-log";
 import type { DashboardContext, DashboardEnv } from "./context";
 import { deliveryRoutes } from "./deliveries";
+import { environmentRoutes } from "./environments";
 import { endSession, refuse, requireSession, sameOriginWrites, sessionCsrfToken, toSignIn, wantsJson } from "./guard";
 import { EmptyState, PageHead, renderPage } from "./layout";
 import { flagRoutes } from "./flags";
@@ -68,6 +69,7 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", signingRoutes());
   app.route("/", verifyRoutes());
   app.route("/", apiKeyRoutes());
+  app.route("/", environmentRoutes()); // a project's revision and its environments' SDK keys
   app.get("/*", (c) => (c.req.path.endsWith("/") ? c.redirect(c.req.path.replace(/\/+$/, "") || "/dashboard", 301) : notFound(c)));
   app.onError((err, c) => renderFailure(err, c as DashboardContext));
   return app;

@@ -57,6 +57,8 @@ export const projects = sqliteTable(
       .references(() => orgs.id),
     key: text("key").notNull(),
     name: text("name").notNull(),
+    /** Committed changes so far: bumped by exactly one in each change's own batch (ProjectDO). */
+    revision: integer("revision").notNull().default(0),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [uniqueIndex("projects_org_key").on(t.orgId, t.key)],
@@ -137,8 +139,35 @@ export const events = sqliteTable(
     /** The `slack` and `sentry` renderings; null only on events committed before those formats existed. */
     slackBody: text("slack_body"),
     sentryBody: text("sentry_body"),
+    /** The project's revision after the change that emitted it (both events of a double change share it). */
+    revision: integer("revision").notNull().default(0),
   },
-  (t) => [uniqueIndex("events_id").on(t.id), index("events_project_seq").on(t.projectId, t.seq)],
+  (t) => [
+    uniqueIndex("events_id").on(t.id),
+    index("events_project_seq").on(t.projectId, t.seq),
+    index("events_project_revision").on(t.projectId, t.revision, t.seq),
+  ],
+);
+
+/** Keys for the evaluation routes, one environment each; stored only as a SHA-256. Revoking deletes the row. */
+export const sdkKeys = sqliteTable(
+  "sdk_keys",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    name: text("name"),
+    /** `server` (every evaluation route) or `client` (OFREP only). */
+    kind: text("kind").notNull(),
+    keyHash: text("key_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("sdk_keys_hash").on(t.keyHash), index("sdk_keys_environment").on(t.environmentId, t.createdAt)],
 );
 
 export const webhooks = sqliteTable(

@@ -4,7 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { errors, jsonAnswer } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { cursorOrThrow, ProjectParams, requireProject } from "../projects/routes";
-import { encodeCursor, IdSchema, pageOf, PageQuerySchema, TimestampSchema } from "../schemas";
+import { encodeCursor, IdSchema, pageOf, PageQuerySchema, RevisionParamSchema, TimestampSchema } from "../schemas";
 import { validationHook } from "../validation";
 import { listEvents } from "./store";
 
@@ -20,8 +20,14 @@ export const ChangeLogEntrySchema = z
     changes: z.array(z.object({ __typename: z.string() }).passthrough()),
     code_like_before: z.string(),
     code_like_after: z.string(),
+    revision: z.number().int().openapi({ description: "the project's revision after the change that emitted this event" }),
   })
   .openapi("ChangeLogEntry");
+
+const ChangeLogQuerySchema = PageQuerySchema.extend({
+  since_revision: RevisionParamSchema.optional()
+    .openapi({ description: "only events of later revisions, oldest first: how a receiver that missed deliveries catches up" }),
+});
 
 export function eventRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -31,14 +37,14 @@ export function eventRoutes() {
       method: "get",
       path: "/projects/{projectId}/events",
       tags: ["events"],
-      request: { params: ProjectParams, query: PageQuerySchema },
-      responses: { 200: jsonAnswer("the change log, newest first", pageOf(ChangeLogEntrySchema, "ChangeLogPage")), ...errors(400, 401, 404) },
+      request: { params: ProjectParams, query: ChangeLogQuerySchema },
+      responses: { 200: jsonAnswer("the change log, newest first (oldest first with since_revision)", pageOf(ChangeLogEntrySchema, "ChangeLogPage")), ...errors(400, 401, 404) },
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");
-      const { cursor, limit } = c.req.valid("query");
+      const { cursor, limit, since_revision } = c.req.valid("query");
       await requireProject(c.env, c.get("principal").org.id, projectId);
-      const page = await listEvents(drizzle(c.env.DB), projectId, cursorOrThrow(cursor), limit);
+      const page = await listEvents(drizzle(c.env.DB), projectId, cursorOrThrow(cursor), limit, since_revision);
       return c.json({ data: page.entries as z.infer<typeof ChangeLogEntrySchema>[], next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
     },
   );

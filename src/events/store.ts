@@ -1,6 +1,6 @@
 // The change log in D1. An event row keeps every format's webhook body exactly as rendered at commit; the
 // rollgate body doubles as the change-log entry.
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { events } from "../db/schema";
 import type { Db } from "../flags/store";
 
@@ -16,28 +16,42 @@ export interface EventRecord {
   tgglBody: string;
   slackBody: string;
   sentryBody: string;
+  revision: number;
 }
 
 export function insertEvent(d1: D1Database, r: EventRecord): D1PreparedStatement {
   return d1
     .prepare(
-      "INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body, slack_body, sentry_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body, slack_body, sentry_body, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(r.id, r.orgId, r.projectId, r.flagId, r.environmentId, r.event, r.createdAt, r.rollgateBody, r.tgglBody, r.slackBody, r.sentryBody);
+    .bind(r.id, r.orgId, r.projectId, r.flagId, r.environmentId, r.event, r.createdAt, r.rollgateBody, r.tgglBody, r.slackBody, r.sentryBody, r.revision);
 }
 
-export async function listEvents(db: Db, projectId: string, after: number | null, limit: number) {
+/**
+ * A page of the change log: newest first, or — with `sinceRevision` — the events of later revisions,
+ * oldest first, which is how a receiver catches up. The cursor is the last served row's `seq` either
+ * way (a project's events get increasing `seq` and revisions together).
+ */
+export async function listEvents(db: Db, projectId: string, after: number | null, limit: number, sinceRevision?: number) {
+  const catchUp = sinceRevision !== undefined;
   const rows = await db
-    .select({ seq: events.seq, body: events.rollgateBody })
+    .select({ seq: events.seq, body: events.rollgateBody, revision: events.revision })
     .from(events)
-    .where(and(eq(events.projectId, projectId), after === null ? undefined : lt(events.seq, after)))
-    .orderBy(desc(events.seq))
+    .where(
+      and(
+        eq(events.projectId, projectId),
+        catchUp ? gt(events.revision, sinceRevision) : undefined,
+        after === null ? undefined : catchUp ? gt(events.seq, after) : lt(events.seq, after),
+      ),
+    )
+    .orderBy(catchUp ? asc(events.seq) : desc(events.seq))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   return {
     entries: page.map((r) => {
       const { project: _project, ...entry } = JSON.parse(r.body) as Record<string, unknown>;
-      return entry;
+      // Events older than revisions have none in their body; the column has the migration's number.
+      return { ...entry, revision: r.revision };
     }),
     last: rows.length > limit ? page[page.length - 1].seq : null,
   };

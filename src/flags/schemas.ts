@@ -52,8 +52,15 @@ function ruleValueIssues(rule: z.infer<typeof ListRuleSchema | typeof ValueRuleS
   // A number is Unix milliseconds, and only those a Date can hold (±8.64e15) are a date.
   if (operator.startsWith("DATE_") && Number.isNaN(typeof value === "number" ? new Date(value).getTime() : Date.parse(value)))
     issues.push({ message: `${operator} takes a date (ISO-8601 or Unix milliseconds)`, path: ["value"] });
-  if (operator.startsWith("SEMVER_") && !/^\d+(\.\d+){0,2}([-+][0-9A-Za-z.-]+)?$/.test(String(value)))
-    issues.push({ message: `${operator} takes a version like 1.2.3`, path: ["value"] });
+  // Tggl's evaluator compares versions number by number: a pre-release or build part has no meaning
+  // there, so it is refused rather than silently ignored (CONTRACT.md v1.1).
+  if (operator.startsWith("SEMVER_") && !/^\d+(\.\d+){0,2}$/.test(String(value)))
+    issues.push({
+      message: /^\d+(\.\d+){0,2}[-+]/.test(String(value))
+        ? `${operator} rule on "${rule.property}"${rule.id ? ` (${rule.id})` : ""}: a version with a pre-release or build part cannot be compared; use numbers only, like 1.2.3`
+        : `${operator} rule on "${rule.property}" takes a version like 1.2.3`,
+      path: ["value"],
+    });
   if (operator.endsWith("REGEXP")) {
     try {
       new RegExp(String(value));

@@ -7,6 +7,8 @@
 //   flags, so that copy is exact; a failed commit drops the copy and the next write reloads from D1.
 // - A change, its events and one pending delivery per matching webhook are ONE D1 batch. Queue
 //   messages go out after the commit; if that fails, the alarm re-sends (see webhooks/outbox.ts).
+// - The project's revision is kept in memory and moves by exactly one per committed change, in that
+//   change's own batch; a failed batch leaves it (and the in-memory copy, reloaded) where it was.
 // - The alarm wakes at the earliest moment a pending delivery of the project needs sending.
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
@@ -21,7 +23,7 @@ import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../
 import { flagWrites, listEnvironments, loadFlag, type Db } from "../flags/store";
 import { enqueueAttempts, insertDeliveries, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
 import { renderEventBodies } from "../webhooks/payload";
-import { environmentInsert, projectById, statesForNewEnvironment, type ProjectRecord } from "./store";
+import { bumpRevision, environmentInsert, projectById, statesForNewEnvironment, type ProjectRecord } from "./store";
 
 export interface Actor {
   id: string;
@@ -164,7 +166,9 @@ export class ProjectDO extends DurableObject<Env> {
   /** The one batch of a change, then its queue messages. */
   private async commit(project: Project, actor: Actor, before: Flag | null, after: Flag | null): Promise<void> {
     const now = Date.now();
+    const revision = project.revision + 1;
     const statements = flagWrites(this.env.DB, project.id, before, after, project.environments);
+    statements.push(bumpRevision(this.env.DB, project.id, revision));
     const deliveryStatements: D1PreparedStatement[] = [];
     for (const event of diffFlag(before, after, project.environments)) {
       const flag = (after ?? before)!;
@@ -174,6 +178,7 @@ export class ProjectDO extends DurableObject<Env> {
         flag: { id: flag.id, key: flag.key, name: flag.name },
         project: { id: project.id, key: project.key, name: project.name },
         actor,
+        revision,
       };
       statements.push(
         insertEvent(this.env.DB, {
@@ -185,6 +190,7 @@ export class ProjectDO extends DurableObject<Env> {
           event: event.event,
           createdAt: now,
           ...renderEventBodies(event, payload),
+          revision,
         }),
       );
       const address = { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey: event.environment?.key ?? null, now };
@@ -197,8 +203,10 @@ export class ProjectDO extends DurableObject<Env> {
       results = await this.primary().batch<{ id: string }>([...statements, ...deliveryStatements]);
     } catch (err) {
       this.flags.clear();
+      this.project = null; // the revision too is read again: the batch may have failed after committing
       throw err;
     }
+    project.revision = revision;
     if (before) this.flags.delete(before.key);
     if (after) this.flags.set(after.key, after);
     const ids = results.slice(statements.length).flatMap((r) => r.results.map((row) => row.id));

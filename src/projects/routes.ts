@@ -13,7 +13,13 @@ import { createProject, findProject, listProjects } from "./store";
 
 export const EnvironmentSchema = z.object({ id: IdSchema, key: KeySchema, name: z.string() }).openapi("Environment");
 export const ProjectSchema = z
-  .object({ id: IdSchema, key: KeySchema, name: z.string(), environments: z.array(EnvironmentSchema) })
+  .object({
+    id: IdSchema,
+    key: KeySchema,
+    name: z.string(),
+    environments: z.array(EnvironmentSchema),
+    revision: z.number().int().min(0).openapi({ description: "committed changes so far: 0 when created, +1 per change of one of its flags" }),
+  })
   .openapi("Project");
 const CreateProjectSchema = z.object({ key: KeySchema, name: NameSchema }).openapi("CreateProject");
 const CreateEnvironmentSchema = z.object({ key: KeySchema, name: NameSchema }).openapi("CreateEnvironment");
@@ -31,7 +37,7 @@ export function projectRoutes() {
       const { key, name } = c.req.valid("json");
       try {
         const { project, environments } = await createProject(drizzle(c.env.DB), c.get("principal").org.id, key, name);
-        return c.json({ id: project.id, key, name, environments }, 201);
+        return c.json({ id: project.id, key, name, environments, revision: 0 }, 201);
       } catch (err) {
         if (isUniqueViolation(err)) throw new AppError("conflict", `a project with key "${key}" already exists`);
         throw err;
@@ -53,7 +59,7 @@ export function projectRoutes() {
     async (c) => {
       const db = drizzle(c.env.DB);
       const project = await requireProject(c.env, c.get("principal").org.id, c.req.valid("param").projectId);
-      return c.json({ id: project.id, key: project.key, name: project.name, environments: await listEnvironments(db, project.id) }, 200);
+      return c.json({ id: project.id, key: project.key, name: project.name, environments: await listEnvironments(db, project.id), revision: project.revision }, 200);
     },
   );
 

@@ -10,6 +10,8 @@ export interface ProjectRecord {
   orgId: string;
   key: string;
   name: string;
+  /** Committed changes so far (CONTRACT.md, "Revisions"). */
+  revision: number;
 }
 
 export const DEFAULT_ENVIRONMENTS = ["development", "production"];
@@ -17,7 +19,7 @@ export const DEFAULT_ENVIRONMENTS = ["development", "production"];
 /** The project if it belongs to the organization; another organization's project is simply absent. */
 export async function findProject(db: Db, orgId: string, projectId: string): Promise<ProjectRecord | null> {
   const [row] = await db
-    .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name })
+    .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name, revision: projects.revision })
     .from(projects)
     .where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
   return row ?? null;
@@ -26,7 +28,7 @@ export async function findProject(db: Db, orgId: string, projectId: string): Pro
 /** Any organization's project, for the writer and the delivery side, which check the organization themselves. */
 export async function projectById(db: Db, projectId: string): Promise<ProjectRecord | null> {
   const [row] = await db
-    .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name })
+    .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name, revision: projects.revision })
     .from(projects)
     .where(eq(projects.id, projectId));
   return row ?? null;
@@ -34,7 +36,7 @@ export async function projectById(db: Db, projectId: string): Promise<ProjectRec
 
 export async function createProject(db: Db, orgId: string, key: string, name: string) {
   const now = Date.now();
-  const project = { id: crypto.randomUUID(), orgId, key, name, createdAt: now };
+  const project = { id: crypto.randomUUID(), orgId, key, name, revision: 0, createdAt: now };
   const envs = DEFAULT_ENVIRONMENTS.map((k, position) => ({ id: crypto.randomUUID(), projectId: project.id, key: k, name: k, position, createdAt: now }));
   await db.batch([db.insert(projects).values(project), db.insert(environments).values(envs)]);
   return { project, environments: envs.map(({ id, key: k, name: n }) => ({ id, key: k, name: n })) };
@@ -43,7 +45,7 @@ export async function createProject(db: Db, orgId: string, key: string, name: st
 export async function listProjects(db: Db, orgId: string, after: number | null, limit: number) {
   const rowid = sql<number>`${projects}.rowid`;
   const rows = await db
-    .select({ id: projects.id, key: projects.key, name: projects.name, rowid })
+    .select({ id: projects.id, key: projects.key, name: projects.name, revision: projects.revision, rowid })
     .from(projects)
     .where(and(eq(projects.orgId, orgId), after === null ? undefined : lt(rowid, after)))
     .orderBy(desc(rowid))
@@ -62,6 +64,7 @@ export async function listProjects(db: Db, orgId: string, after: number | null, 
       key: p.key,
       name: p.name,
       environments: envs.filter((e) => e.projectId === p.id).map(({ id, key, name }) => ({ id, key, name })),
+      revision: p.revision,
     })),
     last: rows.length > limit ? page[page.length - 1].rowid : null,
   };
@@ -69,6 +72,15 @@ export async function listProjects(db: Db, orgId: string, after: number | null, 
 
 export function environmentInsert(db: Db, projectId: string, env: Environment, position: number) {
   return db.insert(environments).values({ ...env, projectId, position, createdAt: Date.now() });
+}
+
+/**
+ * The statement of a change's batch that moves the project to `revision`. From any revision but the
+ * one before it writes NULL into a NOT NULL column, which fails the whole batch: a writer that lost
+ * track can neither skip nor repeat a revision, and its change is not committed.
+ */
+export function bumpRevision(d1: D1Database, projectId: string, revision: number): D1PreparedStatement {
+  return d1.prepare("UPDATE projects SET revision = CASE WHEN revision = ?1 - 1 THEN ?1 ELSE NULL END WHERE id = ?2").bind(revision, projectId);
 }
 
 /** Every existing flag gets a new, disabled state in the new environment, in SQL so no flag is missed. */

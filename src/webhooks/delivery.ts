@@ -38,6 +38,8 @@ interface Claimed extends SigningColumns {
   headers: string | null;
   headers_masked: string | null;
   body: string;
+  /** The event's revision; null for webhook.test deliveries, which have no event. */
+  revision: number | null;
 }
 
 interface AttemptRecord {
@@ -142,7 +144,7 @@ async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settin
       .bind(tokens[i], now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS, message.delivery_id, message.attempt - 1, now + CLOCK_SLACK_MS, now),
     d1
       .prepare(
-        `SELECT d.id, d.event, d.final, d.project_id, w.url, ${SIGNING_COLUMNS}, w.headers, w.headers_masked, ${DELIVERY_BODY} AS body
+        `SELECT d.id, d.event, d.final, d.project_id, w.url, ${SIGNING_COLUMNS}, w.headers, w.headers_masked, ${DELIVERY_BODY} AS body, e.revision AS revision
          FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN events e ON e.id = d.event_id
          WHERE d.id = ?1 AND d.claim_token = ?2`,
       )
@@ -177,6 +179,7 @@ async function sendAttempt(env: Env, row: Claimed, message: DeliveryMessage, set
     customHeaders: await openHeaders(keyring, row.headers),
     version: FLAGPOST_VERSION,
   });
+  if (row.revision !== null) headers["X-Flagpost-Revision"] = String(row.revision);
   const logged = { ...headers, ...(JSON.parse(row.headers_masked ?? "{}") as Record<string, string>) };
   try {
     const res = await fetch(row.url, { method: "POST", headers, body: row.body, redirect: "manual", signal: AbortSignal.timeout(settings.deliveryTimeoutMs) });

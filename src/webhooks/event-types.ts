@@ -42,6 +42,7 @@ const CONTEXT: EventContext = {
   flag: { id: FLAG.id, key: FLAG.key, name: FLAG.name },
   project: { id: id("project"), key: "web", name: "Web" },
   actor: { id: id("user"), email: "dev@acme.test" },
+  revision: 12,
 };
 
 function inProduction(flag: Flag, state: Partial<FlagState>): Flag {

@@ -29,6 +29,8 @@ export interface EventContext {
   flag: NamedRef;
   project: NamedRef;
   actor: { id: string; email: string };
+  /** The project's revision after the change (v1.1); absent on webhook.test bodies. */
+  revision?: number;
 }
 
 // ---- Schemas: what Flagpost sends, for tests and the documentation -----------------------------
@@ -48,6 +50,7 @@ export const RollgateBodySchema = z
     changes: z.array(ChangeSchema),
     code_like_before: z.string(),
     code_like_after: z.string(),
+    revision: z.number().int().min(1).optional(),
   })
   .strict();
 export type RollgateBody = z.infer<typeof RollgateBodySchema>;
@@ -117,6 +120,7 @@ function rollgateBody(event: DeliveryEvent, ev: Omit<ChangeEvent, "event">, ctx:
     changes: ev.changes,
     code_like_before: ev.code_like_before,
     code_like_after: ev.code_like_after,
+    ...(ctx.revision === undefined ? {} : { revision: ctx.revision }),
   };
 }
 

@@ -1,0 +1,81 @@
+// SDK keys in D1: one environment each, stored only as a SHA-256 of the key. Revoking deletes the row.
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { environments, sdkKeys } from "../db/schema";
+import { hashKey } from "../auth/store";
+import type { Environment } from "../flags/model";
+import type { Db } from "../flags/store";
+
+export const SDK_KEY_KINDS = ["server", "client"] as const;
+export type SdkKeyKind = (typeof SDK_KEY_KINDS)[number];
+
+/**
+ * Visibly not an API key (`fp_…`): `fpsdk_server_…` or `fpsdk_client_…`, so a key pasted in the wrong
+ * place is recognisable at a glance, and the kind is readable without a lookup.
+ */
+export const SDK_KEY_PREFIX = "fpsdk_";
+
+export function newSdkKey(kind: SdkKeyKind): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return `${SDK_KEY_PREFIX}${kind}_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")}`;
+}
+
+/** Whether a credential has an SDK key's shape (no lookup): lets other middleware tell the kinds apart. */
+export function looksLikeSdkKey(token: string): boolean {
+  return token.startsWith(SDK_KEY_PREFIX);
+}
+
+/** What an SDK key may read: one environment of one project. */
+export interface SdkPrincipal {
+  keyId: string;
+  kind: SdkKeyKind;
+  orgId: string;
+  projectId: string;
+  environment: Environment;
+}
+
+export async function findSdkPrincipal(db: Db, keyHash: string): Promise<SdkPrincipal | null> {
+  const [row] = await db
+    .select({ keyId: sdkKeys.id, kind: sdkKeys.kind, orgId: sdkKeys.orgId, projectId: sdkKeys.projectId, envId: environments.id, envKey: environments.key, envName: environments.name })
+    .from(sdkKeys)
+    .innerJoin(environments, eq(environments.id, sdkKeys.environmentId))
+    .where(eq(sdkKeys.keyHash, keyHash));
+  if (!row) return null;
+  return { keyId: row.keyId, kind: row.kind as SdkKeyKind, orgId: row.orgId, projectId: row.projectId, environment: { id: row.envId, key: row.envKey, name: row.envName } };
+}
+
+export interface SdkKeyView {
+  id: string;
+  name: string | null;
+  kind: SdkKeyKind;
+  environment: Environment;
+  created_at: string;
+}
+
+export async function createSdkKey(db: Db, scope: { orgId: string; projectId: string; environment: Environment }, kind: SdkKeyKind, name: string | null) {
+  const key = newSdkKey(kind);
+  const row = { id: crypto.randomUUID(), orgId: scope.orgId, projectId: scope.projectId, environmentId: scope.environment.id, name, kind, keyHash: await hashKey(key), createdAt: Date.now() };
+  await db.insert(sdkKeys).values(row);
+  return { id: row.id, key, name, kind, environment: scope.environment, created_at: new Date(row.createdAt).toISOString() };
+}
+
+/** A page of an environment's keys, newest first; the cursor is the rowid of the last one served. */
+export async function listSdkKeys(db: Db, environment: Environment, after: number | null, limit: number) {
+  const rowid = sql<number>`${sdkKeys}.rowid`;
+  const rows = await db
+    .select({ id: sdkKeys.id, name: sdkKeys.name, kind: sdkKeys.kind, createdAt: sdkKeys.createdAt, rowid })
+    .from(sdkKeys)
+    .where(and(eq(sdkKeys.environmentId, environment.id), after === null ? undefined : lt(rowid, after)))
+    .orderBy(desc(rowid))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    keys: page.map((r): SdkKeyView => ({ id: r.id, name: r.name, kind: r.kind as SdkKeyKind, environment, created_at: new Date(r.createdAt).toISOString() })),
+    last: rows.length > limit ? page[page.length - 1].rowid : null,
+  };
+}
+
+/** Deletes the environment's key; answers whether there was one. */
+export async function deleteSdkKey(db: Db, environmentId: string, keyId: string): Promise<string | null> {
+  const [row] = await db.delete(sdkKeys).where(and(eq(sdkKeys.id, keyId), eq(sdkKeys.environmentId, environmentId))).returning({ keyHash: sdkKeys.keyHash });
+  return row?.keyHash ?? null;
+}

@@ -1,0 +1,77 @@
+// The evaluation routes in the API's OpenAPI document. They live at the server's root, not under
+// /api/v1, so each operation names its own server ("/"), as OpenAPI 3.1 allows.
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { jsonAnswer, jsonBody } from "../openapi";
+import { ErrorSchema, KeySchema } from "../schemas";
+import { OfrepBulkSchema, OfrepErrorSchema, OfrepEvaluationSchema, OfrepRequestSchema, TgglConfigSchema, TgglFlagsRequestSchema, TgglFlagsSchema } from "./schemas";
+
+const ROOT = [{ url: "/", description: "the server's root: OFREP and Tggl's SDKs take it as their base URL" }];
+const MinRevisionQuery = z.object({
+  min_revision: z.string().regex(/^\d+$/).optional().openapi({ description: "answer at this revision or later (also X-Flagpost-Min-Revision); above the project's revision: 400" }),
+});
+const ofrepErrors = {
+  400: jsonAnswer("PARSE_ERROR or INVALID_CONTEXT", OfrepErrorSchema),
+  401: jsonAnswer("no key, or not a live SDK key", ErrorSchema),
+  413: jsonAnswer("body over 1 MiB", ErrorSchema),
+  429: jsonAnswer("the SDK key's request budget is spent; see Retry-After", ErrorSchema),
+};
+const tgglErrors = {
+  400: jsonAnswer("bad input", ErrorSchema),
+  401: jsonAnswer("no key, a client key or not a live server SDK key", ErrorSchema),
+  429: jsonAnswer("the SDK key's request budget is spent; see Retry-After", ErrorSchema),
+};
+
+type Registry = OpenAPIHono["openAPIRegistry"];
+
+export function describeServeRoutes(registry: Registry): void {
+  registry.registerComponent("securitySchemes", "sdkKey", { type: "http", scheme: "bearer", description: "an SDK key (server or client), or X-API-Key: <sdk key>" });
+  registry.registerComponent("securitySchemes", "tgglApiKey", { type: "apiKey", in: "header", name: "x-tggl-api-key", description: "a server SDK key" });
+  const ofrep = { servers: ROOT, tags: ["evaluation: OFREP"], security: [{ sdkKey: [] }] };
+  const tggl = { servers: ROOT, tags: ["evaluation: Tggl"], security: [{ tgglApiKey: [] }] };
+
+  registry.registerPath({
+    ...ofrep,
+    method: "post",
+    path: "/ofrep/v1/evaluate/flags/{flagKey}",
+    operationId: "ofrepEvaluateFlag",
+    summary: "Evaluate one flag for a context (OpenFeature Remote Evaluation Protocol)",
+    request: { params: z.object({ flagKey: KeySchema }), query: MinRevisionQuery, body: jsonBody(OfrepRequestSchema) },
+    responses: { 200: jsonAnswer("the served variation", OfrepEvaluationSchema), ...ofrepErrors, 404: jsonAnswer("FLAG_NOT_FOUND: unknown or archived", OfrepErrorSchema) },
+  });
+  registry.registerPath({
+    ...ofrep,
+    method: "post",
+    path: "/ofrep/v1/evaluate/flags",
+    operationId: "ofrepEvaluateFlags",
+    summary: "Evaluate every served flag for a context, with an ETag of the revision and the context",
+    request: { query: MinRevisionQuery, headers: z.object({ "if-none-match": z.string().optional() }), body: jsonBody(OfrepRequestSchema) },
+    responses: { 200: jsonAnswer("every served flag", OfrepBulkSchema), 304: { description: "If-None-Match matched: nothing changed for this context" }, ...ofrepErrors },
+  });
+  registry.registerPath({
+    ...tggl,
+    method: "get",
+    path: "/tggl/config",
+    operationId: "tgglConfig",
+    summary: "The environment's flags in tggl-core's shapes, for Tggl's SDKs to evaluate locally",
+    request: { query: MinRevisionQuery, headers: z.object({ "if-none-match": z.string().optional() }) },
+    responses: { 200: jsonAnswer("one entry per served flag; ETag and X-Flagpost-Revision headers", TgglConfigSchema), 304: { description: "If-None-Match matched" }, ...tgglErrors },
+  });
+  registry.registerPath({
+    ...tggl,
+    method: "post",
+    path: "/tggl/flags",
+    operationId: "tgglFlags",
+    summary: "Evaluate for one context, or up to 1,000: the values of active variations",
+    request: { query: MinRevisionQuery, body: jsonBody(TgglFlagsRequestSchema) },
+    responses: { 200: jsonAnswer("an object for one context, an array of them for an array", z.union([TgglFlagsSchema, z.array(TgglFlagsSchema)])), ...tgglErrors },
+  });
+  registry.registerPath({
+    ...tggl,
+    method: "post",
+    path: "/tggl/report",
+    operationId: "tgglReport",
+    summary: "Accept an SDK's usage report (Flagpost keeps none)",
+    request: { body: jsonBody(z.unknown().openapi("TgglReport")) },
+    responses: { 204: { description: "accepted" }, ...tgglErrors },
+  });
+}

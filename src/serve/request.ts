@@ -1,0 +1,147 @@
+// What both protocols' routes share: the SDK key, min_revision, the JSON body and its context, the
+// configuration to answer from, and a refusal each protocol renders in its own shape.
+import type { Context as HonoContext } from "hono";
+import { clientAddress, recordFailure, refuseWhenBlocked } from "../auth/failed-auth";
+import { isLiveApiCredential } from "../auth/middleware";
+import { AppError } from "../errors";
+import { resolveSdkKey, presentedKey } from "../sdk-keys/auth";
+import { sdkRateLimit } from "../sdk-keys/rate-limit";
+import type { SdkKeyKind, SdkPrincipal } from "../sdk-keys/store";
+import type { CompiledConfig } from "./compile";
+import { servedConfig } from "./config";
+
+export type ServeEnv = { Bindings: Env; Variables: { requestId: string } };
+
+/** Evaluation bodies (contexts) may be up to 1 MiB, not the API's 128 KiB. */
+export const MAX_EVALUATION_BODY_BYTES = 1024 * 1024;
+/** The contract's nesting limit for every body, counted from the body's root. */
+const MAX_DEPTH = 32;
+
+/** A refusal of the evaluation routes: 400s in the protocol's shape (`kind`), 401 and 429 in the API's. */
+export class ServeError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 404 | 413 | 429,
+    readonly kind: "PARSE_ERROR" | "INVALID_CONTEXT" | "FLAG_NOT_FOUND" | "unauthorized" | "rate_limited" | "payload_too_large",
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export async function requireSdkKey(c: HonoContext<ServeEnv>, header: "authorization" | "x-tggl-api-key", kinds: SdkKeyKind[]): Promise<SdkPrincipal> {
+  const key = presentedKey(c.req.raw.headers, header);
+  const address = clientAddress(c);
+  failedAuthAsServeError(() => refuseWhenBlocked(c.env, address));
+  const resolved = await resolveSdkKey(c.env, key);
+  const how = header === "authorization" ? "Authorization: Bearer <sdk key> or X-API-Key: <sdk key>" : "x-tggl-api-key: <server sdk key>";
+  if ("refused" in resolved) {
+    // A guess counts against the address; a live API key or the admin token in the wrong place does not.
+    if (key && !(await isLiveApiCredential(c.env, key))) failedAuthAsServeError(() => recordFailure(c.env, address));
+    throw new ServeError(401, "unauthorized", resolved.refused === "missing" ? `missing credentials: send ${how}` : `not a live SDK key: send ${how} (API keys do not work here)`);
+  }
+  if (!kinds.includes(resolved.kind)) throw new ServeError(401, "unauthorized", `a ${resolved.kind} SDK key cannot call this route; use a ${kinds.join(" or ")} key`);
+  const wait = sdkRateLimit(c.env, resolved.keyId);
+  if (wait !== null) throw new ServeError(429, "rate_limited", "too many requests for this SDK key; slow down", { "Retry-After": String(wait) });
+  return resolved;
+}
+
+/** The failed-authentication limit's 429, in the evaluation routes' own error type. */
+function failedAuthAsServeError(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof AppError && err.code === "rate_limited") throw new ServeError(429, "rate_limited", err.message, err.headers ?? {});
+    throw err;
+  }
+}
+
+/** `?min_revision=N` or `X-Flagpost-Min-Revision: N`; null when neither is given. */
+export function minRevision(c: HonoContext): number | null {
+  // On every evaluation: parse the query only when there is one (the profile showed the cost).
+  const query = c.req.url.includes("?") ? c.req.query("min_revision") : undefined;
+  const raw = query ?? c.req.raw.headers.get("x-flagpost-min-revision") ?? undefined;
+  if (raw === undefined) return null;
+  if (!/^\d{1,15}$/.test(raw.trim())) throw new ServeError(400, "PARSE_ERROR", "min_revision must be a non-negative integer");
+  return Number(raw.trim());
+}
+
+/** The configuration to answer from, at min_revision or later. */
+export async function configFor(c: HonoContext<ServeEnv>, principal: SdkPrincipal): Promise<CompiledConfig> {
+  const min = minRevision(c);
+  const served = await servedConfig(c.env.DB, { projectId: principal.projectId, environmentId: principal.environment.id }, min);
+  if (served.ok) return served.config;
+  if (served.reason === "ahead") throw new ServeError(400, "PARSE_ERROR", `min_revision ${min} is above the project's revision (${served.revision})`);
+  throw new ServeError(401, "unauthorized", "the SDK key's project no longer exists");
+}
+
+/** The body as JSON: anything else is a PARSE_ERROR. An empty body reads as `{}`. */
+export async function jsonBody(c: HonoContext): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  if (textDepth(text) > MAX_DEPTH) throw new ServeError(400, "PARSE_ERROR", `JSON nested deeper than ${MAX_DEPTH} levels`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ServeError(400, "PARSE_ERROR", "the body is not valid JSON");
+  }
+}
+
+/**
+ * The nesting depth of JSON text, read before parsing it: one pass over the characters, brackets
+ * inside strings ignored. For text that is not JSON the answer is meaningless, and JSON.parse
+ * refuses it next anyway.
+ */
+export function textDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92) i++; // a backslash escapes the next character
+      else if (ch === 34) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 || ch === 91) {
+      if (++depth > max) max = depth;
+    } else if (ch === 125 || ch === 93) depth--;
+  }
+  return max;
+}
+
+/** A context must be a JSON object (arrays and scalars are not). */
+export function asContext(value: unknown, where = "context"): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ServeError(400, "INVALID_CONTEXT", `${where} must be a JSON object of properties`);
+  return value as Record<string, unknown>;
+}
+
+/** A 53-bit string hash (cyrb53): ETags of contexts, where speed matters and secrecy does not. */
+export function hashText(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+const ENTITY_TAG = /^\s*(?:W\/)?"[\x21\x23-\x7e]*"\s*$/;
+
+/**
+ * Whether `If-None-Match` matches `etag` (weak comparison, RFC 9110). A header that is not `*` or a
+ * list of entity tags is refused rather than ignored.
+ */
+export function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === "*") return true;
+  if (header.length > 8192) throw new ServeError(400, "PARSE_ERROR", "If-None-Match is too long");
+  const tags = header.split(",");
+  if (!tags.every((t) => ENTITY_TAG.test(t))) throw new ServeError(400, "PARSE_ERROR", 'If-None-Match must be * or entity tags like "abc" or W/"abc"');
+  const opaque = (t: string) => t.trim().replace(/^W\//, "");
+  return tags.some((t) => opaque(t) === opaque(etag));
+}

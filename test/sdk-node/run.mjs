@@ -1,0 +1,78 @@
+// `npm run test:sdk`: the README's OpenFeature snippet, copied out of README.md as it stands, run in
+// Node against a real local run of Flagpost (wrangler dev, as `npm start` serves it); its answer must
+// be Flagpost's own OFREP answer over HTTP and what tggl-core computes from /tggl/config for the same
+// context. The in-workerd tests (test/serve-agreement.test.ts) cover every operator; this proves the
+// documented snippet and the real network path (Node's fetch, HTTP, CORS-free server use).
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { evalFlag } from "tggl-core";
+import { createApiKey, flagpostClient } from "../../bench/lib/flagpost-api.mjs";
+import { freePort, killAllStarted, ROOT, startWorker } from "../../bench/lib/local-runtime.mjs";
+
+const run = promisify(execFile);
+const WATCHDOG_MS = 4 * 60_000;
+
+/** The `// flags.mjs` code block of README.md, with the local address swapped for this run's. */
+function readmeSnippet(base) {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const block = /```js\n(\/\/ flags\.mjs[\s\S]*?)```/.exec(readme);
+  if (!block) throw new Error("README.md has no `// flags.mjs` snippet");
+  if (!block[1].includes("http://127.0.0.1:8787")) throw new Error("the README snippet no longer points at npm start's address");
+  return block[1].replace("http://127.0.0.1:8787", base);
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-sdk-"));
+  const port = await freePort();
+  const worker = await startWorker({ port, stateDir: path.join(dir, "state"), logFile: path.join(dir, "wrangler.log"), readyPath: "/api/v1/openapi.json" });
+  const snippetFile = path.join(ROOT, "node_modules/.cache/flagpost-readme-snippet.mjs"); // resolves the repository's packages
+  try {
+    const api = flagpostClient(worker.base, await createApiKey(worker.base, "flagpost-local-admin", `sdk-${port}`));
+    const project = (await api.call("POST", "/projects", { key: "web", name: "Web" }, { expect: 201 })).body;
+    const flag = (await api.call("POST", `/projects/${project.id}/flags`, { key: "new-checkout", name: "New Checkout" }, { expect: 201 })).body;
+    const live = flag.variations[0].id;
+    await api.call("PATCH", `/projects/${project.id}/flags/new-checkout/environments/production`, {
+      enabled: true,
+      rollout_percentage: 20,
+      conditions: [{ name: "Pro", variation_id: live, rules: [{ property: "plan", operator: "STR_EQUALS", values: ["pro"] }] }],
+    }, { expect: 200 });
+    const key = (await api.call("POST", `/projects/${project.id}/environments/production/sdk-keys`, { name: "node" }, { expect: 201 })).body.key;
+
+    fs.mkdirSync(path.dirname(snippetFile), { recursive: true });
+    fs.writeFileSync(snippetFile, readmeSnippet(worker.base));
+    const { stdout } = await run(process.execPath, [snippetFile], { env: { ...process.env, FLAGPOST_SDK_KEY: key }, timeout: 30_000 });
+    const [value, variant, reason, revision] = stdout.trim().split(/\s+/);
+
+    const context = { targetingKey: "user-42", plan: "pro" };
+    const own = await (await fetch(`${worker.base}/ofrep/v1/evaluate/flags/new-checkout`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ context }) })).json();
+    const config = await (await fetch(`${worker.base}/tggl/config`, { headers: { "x-tggl-api-key": key } })).json();
+    const tggl = evalFlag({ ...context, userId: context.targetingKey }, config.find((f) => f.slug === "new-checkout"));
+    const expected = [String(own.value), own.variant, own.reason, String(own.metadata.revision)];
+    const problems = [];
+    if ([value, variant, reason, revision].join(" ") !== expected.join(" ")) problems.push(`the README snippet printed "${stdout.trim()}", Flagpost's OFREP answers "${expected.join(" ")}"`);
+    if (own.reason !== "TARGETING_MATCH" || own.value !== true) problems.push(`expected the Pro condition to match: ${JSON.stringify(own)}`);
+    if (String(tggl) !== value) problems.push(`tggl-core on /tggl/config gives ${tggl}, the SDK ${value}`);
+    if (problems.length) throw new Error(problems.join("\n"));
+    console.log(`README OpenFeature snippet against a local run: ${stdout.trim()} — agrees with OFREP and tggl-core. passed`);
+  } finally {
+    fs.rmSync(snippetFile, { force: true });
+    await worker.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error("test:sdk passed its time limit; stopping");
+  killAllStarted();
+  process.exit(2);
+}, WATCHDOG_MS);
+main()
+  .then(() => clearTimeout(watchdog))
+  .catch((err) => {
+    console.error(err);
+    killAllStarted();
+    process.exit(1);
+  });

@@ -1,0 +1,72 @@
+// The configuration cache and min_revision against a lagging replica, with a D1 stand-in whose
+// sessions answer differently: "first-unconstrained" is a replica behind the primary.
+import { describe, expect, it } from "vitest";
+import { compileCount, REVISION_TTL_MS, servedConfig } from "../src/serve/config";
+
+function fakeDb(replicaRevision: number, primaryRevision: number) {
+  const reads: string[] = [];
+  const session = (name: string, revision: number) => ({
+    prepare: (sql: string) => ({
+      bind: () => ({
+        sql,
+        first: async () => {
+          reads.push(`${name}:revision`);
+          return { revision };
+        },
+      }),
+    }),
+    batch: async () => {
+      reads.push(`${name}:flags`);
+      return [{ results: [{ revision }] }, { results: [] }];
+    },
+  });
+  const db = { withSession: (constraint: string) => (constraint === "first-primary" ? session("primary", primaryRevision) : session("replica", replicaRevision)) };
+  return { db: db as unknown as D1Database, reads };
+}
+
+describe("servedConfig", () => {
+  it("reads the replica when it is recent enough", async () => {
+    const { db, reads } = fakeDb(5, 5);
+    const served = await servedConfig(db, { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() }, 5);
+    expect(served).toMatchObject({ ok: true, config: { revision: 5 } });
+    expect(reads).toEqual(["replica:revision", "replica:flags"]);
+  });
+
+  it("falls back to the primary when the replica lags behind min_revision", async () => {
+    const { db, reads } = fakeDb(3, 7);
+    const served = await servedConfig(db, { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() }, 6);
+    expect(served).toMatchObject({ ok: true, config: { revision: 7 } });
+    expect(reads).toEqual(["replica:revision", "primary:revision", "primary:flags"]);
+  });
+
+  it("refuses a min_revision above the primary's", async () => {
+    const { db } = fakeDb(3, 7);
+    expect(await servedConfig(db, { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() }, 8)).toEqual({ ok: false, reason: "ahead", revision: 7 });
+  });
+
+  it("never serves a cached configuration older than the revision just read, and reuses a newer one", async () => {
+    const target = { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() };
+    const before = compileCount.n;
+    let t = 1_000_000;
+    expect(await servedConfig(fakeDb(4, 4).db, target, null, t)).toMatchObject({ config: { revision: 4 } });
+    t += REVISION_TTL_MS + 1;
+    expect(await servedConfig(fakeDb(5, 5).db, target, null, t)).toMatchObject({ config: { revision: 5 } });
+    // A replica behind the cache: the cache's newer configuration is served, nothing is rebuilt.
+    t += REVISION_TTL_MS + 1;
+    expect(await servedConfig(fakeDb(3, 5).db, target, null, t)).toMatchObject({ config: { revision: 5 } });
+    expect(compileCount.n - before).toBe(2);
+  });
+
+  it("reads nothing within REVISION_TTL_MS of the last read, unless min_revision asks for more than the cache has", async () => {
+    const target = { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() };
+    const t = 2_000_000;
+    await servedConfig(fakeDb(4, 4).db, target, null, t);
+    const quiet = fakeDb(9, 9);
+    expect(await servedConfig(quiet.db, target, null, t + REVISION_TTL_MS - 1)).toMatchObject({ config: { revision: 4 } });
+    expect(await servedConfig(quiet.db, target, 4, t + 10 * REVISION_TTL_MS)).toMatchObject({ config: { revision: 4 } });
+    expect(quiet.reads).toEqual([]);
+    expect(await servedConfig(quiet.db, target, 5, t + 1)).toMatchObject({ config: { revision: 9 } });
+    expect(quiet.reads).toEqual(["replica:revision", "replica:flags"]);
+    expect(await servedConfig(fakeDb(9, 9).db, target, null, t + REVISION_TTL_MS + 5)).toMatchObject({ config: { revision: 9 } });
+  });
+});
