@@ -221,3 +221,29 @@ describe("Settings › API keys", () => {
     expect((await call("/me", { token: other.second.key })).status).toBe(200);
   });
 });
+
+describe("environments and SDK keys", () => {
+  it("the project page shows the revision and leads to the keys; a new key has its copy button, a refused name is said beside its field", async () => {
+    const { tenant, project } = await setup();
+    await newFlag(tenant, project.id);
+    const { cookie, csrf } = await signIn(tenant);
+    const home = await (await dash(`/dashboard/projects/${project.id}`, { cookie })).text();
+    expect(home).toMatch(/Revision <strong data-revision[^>]*>1<\/strong>/);
+    expect(home).toContain(`href="/dashboard/projects/${project.id}/sdk-keys"`);
+
+    const keys = `/dashboard/projects/${project.id}/environments/development/sdk-keys`;
+    const refused = await dash(keys, { cookie, form: { _csrf: csrf, name: "n".repeat(300), kind: "server" } });
+    expect(refused.status).toBe(400);
+    const refusal = await refused.text();
+    expect(refusal).toMatch(/<input id="sdk-development-name"[^>]*aria-invalid="true"/);
+    expect(refusal).toMatch(/<p class="error" id="sdk-development-error" role="alert">/);
+    expect((await json(call(`/projects/${project.id}/environments/development/sdk-keys`, { token: tenant.key }), 200)).data).toEqual([]);
+
+    const created = await (await dash(keys, { cookie, form: { _csrf: csrf, name: "Checkout service", kind: "server" } })).text();
+    expect(created).toContain('data-copy="created-sdk-key"');
+    expect(created).toContain("shown only this once");
+    const [listed] = (await json(call(`/projects/${project.id}/environments/development/sdk-keys`, { token: tenant.key }), 200)).data;
+    const revoked = await dash(`${keys}/${listed.id}/revoke`, { cookie, form: { _csrf: csrf } });
+    expect(revoked.headers.get("location")).toBe(`/dashboard/projects/${project.id}/sdk-keys?notice=sdk-key-revoked#notice`);
+  });
+});

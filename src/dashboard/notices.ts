@@ -22,6 +22,7 @@ const NOTICES: Record<string, { kind: Kind; text: string }> = {
   "ed25519-created": { kind: "success", text: "New ed25519 key pair: requests now also carry a v1a signature. Give your receivers the public key below." },
   "redelivery-queued": { kind: "success", text: "Redelivery sent: one more attempt of the same delivery, now. Reload in a moment to see it." },
   "redelivery-busy": { kind: "error", text: "An attempt of this delivery is in flight; try again when it has finished." },
+  "sdk-key-revoked": { kind: "success", text: "SDK key revoked: apps using it stop getting flags within 30 seconds." },
   "api-key-revoked": { kind: "success", text: "API key revoked: everything using it is refused within 30 seconds." },
   "signed-out": { kind: "info", text: "You are signed out." },
   "session-ended": { kind: "info", text: "Your session ended. Sign in again to continue." },

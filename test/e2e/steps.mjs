@@ -6,6 +6,7 @@ import { createHmac } from "node:crypto";
 import path from "node:path";
 import { authoringSteps, expect, see } from "./authoring.mjs";
 import { ROOT } from "./harness.mjs";
+import { keySteps } from "./keys.mjs";
 import { webhookPageSteps } from "./webhook-pages.mjs";
 
 const SECRET = "e2e-signing-secret";
@@ -213,7 +214,8 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await see(page.getByRole("heading", { name: "Attempt 2" }), "the second attempt in the log");
       },
     },
-    ...webhookPageSteps({ base, key, receiver, state, getPage: () => page, shot, secret: SECRET }),
+    ...webhookPageSteps({ base, receiver, state, getPage: () => page, shot, secret: SECRET }),
+    ...keySteps({ base, key, state, getPage: () => page, shot }),
     ...moreSteps({ base, flagpost, receiver, context, state, getPage: () => page, shot }),
   ];
 }
