@@ -153,6 +153,30 @@ describe("the verification debugger", () => {
   });
 });
 
+describe("delivery history", () => {
+  it("names each delivery's flag, environment and revision, for a project webhook and an organization one", async () => {
+    const { tenant, project, webhook, cookie, page } = await fixture();
+    const org = await json(call("/webhooks", { token: tenant.key, body: webhookInput({ name: "Org receiver" }) }), 201);
+    const flag = await newFlag(tenant, project.id, { name: "Pricing banner" });
+    await patchState(tenant, project.id, flag.key, "production", { enabled: true });
+    const revision = (await json(call(`/projects/${project.id}`, { token: tenant.key }), 200)).revision;
+    await json(call(`/projects/${project.id}/webhooks/${webhook.id}/test`, { token: tenant.key, method: "POST" }), 200);
+    for (const [path, id] of [[page, webhook.id], [`/dashboard/settings/webhooks/org/${org.id}`, org.id]] as const) {
+      const scope = id === webhook.id ? project.id : null;
+      await eventually(async () => expect((await deliveriesOf(tenant, scope, id)).some((d) => d.event === "flag.toggled")).toBe(true));
+      const html = await (await dash(path, { cookie })).text();
+      const row = html.slice(html.indexOf("Flag toggled delivery"), html.indexOf("</tr>", html.indexOf("Flag toggled delivery")));
+      expect(row, path).toContain(">Pricing banner</span>");
+      expect(row, path).toContain(`production · rev ${revision}`);
+      const toggled = (await deliveriesOf(tenant, scope, id)).find((d) => d.event === "flag.toggled")!;
+      const detail = await (await dash(`${path}/deliveries/${toggled.id}`, { cookie })).text();
+      expect(detail).toContain(`revision ${revision}`);
+      expect(detail).toContain(`href="/dashboard/projects/${project.id}/flags/${flag.key}"`);
+    }
+    expect(await (await dash(page, { cookie })).text()).toContain("Test request");
+  });
+});
+
 describe("the Redeliver button", () => {
   it("says what it does: one more attempt of a finished delivery, the next attempt now of a pending one", async () => {
     const { tenant, project, cookie } = await fixture();

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { DELIVERY_STATUSES } from "../webhooks/schemas";
 import { ApiFailure } from "./api";
 import { idParam, type DashboardContext, type DashboardEnv } from "./context";
+import { originsOf } from "./delivery-origins";
 import { AttemptCard, DeliveryFacts, DeliveryHistory, RedeliverForm, type HistoryFilter } from "./delivery-views";
 import { EVENT_LABELS, eventLabel } from "./format";
 import { CsrfField, EmptyState, PageHead, renderPage } from "./layout";
@@ -44,6 +45,12 @@ function filterOf(c: DashboardContext): HistoryFilter {
   return { status: (DELIVERY_STATUSES as readonly string[]).includes(status) ? status : "", event: event in EVENT_LABELS ? event : "" };
 }
 
+/** The projects whose changes a webhook of this scope hears. */
+async function projectIdsOf(c: DashboardContext, scope: string): Promise<string[]> {
+  if (scope !== ORG_SCOPE) return [scope];
+  return (await c.get("api").get<Page<Project>>("/projects", { limit: 200 })).data.map((p) => p.id);
+}
+
 async function webhookHistoryPage(c: DashboardContext) {
   const { scope, webhookId } = webhookParams(c);
   const api = c.get("api");
@@ -54,6 +61,7 @@ async function webhookHistoryPage(c: DashboardContext) {
     api.get<Page<Delivery>>(`${webhooksApi(scope)}/${webhookId}/deliveries`, { ...filter, cursor, limit: PAGE_SIZE }),
     scope === ORG_SCOPE ? Promise.resolve(undefined) : api.get<Project>(`/projects/${scope}`),
   ]);
+  const origins = await originsOf(api, await projectIdsOf(c, scope), deliveries.data);
   const csrf = c.get("csrf");
   const base = webhookPage(scope, webhookId);
   const here = new URL(c.req.url);
@@ -80,7 +88,7 @@ async function webhookHistoryPage(c: DashboardContext) {
         <WebhookFacts scope={scope} webhook={webhook} project={project} />
       </div>
       <SigningSection scope={scope} webhook={webhook} csrf={csrf} />
-      <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} />
+      <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} origins={origins} />
     </>
   );
   return renderPage(c, `${webhook.name} · Webhook`, body, { section: "webhooks" });
@@ -94,6 +102,7 @@ async function deliveryPage(c: DashboardContext) {
     api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
     api.get<DeliveryDetail>(`${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}`),
   ]);
+  const origin = delivery.event_id ? (await originsOf(api, await projectIdsOf(c, scope), [delivery])).get(delivery.event_id) : undefined;
   const base = webhookPage(scope, webhookId);
   const attempts = [...delivery.attempts].sort((a, b) => b.number - a.number);
   const title = `${eventLabel(delivery.event)} delivery`;
@@ -106,7 +115,7 @@ async function deliveryPage(c: DashboardContext) {
         </a>
       </PageHead>
       <div class="card">
-        <DeliveryFacts delivery={delivery} />
+        <DeliveryFacts delivery={delivery} origin={origin} />
       </div>
       <h2>Attempts, newest first</h2>
       {attempts.length ? (
