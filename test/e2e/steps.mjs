@@ -171,6 +171,7 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await see(rows.filter({ hasText: "Flag toggled" }), "the toggled delivery");
         expect((await rows.count()) === 1, `expected one flag.toggled delivery, saw ${await rows.count()}`);
         await see(rows.first().getByText("Succeeded"), "its status");
+        await see(rows.first().locator("td.origin", { hasText: "New checkout" }).getByText(/production · rev \d+/), "the change it carries: flag, environment, revision");
         await page.getByLabel("Status").selectOption("failed");
         await page.getByRole("button", { name: "Filter" }).click();
         await see(page.getByText("No deliveries match these filters"), "the no-match empty state");
