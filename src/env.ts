@@ -7,6 +7,8 @@ export interface Settings {
   adminToken: string;
   secretsKeyring: string;
   retentionDays: number;
+  /** A webhook failing with no success for this long is disabled (v1.1). */
+  autoDisableSeconds: number;
 }
 
 const DEFAULT_SCHEDULE = [60, 300, 1800, 7200, 43200];
@@ -20,6 +22,7 @@ export function readSettings(env: Env): Settings {
     adminToken: vars.ADMIN_TOKEN ?? "",
     secretsKeyring: vars.WEBHOOK_SECRETS_KEY ?? "",
     retentionDays: positiveInt(vars.RETENTION_DAYS, 30),
+    autoDisableSeconds: positiveInt(vars.WEBHOOK_AUTO_DISABLE_SECONDS, 432_000),
   };
 }
 

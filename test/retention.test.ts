@@ -3,7 +3,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { PRUNE_BATCH, pruneOlderThan } from "../src/retention";
+import { PRUNE_BATCH, pruneOlderThan } from "../src/deliveries/retention";
 
 const DAY = 86_400_000;
 

@@ -123,7 +123,7 @@ export const events = sqliteTable(
     rollgateBody: text("rollgate_body").notNull(),
     tgglBody: text("tggl_body").notNull(),
   },
-  (t) => [uniqueIndex("events_id").on(t.id), index("events_project_seq").on(t.projectId, t.seq)],
+  (t) => [uniqueIndex("events_id").on(t.id), index("events_project_seq").on(t.projectId, t.seq), index("events_created").on(t.createdAt)],
 );
 
 export const webhooks = sqliteTable(
@@ -148,6 +148,18 @@ export const webhooks = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** Health (src/deliveries/lifecycle.ts): failed attempts in a row, across the webhook's deliveries. */
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    /** The first failed attempt since the last success: auto-disable counts from here. */
+    failingSince: integer("failing_since"),
+    lastSuccessAt: integer("last_success_at"),
+    lastFailureAt: integer("last_failure_at"),
+    /** closed | open (one probe at a time) | draining (held deliveries released one by one). */
+    circuit: text("circuit").notNull().default("closed"),
+    probeDeliveryId: text("probe_delivery_id"),
+    /** gone | failing | null; set when Flagpost disabled the webhook, cleared when it is enabled again. */
+    disabledReason: text("disabled_reason"),
+    disabledAt: integer("disabled_at"),
   },
   (t) => [uniqueIndex("webhooks_id").on(t.id), index("webhooks_org_project").on(t.orgId, t.projectId)],
 );
@@ -182,12 +194,18 @@ export const deliveries = sqliteTable(
     lastStatusCode: integer("last_status_code"),
     createdAt: integer("created_at").notNull(),
     completedAt: integer("completed_at"),
+    /** Waiting behind an open circuit: not due, not an attempt; released oldest first. */
+    held: integer("held", { mode: "boolean" }).notNull().default(false),
+    /** Why a delivery ended without an attempt saying so (a disabled webhook). */
+    error: text("error"),
   },
   (t) => [
     uniqueIndex("deliveries_id").on(t.id),
     index("deliveries_webhook_seq").on(t.webhookId, t.seq),
     index("deliveries_due").on(t.projectId, t.status, t.nextAttemptAt),
-    index("deliveries_created").on(t.createdAt),
+    index("deliveries_event").on(t.eventId),
+    index("deliveries_webhook_held").on(t.webhookId, t.held, t.seq),
+    index("deliveries_finished").on(t.status, t.createdAt),
   ],
 );
 

@@ -6,10 +6,11 @@ import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { AppError, isUniqueViolation, unwrap } from "../errors";
 import { listEnvironments } from "../flags/store";
-import { decodeCursor, encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";
+import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";
 import { validationHook } from "../validation";
 import { projectWriter } from "./project-do";
-import { createProject, findProject, listProjects } from "./store";
+import { createProject, listProjects } from "./store";
+import { cursorOrThrow, requireProject } from "../route-helpers";
 
 export const EnvironmentSchema = z.object({ id: IdSchema, key: KeySchema, name: z.string() }).openapi("Environment");
 export const ProjectSchema = z
@@ -77,15 +78,5 @@ export function projectRoutes() {
   return app;
 }
 
-export function cursorOrThrow(cursor: string | undefined): number | null {
-  const after = decodeCursor(cursor);
-  if (after === -1) throw new AppError("validation_failed", "request validation failed", [{ field: "cursor", message: "not a cursor this API gave" }]);
-  return after;
-}
-
-/** The organization's project, or 404 — also for another organization's, whose existence stays hidden. */
-export async function requireProject(env: Env, orgId: string, projectId: string) {
-  const project = await findProject(drizzle(env.DB), orgId, projectId);
-  if (!project) throw new AppError("not_found", "no such project");
-  return project;
-}
+// Kept importable from here for the routers that already do; they live in src/route-helpers.ts.
+export { cursorOrThrow, requireProject } from "../route-helpers";
