@@ -146,7 +146,7 @@ export async function sweptWhenDue(d1: D1Database, clockId: string, now: number,
     .prepare(
       `UPDATE deliveries SET enqueued_at = ?2
        WHERE seq IN (SELECT seq FROM deliveries
-                     WHERE project_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2
+                     WHERE project_id = ?1 AND status = 'pending' AND held = 0 AND next_attempt_at <= ?2
                        AND (enqueued_at IS NULL OR enqueued_at <= ?3)
                        AND (claimed_until IS NULL OR claimed_until <= ?2)
                      ORDER BY seq LIMIT ?4)
