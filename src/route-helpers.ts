@@ -2,6 +2,7 @@
 // route is scoped to. Here rather than in one domain's routes, so domains do not import each other
 // for them.
 import { drizzle } from "drizzle-orm/d1";
+import { primaryOf } from "./db/sessions";
 import { AppError } from "./errors";
 import { findProject } from "./projects/store";
 import { decodeCursor } from "./schemas";
@@ -12,9 +13,13 @@ export function cursorOrThrow(cursor: string | undefined): number | null {
   return after;
 }
 
-/** The organization's project, or 404 — also for another organization's, whose existence stays hidden. */
+/**
+ * The organization's project, or 404 — also for another organization's, whose existence stays
+ * hidden. A project created a moment ago may not have reached this replica: the primary decides a miss.
+ */
 export async function requireProject(env: Env, orgId: string, projectId: string) {
-  const project = await findProject(drizzle(env.DB), orgId, projectId);
+  const primary = primaryOf(env);
+  const project = (await findProject(drizzle(env.DB), orgId, projectId)) ?? (primary && (await findProject(drizzle(primary), orgId, projectId)));
   if (!project) throw new AppError("not_found", "no such project");
   return project;
 }

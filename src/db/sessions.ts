@@ -2,22 +2,46 @@
 // replica; a write starts at the primary. The session's bookmark goes back in `X-D1-Bookmark`, and a
 // client that sends it on its next request reads at least what it wrote (read-your-writes).
 // Writes that go through ProjectDO commit there; the DO returns its bookmark for the same purpose.
+// A bookmark handed back is never older than the one the client sent (bookmarks order as text).
+// A replica may lag: a read that finds nothing where a client may have just written (its key, its
+// project) asks the primary before answering 401 or 404 (`primaryOf`).
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../auth/middleware";
 
 export const BOOKMARK_HEADER = "X-D1-Bookmark";
 
+/** The binding each request's session came from, so a read can ask the primary. */
+const primaries = new WeakMap<object, D1Database>();
+
 export const d1Sessions: MiddlewareHandler<AppEnv> = async (c, next) => {
   const primary = c.env.DB;
   if (typeof primary.withSession !== "function") return next();
   const write = !["GET", "HEAD", "OPTIONS"].includes(c.req.method);
-  const sent = c.req.header(BOOKMARK_HEADER);
-  const session = primary.withSession(write ? "first-primary" : sent && sent.length <= 200 ? sent : "first-unconstrained");
+  const header = c.req.header(BOOKMARK_HEADER);
+  const sent = header && header.length <= 200 ? header : undefined;
+  const session = primary.withSession(write ? "first-primary" : (sent ?? "first-unconstrained"));
+  primaries.set(session, primary);
   c.env = { ...c.env, DB: session as unknown as D1Database };
   await next();
-  const bookmark = c.get("bookmark") ?? session.getBookmark();
+  const bookmark = latestBookmark(latestBookmark(c.get("bookmark"), session.getBookmark()), sent);
   if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
 };
+
+/** The later of two bookmarks (either may be absent). */
+export function latestBookmark(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return a >= b ? a : b;
+}
+
+/**
+ * A session on the primary for a request served by a session (`env.DB` as d1Sessions set it), or
+ * null when the request already reads the primary.
+ */
+export function primaryOf(env: Env): D1Database | null {
+  const primary = primaries.get(env.DB);
+  return primary ? (primary.withSession("first-primary") as unknown as D1Database) : null;
+}
 
 /** Remembers the bookmark a ProjectDO write answered with, for the response header. */
 export function keepBookmark<T extends object>(c: { set(key: "bookmark", value: string): void }, result: T): T {

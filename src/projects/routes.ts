@@ -4,6 +4,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
+import { primaryOf } from "../db/sessions";
 import { AppError, isUniqueViolation, unwrap } from "../errors";
 import { listEnvironments } from "../flags/store";
 import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";
@@ -52,9 +53,12 @@ export function projectRoutes() {
   app.openapi(
     createRoute({ method: "get", path: "/projects/{projectId}", tags: ["projects"], request: { params: ProjectParams }, responses: { 200: jsonAnswer("the project", ProjectSchema), ...errors(401, 404) } }),
     async (c) => {
-      const db = drizzle(c.env.DB);
       const project = await requireProject(c.env, c.get("principal").org.id, c.req.valid("param").projectId);
-      return c.json({ id: project.id, key: project.key, name: project.name, environments: await listEnvironments(db, project.id) }, 200);
+      // Every project has environments: none here means a lagging replica, so ask the primary.
+      let environments = await listEnvironments(drizzle(c.env.DB), project.id);
+      const primary = environments.length === 0 ? primaryOf(c.env) : null;
+      if (primary) environments = await listEnvironments(drizzle(primary), project.id);
+      return c.json({ id: project.id, key: project.key, name: project.name, environments }, 200);
     },
   );
 
