@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { pruned } from "../src/deliveries/lifecycle.ts";
+import { pruned } from "../src/deliveries/interventions.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DELIVERIES = Number(process.argv[2] ?? 1_000_000);

@@ -2,7 +2,7 @@
 // route is scoped to. Here rather than in one domain's routes, so domains do not import each other
 // for them.
 import { drizzle } from "drizzle-orm/d1";
-import { primaryOf } from "./db/sessions";
+import { primaryOf } from "./db/primary";
 import { AppError } from "./errors";
 import { findProject } from "./projects/store";
 import { decodeCursor } from "./schemas";

@@ -2,7 +2,7 @@
 // cached in the isolate for a short time so the hot path does not read D1 for it on every request.
 import { drizzle } from "drizzle-orm/d1";
 import type { Context, MiddlewareHandler } from "hono";
-import { primaryOf } from "../db/sessions";
+import { primaryOf } from "../db/primary";
 import { readSettings } from "../env";
 import { AppError } from "../errors";
 import { checkRateLimit } from "./rate-limit";

@@ -4,14 +4,12 @@
 // Writes that go through ProjectDO commit there; the DO returns its bookmark for the same purpose.
 // A bookmark handed back is never older than the one the client sent (bookmarks order as text).
 // A replica may lag: a read that finds nothing where a client may have just written (its key, its
-// project) asks the primary before answering 401 or 404 (`primaryOf`).
+// project) asks the primary before answering 401 or 404 (primary.ts).
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../auth/middleware";
+import { rememberPrimary } from "./primary";
 
 export const BOOKMARK_HEADER = "X-D1-Bookmark";
-
-/** The binding each request's session came from, so a read can ask the primary. */
-const primaries = new WeakMap<object, D1Database>();
 
 export const d1Sessions: MiddlewareHandler<AppEnv> = async (c, next) => {
   const primary = c.env.DB;
@@ -20,7 +18,7 @@ export const d1Sessions: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header(BOOKMARK_HEADER);
   const sent = header && header.length <= 200 ? header : undefined;
   const session = primary.withSession(write ? "first-primary" : (sent ?? "first-unconstrained"));
-  primaries.set(session, primary);
+  rememberPrimary(session, primary);
   c.env = { ...c.env, DB: session as unknown as D1Database };
   await next();
   const bookmark = latestBookmark(latestBookmark(c.get("bookmark"), session.getBookmark()), sent);
@@ -32,15 +30,6 @@ export function latestBookmark(a: string | null | undefined, b: string | null | 
   if (!a) return b ?? null;
   if (!b) return a;
   return a >= b ? a : b;
-}
-
-/**
- * A session on the primary for a request served by a session (`env.DB` as d1Sessions set it), or
- * null when the request already reads the primary.
- */
-export function primaryOf(env: Env): D1Database | null {
-  const primary = primaries.get(env.DB);
-  return primary ? (primary.withSession("first-primary") as unknown as D1Database) : null;
 }
 
 /** Remembers the bookmark a ProjectDO write answered with, for the response header. */

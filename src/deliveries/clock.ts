@@ -7,18 +7,13 @@
 //   stranding the project's deliveries; the back-off resets after a ring that works.
 // - Two rings at once (an alarm delivered twice) are harmless: the sweep marks what it sends, and
 //   the consumer's claim makes one request per attempt whatever the number of messages.
-import { markedUnsent, nextDueAt, sweptWhenDue, type DeliveryMessage } from "./lifecycle";
+import { markedUnsent, nextDueAt, sweptWhenDue, type DeliveryMessage, type Retry } from "./lifecycle";
 import { enqueueAttempts } from "./queue";
 
 /** A Retry-After is honoured up to this long. */
 export const RETRY_AFTER_CAP_MS = 12 * 3600_000;
 const SWEEP_LIMIT = 500;
 const RING_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
-
-/** When the next attempt of a delivery is due, or null when it has had its last. */
-export interface Retry {
-  at: number | null;
-}
 
 export interface AttemptVerdict {
   ok: boolean;

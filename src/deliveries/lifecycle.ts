@@ -1,5 +1,6 @@
-// The life of a delivery: every statement that creates or moves a delivery row is here, one named
-// transition each. ProjectDO, the consumer, the routes and retention call these; none writes
+// The life of a delivery: every statement that creates or moves a delivery row is in this file and
+// in interventions.ts (what a person, a disabled webhook or the retention calendar starts), one
+// named transition each. ProjectDO, the consumer, the routes and retention call these; none writes
 // delivery SQL of its own.
 //
 //   created for an event ──► pending (due now, or held when its webhook's circuit is not closed)
@@ -26,12 +27,15 @@
 //   (redeliver, recover: those are `final`, never retried). Waiting behind a circuit is no attempt.
 // - Nothing pending is ever pruned, nor the event it still has to send.
 // - A pending delivery is due (next_attempt_at set) or held (next_attempt_at null), never neither.
-import type { Retry } from "./clock";
-
 /** One queue message: one attempt of one delivery. */
 export interface DeliveryMessage {
   delivery_id: string;
   attempt: number;
+}
+
+/** When a delivery's next attempt is due (decided by clock.ts), or null when it has had its last. */
+export interface Retry {
+  at: number | null;
 }
 
 /** Failed attempts in a row after which a webhook's circuit opens. */
@@ -314,73 +318,4 @@ export function released(d1: D1Database, webhookId: string, at: number): D1Prepa
       )
       .bind(webhookId),
   ];
-}
-
-/**
- * Redelivered: one more attempt of the delivery, due now, unless an attempt is in flight. A
- * finished delivery's extra attempt is final; a pending one keeps its schedule (the attempt simply
- * comes earlier). Answers the row, or nothing when it is unknown or in flight.
- */
-export function redelivered(d1: D1Database, webhookId: string, deliveryId: string, now: number): D1PreparedStatement {
-  return d1
-    .prepare(
-      `UPDATE deliveries SET final = CASE status WHEN 'pending' THEN final ELSE 1 END, status = 'pending', held = 0,
-         next_attempt_at = ?1, enqueued_at = ?1, completed_at = NULL, error = NULL
-       WHERE id = ?2 AND webhook_id = ?3 AND (claimed_until IS NULL OR claimed_until <= ?1)
-       RETURNING *`,
-    )
-    .bind(now, deliveryId, webhookId);
-}
-
-/** Recovered: every `failed` delivery of the webhook created since `since` gets one more, final, attempt now. */
-export function recovered(d1: D1Database, webhookId: string, since: number, now: number): D1PreparedStatement {
-  return d1
-    .prepare(
-      `UPDATE deliveries SET status = 'pending', final = 1, held = 0, next_attempt_at = ?3, enqueued_at = NULL,
-         completed_at = NULL, error = NULL
-       WHERE webhook_id = ?1 AND status = 'failed' AND created_at >= ?2
-       RETURNING seq, id, project_id, attempt_count`,
-    )
-    .bind(webhookId, since, now);
-}
-
-/** Webhook disabled: everything it still had waiting ends `failed`, saying why. */
-export function failedWithWebhook(d1: D1Database, webhookId: string, now: number): D1PreparedStatement {
-  return d1
-    .prepare(
-      `UPDATE deliveries SET status = 'failed', held = 0, next_attempt_at = NULL, enqueued_at = NULL, completed_at = ?2,
-         error = 'webhook disabled'
-       WHERE webhook_id = ?1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?2)`,
-    )
-    .bind(webhookId, now);
-}
-
-/** A deleted webhook takes its deliveries and their attempts with it. */
-export function droppedWithWebhook(d1: D1Database, webhookId: string): D1PreparedStatement[] {
-  return [
-    d1.prepare("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)").bind(webhookId),
-    d1.prepare("DELETE FROM deliveries WHERE webhook_id = ?").bind(webhookId),
-  ];
-}
-
-/**
- * Pruned: up to `batch` finished deliveries created before the cutoff, with their attempts, in one
- * atomic pair; then events older than the cutoff that no delivery still names. Each query walks an
- * index (deliveries_finished, the attempts' key, events_created, deliveries_event).
- */
-export function pruned(d1: D1Database, cutoff: number, batch: number) {
-  const oldFinished = `SELECT id FROM deliveries WHERE status IN ('succeeded', 'failed') AND created_at < ?1 ORDER BY status, created_at LIMIT ${batch}`;
-  return {
-    deliveries: [
-      d1.prepare(`DELETE FROM attempts WHERE delivery_id IN (${oldFinished})`).bind(cutoff),
-      d1.prepare(`DELETE FROM deliveries WHERE id IN (${oldFinished})`).bind(cutoff),
-    ],
-    events: d1
-      .prepare(
-        `DELETE FROM events WHERE seq IN (
-           SELECT e.seq FROM events e WHERE e.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
-           ORDER BY e.created_at LIMIT ${batch})`,
-      )
-      .bind(cutoff),
-  };
 }

@@ -3,7 +3,7 @@
 // at a time, until nothing is left to prune or its time budget is spent. A pending delivery is
 // never touched, nor its attempts, nor the event it still has to send.
 import { readSettings } from "../env";
-import { pruned } from "./lifecycle";
+import { pruned } from "./interventions";
 
 export const PRUNE_BATCH = 500;
 /** Scheduled handlers may run 15 minutes; retention stops well before and finishes tomorrow. */

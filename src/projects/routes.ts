@@ -4,7 +4,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
-import { primaryOf } from "../db/sessions";
+import { primaryOf } from "../db/primary";
 import { AppError, isUniqueViolation, unwrap } from "../errors";
 import { listEnvironments } from "../flags/store";
 import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";

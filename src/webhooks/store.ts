@@ -3,7 +3,8 @@
 import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import { deliveries, webhooks } from "../db/schema";
 import { healthOf } from "../deliveries/health";
-import { DELIVERY_BODY, droppedWithWebhook } from "../deliveries/lifecycle";
+import { droppedWithWebhook } from "../deliveries/interventions";
+import { DELIVERY_BODY } from "../deliveries/lifecycle";
 import { AppError } from "../errors";
 import type { Db } from "../flags/store";
 import { iso } from "../schemas";
