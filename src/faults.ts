@@ -13,6 +13,7 @@ import { requireAdmin, type AppEnv } from "./auth/middleware";
 import { clockOf, requeueAfterMs, RetryClock, type ClockStorage } from "./deliveries/clock";
 import type { DeliveryMessage } from "./deliveries/lifecycle";
 import { replaceQueueSender } from "./deliveries/queue";
+import { pruneOlderThan } from "./deliveries/retention";
 import { readSettings } from "./env";
 import { AppError } from "./errors";
 
@@ -104,5 +105,37 @@ export function faultRoutes() {
     ]);
     return c.json({ fired: times + 1 });
   });
+
+  /**
+   * {project_id, flag_key}: changes the flag's rows in D1 behind its writer's back (as a restore or a
+   * manual fix would), so the writer's next commit of that flag fails in the middle of its batch.
+   */
+  app.post("/stale-flag", async (c) => {
+    const body = await jsonBody<{ project_id?: string; flag_key?: string }>(c);
+    const flag = await c.env.DB.prepare("SELECT id FROM flags WHERE project_id = ? AND key = ?").bind(String(body.project_id), String(body.flag_key)).first<{ id: string }>();
+    if (!flag) throw new AppError("not_found", "no such flag");
+    await c.env.DB.batch([
+      c.env.DB.prepare("UPDATE flags SET version = version + 100 WHERE id = ?").bind(flag.id),
+      c.env.DB.prepare("UPDATE flag_states SET version = version + 100 WHERE flag_id = ?").bind(flag.id),
+    ]);
+    return c.json({ flag_id: flag.id });
+  });
+
+  /** {webhook_id}: the webhook's secret becomes one that no key of the keyring opens. */
+  app.post("/spoil-secret", async (c) => {
+    const body = await jsonBody<{ webhook_id?: string }>(c);
+    const { meta } = await c.env.DB.prepare("UPDATE webhooks SET secret = 'spoiled:not-a-sealed-secret' WHERE id = ?").bind(String(body.webhook_id)).run();
+    return c.json({ changed: meta.changes });
+  });
+
+  /** {broken}: D1 fails every statement on deliveries (the table is renamed away) until repaired. */
+  app.post("/deliveries-table", async (c) => {
+    const { broken } = await jsonBody<{ broken?: boolean }>(c);
+    await c.env.DB.prepare(broken ? "ALTER TABLE deliveries RENAME TO deliveries_away" : "ALTER TABLE deliveries_away RENAME TO deliveries").run();
+    return c.json({ broken: Boolean(broken) });
+  });
+
+  /** {}: retention now, with everything finished counting as old. */
+  app.post("/retention", async (c) => c.json(await pruneOlderThan(c.env.DB, Date.now() + 1)));
   return app;
 }

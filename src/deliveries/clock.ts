@@ -117,8 +117,8 @@ export function clockOf(env: Env, clockId: string): ClockHost {
   return env.PROJECTS.getByName(clockId) as unknown as ClockHost;
 }
 
-/** Sends the first attempts of new deliveries; what could not be sent is marked for the sweep. */
-export async function sendFirstAttempts(env: Env, messages: DeliveryMessage[]): Promise<number> {
+/** Sends attempts now (new deliveries, a drained backlog); what could not be sent is marked for the sweep. Answers how many. */
+export async function sendAttemptsNow(env: Env, messages: DeliveryMessage[]): Promise<number> {
   const failed = await enqueueAttempts(env.DELIVERIES, messages);
   if (failed.length) await env.DB.batch(markedUnsent(env.DB, failed));
   return failed.length;

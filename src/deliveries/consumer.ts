@@ -6,9 +6,9 @@
 //   in groups, one D1 batch per group, so a fast attempt's record never waits for a slow one.
 // - After recording, each retry clock involved is armed once, for its earliest need.
 import { readSettings, type Settings } from "../env";
-import { clockOf, nextAttempt } from "./clock";
+import { clockOf, nextAttempt, sendAttemptsNow } from "./clock";
 import { disabledStatements, type DisableReason } from "./health";
-import { claimed, finished, released, type ClaimedDelivery, type DeliveryMessage } from "./lifecycle";
+import { claimed, finished, heldForDrain, released, type ClaimedDelivery, type DeliveryMessage } from "./lifecycle";
 import { sendAttempt, type SentAttempt } from "./request";
 
 const CLAIM_MARGIN_MS = 5_000;
@@ -119,35 +119,62 @@ class AttemptRecorder {
 /**
  * Logs every attempt and moves its delivery and its webhook's health on, in one batch; with them
  * the circuit's next release and, where an endpoint is gone or has failed for too long, its
- * disabling. Then arms each retry clock involved once.
+ * disabling. Then sends what the circuit released and arms each retry clock involved once.
  */
 async function finishAttempts(env: Env, group: Done[], settings: Settings): Promise<void> {
   if (group.length === 0) return;
-  const now = Date.now();
-  const d1 = env.DB;
-  const wakes = new Map<string, number>();
-  const wake = (clockId: string | null, at: number) => clockId && wakes.set(clockId, Math.min(at, wakes.get(clockId) ?? Infinity));
-  const statements: D1PreparedStatement[] = [];
-  const releases: number[] = [];
-  for (const { claim, sent } of group) {
+  const record = new GroupRecord(env.DB, settings, Date.now());
+  for (const done of group) record.add(done);
+  const results = await env.DB.batch<Released>(record.statements);
+  await record.after(env, results);
+}
+
+type Released = { id: string; project_id: string | null; attempt_count: number };
+
+/** The statements that record a group of attempts, and what to do once they are written. */
+class GroupRecord {
+  readonly statements: D1PreparedStatement[] = [];
+  private readonly wakes = new Map<string, number>();
+  private readonly releases: { index: number; now: boolean }[] = [];
+
+  constructor(
+    private readonly d1: D1Database,
+    private readonly settings: Settings,
+    private readonly now: number,
+  ) {}
+
+  add({ claim, sent }: Done): void {
     const { row } = claim;
+    const { d1, now } = this;
     const status = sent.log.response?.status_code ?? null;
-    const retry = nextAttempt(claim.n, { ok: sent.ok, statusCode: status, retryAfter: sent.retryAfter }, row.final === 1, settings.retrySchedule, now);
-    if (retry.at !== null) wake(row.project_id, retry.at);
-    statements.push(...finished(d1, { deliveryId: row.id, webhookId: row.webhook_id, token: claim.token, n: claim.n, log: sent.log, ok: sent.ok, retry, now }));
-    const reason = disableReason(sent, status, row.failing_since, now, settings);
+    const retry = nextAttempt(claim.n, { ok: sent.ok, statusCode: status, retryAfter: sent.retryAfter }, row.final === 1, this.settings.retrySchedule, now);
+    if (retry.at !== null) this.wake(row.project_id, retry.at);
+    this.statements.push(...finished(d1, { deliveryId: row.id, webhookId: row.webhook_id, token: claim.token, n: claim.n, log: sent.log, ok: sent.ok, retry, now }));
+    const reason = disableReason(sent, status, row.failing_since, now, this.settings);
     if (reason) {
-      statements.push(...disabledStatements(d1, row, reason, now));
-      wake(row.project_id, now);
+      this.statements.push(...disabledStatements(d1, row, reason, now));
+      this.wake(row.project_id, now);
     } else if (row.circuit !== "closed" || !sent.ok) {
-      // A success drains what waited, one at a time; a failed probe hands the probe on, on the schedule.
-      releases.push(statements.length);
-      statements.push(...released(d1, row.webhook_id, sent.ok ? now : now + (settings.retrySchedule[0] ?? 60) * 1000));
+      // A success drains what waited, one at a time, sent at once; a failed probe hands the probe on, on the schedule.
+      if (sent.ok && row.circuit === "open") this.statements.push(heldForDrain(d1, row.webhook_id, row.id, now));
+      this.releases.push({ index: this.statements.length, now: sent.ok });
+      const at = sent.ok ? now : now + (this.settings.retrySchedule[0] ?? 60) * 1000;
+      this.statements.push(...released(d1, row.webhook_id, at, sent.ok ? now : null));
     }
   }
-  const results = await d1.batch<{ id: string; project_id: string | null; next_attempt_at?: number }>(statements);
-  for (const i of releases) for (const r of results[i].results) wake(r.project_id, now);
-  await Promise.all([...wakes].map(([clockId, at]) => clockOf(env, clockId).armRetry(at)));
+
+  /** Sends what was released now (what cannot be sent is left to its clock), then arms the clocks. */
+  async after(env: Env, results: D1Result<Released>[]): Promise<void> {
+    const drained: Released[] = [];
+    for (const { index, now } of this.releases) for (const r of results[index].results) (now ? drained.push(r) : this.wake(r.project_id, this.now));
+    const messages = drained.map((r) => ({ delivery_id: r.id, attempt: r.attempt_count + 1 }));
+    if (messages.length && (await sendAttemptsNow(env, messages))) for (const r of drained) this.wake(r.project_id, this.now + 1000);
+    await Promise.all([...this.wakes].map(([clockId, at]) => clockOf(env, clockId).armRetry(at)));
+  }
+
+  private wake(clockId: string | null, at: number): void {
+    if (clockId) this.wakes.set(clockId, Math.min(at, this.wakes.get(clockId) ?? Infinity));
+  }
 }
 
 /** 410 Gone disables at once; a webhook failing with no success for too long is disabled too. */

@@ -9,6 +9,7 @@
 //   pending ── claimed ──► pending, claimed until T          (the consumer, once per attempt)
 //   pending ── held by an open circuit ──► pending, held     (due, but its webhook is not taking it)
 //   held ── released ──► pending, due now                    (oldest first, one at a time)
+//   pending ── held for the drain ──► pending, held          (a probe succeeded: retries join the backlog)
 //   claimed ── finished ──► succeeded | failed | pending with the next attempt scheduled
 //   succeeded | failed | pending ── redelivered ──► pending, due now
 //   failed ── recovered ──► pending, due now, final
@@ -293,23 +294,38 @@ export function finished(d1: D1Database, f: FinishedAttempt): D1PreparedStatemen
 }
 
 /**
- * Released: the oldest held delivery of a webhook whose circuit is draining (or, for an open
- * circuit that lost its probe, the next probe) becomes due at `at`. When nothing is held any more a
- * draining circuit closes. Answers the released delivery's id and clock, if any.
+ * Held for the drain: when a probe closes an open circuit, every other delivery of the webhook that
+ * waits for a scheduled retry joins the held ones, so the backlog is sent in the order of its changes.
  */
-export function released(d1: D1Database, webhookId: string, at: number): D1PreparedStatement[] {
+export function heldForDrain(d1: D1Database, webhookId: string, probeId: string, now: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `UPDATE deliveries SET held = 1, next_attempt_at = NULL, enqueued_at = NULL
+       WHERE webhook_id = ?1 AND id != ?2 AND status = 'pending' AND held = 0 AND final = 0
+         AND (claimed_until IS NULL OR claimed_until <= ?3)`,
+    )
+    .bind(webhookId, probeId, now);
+}
+
+/**
+ * Released: the oldest held delivery of a webhook whose circuit is draining (or, for an open
+ * circuit that lost its probe, the next probe) becomes due at `at`, marked sent when the caller
+ * sends its message at once (`sentAt`). When nothing is held any more a draining circuit closes.
+ * Answers the released delivery's id, clock and attempt count, if any.
+ */
+export function released(d1: D1Database, webhookId: string, at: number, sentAt: number | null): D1PreparedStatement[] {
   return [
     d1
       .prepare(
-        `UPDATE deliveries SET held = 0, next_attempt_at = ?2, enqueued_at = NULL
+        `UPDATE deliveries SET held = 0, next_attempt_at = ?2, enqueued_at = ?3
          WHERE seq = (SELECT d.seq FROM deliveries d WHERE d.webhook_id = ?1 AND d.held = 1 AND d.status = 'pending' ORDER BY d.seq LIMIT 1)
            AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = ?1 AND w.enabled = 1
                        AND (w.circuit = 'draining' OR (w.circuit = 'open' AND w.probe_delivery_id IS NULL)))
            AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.webhook_id = ?1 AND o.status = 'pending' AND o.held = 0 AND o.final = 0
                            AND o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?2)
-         RETURNING id, project_id`,
+         RETURNING id, project_id, attempt_count`,
       )
-      .bind(webhookId, at),
+      .bind(webhookId, at, sentAt),
     d1
       .prepare(
         `UPDATE webhooks SET circuit = 'closed'

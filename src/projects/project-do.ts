@@ -13,7 +13,7 @@
 // - The object hosts its project's retry clock (src/deliveries/clock.ts) as its alarm.
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
-import { requeueAfterMs, RetryClock, sendFirstAttempts } from "../deliveries/clock";
+import { requeueAfterMs, RetryClock, sendAttemptsNow } from "../deliveries/clock";
 import { createdForEvent } from "../deliveries/lifecycle";
 import { readSettings } from "../env";
 import { fail, type ErrorCode, type Result } from "../errors";
@@ -228,7 +228,7 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   private async send(messages: { delivery_id: string; attempt: number }[]): Promise<void> {
-    if (await sendFirstAttempts(this.env, messages)) await this.clock.arm(Date.now() + 1000);
+    if (await sendAttemptsNow(this.env, messages)) await this.clock.arm(Date.now() + 1000);
   }
 }
 
