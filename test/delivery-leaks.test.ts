@@ -4,6 +4,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { sendTestDelivery } from "../src/deliveries/manual";
 import type { ProjectDO } from "../src/projects/project-do";
 import { call, json, listEvents, newFlag, patchState, setup } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, makeDue, newWebhook, received, receiverUrl, webhookPath } from "./webhook-helpers";
@@ -200,5 +201,32 @@ describe("redelivery", () => {
     expect(after.status).toBe("pending");
     expect(Math.round((Date.parse(after.next_attempt_at!) - Date.now()) / 1000)).toBe(300);
     expect(await received(url)).toHaveLength(2);
+  });
+});
+
+describe("an organization webhook's test delivery", () => {
+  it("has a retry clock: an attempt that could not be recorded is sent again", async () => {
+    const { tenant } = await setup();
+    const url = receiverUrl("ok");
+    const hook = await newWebhook(tenant, null, { url, events: ["flag.toggled"] });
+    const row = await env.DB.prepare("SELECT id, org_id, format FROM webhooks WHERE id = ?").bind(hook.id).first<{ id: string; org_id: string; format: string }>();
+    const original = env.DB.batch.bind(env.DB);
+    let batches = 0;
+    vi.spyOn(env.DB, "batch").mockImplementation(async (statements) => {
+      if (++batches === 2) throw new Error("D1 unavailable"); // the batch that records the attempt
+      return original(statements);
+    });
+    const actor = { id: tenant.userId, email: tenant.email };
+    await expect(sendTestDelivery(env, { webhook: { id: row!.id, orgId: row!.org_id, format: row!.format }, project: null, actor })).rejects.toThrow(/D1 unavailable/);
+    vi.restoreAllMocks();
+    const clock = env.PROJECTS.getByName(`org:${tenant.orgId}`);
+    expect(await runInDurableObject(clock, (_i, state) => state.storage.getAlarm())).not.toBeNull();
+    const [pending] = await deliveriesOf(tenant, null, hook.id);
+    expect(pending).toMatchObject({ event: "webhook.test", status: "pending", attempt_count: 0 });
+    // Time passes: the claim of the unrecorded attempt expires, and the clock rings.
+    await env.DB.prepare("UPDATE deliveries SET claimed_until = 0, enqueued_at = NULL WHERE id = ?").bind(pending.id).run();
+    expect(await runDurableObjectAlarm(clock)).toBe(true);
+    await eventually(async () => expect((await deliveriesOf(tenant, null, hook.id))[0]).toMatchObject({ status: "succeeded", attempt_count: 1 }));
+    expect((await received(url)).length).toBeGreaterThanOrEqual(1);
   });
 });

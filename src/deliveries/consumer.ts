@@ -72,13 +72,11 @@ export async function attemptDeliveries(env: Env, messages: DeliveryMessage[]): 
 async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settings: Settings): Promise<(Claim | null)[]> {
   if (messages.length === 0) return [];
   const now = Date.now();
-  const until = now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS;
   const tokens = messages.map(() => crypto.randomUUID());
-  const per = messages.map((m, i) => claimed(d1, m, tokens[i], now, now + CLOCK_SLACK_MS, until));
-  const results = await d1.batch<Claim["row"]>(per.flat());
-  const size = per[0].length;
+  const { statements, reads } = claimed(d1, messages, tokens, now, now + CLOCK_SLACK_MS, now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS);
+  const results = await d1.batch<Claim["row"]>(statements);
   return messages.map((m, i) => {
-    const row = results[size * i + size - 1].results[0];
+    const row = results[reads[i]].results[0];
     return row ? { row, token: tokens[i], n: m.attempt } : null;
   });
 }

@@ -194,40 +194,58 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claimed: the statements that hold a due delivery behind its webhook's open circuit (unless it is
- * the probe, or becomes it), then claim its attempt for `token` until `until`, then read what the
- * attempt needs. The read answers a row only if the claim was won.
+ * Claimed: the statements that claim a batch of messages' attempts. First, for the whole batch, an
+ * open circuit without a probe takes the oldest due delivery among them as its probe, and every
+ * other due delivery of an open circuit is held (waiting, no attempt). Then each message's attempt
+ * is claimed for its token until `until`, and what the attempt needs is read: a row only if the
+ * claim was won. Answers the statements and where each message's read is.
  */
-export function claimed(d1: D1Database, m: DeliveryMessage, token: string, now: number, dueBy: number, until: number): D1PreparedStatement[] {
-  const due = `status = 'pending' AND held = 0 AND attempt_count = ?2 AND next_attempt_at <= ?3 AND (claimed_until IS NULL OR claimed_until <= ?4)`;
-  return [
-    // The first due delivery of an open circuit without a probe becomes its probe.
+export function claimed(d1: D1Database, messages: DeliveryMessage[], tokens: string[], now: number, dueBy: number, until: number) {
+  const ids = JSON.stringify(messages.map((m) => m.delivery_id));
+  // Due and unclaimed, for deliveries named `d` (or the table itself, with "").
+  const dueAs = (d: string) => `${d}status = 'pending' AND ${d}held = 0 AND ${d}next_attempt_at <= ?2 AND (${d}claimed_until IS NULL OR ${d}claimed_until <= ?3)`;
+  const due = dueAs("");
+  const statements = [
     d1
       .prepare(
-        `UPDATE webhooks SET probe_delivery_id = ?1
+        `UPDATE webhooks SET probe_delivery_id = (
+           SELECT d.id FROM deliveries d WHERE d.webhook_id = webhooks.id AND d.id IN (SELECT value FROM json_each(?1)) AND d.final = 0 AND ${dueAs("d.")}
+           ORDER BY d.seq LIMIT 1)
          WHERE circuit = 'open' AND probe_delivery_id IS NULL
-           AND id = (SELECT webhook_id FROM deliveries WHERE id = ?1 AND final = 0 AND ${due})`,
+           AND id IN (SELECT d.webhook_id FROM deliveries d WHERE d.id IN (SELECT value FROM json_each(?1)) AND d.final = 0 AND ${dueAs("d.")})`,
       )
-      .bind(m.delivery_id, m.attempt - 1, dueBy, now),
-    // Held by an open circuit: any other due delivery waits, without an attempt.
+      .bind(ids, dueBy, now),
     d1
       .prepare(
         `UPDATE deliveries SET held = 1, next_attempt_at = NULL, enqueued_at = NULL
-         WHERE id = ?1 AND final = 0 AND ${due}
-           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.circuit = 'open'
-                       AND w.probe_delivery_id != ?1)`,
+         WHERE id IN (SELECT value FROM json_each(?1)) AND final = 0 AND ${due}
+           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.circuit = 'open' AND w.probe_delivery_id != deliveries.id)`,
       )
-      .bind(m.delivery_id, m.attempt - 1, dueBy, now),
-    d1.prepare(`UPDATE deliveries SET claim_token = ?5, claimed_until = ?6 WHERE id = ?1 AND ${due}`).bind(m.delivery_id, m.attempt - 1, dueBy, now, token, until),
-    d1
-      .prepare(
-        `SELECT d.id, d.webhook_id, d.org_id, d.event, d.event_id, d.final, d.project_id, w.name, w.url, w.secret, w.headers,
-                w.headers_masked, w.project_id AS webhook_project_id, w.circuit, w.failing_since, ${DELIVERY_BODY} AS body
-         FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN events e ON e.id = d.event_id
-         WHERE d.id = ?1 AND d.claim_token = ?2`,
-      )
-      .bind(m.delivery_id, token),
+      .bind(ids, dueBy, now),
   ];
+  const reads: number[] = [];
+  messages.forEach((m, i) => {
+    statements.push(
+      d1
+        .prepare(
+          `UPDATE deliveries SET claim_token = ?4, claimed_until = ?5
+           WHERE id = ?1 AND attempt_count = ?6 AND ${due}`,
+        )
+        .bind(m.delivery_id, dueBy, now, tokens[i], until, m.attempt - 1),
+    );
+    reads.push(statements.length);
+    statements.push(
+      d1
+        .prepare(
+          `SELECT d.id, d.webhook_id, d.org_id, d.event, d.event_id, d.final, d.project_id, w.name, w.url, w.secret, w.headers,
+                  w.headers_masked, w.project_id AS webhook_project_id, w.circuit, w.failing_since, ${DELIVERY_BODY} AS body
+           FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN events e ON e.id = d.event_id
+           WHERE d.id = ?1 AND d.claim_token = ?2`,
+        )
+        .bind(m.delivery_id, tokens[i]),
+    );
+  });
+  return { statements, reads };
 }
 
 export interface AttemptLog {

@@ -122,6 +122,8 @@ async function gone(ctx) {
  */
 async function downForAThousand(ctx) {
   const name = "down-for-1000-changes";
+  // Retries 10 s apart: the probe's six attempts outlast making the thousand changes on a busy machine.
+  await ctx.restart({ vars: { RETRY_SCHEDULE_SECONDS: "10,10,10,10,10", FAULT_INJECTION: "false" } });
   const p = await project(ctx, name, ["gate/g1000"], { flags: 8 });
   ctx.receiver.gate("g1000", false);
   const started = Date.now();
@@ -130,15 +132,15 @@ async function downForAThousand(ctx) {
   const whileDown = ctx.receiver.hits(`/${name}/`);
   ctx.receiver.gate("g1000", true);
   const opened = Date.now();
-  const result = await finish(ctx, name, p, { changes, settleMs: 180_000 });
+  const result = await finish(ctx, name, p, { changes, settleMs: 150_000 });
   const drainedMs = Date.now() - opened;
-  // Oldest first: after the probe, deliveries succeed in the order of their changes.
+  // Oldest first: after the first success (the probe), each delivery succeeds after every older one.
   const order = ctx.receiver.successOrder(`/${name}/`);
-  const bySeq = (await deliveriesOf(ctx, p, p.webhooks[0])).reverse().map((d) => d.id);
-  const rest = order.slice(1);
-  const expected = bySeq.filter((id) => id !== order[0]);
-  const outOfOrder = rest.filter((id, i) => id !== expected[i]).length;
-  if (outOfOrder) result.problems.push(`${outOfOrder} deliveries arrived out of the order of their changes`);
+  const seq = new Map((await deliveriesOf(ctx, p, p.webhooks[0])).reverse().map((d, i) => [d.id, i]));
+  let outOfOrder = 0;
+  for (let i = 2; i < order.length; i++) if (seq.get(order[i]) < seq.get(order[i - 1])) outOfOrder++;
+  if (outOfOrder) result.problems.push(`${outOfOrder} deliveries arrived before an older one`);
+  if (result.problems.length === 0 && order.length !== changes) result.problems.push(`${order.length} of ${changes} deliveries arrived`);
   const extra = `requests_while_down=${whileDown} commit_ms=${committedMs} drained_ms=${drainedMs} out_of_order=${outOfOrder}`;
   return { ...result, ok: result.problems.length === 0, line: `${result.line} ${extra}` };
 }
