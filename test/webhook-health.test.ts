@@ -185,3 +185,19 @@ describe("recover", () => {
     await expectError(call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since: "yesterday" } }), 400, "validation_failed");
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("describes stats and recover, in both scopes, each with an operationId, a summary and a tag", async () => {
+    const doc = await json(call("/openapi.json"), 200);
+    for (const prefix of ["/projects/{projectId}/webhooks/{webhookId}", "/webhooks/{webhookId}"]) {
+      for (const [path, method] of [[`${prefix}/stats`, "get"], [`${prefix}/recover`, "post"]] as const) {
+        const op = doc.paths[path]?.[method];
+        expect(op, `${method} ${path}`).toBeDefined();
+        expect(op.operationId).toMatch(/^(project|org)Webhook(Stats|Recover)$/);
+        expect(op.summary).toBeTruthy();
+        expect(op.tags?.length).toBeGreaterThan(0);
+      }
+    }
+    expect(doc.components.schemas.Webhook.properties.health).toBeDefined();
+  });
+});

@@ -153,11 +153,13 @@ class GroupRecord {
       this.statements.push(...disabledStatements(d1, row, reason, now));
       this.wake(row.project_id, now);
     } else if (row.circuit !== "closed" || !sent.ok) {
-      // A success drains what waited, one at a time, sent at once; a failed probe hands the probe on, on the schedule.
+      // While draining, each finished attempt (a failed one goes back to its own schedule) releases the
+      // next that waited, sent at once; a failed probe of an open circuit hands the probe on, on the schedule.
       if (sent.ok && row.circuit === "open") this.statements.push(heldForDrain(d1, row.webhook_id, row.id, now));
-      this.releases.push({ index: this.statements.length, now: sent.ok });
-      const at = sent.ok ? now : now + (this.settings.retrySchedule[0] ?? 60) * 1000;
-      this.statements.push(...released(d1, row.webhook_id, at, sent.ok ? now : null));
+      const atOnce = sent.ok || row.circuit === "draining";
+      this.releases.push({ index: this.statements.length, now: atOnce });
+      const at = atOnce ? now : now + (this.settings.retrySchedule[0] ?? 60) * 1000;
+      this.statements.push(...released(d1, row.webhook_id, at, atOnce ? now : null));
     }
   }
 
