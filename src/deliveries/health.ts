@@ -2,8 +2,8 @@
 // waiting deliveries fail ("webhook disabled") and organization webhooks subscribed to
 // `webhook.disabled` are told, all in the batch that records the attempt that decided it.
 import { iso } from "../schemas";
-import { failedWithWebhook } from "./interventions";
-import { createdForNotice, type ClaimedDelivery } from "./lifecycle";
+import { createdForNotice, failedWithWebhook } from "./interventions";
+import type { ClaimedDelivery } from "./lifecycle";
 
 export const WEBHOOK_DISABLED_EVENT = "webhook.disabled" as const;
 export type DisableReason = "gone" | "failing";

@@ -1,6 +1,52 @@
 // The transitions of a delivery that its normal path does not take (the state machine and its
-// invariants are written at the top of lifecycle.ts): a person asks for another attempt, a webhook
-// is disabled or deleted, retention prunes what is old.
+// invariants are written at the top of lifecycle.ts): a test or a notice is created with a body of
+// its own, a person asks for another attempt, a webhook is disabled or deleted, retention prunes
+// what is old.
+import { SQL_UUID } from "./lifecycle";
+
+export interface OwnBodyDelivery {
+  id: string;
+  webhookId: string;
+  orgId: string;
+  /** The retry clock's name: the project, or `org:<id>` for an organization webhook's test. */
+  clockId: string;
+  event: string;
+  format: string;
+  body: string;
+  /** A test is final (one attempt, never retried); a notice follows the schedule. */
+  final: boolean;
+  now: number;
+}
+
+/** Created with a body of its own (a test, a `webhook.disabled` notice), due now. */
+export function createdWithBody(d1: D1Database, d: OwnBodyDelivery): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, body, status,
+                               attempt_count, next_attempt_at, enqueued_at, final, created_at)
+       VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9, ?8)`,
+    )
+    .bind(d.id, d.webhookId, d.orgId, d.clockId, d.event, d.format, d.body, d.now, d.final ? 1 : 0);
+}
+
+/**
+ * Created for a notice to every organization webhook subscribed to `event` (other than `exceptId`,
+ * the webhook the notice is about, and only if that one was disabled at `now`, in this batch), with
+ * the body given; the notices follow the schedule on the clock named `clockId`.
+ */
+export function createdForNotice(d1: D1Database, n: { orgId: string; clockId: string; event: string; body: string; exceptId: string; now: number }): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, body, status,
+                               attempt_count, next_attempt_at, enqueued_at, final, created_at)
+       SELECT ${SQL_UUID}, w.id, w.org_id, ?1, NULL, ?2, 'rollgate', ?3, 'pending', 0, ?4, NULL, 0, ?4
+       FROM webhooks w
+       WHERE w.org_id = ?5 AND w.project_id IS NULL AND w.enabled = 1 AND w.id != ?6
+         AND EXISTS (SELECT 1 FROM webhooks x WHERE x.id = ?6 AND x.disabled_at = ?4)
+         AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2)`,
+    )
+    .bind(n.clockId, n.event, n.body, n.now, n.orgId, n.exceptId);
+}
 
 /**
  * Redelivered: one more attempt of the delivery, due now, unless an attempt is in flight. A

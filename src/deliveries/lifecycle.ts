@@ -1,9 +1,10 @@
-// The life of a delivery: every statement that creates or moves a delivery row is in this file and
-// in interventions.ts (what a person, a disabled webhook or the retention calendar starts), one
-// named transition each. ProjectDO, the consumer, the routes and retention call these; none writes
-// delivery SQL of its own.
+// The life of a delivery: every statement that creates or moves a delivery row is in this file (the
+// path every change's deliveries take) and in interventions.ts (what a person, a disabled webhook or
+// the retention calendar starts), one named transition each. ProjectDO, the consumer, the routes and
+// retention call these; none writes delivery SQL of its own.
 //
 //   created for an event ──► pending (due now, or held when its webhook's circuit is not closed)
+//   created with a body ──► pending, due now                 (a test, a webhook.disabled notice)
 //   pending ── swept when due ──► pending, enqueued          (the alarm's outbox sweep)
 //   pending ── marked unsent ──► pending, never sent         (a queue send failed)
 //   pending ── claimed ──► pending, claimed until T          (the consumer, once per attempt)
@@ -24,8 +25,12 @@
 //   and only the claim's holder may finish it. A claim expires, so a dead consumer's attempt is
 //   sent again.
 // - Every attempt is logged exactly once, in the same batch that moves its delivery on.
-// - A delivery has at most 1 + schedule.length attempts unless a person asks for one more
-//   (redeliver, recover: those are `final`, never retried). Waiting behind a circuit is no attempt.
+// - A delivery has at most 1 + schedule.length attempts unless a person asks for one more (a
+//   redelivery of a finished delivery, a recovery: those are `final`, never retried; a redelivery
+//   of a pending one only brings its next attempt forward). Waiting behind a circuit is no attempt.
+// - A webhook whose circuit is open has at most one delivery attempted at a time, its probe; the
+//   others are held. When the probe succeeds, held deliveries are released oldest first, the next
+//   one when the last has been attempted; a held delivery is never claimed.
 // - Nothing pending is ever pruned, nor the event it still has to send.
 // - A pending delivery is due (next_attempt_at set) or held (next_attempt_at null), never neither.
 /** One queue message: one attempt of one delivery. */
@@ -42,7 +47,8 @@ export interface Retry {
 /** Failed attempts in a row after which a webhook's circuit opens. */
 export const CIRCUIT_THRESHOLD = 5;
 
-const SQL_UUID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
+/** A fresh UUID (v4) in SQL, for rows created inside a batch. */
+export const SQL_UUID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
    substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`;
 
 /**
@@ -85,50 +91,6 @@ export function createdForEvent(d1: D1Database, a: EventAddress): D1PreparedStat
        RETURNING id, held`,
     )
     .bind(a.projectId, a.eventId, a.event, a.now, a.orgId, a.envKey);
-}
-
-export interface OwnBodyDelivery {
-  id: string;
-  webhookId: string;
-  orgId: string;
-  /** The retry clock's name: the project, or `org:<id>` for an organization webhook's test. */
-  clockId: string;
-  event: string;
-  format: string;
-  body: string;
-  /** A test is final (one attempt, never retried); a notice follows the schedule. */
-  final: boolean;
-  now: number;
-}
-
-/** Created with a body of its own (a test, a `webhook.disabled` notice), due now. */
-export function createdWithBody(d1: D1Database, d: OwnBodyDelivery): D1PreparedStatement {
-  return d1
-    .prepare(
-      `INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, body, status,
-                               attempt_count, next_attempt_at, enqueued_at, final, created_at)
-       VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9, ?8)`,
-    )
-    .bind(d.id, d.webhookId, d.orgId, d.clockId, d.event, d.format, d.body, d.now, d.final ? 1 : 0);
-}
-
-/**
- * Created for a notice to every organization webhook subscribed to `event` (other than `exceptId`,
- * the webhook the notice is about, and only if that one was disabled at `now`, in this batch), with
- * the body given; the notices follow the schedule on the clock named `clockId`.
- */
-export function createdForNotice(d1: D1Database, n: { orgId: string; clockId: string; event: string; body: string; exceptId: string; now: number }): D1PreparedStatement {
-  return d1
-    .prepare(
-      `INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, body, status,
-                               attempt_count, next_attempt_at, enqueued_at, final, created_at)
-       SELECT ${SQL_UUID}, w.id, w.org_id, ?1, NULL, ?2, 'rollgate', ?3, 'pending', 0, ?4, NULL, 0, ?4
-       FROM webhooks w
-       WHERE w.org_id = ?5 AND w.project_id IS NULL AND w.enabled = 1 AND w.id != ?6
-         AND EXISTS (SELECT 1 FROM webhooks x WHERE x.id = ?6 AND x.disabled_at = ?4)
-         AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2)`,
-    )
-    .bind(n.clockId, n.event, n.body, n.now, n.orgId, n.exceptId);
 }
 
 /** Marked unsent: its queue message never left, so the next sweep sends it at once. */
@@ -288,7 +250,9 @@ export function finished(d1: D1Database, f: FinishedAttempt): D1PreparedStatemen
           .prepare(
             `UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL, last_success_at = ?3, probe_delivery_id = NULL,
                circuit = CASE circuit WHEN 'closed' THEN 'closed' ELSE 'draining' END
-             WHERE id = ?4 AND ${claimHeld}`,
+             WHERE id = ?4 AND ${claimHeld}
+               -- A healthy webhook's row is rewritten at most once a second (last_success_at to the second).
+               AND (consecutive_failures != 0 OR circuit != 'closed' OR last_success_at IS NULL OR last_success_at <= ?3 - 1000)`,
           )
           .bind(f.deliveryId, f.token, f.now, f.webhookId)
       : d1

@@ -6,8 +6,8 @@ import { AppError } from "../errors";
 import { renderTestBody, TEST_EVENT, type WebhookFormat } from "../webhooks/payload";
 import { clockOf, orgClockId, requeueAfterMs } from "./clock";
 import { attemptDelivery, type AttemptOutcome } from "./consumer";
-import { recovered, redelivered } from "./interventions";
-import { createdWithBody, markedUnsent, type DeliveryMessage } from "./lifecycle";
+import { createdWithBody, recovered, redelivered } from "./interventions";
+import { markedUnsent, type DeliveryMessage } from "./lifecycle";
 import { enqueueAttempts } from "./queue";
 
 export interface TestTarget {

@@ -36,13 +36,33 @@ async function prepareRequest(row: ClaimedDelivery, settings: Settings, startedA
   let customHeaders: Record<string, string>;
   try {
     const keyring = keyringOf(settings.secretsKeyring);
-    secret = await openSecret(keyring, row.secret);
-    customHeaders = await openHeaders(keyring, row.headers);
+    const under = settings.secretsKeyring;
+    secret = await opened(under, row.secret, () => openSecret(keyring, row.secret));
+    customHeaders = JSON.parse((await opened(under, row.headers, async () => JSON.stringify(await openHeaders(keyring, row.headers!)))) ?? "{}") as Record<string, string>;
   } catch (err) {
     return { ok: false, error: `the webhook's secret or headers cannot be opened with WEBHOOK_SECRETS_KEY: ${(err as Error)?.message ?? String(err)}`, url };
   }
   const headers = await signDelivery({ deliveryId: row.id, event: row.event, body: row.body, secret, timestampSeconds: Math.floor(startedAt / 1000), customHeaders, version: FLAGPOST_VERSION });
   return { ok: true, request: { url: row.url, headers, logged: { ...headers, ...(JSON.parse(row.headers_masked ?? "{}") as Record<string, string>) } } };
+}
+
+/**
+ * What a sealed value opens to under a keyring, kept in the isolate: a webhook's deliveries decrypt
+ * its secret and headers once rather than once per attempt. A new secret is a new sealed text and a
+ * new keyring another key, so nothing stale is ever served; what fails to open is not kept.
+ */
+const openedValues = new Map<string, string | null>();
+const OPENED_LIMIT = 2_000;
+
+async function opened(keyring: string, sealed: string | null, open: () => Promise<string | null>): Promise<string | null> {
+  if (sealed === null) return open();
+  const key = `${keyring}\n${sealed}`;
+  const known = openedValues.get(key);
+  if (known !== undefined) return known;
+  const value = await open();
+  if (openedValues.size >= OPENED_LIMIT) openedValues.clear();
+  openedValues.set(key, value);
+  return value;
 }
 
 function isJson(body: string | null): boolean {
