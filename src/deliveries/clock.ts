@@ -62,6 +62,9 @@ export interface ClockStorage {
 
 export class RetryClock {
   private arming: Promise<void> = Promise.resolve();
+  /** The alarm as this clock last set or read it (undefined: unknown), so most arms need no storage
+   *  call. Only this clock sets or deletes the alarm (the runtime deletes it when it rings). */
+  private known: number | null | undefined = undefined;
 
   constructor(
     private readonly storage: ClockStorage,
@@ -72,8 +75,12 @@ export class RetryClock {
   /** Makes sure the alarm rings by `at`; never later than it is already set. */
   arm(at: number): Promise<void> {
     const run = this.arming.then(async () => {
-      const current = await this.storage.getAlarm();
-      if (current === null || at < current) await this.storage.setAlarm(at);
+      // An alarm due already may have rung: only one still ahead is taken on trust.
+      if (this.known === undefined || (this.known !== null && this.known <= Date.now())) this.known = await this.storage.getAlarm();
+      if (this.known !== null && this.known <= at) return;
+      this.known = undefined;
+      await this.storage.setAlarm(at);
+      this.known = at;
     });
     this.arming = run.catch(() => undefined);
     return run;
@@ -81,6 +88,8 @@ export class RetryClock {
 
   /** The alarm: send what is due, then ring again when the next delivery needs it. */
   async ring(clockId: string, now = Date.now()): Promise<void> {
+    // The alarm that rang is gone: the next arm reads the storage again.
+    this.known = undefined;
     let next: number | null;
     try {
       next = await this.sweep(clockId, now);
