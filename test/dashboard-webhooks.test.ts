@@ -177,6 +177,56 @@ describe("delivery history", () => {
   });
 });
 
+describe("a webhook's health", () => {
+  async function failingFive() {
+    const f = await fixture({ url: receiverUrl("status/500") });
+    for (let i = 0; i < 5; i++) expect((await json(call(`/projects/${f.project.id}/webhooks/${f.webhook.id}/test`, { token: f.tenant.key, method: "POST" }), 200)).success).toBe(false);
+    return f;
+  }
+
+  it("shows the circuit open after five failures in a row, and the last hour's and day's figures", async () => {
+    const { cookie, page } = await failingFive();
+    const html = await (await dash(page, { cookie })).text();
+    expect(html).toMatch(/<span class="pill bad">Circuit open · 5 failed in a row<\/span>/);
+    expect(html).toContain("Deliveries wait instead of being attempted");
+    for (const window of ["1h", "24h"]) {
+      const panel = html.slice(html.indexOf(`data-window="${window}"`), html.indexOf("</dl>", html.indexOf(`data-window="${window}"`)));
+      expect(panel, window).toMatch(/<dt>Attempts<\/dt><dd>5<\/dd>/);
+      expect(panel, window).toMatch(/<dt>Failed<\/dt><dd>5<\/dd>/);
+      expect(panel, window).toMatch(/<dt>Succeeded<\/dt><dd>0%<\/dd>/);
+    }
+  });
+
+  it("recovers every failed delivery since the chosen moment, and says how many", async () => {
+    const { tenant, project, webhook, cookie, csrf, page } = await failingFive();
+    const res = await dash(`${page}/recover`, { cookie, form: { _csrf: csrf, since: "1h" } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`${page}?notice=recovered&count=5#notice`);
+    // Each failed delivery left "failed" at once: it waits for, or has had, its one more attempt.
+    const all = await deliveriesOf(tenant, project.id, webhook.id);
+    expect(all).toHaveLength(5);
+    expect(all.filter((d) => d.status === "failed" && d.attempt_count === 1)).toEqual([]);
+    expect(await (await dash(`${page}?notice=recovered&count=5`, { cookie })).text()).toContain("5 failed deliveries get one more attempt, oldest first.");
+    expect(await (await dash(`${page}?notice=recovered&count=%3Cb%3E`, { cookie })).text()).not.toContain("failed deliveries get");
+
+    const future = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
+    const none = await dash(`${page}/recover`, { cookie, form: { _csrf: csrf, since: "at", since_at: future } });
+    expect(none.headers.get("location")).toBe(`${page}?notice=recovered&count=0#notice`);
+    const bad = await dash(`${page}/recover`, { cookie, form: { _csrf: csrf, since: "at", since_at: "yesterday" } });
+    expect(bad.headers.get("location")).toBe(`${page}?notice=recover-invalid#notice`);
+  });
+
+  it("a receiver answering 410 Gone disables the webhook, and the list and its page say why", async () => {
+    const { tenant, project, webhook, cookie, page } = await fixture({ url: receiverUrl("status/410") });
+    await json(call(`/projects/${project.id}/webhooks/${webhook.id}/test`, { token: tenant.key, method: "POST" }), 200);
+    const stored = await json(call(`/projects/${project.id}/webhooks/${webhook.id}`, { token: tenant.key }), 200);
+    expect([stored.enabled, stored.health.disabled_reason]).toEqual([false, "gone"]);
+    const list = await (await dash("/dashboard/settings/webhooks", { cookie })).text();
+    expect(list).toContain("Disabled because the receiver answered 410 Gone");
+    expect(await (await dash(page, { cookie })).text()).toMatch(/Disabled because the receiver answered 410 Gone, which says it will never take deliveries again/);
+  });
+});
+
 describe("the Redeliver button", () => {
   it("says what it does: one more attempt of a finished delivery, the next attempt now of a pending one", async () => {
     const { tenant, project, cookie } = await fixture();
@@ -191,7 +241,7 @@ describe("the Redeliver button", () => {
     });
     const html = await (await dash(`/dashboard/settings/webhooks/${project.id}/${failing.id}/deliveries/${pending.id}`, { cookie })).text();
     expect(html).toMatch(/<button type="submit" class="primary" aria-describedby="redeliver-what">Attempt now<\/button>/);
-    expect(html).toContain("instead of at its scheduled time");
+    expect(html).toContain("The rest of its schedule is kept");
 
     const test = await json(call(`/projects/${project.id}/webhooks/${failing.id}/test`, { token: tenant.key, method: "POST" }), 200);
     expect(test.success).toBe(false);

@@ -8,7 +8,8 @@ import { originsOf } from "./delivery-origins";
 import { AttemptCard, DeliveryFacts, DeliveryHistory, RedeliverForm, type HistoryFilter } from "./delivery-views";
 import { EVENT_LABELS, eventLabel } from "./format";
 import { CsrfField, EmptyState, PageHead, renderPage } from "./layout";
-import type { Delivery, DeliveryDetail, Page, Project, Webhook } from "./resources";
+import type { Delivery, DeliveryDetail, Page, Project, Webhook, WebhookStats } from "./resources";
+import { RecoverForm, StatsPanel } from "./webhook-health";
 import { ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 import { SigningSection } from "./webhook-signing";
 import { TestButton, WebhookFacts } from "./webhook-views";
@@ -56,10 +57,13 @@ async function webhookHistoryPage(c: DashboardContext) {
   const api = c.get("api");
   const filter = filterOf(c);
   const cursor = c.req.query("cursor");
-  const [webhook, deliveries, project] = await Promise.all([
+  const stats = (window: string) => api.get<WebhookStats>(`${webhooksApi(scope)}/${webhookId}/stats`, { window });
+  const [webhook, deliveries, project, hour, day] = await Promise.all([
     api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
     api.get<Page<Delivery>>(`${webhooksApi(scope)}/${webhookId}/deliveries`, { ...filter, cursor, limit: PAGE_SIZE }),
     scope === ORG_SCOPE ? Promise.resolve(undefined) : api.get<Project>(`/projects/${scope}`),
+    stats("1h"),
+    stats("24h"),
   ]);
   const origins = await originsOf(api, await projectIdsOf(c, scope), deliveries.data);
   const csrf = c.get("csrf");
@@ -87,6 +91,16 @@ async function webhookHistoryPage(c: DashboardContext) {
       <div class="card">
         <WebhookFacts scope={scope} webhook={webhook} project={project} />
       </div>
+      <section id="health" aria-labelledby="health-title">
+        <h2 id="health-title" class="visually-hidden">Health</h2>
+        <StatsPanel
+          windows={[
+            { label: "Last hour", stats: hour },
+            { label: "Last 24 hours", stats: day },
+          ]}
+        />
+        <RecoverForm action={`${base}/recover`} csrf={csrf} />
+      </section>
       <SigningSection scope={scope} webhook={webhook} csrf={csrf} />
       <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} origins={origins} />
     </>

@@ -50,7 +50,7 @@ export const FilterForm: FC<{ action: string; filter: HistoryFilter }> = ({ acti
 
 /** The change a delivery carries, in a cell: the flag, where, and the revision. */
 export const OriginCell: FC<{ delivery: Delivery; origin?: Origin }> = ({ delivery, origin }) => {
-  if (delivery.event_id === null) return <span class="muted">Test request</span>;
+  if (delivery.event_id === null) return <span class="muted">{delivery.event === "webhook.disabled" ? "Notice of a disabled webhook" : "Test request"}</span>;
   if (!origin) return <span class="muted" title="Not among the latest changes of the projects searched">—</span>;
   return (
     <>
@@ -226,14 +226,13 @@ export const DeliveryHistory: FC<{ base: string; filter: HistoryFilter; page: Pa
 
 /**
  * What the Redeliver button does, said before it is pressed: a finished delivery gets one more
- * attempt; a pending one gets its next attempt now, and that attempt's outcome is final (the
- * retries it still had are not made).
+ * attempt, final; a pending one gets its next attempt now and keeps the rest of its schedule.
  */
 export function redeliverWords(delivery: Delivery): { button: string; what: string } {
   if (delivery.status !== "pending") return { button: "Redeliver", what: "One more attempt of the same delivery (same id and body), now. If it fails, it is not retried." };
   return {
     button: "Attempt now",
-    what: "Makes this delivery's next attempt now instead of at its scheduled time. That attempt is the last: if it fails, the retries still scheduled are not made.",
+    what: "Makes this delivery's next attempt now, even while a circuit holds it. The rest of its schedule is kept: if this attempt fails, the retries still planned follow.",
   };
 }
 
@@ -290,5 +289,11 @@ export const DeliveryFacts: FC<{ delivery: DeliveryDetail; origin?: Origin }> = 
     <dd>
       <Time iso={delivery.completed_at} />
     </dd>
+    {delivery.error ? (
+      <>
+        <dt>Why it ended</dt>
+        <dd>{delivery.error}</dd>
+      </>
+    ) : null}
   </dl>
 );

@@ -4,13 +4,16 @@ import type { ChangeLogEntrySchema } from "../events/routes";
 import type { ProjectSchema } from "../projects/routes";
 import type { CreatedSdkKeySchema, SdkKeySchema } from "../sdk-keys/routes";
 import type { EventTypeSchema } from "../webhooks/receiver-schemas";
-import type { Attempt, Delivery } from "../webhooks/schemas";
+import type { Attempt, Delivery, RecoverResultSchema, WebhookHealthSchema, WebhookStatsSchema } from "../webhooks/schemas";
 
 export type { Flag, FlagState, Variation } from "../flags/model";
 export type { Attempt, Delivery, Webhook } from "../webhooks/schemas";
 export type { RotatedSecret, VerifyResult } from "../webhooks/receiver-schemas";
 export type EventType = z.infer<typeof EventTypeSchema>;
 export type SdkKey = z.infer<typeof SdkKeySchema>;
+export type WebhookHealth = z.infer<typeof WebhookHealthSchema>;
+export type WebhookStats = z.infer<typeof WebhookStatsSchema>;
+export type RecoverResult = z.infer<typeof RecoverResultSchema>;
 export type CreatedSdkKey = z.infer<typeof CreatedSdkKeySchema>;
 export type Project = z.infer<typeof ProjectSchema>;
 export type ChangeLogEntry = z.infer<typeof ChangeLogEntrySchema>;

@@ -4,6 +4,7 @@
 import type { FC } from "hono/jsx";
 import { FieldError } from "./fields";
 import { eventLabel } from "./format";
+import { WEBHOOK_EVENTS } from "../webhooks/schemas";
 import type { EventType } from "./resources";
 
 export const FORMATS = [
@@ -47,9 +48,21 @@ export const FormatChoices: FC<{ value: string; error?: string }> = ({ value, er
   </fieldset>
 );
 
-/** The events a webhook may choose: the catalog's, but never the test call, which is not subscribed to. */
+// Events a webhook may subscribe to that the catalog does not describe, with their words here.
+const NOT_IN_CATALOG: Record<string, string> = {
+  "webhook.disabled": "Flagpost disabled one of the organization's webhooks (its receiver answered 410 Gone, or it failed for five days): the body names it, its scope and why. Organization webhooks only.",
+};
+
+/** The events a webhook may choose: the catalog's (never the test call, which is not subscribed to), then the others the API takes. */
 export function subscribableEvents(catalog: EventType[]): EventType[] {
-  return catalog.filter((type) => type.event !== "webhook.test");
+  const described = catalog.filter((type) => type.event !== "webhook.test");
+  const others = WEBHOOK_EVENTS.filter((event) => !described.some((type) => type.event === event)).map((event) => ({
+    event,
+    description: NOT_IN_CATALOG[event] ?? "",
+    environment_scoped: false,
+    samples: {} as EventType["samples"],
+  }));
+  return [...described, ...others];
 }
 
 export const EventChoices: FC<{ catalog: EventType[]; checked: string[]; error?: string }> = ({ catalog, checked, error }) => (
@@ -66,7 +79,7 @@ export const EventChoices: FC<{ catalog: EventType[]; checked: string[]; error?:
             {type.description}
             {type.environment_scoped ? " Narrowed by the environments below." : " Not tied to an environment: always arrives."}
           </p>
-          <details class="sample">
+          {Object.keys(type.samples).length ? <details class="sample">
             <summary>Sample body</summary>
             {Object.entries(type.samples).map(([format, sample]) => (
               <div data-sample={format}>
@@ -76,7 +89,7 @@ export const EventChoices: FC<{ catalog: EventType[]; checked: string[]; error?:
                 </pre>
               </div>
             ))}
-          </details>
+          </details> : null}
         </div>
       ))}
     </div>

@@ -6,6 +6,7 @@ import { createHmac } from "node:crypto";
 import path from "node:path";
 import { authoringSteps, expect, see } from "./authoring.mjs";
 import { ROOT } from "./harness.mjs";
+import { healthSteps } from "./health.mjs";
 import { keySteps } from "./keys.mjs";
 import { webhookPageSteps } from "./webhook-pages.mjs";
 
@@ -261,7 +262,8 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
         await page.getByRole("button", { name: "Disable" }).click();
         await see(page.locator(".facts .pill", { hasText: "Disabled" }), "the disabled status");
         await page.getByRole("button", { name: "Enable" }).click();
-        await see(page.locator(".facts .pill", { hasText: "Enabled" }), "the enabled status");
+        await see(page.getByText("Webhook enabled"), "the enabled notice");
+        await see(page.locator(".facts .pill").filter({ hasNotText: "Disabled" }), "its health, no longer disabled");
         page.once("dialog", (dialog) => dialog.accept());
         await page.getByRole("button", { name: "Delete" }).click();
         await see(page.getByText("Webhook deleted"), "the deleted notice");
@@ -269,6 +271,7 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
         await shot("webhooks");
       },
     },
+    ...healthSteps({ base, receiver, getPage, shot }),
     {
       name: "a form posted from another origin (same host, another port: SameSite cannot tell) is refused and changes nothing",
       async run() {
