@@ -31,6 +31,7 @@ export function flagRoutes() {
       method: "post",
       path: "/projects/{projectId}/flags",
       tags: ["flags"],
+      operationId: "createFlag",
       summary: "Create a flag (emits flag.created)",
       request: { params: ProjectParams, body: jsonBody(CreateFlagSchema) },
       responses: { 201: jsonAnswer("created", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
@@ -47,6 +48,8 @@ export function flagRoutes() {
       method: "get",
       path: "/projects/{projectId}/flags",
       tags: ["flags"],
+      operationId: "listFlags",
+      summary: "List a project's flags with their states",
       request: { params: ProjectParams, query: PageQuerySchema },
       responses: { 200: jsonAnswer("flags, newest first", pageOf(FlagSchema, "FlagPage")), ...errors(400, 401, 404) },
     }),
@@ -61,7 +64,7 @@ export function flagRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects/{projectId}/flags/{flagKey}", tags: ["flags"], request: { params: FlagParams }, responses: { 200: jsonAnswer("the flag", FlagSchema), ...errors(401, 404) } }),
+    createRoute({ method: "get", path: "/projects/{projectId}/flags/{flagKey}", tags: ["flags"], operationId: "getFlag", summary: "Read a flag with its states", request: { params: FlagParams }, responses: { 200: jsonAnswer("the flag", FlagSchema), ...errors(401, 404) } }),
     async (c) => c.json(await readFlag(c, c.req.valid("param")), 200),
   );
 
@@ -70,6 +73,7 @@ export function flagRoutes() {
       method: "patch",
       path: "/projects/{projectId}/flags/{flagKey}",
       tags: ["flags"],
+      operationId: "updateFlag",
       summary: "Update a flag (emits flag.updated when something changed)",
       request: { params: FlagParams, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagSchema) },
       responses: { 200: jsonAnswer("the whole updated flag", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
@@ -88,6 +92,7 @@ export function flagRoutes() {
       method: "delete",
       path: "/projects/{projectId}/flags/{flagKey}",
       tags: ["flags"],
+      operationId: "deleteFlag",
       summary: "Delete a flag (emits flag.deleted)",
       request: { params: FlagParams, headers: IfMatchHeaderSchema },
       responses: { 204: { description: "deleted" }, ...errors(401, 404, 409) },
@@ -105,6 +110,8 @@ export function flagRoutes() {
       method: "get",
       path: "/projects/{projectId}/flags/{flagKey}/environments/{envKey}",
       tags: ["flags"],
+      operationId: "getFlagState",
+      summary: "Read a flag's state in one environment",
       request: { params: StateParams },
       responses: { 200: jsonAnswer("the flag's state in one environment", FlagStateSchema), ...errors(401, 404) },
     }),
@@ -121,6 +128,7 @@ export function flagRoutes() {
       method: "patch",
       path: "/projects/{projectId}/flags/{flagKey}/environments/{envKey}",
       tags: ["flags"],
+      operationId: "updateFlagState",
       summary: "Update a flag's state (flag.toggled for enabled, flag_state.updated for the rest)",
       request: { params: StateParams, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagStateSchema) },
       responses: { 200: jsonAnswer("the whole updated state", FlagStateSchema), ...errors(400, 401, 404, 409, 415, 422) },
