@@ -1,29 +1,33 @@
 // ProjectDO — the single writer of one project, and its retry clock.
 //
 // Guarantees:
-// - Changes run one at a time: each starts when the last has committed (an explicit promise chain;
-//   the input gate alone would let a second request run while this one awaits D1).
-// - The object keeps the flags it has written in memory. It is the only writer of its project's
-//   flags, so that copy is exact; a failed commit drops the copy and the next write reloads from D1.
-// - A change, its events and one pending delivery per matching webhook are ONE D1 batch. Queue
+// - Changes are staged one at a time, in arrival order, against the project as the object holds it
+//   in memory (every change staged before applied, committed or not), and committed in groups: the
+//   changes staged while a batch is in flight go together in the next one, each with its own
+//   version, revision, events and deliveries (projects/group-commit.ts says the rules).
+// - Each caller is answered when its own change is durable. A failed batch fails exactly its
+//   changes, announces none, drops the in-memory copy, and what was staged on top is staged again
+//   from what D1 holds. The object is the only writer of its project's flags, so the copy is exact.
+// - A change, its events and one pending delivery per matching webhook are in ONE D1 batch. Queue
 //   messages go out after the commit; if that fails, the alarm re-sends (see webhooks/outbox.ts).
-// - The project's revision is kept in memory and moves by exactly one per committed change, in that
-//   change's own batch; a failed batch leaves it (and the in-memory copy, reloaded) where it was.
+// - The project's revision moves by exactly one per committed change, in that change's batch.
+// - Every write method is a plan (what the change would be, computed from the state, writing
+//   nothing) handed to the group commit: a dry run can use the same plan.
 // - The alarm wakes at the earliest moment a pending delivery of the project needs sending.
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { readSettings } from "../env";
 import { fail, type Result } from "../errors";
 import { prepare } from "../db/statements";
-import { insertEvent } from "../events/store";
 import { addEnvironment, createFlag, updateFlag, updateFlagState } from "../flags/commands";
-import { diffFlag } from "../flags/diff";
 import type { Environment, Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
-import { flagWrites, listEnvironments, loadFlag, type Db } from "../flags/store";
-import { enqueueAttempts, insertDeliveries, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
-import { renderEventBodies } from "../webhooks/payload";
-import { bumpRevision, environmentInsert, projectById, statesForNewEnvironment, type ProjectRecord } from "./store";
+import { listEnvironments, type Db } from "../flags/store";
+import { enqueueAttempts, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
+import { groupBatch, stageChange, type StagedChange } from "./commit";
+import { GroupCommit, type Staged } from "./group-commit";
+import { ProjectState, type FlagChange } from "./project-state";
+import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
 
 export interface Actor {
   id: string;
@@ -37,73 +41,96 @@ export interface WriteContext {
   actor: Actor;
 }
 
-interface Project extends ProjectRecord {
-  environments: Environment[];
-}
+/** What a write would do, computed from the state without writing: the change (null: none) and the answer. */
+export type Planned<T> = Result<{ change: FlagChange | null; answer: T }>;
+type Plan = (state: ProjectState) => Promise<Planned<object>>;
+type Alone = (state: ProjectState) => Promise<Result<object>>;
+type WriteRequest = { ctx: WriteContext; plan?: Plan; alone?: Alone };
+type Answer<T> = Result<T & { bookmark?: string }>;
 
 export class ProjectDO extends DurableObject<Env> {
   private readonly db: Db = drizzle(this.env.DB);
-  private project: Project | null = null;
-  private readonly flags = new Map<string, Flag>();
-  private tail: Promise<unknown> = Promise.resolve();
+  private state: ProjectState | null = null;
   private alarmAt: number | null = null;
   /** The D1 bookmark of the last commit, handed back so the writer's client reads its own write. */
   private bookmark: string | null = null;
+  private readonly group = new GroupCommit<WriteRequest, StagedChange>({
+    stage: (r) => this.stage(r),
+    runAlone: (r) => this.runAlone(r),
+    commit: (changes) => this.commit(changes),
+    forget: () => void (this.state = null),
+    failed: () => null,
+  });
 
-  createFlag(ctx: WriteContext, input: CreateFlagInput): Promise<Result<{ flag: Flag }>> {
-    return this.exclusive(ctx, async (project) => {
-      if (await this.currentFlag(project, input.key)) return fail("conflict", `a flag with key "${input.key}" already exists`);
-      const created = createFlag(input, project.environments.map((e) => e.key), crypto.randomUUID(), new Date().toISOString());
-      if (!created.ok) return created;
-      await this.commit(project, ctx.actor, null, created.flag);
-      return { ok: true, flag: created.flag };
-    });
+  createFlag(ctx: WriteContext, input: CreateFlagInput): Promise<Answer<{ flag: Flag }>> {
+    return this.write(ctx, (state) => this.planCreateFlag(state, input));
   }
 
-  updateFlag(ctx: WriteContext, flagKey: string, patch: UpdateFlagInput, expected?: number): Promise<Result<{ flag: Flag }>> {
-    return this.withFlag(ctx, flagKey, expected, async (project, before) => {
-      if (patch.key !== undefined && patch.key !== before.key && (await this.currentFlag(project, patch.key)))
-        return fail("conflict", `a flag with key "${patch.key}" already exists`);
-      const result = updateFlag(before, patch, new Date().toISOString());
-      if (!result.ok) return result;
-      if (result.changed) await this.commit(project, ctx.actor, before, result.flag);
-      return { ok: true, flag: result.flag };
-    });
+  updateFlag(ctx: WriteContext, flagKey: string, patch: UpdateFlagInput, expected?: number): Promise<Answer<{ flag: Flag }>> {
+    return this.write(ctx, (state) => this.planUpdateFlag(state, flagKey, patch, expected));
   }
 
   /** Answers only the state: the route needs no more, and the whole flag would cross RPC on every toggle. */
-  updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Result<{ state: FlagState }>> {
-    return this.exclusive(ctx, async (project) => {
-      const before = await this.currentFlag(project, flagKey);
-      if (!before || !before.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${flagKey}"`);
-      if (expected !== undefined && expected !== before.environments[envKey].version)
-        return fail("version_conflict", `the state is at version ${before.environments[envKey].version}, not ${expected}`);
-      const result = updateFlagState(before, envKey, patch, new Date().toISOString());
-      if (!result.ok) return result;
-      if (result.changed) await this.commit(project, ctx.actor, before, result.flag);
-      return { ok: true, state: result.flag.environments[envKey] };
-    });
+  updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Answer<{ state: FlagState }>> {
+    return this.write(ctx, (state) => this.planUpdateFlagState(state, flagKey, envKey, patch, expected));
   }
 
-  deleteFlag(ctx: WriteContext, flagKey: string, expected?: number): Promise<Result<{ flag: Flag }>> {
-    return this.withFlag(ctx, flagKey, expected, async (project, before) => {
-      await this.commit(project, ctx.actor, before, null);
-      return { ok: true, flag: before };
-    });
+  deleteFlag(ctx: WriteContext, flagKey: string, expected?: number): Promise<Answer<{ flag: Flag }>> {
+    return this.write(ctx, (state) => this.planDeleteFlag(state, flagKey, expected));
   }
 
-  createEnvironment(ctx: WriteContext, key: string, name: string): Promise<Result<{ environment: Environment }>> {
-    return this.exclusive(ctx, async (project) => {
+  /** Runs alone: after every change before it has committed, before any later one is staged. */
+  createEnvironment(ctx: WriteContext, key: string, name: string): Promise<Answer<{ environment: Environment }>> {
+    const alone: Alone = async (state) => {
+      const project = state.project;
       if (project.environments.some((e) => e.key === key)) return fail("conflict", `an environment with key "${key}" already exists`);
       const environment = { id: crypto.randomUUID(), key, name };
-      await this.primary().batch([
+      await this.primary([
         prepare(this.env.DB, environmentInsert(this.db, project.id, environment, project.environments.length)),
         statesForNewEnvironment(this.env.DB, project.id, environment.id),
       ]);
       project.environments = [...project.environments, environment];
-      for (const [k, flag] of this.flags) this.flags.set(k, addEnvironment(flag, key));
+      state.updateEach((flag) => addEnvironment(flag, key));
       return { ok: true, environment };
-    });
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
+  }
+
+  // ---- Plans: what a write would change, read from the state; they write nothing -------------
+
+  async planCreateFlag(state: ProjectState, input: CreateFlagInput): Promise<Planned<{ flag: Flag }>> {
+    if (await state.flag(input.key)) return fail("conflict", `a flag with key "${input.key}" already exists`);
+    const created = createFlag(input, state.project.environments.map((e) => e.key), crypto.randomUUID(), new Date().toISOString());
+    if (!created.ok) return created;
+    return { ok: true, change: { before: null, after: created.flag }, answer: { flag: created.flag } };
+  }
+
+  async planUpdateFlag(state: ProjectState, flagKey: string, patch: UpdateFlagInput, expected?: number): Promise<Planned<{ flag: Flag }>> {
+    const before = await state.flag(flagKey);
+    if (!before) return fail("not_found", `no flag "${flagKey}"`);
+    if (expected !== undefined && expected !== before.version) return fail("version_conflict", `the flag is at version ${before.version}, not ${expected}`);
+    if (patch.key !== undefined && patch.key !== before.key && (await state.flag(patch.key)))
+      return fail("conflict", `a flag with key "${patch.key}" already exists`);
+    const result = updateFlag(before, patch, new Date().toISOString());
+    if (!result.ok) return result;
+    return { ok: true, change: result.changed ? { before, after: result.flag } : null, answer: { flag: result.flag } };
+  }
+
+  async planUpdateFlagState(state: ProjectState, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Planned<{ state: FlagState }>> {
+    const before = await state.flag(flagKey);
+    if (!before || !before.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${flagKey}"`);
+    if (expected !== undefined && expected !== before.environments[envKey].version)
+      return fail("version_conflict", `the state is at version ${before.environments[envKey].version}, not ${expected}`);
+    const result = updateFlagState(before, envKey, patch, new Date().toISOString());
+    if (!result.ok) return result;
+    return { ok: true, change: result.changed ? { before, after: result.flag } : null, answer: { state: result.flag.environments[envKey] } };
+  }
+
+  async planDeleteFlag(state: ProjectState, flagKey: string, expected?: number): Promise<Planned<{ flag: Flag }>> {
+    const before = await state.flag(flagKey);
+    if (!before) return fail("not_found", `no flag "${flagKey}"`);
+    if (expected !== undefined && expected !== before.version) return fail("version_conflict", `the flag is at version ${before.version}, not ${expected}`);
+    return { ok: true, change: { before, after: null }, answer: { flag: before } };
   }
 
   /** Called by the consumer after a failed attempt: make sure the alarm wakes by `at`. */
@@ -120,110 +147,60 @@ export class ProjectDO extends DurableObject<Env> {
     if (next !== null) await this.armAlarm(next);
   }
 
-  private withFlag(
-    ctx: WriteContext,
-    flagKey: string,
-    expected: number | undefined,
-    fn: (project: Project, flag: Flag) => Promise<Result<{ flag: Flag }>>,
-  ): Promise<Result<{ flag: Flag }>> {
-    return this.exclusive(ctx, async (project) => {
-      const flag = await this.currentFlag(project, flagKey);
-      if (!flag) return fail("not_found", `no flag "${flagKey}"`);
-      if (expected !== undefined && expected !== flag.version) return fail("version_conflict", `the flag is at version ${flag.version}, not ${expected}`);
-      return fn(project, flag);
-    });
+  private write<T>(ctx: WriteContext, plan: (state: ProjectState) => Promise<Planned<T>>): Promise<Answer<T>> {
+    return this.group.submit({ ctx, plan: plan as Plan }) as Promise<Answer<T>>;
   }
 
-  /** Runs `fn` after every earlier change has finished, for a caller of the project's organization. */
-  private exclusive<T>(ctx: WriteContext, fn: (project: Project) => Promise<Result<T>>): Promise<Result<T & { bookmark?: string }>> {
-    const run = this.tail.then(async () => {
-      const project = await this.loadProject(ctx.projectId);
-      if (!project || project.orgId !== ctx.orgId) return fail("not_found", "no such project");
-      const result = await fn(project);
-      return result.ok && this.bookmark ? { ...result, bookmark: this.bookmark } : result;
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
+  /** Plans a request against the state and applies its change there; builds the change's statements. */
+  private async stage(r: WriteRequest): Promise<Staged<StagedChange>> {
+    const state = await this.loadState(r.ctx);
+    if (!state) return { answer: fail("not_found", "no such project"), change: null };
+    const planned = await r.plan!(state);
+    if (!planned.ok) return { answer: planned, change: null };
+    const answer = { ok: true as const, ...planned.answer };
+    if (!planned.change) return { answer, change: null };
+    const staged = stageChange(this.env.DB, state.project, planned.change, r.ctx.actor, state.project.revision + 1, Date.now());
+    state.apply(planned.change);
+    return { answer, change: staged };
   }
 
-  private async loadProject(projectId: string): Promise<Project | null> {
-    if (this.project) return this.project;
-    const record = await projectById(this.db, projectId);
-    if (!record) return null;
-    this.project = { ...record, environments: await listEnvironments(this.db, projectId) };
-    await this.ctx.storage.put("projectId", projectId);
-    return this.project;
+  private async runAlone(r: WriteRequest): Promise<Result<unknown>> {
+    const state = await this.loadState(r.ctx);
+    if (!state) return fail("not_found", "no such project");
+    const result = await r.alone!(state);
+    return result.ok && this.bookmark ? ({ ...result, bookmark: this.bookmark } as Result<object>) : result;
   }
 
-  private async currentFlag(project: Project, key: string): Promise<Flag | null> {
-    const cached = this.flags.get(key);
-    if (cached) return cached;
-    const flag = await loadFlag(this.db, project.id, key, project.environments);
-    if (flag) this.flags.set(key, flag);
-    return flag;
-  }
-
-  /** The one batch of a change, then its queue messages. */
-  private async commit(project: Project, actor: Actor, before: Flag | null, after: Flag | null): Promise<void> {
-    const now = Date.now();
-    const revision = project.revision + 1;
-    const statements = flagWrites(this.env.DB, project.id, before, after, project.environments);
-    statements.push(bumpRevision(this.env.DB, project.id, revision));
-    const deliveryStatements: D1PreparedStatement[] = [];
-    for (const event of diffFlag(before, after, project.environments)) {
-      const flag = (after ?? before)!;
-      const payload = {
-        eventId: crypto.randomUUID(),
-        timestamp: new Date(now).toISOString(),
-        flag: { id: flag.id, key: flag.key, name: flag.name },
-        project: { id: project.id, key: project.key, name: project.name },
-        actor,
-        revision,
-      };
-      statements.push(
-        insertEvent(this.env.DB, {
-          id: payload.eventId,
-          orgId: project.orgId,
-          projectId: project.id,
-          flagId: flag.id,
-          environmentId: event.environment?.id ?? null,
-          event: event.event,
-          createdAt: now,
-          ...renderEventBodies(event, payload),
-          revision,
-        }),
-      );
-      const address = { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey: event.environment?.key ?? null, now };
-      deliveryStatements.push(insertDeliveries(this.env.DB, address));
+  /** The project for a caller of its organization (null otherwise), read from D1 when not held. */
+  private async loadState(ctx: WriteContext): Promise<ProjectState | null> {
+    if (!this.state) {
+      const record = await projectById(this.db, ctx.projectId);
+      if (!record) return null;
+      this.state = new ProjectState({ ...record, environments: await listEnvironments(this.db, ctx.projectId) }, this.db);
+      await this.ctx.storage.put("projectId", ctx.projectId);
     }
+    return this.state.project.orgId === ctx.orgId ? this.state : null;
+  }
+
+  /** One batch for a group of staged changes, then their queue messages. */
+  private async commit(changes: StagedChange[]): Promise<Record<string, unknown>> {
+    const projectId = this.state!.project.id;
     // Armed before the commit: if this object dies between commit and send, the sweep still comes.
-    await this.armAlarm(now + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
-    let results: D1Result<{ id: string }>[];
-    try {
-      results = await this.primary().batch<{ id: string }>([...statements, ...deliveryStatements]);
-    } catch (err) {
-      this.flags.clear();
-      this.project = null; // the revision too is read again: the batch may have failed after committing
-      throw err;
-    }
-    project.revision = revision;
-    if (before) this.flags.delete(before.key);
-    if (after) this.flags.set(after.key, after);
-    const ids = results.slice(statements.length).flatMap((r) => r.results.map((row) => row.id));
+    await this.armAlarm(Date.now() + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
+    const { statements, deliveryReads } = groupBatch(this.env.DB, projectId, changes);
+    const results = await this.primary<{ id: string }>(statements);
+    const ids = deliveryReads.flat().flatMap((i) => results[i].results.map((row) => row.id));
     if (ids.length) this.ctx.waitUntil(this.send(ids));
+    return this.bookmark ? { bookmark: this.bookmark } : {};
   }
 
   /** Writes go to the primary; the session's bookmark is what a reader needs to see them. */
-  private primary(): Pick<D1Database, "batch"> {
-    if (typeof this.env.DB.withSession !== "function") return this.env.DB;
+  private async primary<T>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+    if (typeof this.env.DB.withSession !== "function") return this.env.DB.batch<T>(statements);
     const session = this.env.DB.withSession("first-primary");
-    return {
-      batch: async <T>(statements: D1PreparedStatement[]) => {
-        const results = await session.batch<T>(statements);
-        this.bookmark = session.getBookmark();
-        return results;
-      },
-    };
+    const results = await session.batch<T>(statements);
+    this.bookmark = session.getBookmark();
+    return results;
   }
 
   private async send(ids: string[]): Promise<void> {
