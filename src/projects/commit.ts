@@ -6,6 +6,7 @@
 import { insertEvent } from "../events/store";
 import { diffFlag } from "../flags/diff";
 import { flagWrites } from "../flags/store";
+import { formatsFor, routesStatement, type WebhookRoute } from "../webhooks/formats-in-use";
 import { insertDeliveries } from "../webhooks/outbox";
 import { renderEventBodies } from "../webhooks/payload";
 import { advanceRevision } from "./store";
@@ -21,7 +22,7 @@ export interface StagedChange {
 }
 
 /** The statements of one change that commits as `revision`. */
-export function stageChange(d1: D1Database, project: Project, change: FlagChange, actor: Actor, revision: number, now: number): StagedChange {
+export function stageChange(d1: D1Database, project: Project, change: FlagChange, actor: Actor, revision: number, now: number, routes: readonly WebhookRoute[] | null): StagedChange {
   const { before, after } = change;
   const statements = flagWrites(d1, project.id, before, after, project.environments);
   const deliveryReads: number[] = [];
@@ -31,11 +32,11 @@ export function stageChange(d1: D1Database, project: Project, change: FlagChange
   for (const event of diffFlag(before, after, project.environments)) {
     const payload = { eventId: crypto.randomUUID(), timestamp, ...ref };
     const environmentId = event.environment?.id ?? null;
-    statements.push(
-      insertEvent(d1, { id: payload.eventId, orgId: project.orgId, projectId: project.id, flagId: flag.id, environmentId, event: event.event, createdAt: now, ...renderEventBodies(event, payload), revision }),
-    );
+    const envKey = event.environment?.key ?? null;
+    const bodies = renderEventBodies(event, payload, formatsFor(routes, event.event, envKey));
+    statements.push(insertEvent(d1, { id: payload.eventId, orgId: project.orgId, projectId: project.id, flagId: flag.id, environmentId, event: event.event, createdAt: now, ...bodies, revision }));
     deliveryReads.push(statements.length);
-    statements.push(insertDeliveries(d1, { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey: event.environment?.key ?? null, now }));
+    statements.push(insertDeliveries(d1, { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey, now }));
   }
   return { revision, statements, deliveryReads };
 }
@@ -43,16 +44,18 @@ export function stageChange(d1: D1Database, project: Project, change: FlagChange
 /**
  * One batch for a group of changes, in the order they were staged, and where each change's delivery
  * ids will be in its results. The revision moves once, from the one before the first change to the
- * last change's, and only from there: a writer that lost track fails the whole batch.
+ * last change's, and only from there: a writer that lost track fails the whole batch. The batch ends
+ * by reading the enabled webhooks, so the next changes render the formats they need.
  */
-export function groupBatch(d1: D1Database, projectId: string, changes: StagedChange[]) {
+export function groupBatch(d1: D1Database, project: Project, changes: StagedChange[]) {
   const first = changes[0].revision;
   const last = changes[changes.length - 1].revision;
-  const statements: D1PreparedStatement[] = [advanceRevision(d1, projectId, first - 1, last)];
+  const statements: D1PreparedStatement[] = [advanceRevision(d1, project.id, first - 1, last)];
   const deliveryReads = changes.map((c) => {
     const offset = statements.length;
     statements.push(...c.statements);
     return c.deliveryReads.map((i) => i + offset);
   });
-  return { statements, deliveryReads };
+  statements.push(routesStatement(d1, project.orgId, project.id));
+  return { statements, deliveryReads, routesRead: statements.length - 1 };
 }

@@ -24,6 +24,7 @@ import type { Environment, Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
 import { listEnvironments, type Db } from "../flags/store";
 import { enqueueAttempts, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
+import { readRoutes, type WebhookRoute } from "../webhooks/formats-in-use";
 import { groupBatch, stageChange, type StagedChange } from "./commit";
 import { GroupCommit, type Staged } from "./group-commit";
 import { ProjectState, type FlagChange } from "./project-state";
@@ -52,6 +53,8 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly db: Db = drizzle(this.env.DB);
   private state: ProjectState | null = null;
   private alarmAt: number | null = null;
+  /** The enabled webhooks as the last batch read them: which body formats a change renders (null: all). */
+  private routes: WebhookRoute[] | null = null;
   /** The D1 bookmark of the last commit, handed back so the writer's client reads its own write. */
   private bookmark: string | null = null;
   private readonly group = new GroupCommit<WriteRequest, StagedChange>({
@@ -159,7 +162,7 @@ export class ProjectDO extends DurableObject<Env> {
     if (!planned.ok) return { answer: planned, change: null };
     const answer = { ok: true as const, ...planned.answer };
     if (!planned.change) return { answer, change: null };
-    const staged = stageChange(this.env.DB, state.project, planned.change, r.ctx.actor, state.project.revision + 1, Date.now());
+    const staged = stageChange(this.env.DB, state.project, planned.change, r.ctx.actor, state.project.revision + 1, Date.now(), this.routes);
     state.apply(planned.change);
     return { answer, change: staged };
   }
@@ -184,12 +187,13 @@ export class ProjectDO extends DurableObject<Env> {
 
   /** One batch for a group of staged changes, then their queue messages. */
   private async commit(changes: StagedChange[]): Promise<Record<string, unknown>> {
-    const projectId = this.state!.project.id;
+    const project = this.state!.project;
     // Armed before the commit: if this object dies between commit and send, the sweep still comes.
     await this.armAlarm(Date.now() + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
-    const { statements, deliveryReads } = groupBatch(this.env.DB, projectId, changes);
-    const results = await this.primary<{ id: string }>(statements);
-    const ids = deliveryReads.flat().flatMap((i) => results[i].results.map((row) => row.id));
+    const { statements, deliveryReads, routesRead } = groupBatch(this.env.DB, project, changes);
+    const results = await this.primary<Record<string, unknown>>(statements);
+    this.routes = readRoutes(results[routesRead].results as Parameters<typeof readRoutes>[0]);
+    const ids = deliveryReads.flat().flatMap((i) => results[i].results.map((row) => String(row.id)));
     if (ids.length) this.ctx.waitUntil(this.send(ids));
     return this.bookmark ? { bookmark: this.bookmark } : {};
   }

@@ -13,6 +13,8 @@ import { readSettings, type Settings } from "../env";
 import { projectWriter } from "../projects/project-do";
 import type { DeliveryMessage } from "./outbox";
 import { signDelivery } from "./sign";
+import { recoverEventBody } from "./event-bodies";
+import type { WebhookFormat } from "./payload";
 import { DELIVERY_BODY, keyringOf, openHeaders } from "./store";
 import { openSigningMaterial, SIGNING_COLUMNS, type SigningColumns } from "./signing-material";
 import { checkWebhookUrl } from "./url-guard";
@@ -37,7 +39,10 @@ interface Claimed extends SigningColumns {
   url: string | null;
   headers: string | null;
   headers_masked: string | null;
-  body: string;
+  event_id: string | null;
+  format: string;
+  /** Null only when its event's body in this format is missing and could not be rendered. */
+  body: string | null;
   /** The event's revision; null for webhook.test deliveries, which have no event. */
   revision: number | null;
 }
@@ -144,17 +149,21 @@ async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settin
       .bind(tokens[i], now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS, message.delivery_id, message.attempt - 1, now + CLOCK_SLACK_MS, now),
     d1
       .prepare(
-        `SELECT d.id, d.event, d.final, d.project_id, w.url, ${SIGNING_COLUMNS}, w.headers, w.headers_masked, ${DELIVERY_BODY} AS body, e.revision AS revision
+        `SELECT d.id, d.event, d.event_id, d.format, d.final, d.project_id, w.url, ${SIGNING_COLUMNS}, w.headers, w.headers_masked, ${DELIVERY_BODY} AS body, e.revision AS revision
          FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN events e ON e.id = d.event_id
          WHERE d.id = ?1 AND d.claim_token = ?2`,
       )
       .bind(message.delivery_id, tokens[i]),
   ]);
   const results = await d1.batch<Claimed>(statements);
-  return messages.map((_, i) => {
-    const row = results[2 * i + 1].results[0];
-    return row ? { row, token: tokens[i] } : null;
-  });
+  return Promise.all(
+    messages.map(async (_, i) => {
+      const row = results[2 * i + 1].results[0];
+      // A format its change did not render: rendered now from the rollgate body, never sent empty.
+      if (row && row.body === null && row.event_id) row.body = await recoverEventBody(d1, row.event_id, row.format as WebhookFormat);
+      return row ? { row, token: tokens[i] } : null;
+    }),
+  );
 }
 
 async function sendAttempt(env: Env, row: Claimed, message: DeliveryMessage, settings: Settings): Promise<AttemptRecord> {
@@ -169,6 +178,7 @@ async function sendAttempt(env: Env, row: Claimed, message: DeliveryMessage, set
   if (row.url === null || row.headers === null) return failed("the webhook was deleted");
   const allowed = checkWebhookUrl(row.url, { allowInsecure: settings.allowInsecureUrls, ownHosts: settings.publicHosts });
   if (!allowed.ok) return failed(`URL no longer allowed: ${allowed.reason}`);
+  if (!row.body) return failed("the delivery's body is missing and cannot be rendered: nothing was sent");
   const keyring = keyringOf(settings.secretsKeyring);
   const headers = await signDelivery({
     deliveryId: row.id,

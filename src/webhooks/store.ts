@@ -185,8 +185,9 @@ export async function deliveryAttempts(d1: D1Database, row: DeliveryRow): Promis
 
 /**
  * The body a delivery sends, as an SQL expression over `deliveries d` joined to `events e`: its own
- * (tests), or its event's rendering in the delivery's format.
+ * (tests), or its event's rendering in the delivery's format; null when that format was not rendered
+ * (see webhooks/event-bodies.ts).
  */
 export const DELIVERY_BODY =
-  "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN e.tggl_body WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
+  "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN NULLIF(e.tggl_body, '') WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
 
