@@ -179,7 +179,7 @@ export class ProjectDO extends DurableObject<Env> {
     if (!this.state) {
       const record = await projectById(this.db, ctx.projectId);
       if (!record) return null;
-      this.state = new ProjectState({ ...record, environments: await listEnvironments(this.db, ctx.projectId) }, this.db);
+      this.state = await ProjectState.load(this.db, { ...record, environments: await listEnvironments(this.db, ctx.projectId) });
       await this.ctx.storage.put("projectId", ctx.projectId);
     }
     return this.state.project.orgId === ctx.orgId ? this.state : null;
