@@ -8,7 +8,7 @@ import worker from "../src/index";
 import type { ChangeEvent } from "../src/flags/model";
 import { formatsFor, readRoutes } from "../src/webhooks/formats-in-use";
 import { renderEventBodies, renderFromRollgate, TgglBodySchema, WEBHOOK_FORMATS, type EventContext, type RollgateBody, type WebhookFormat } from "../src/webhooks/payload";
-import type { DeliveryMessage } from "../src/webhooks/outbox";
+import type { DeliveryMessage } from "../src/deliveries/lifecycle";
 import { newFlag, patchState, setup } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, makeDue, newWebhook, received, receiverUrl } from "./webhook-helpers";
 

@@ -148,6 +148,42 @@ describe("group commit", () => {
     expect(await deliveriesOf(project.id)).toBe(3);
   });
 
+  it("answers 409 to every change of a batch that a write which did not land aborted, and stores none of them", async () => {
+    const { tenant, project } = await setup();
+    await newFlag(tenant, project.id, { key: "hot" });
+    await newFlag(tenant, project.id, { key: "cold" });
+    await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput({ events: ["flag_state.updated"] }) }), 201);
+    const ctx = contextOf(tenant, project.id);
+    const stub = env.PROJECTS.getByName(project.id);
+    // The writer holds both flags in memory; then "cold" changes in D1 behind its back.
+    await runInDurableObject(stub, (instance: ProjectDO) => instance.updateFlagState(ctx, "cold", "production", { rollout_percentage: 1 }));
+    await env.DB.prepare("UPDATE flag_states SET version = version + 100 WHERE flag_id = (SELECT id FROM flags WHERE project_id = ? AND key = 'cold')").bind(project.id).run();
+    const deliveriesBefore = await deliveriesOf(project.id);
+    const results = await runInDurableObject(stub, async (instance: ProjectDO) => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      watchBatches(instance, async (n, run) => {
+        if (n === 1) await held;
+        return run();
+      });
+      const calls = [
+        instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 10 }), // batch 1, alone
+        instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 20 }), // batch 2 …
+        instance.updateFlagState(ctx, "cold", "production", { rollout_percentage: 30 }), // … whose write of "cold" does not land
+        instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 40 }),
+      ];
+      await new Promise((r) => setTimeout(r, 20));
+      release();
+      return Promise.all(calls);
+    });
+    expect(results.map((r) => (r.ok ? "ok" : r.code))).toEqual(["ok", "conflict", "conflict", "conflict"]);
+    expect(await stateRow(project.id, "hot", "production")).toMatchObject({ version: 2, rollout: 10 });
+    expect(await deliveriesOf(project.id)).toBe(deliveriesBefore + 1);
+    // The writer reads D1 again: the next change of "cold" lands on its real version.
+    const again = await runInDurableObject(stub, (instance: ProjectDO) => instance.updateFlagState(ctx, "cold", "production", { rollout_percentage: 50 }));
+    expect(again).toMatchObject({ ok: true, state: { version: 103, rollout_percentage: 50 } });
+  });
+
   it("runs a new environment alone, after the changes before it and before the ones after", async () => {
     const { tenant, project } = await setup();
     await newFlag(tenant, project.id, { key: "hot" });

@@ -7,23 +7,28 @@
 //   version, revision, events and deliveries (projects/group-commit.ts says the rules).
 // - Each caller is answered when its own change is durable. A failed batch fails exactly its
 //   changes, announces none, drops the in-memory copy, and what was staged on top is staged again
-//   from what D1 holds. The object is the only writer of its project's flags, so the copy is exact.
-// - A change, its events and one pending delivery per matching webhook are in ONE D1 batch. Queue
-//   messages go out after the commit; if that fails, the alarm re-sends (see webhooks/outbox.ts).
+//   from what D1 holds.
+// - The object is the only writer of its project's flags, so its copy should be exact; every write
+//   in a batch is guarded by the version it expects, and the batch aborts if one did not land (a D1
+//   restore, a manual fix, a briefly duplicated object): nothing of it is stored or announced, and
+//   its callers are told to retry (409).
+// - A change, its events and one pending delivery per matching webhook are in ONE D1 batch (with the
+//   changes committed beside it). Queue messages go out after the commit; if that fails, the retry
+//   clock re-sends.
 // - The project's revision moves by exactly one per committed change, in that change's batch.
 // - Every write method is a plan (what the change would be, computed from the state, writing
 //   nothing) handed to the group commit: a dry run can use the same plan.
-// - The alarm wakes at the earliest moment a pending delivery of the project needs sending.
+// - The object hosts its project's retry clock (src/deliveries/clock.ts) as its alarm.
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
+import { requeueAfterMs, RetryClock, sendAttemptsNow } from "../deliveries/clock";
 import { readSettings } from "../env";
-import { fail, type Result } from "../errors";
-import { prepare } from "../db/statements";
+import { fail, type ErrorCode, type Result } from "../errors";
+import { isAbortedGuard, prepare } from "../db/statements";
 import { addEnvironment, createFlag, updateFlag, updateFlagState } from "../flags/commands";
 import type { Environment, Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
 import { listEnvironments, type Db } from "../flags/store";
-import { enqueueAttempts, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
 import { readRoutes, type WebhookRoute } from "../webhooks/formats-in-use";
 import { groupBatch, stageChange, type StagedChange } from "./commit";
 import { GroupCommit, type Staged } from "./group-commit";
@@ -52,7 +57,7 @@ type Answer<T> = Result<T & { bookmark?: string }>;
 export class ProjectDO extends DurableObject<Env> {
   private readonly db: Db = drizzle(this.env.DB);
   private state: ProjectState | null = null;
-  private alarmAt: number | null = null;
+  private readonly clock = new RetryClock(this.ctx.storage, this.env, requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
   /** The enabled webhooks as the last batch read them: which body formats a change renders (null: all). */
   private routes: WebhookRoute[] | null = null;
   /** The D1 bookmark of the last commit, handed back so the writer's client reads its own write. */
@@ -62,7 +67,7 @@ export class ProjectDO extends DurableObject<Env> {
     runAlone: (r) => this.runAlone(r),
     commit: (changes) => this.commit(changes),
     forget: () => void (this.state = null),
-    failed: () => null,
+    failed: (err) => (isAbortedGuard(err) ? STALE : null),
   });
 
   createFlag(ctx: WriteContext, input: CreateFlagInput): Promise<Answer<{ flag: Flag }>> {
@@ -136,18 +141,14 @@ export class ProjectDO extends DurableObject<Env> {
     return { ok: true, change: { before, after: null }, answer: { flag: before } };
   }
 
-  /** Called by the consumer after a failed attempt: make sure the alarm wakes by `at`. */
+  /** Called by the consumer and the routes: make sure the retry clock rings by `at`. */
   async armRetry(at: number): Promise<void> {
-    await this.armAlarm(at);
+    await this.clock.arm(at);
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
-    const projectId = this.ctx.id.name ?? (await this.ctx.storage.get<string>("projectId"));
-    if (!projectId) return;
-    const settings = readSettings(this.env);
-    const next = await sweepDueDeliveries(this.db, this.env.DELIVERIES, projectId, Date.now(), requeueAfterMs(settings.deliveryTimeoutMs));
-    if (next !== null) await this.armAlarm(next);
+    const clockId = this.ctx.id.name ?? (await this.ctx.storage.get<string>("projectId"));
+    if (clockId) await this.clock.ring(clockId);
   }
 
   private write<T>(ctx: WriteContext, plan: (state: ProjectState) => Promise<Planned<T>>): Promise<Answer<T>> {
@@ -189,12 +190,13 @@ export class ProjectDO extends DurableObject<Env> {
   private async commit(changes: StagedChange[]): Promise<Record<string, unknown>> {
     const project = this.state!.project;
     // Armed before the commit: if this object dies between commit and send, the sweep still comes.
-    await this.armAlarm(Date.now() + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
+    await this.clock.arm(Date.now() + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
     const { statements, deliveryReads, routesRead } = groupBatch(this.env.DB, project, changes);
     const results = await this.primary<Record<string, unknown>>(statements);
     this.routes = readRoutes(results[routesRead].results as Parameters<typeof readRoutes>[0]);
-    const ids = deliveryReads.flat().flatMap((i) => results[i].results.map((row) => String(row.id)));
-    if (ids.length) this.ctx.waitUntil(this.send(ids));
+    // Deliveries held by an open circuit wait for it; the others are due now.
+    const due = deliveryReads.flat().flatMap((i) => results[i].results.filter((row) => !row.held).map((row) => ({ delivery_id: String(row.id), attempt: 1 })));
+    if (due.length) this.ctx.waitUntil(this.send(due));
     return this.bookmark ? { bookmark: this.bookmark } : {};
   }
 
@@ -207,34 +209,17 @@ export class ProjectDO extends DurableObject<Env> {
     return results;
   }
 
-  private async send(ids: string[]): Promise<void> {
-    const failed = await enqueueAttempts(this.env.DELIVERIES, ids.map((id) => ({ delivery_id: id, attempt: 1 })));
-    if (failed.length) {
-      await markUnsent(this.db, failed);
-      await this.armAlarm(Date.now() + 1000);
-    }
-  }
-
-  private async armAlarm(at: number): Promise<void> {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current !== null && current <= at) {
-      this.alarmAt = current;
-      return;
-    }
-    await this.ctx.storage.setAlarm(at);
-    this.alarmAt = at;
+  private async send(messages: { delivery_id: string; attempt: number }[]): Promise<void> {
+    if (await sendAttemptsNow(this.env, messages)) await this.clock.arm(Date.now() + 1000);
   }
 }
+
+type StaleWrite = { ok: false; code: ErrorCode; message: string };
+const STALE: StaleWrite = fail("conflict", "the project changed outside its writer, so nothing was stored or sent; retry the request");
 
 type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
 export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, WriterMethods> {
   return env.PROJECTS.getByName(projectId) as unknown as Pick<ProjectDO, WriterMethods>;
-}
-
-/** A message sent this long ago whose attempt has not happened is presumed lost and sent again. */
-export function requeueAfterMs(deliveryTimeoutMs: number): number {
-  return Math.max(2 * deliveryTimeoutMs, 10_000);
 }

@@ -9,9 +9,9 @@ import { iso } from "../schemas";
 import type { RotatedSecret, RotateSecretInput } from "./receiver-schemas";
 import { encryptSecret, type Keyring } from "./secret-box";
 import { toBase64 } from "./sign";
+import { DELIVERY_BODY } from "../deliveries/lifecycle";
 import { recoverEventBody } from "./event-bodies";
 import type { WebhookFormat } from "./payload";
-import { DELIVERY_BODY } from "./store";
 
 type WebhookRow = typeof webhooks.$inferSelect;
 
