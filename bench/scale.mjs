@@ -2,9 +2,11 @@
 //
 //   A. One project of SCALE_FLAGS flags (default 10,000), made through the API with 20 requests in
 //      flight (a sustained load on one project's writer): creation changes/s; then, for a server SDK
-//      key, the first /tggl/config and OFREP bulk evaluation after a change (the configuration read
-//      and compiled again), the same answered from the isolate's cache, the configuration's size, and
-//      the Worker isolate's JavaScript heap before and after (V8's own figure, through the inspector).
+//      key, the first /tggl/config after a change (the configuration read and compiled again), the
+//      same and an OFREP bulk evaluation answered from the isolate's cache, the configuration's size,
+//      and the isolate's JavaScript heap (V8's own figure, through the inspector; locally the Worker
+//      and its Durable Objects share the isolate) at the start, after the writes (the writer's copy
+//      of the flags) and after serving (the compiled configuration).
 //   B. One organization of SCALE_PROJECTS projects (default 1,000) with one organization webhook:
 //      a change in every project at once (20 in flight), each delivered to the organization webhook:
 //      how long until every change is answered and every delivery has arrived, and a change's
@@ -66,6 +68,7 @@ async function timed(fn) {
 async function bigProject(subject, inspectorPort) {
   const api = subject.api;
   const { id } = await api.createProject("scale-flags");
+  const heapAtStart = await heapUsed(inspectorPort);
   const createSeconds = await pool(FLAGS, IN_FLIGHT, (i) => api.createFlag(id, `f${i}`));
   await pool(Math.floor(FLAGS / 3), IN_FLIGHT, (i) => api.toggle(id, `f${3 * i}`, true));
   const key = (await api.call("POST", `/projects/${id}/environments/production/sdk-keys`, { name: "scale", kind: "server" }, { expect: 201 })).body.key;
@@ -92,8 +95,9 @@ async function bigProject(subject, inspectorPort) {
     cachedConfigMs: summarize(warm.tggl),
     cachedBulkEvaluationMs: summarize(warm.bulk),
     configBytes: size,
-    heapBytesBefore: heapBefore,
-    heapBytesAfter: heapAfter,
+    heapBytesAtStart: heapAtStart,
+    heapBytesAfterWrites: heapBefore,
+    heapBytesAfterServing: heapAfter,
   };
 }
 
