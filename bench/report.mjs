@@ -4,11 +4,11 @@ import { mb, ratio, renderTable, triple } from "./lib/stats.mjs";
 
 /**
  * Figure 7's ceiling before group commit, as a ratio to the baseline's ceiling in the same run
- * (commit dd3acaf against the baseline, `BENCH_ONLY=saturation`, this machine): the one project's
- * writer then held each change for its own D1 round trip. The target compares against it because
- * one run cannot hold both versions of Flagpost.
+ * (commit dd3acaf: 171/s against the baseline's 227/s, `BENCH_ONLY=saturation BENCH_SCALE=0.4`, the
+ * 2-core machine, 29 Nov 2026): the one project's writer then held each change for its own D1 round
+ * trip. The target compares against it because one run cannot hold both versions of Flagpost.
  */
-const BEFORE_GROUP_COMMIT = 0.6;
+const BEFORE_GROUP_COMMIT = 0.75;
 
 /** The issue's targets, each with the measured value and whether it is met. */
 function targets(fp, bl, lg) {

@@ -57,7 +57,9 @@ type Answer<T> = Result<T & { bookmark?: string }>;
 export class ProjectDO extends DurableObject<Env> {
   private readonly db: Db = drizzle(this.env.DB);
   private state: ProjectState | null = null;
-  private readonly clock = new RetryClock(this.ctx.storage, this.env, requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
+  /** Read once: settings parse on every call, and the commit path should not. */
+  private readonly requeueAfter = requeueAfterMs(readSettings(this.env).deliveryTimeoutMs);
+  private readonly clock = new RetryClock(this.ctx.storage, this.env, this.requeueAfter);
   /** The enabled webhooks as the last batch read them: which body formats a change renders (null: all). */
   private routes: WebhookRoute[] | null = null;
   /** The D1 bookmark of the last commit, handed back so the writer's client reads its own write. */
@@ -190,7 +192,7 @@ export class ProjectDO extends DurableObject<Env> {
   private async commit(changes: StagedChange[]): Promise<Record<string, unknown>> {
     const project = this.state!.project;
     // Armed before the commit: if this object dies between commit and send, the sweep still comes.
-    await this.clock.arm(Date.now() + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
+    await this.clock.arm(Date.now() + this.requeueAfter);
     const { statements, deliveryReads, routesRead } = groupBatch(this.env.DB, project, changes);
     const results = await this.primary<Record<string, unknown>>(statements);
     this.routes = readRoutes(results[routesRead].results as Parameters<typeof readRoutes>[0]);
