@@ -161,7 +161,8 @@ async function saturationOnly(dir) {
       await saturationFigures(r);
     }
     const [bl, fp] = runs.map((r) => r.figures);
-    console.log(JSON.stringify({ baseline: bl.saturation, flagpost: fp.saturation, loss: [bl.loss, fp.loss], ratio: Math.round((fp.saturation.ceiling / bl.saturation.ceiling) * 100) / 100 }, null, 2));
+    const unfinished = await runs[1].subject.unfinished();
+    console.log(JSON.stringify({ baseline: bl.saturation, flagpost: fp.saturation, loss: [bl.loss, fp.loss], unfinished, ratio: Math.round((fp.saturation.ceiling / bl.saturation.ceiling) * 100) / 100 }, null, 2));
   } finally {
     for (const run of runs) await close(run);
   }

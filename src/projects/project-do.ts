@@ -16,8 +16,8 @@
 //   changes committed beside it). Queue messages go out after the commit; if that fails, the retry
 //   clock re-sends.
 // - The project's revision moves by exactly one per committed change, in that change's batch.
-// - Every write method is a plan (what the change would be, computed from the state, writing
-//   nothing) handed to the group commit: a dry run can use the same plan.
+// - Every write method is a plan (projects/plans.ts: what the change would be, computed from the
+//   state, writing nothing) handed to the group commit: a dry run can use the same plan.
 // - The object hosts its project's retry clock (src/deliveries/clock.ts) as its alarm.
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
@@ -25,14 +25,15 @@ import { requeueAfterMs, RetryClock, sendAttemptsNow } from "../deliveries/clock
 import { readSettings } from "../env";
 import { fail, type ErrorCode, type Result } from "../errors";
 import { isAbortedGuard, prepare } from "../db/statements";
-import { addEnvironment, createFlag, updateFlag, updateFlagState } from "../flags/commands";
+import { addEnvironment } from "../flags/commands";
 import type { Environment, Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
 import { listEnvironments, type Db } from "../flags/store";
 import { readRoutes, type WebhookRoute } from "../webhooks/formats-in-use";
 import { groupBatch, stageChange, type StagedChange } from "./commit";
 import { GroupCommit, type Staged } from "./group-commit";
-import { ProjectState, type FlagChange } from "./project-state";
+import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, type Planned } from "./plans";
+import { ProjectState } from "./project-state";
 import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
 
 export interface Actor {
@@ -47,8 +48,6 @@ export interface WriteContext {
   actor: Actor;
 }
 
-/** What a write would do, computed from the state without writing: the change (null: none) and the answer. */
-export type Planned<T> = Result<{ change: FlagChange | null; answer: T }>;
 type Plan = (state: ProjectState) => Promise<Planned<object>>;
 type Alone = (state: ProjectState) => Promise<Result<object>>;
 type WriteRequest = { ctx: WriteContext; plan?: Plan; alone?: Alone };
@@ -73,20 +72,20 @@ export class ProjectDO extends DurableObject<Env> {
   });
 
   createFlag(ctx: WriteContext, input: CreateFlagInput): Promise<Answer<{ flag: Flag }>> {
-    return this.write(ctx, (state) => this.planCreateFlag(state, input));
+    return this.write(ctx, (state) => planCreateFlag(state, input));
   }
 
   updateFlag(ctx: WriteContext, flagKey: string, patch: UpdateFlagInput, expected?: number): Promise<Answer<{ flag: Flag }>> {
-    return this.write(ctx, (state) => this.planUpdateFlag(state, flagKey, patch, expected));
+    return this.write(ctx, (state) => planUpdateFlag(state, flagKey, patch, expected));
   }
 
   /** Answers only the state: the route needs no more, and the whole flag would cross RPC on every toggle. */
   updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Answer<{ state: FlagState }>> {
-    return this.write(ctx, (state) => this.planUpdateFlagState(state, flagKey, envKey, patch, expected));
+    return this.write(ctx, (state) => planUpdateFlagState(state, flagKey, envKey, patch, expected));
   }
 
   deleteFlag(ctx: WriteContext, flagKey: string, expected?: number): Promise<Answer<{ flag: Flag }>> {
-    return this.write(ctx, (state) => this.planDeleteFlag(state, flagKey, expected));
+    return this.write(ctx, (state) => planDeleteFlag(state, flagKey, expected));
   }
 
   /** Runs alone: after every change before it has committed, before any later one is staged. */
@@ -104,43 +103,6 @@ export class ProjectDO extends DurableObject<Env> {
       return { ok: true, environment };
     };
     return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
-  }
-
-  // ---- Plans: what a write would change, read from the state; they write nothing -------------
-
-  async planCreateFlag(state: ProjectState, input: CreateFlagInput): Promise<Planned<{ flag: Flag }>> {
-    if (await state.flag(input.key)) return fail("conflict", `a flag with key "${input.key}" already exists`);
-    const created = createFlag(input, state.project.environments.map((e) => e.key), crypto.randomUUID(), new Date().toISOString());
-    if (!created.ok) return created;
-    return { ok: true, change: { before: null, after: created.flag }, answer: { flag: created.flag } };
-  }
-
-  async planUpdateFlag(state: ProjectState, flagKey: string, patch: UpdateFlagInput, expected?: number): Promise<Planned<{ flag: Flag }>> {
-    const before = await state.flag(flagKey);
-    if (!before) return fail("not_found", `no flag "${flagKey}"`);
-    if (expected !== undefined && expected !== before.version) return fail("version_conflict", `the flag is at version ${before.version}, not ${expected}`);
-    if (patch.key !== undefined && patch.key !== before.key && (await state.flag(patch.key)))
-      return fail("conflict", `a flag with key "${patch.key}" already exists`);
-    const result = updateFlag(before, patch, new Date().toISOString());
-    if (!result.ok) return result;
-    return { ok: true, change: result.changed ? { before, after: result.flag } : null, answer: { flag: result.flag } };
-  }
-
-  async planUpdateFlagState(state: ProjectState, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Planned<{ state: FlagState }>> {
-    const before = await state.flag(flagKey);
-    if (!before || !before.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${flagKey}"`);
-    if (expected !== undefined && expected !== before.environments[envKey].version)
-      return fail("version_conflict", `the state is at version ${before.environments[envKey].version}, not ${expected}`);
-    const result = updateFlagState(before, envKey, patch, new Date().toISOString());
-    if (!result.ok) return result;
-    return { ok: true, change: result.changed ? { before, after: result.flag } : null, answer: { state: result.flag.environments[envKey] } };
-  }
-
-  async planDeleteFlag(state: ProjectState, flagKey: string, expected?: number): Promise<Planned<{ flag: Flag }>> {
-    const before = await state.flag(flagKey);
-    if (!before) return fail("not_found", `no flag "${flagKey}"`);
-    if (expected !== undefined && expected !== before.version) return fail("version_conflict", `the flag is at version ${before.version}, not ${expected}`);
-    return { ok: true, change: { before, after: null }, answer: { flag: before } };
   }
 
   /** Called by the consumer and the routes: make sure the retry clock rings by `at`. */
