@@ -4,6 +4,7 @@
 // webhooks instead, read in that same batch. That copy may be one batch late (a webhook created
 // since): rendering then misses a format, and the delivery renders it from the rollgate body on its
 // first claim (webhooks/event-bodies.ts). With no copy yet, every format is rendered.
+import { webhooksOfProject } from "../deliveries/lifecycle";
 import type { WebhookFormat } from "./payload";
 
 /** What matching needs of an enabled webhook: the same rules as the deliveries' INSERT … SELECT. */
@@ -17,7 +18,7 @@ export interface WebhookRoute {
 /** The enabled webhooks a change of the project can be delivered to, as one statement of its batch. */
 export function routesStatement(d1: D1Database, orgId: string, projectId: string): D1PreparedStatement {
   return d1
-    .prepare("SELECT format, events, environments FROM webhooks WHERE org_id = ?1 AND (project_id = ?2 OR project_id IS NULL) AND enabled = 1")
+    .prepare(`SELECT format, events, environments FROM webhooks w WHERE ${webhooksOfProject("?1", "?2")} AND enabled = 1`)
     .bind(orgId, projectId);
 }
 
