@@ -4,12 +4,14 @@
 // project's writer, having dropped its copy, goes on from what D1 holds.
 import { fault, finish, project } from "./kit.mjs";
 
-const FLAGS = 12;
+const FLAGS = 24;
 
 /**
- * Rounds of 12 concurrent toggles, one per flag, after f0's rows were changed behind the writer's
- * back: the first toggle (f1) goes alone, the others queue behind it and go in the next batch with
- * f0's, which aborts. Rounds repeat until one batch failed with several changes in it (at most 5).
+ * Rounds of 24 concurrent toggles, one per flag, after f0's rows were changed behind the writer's
+ * back (f0 held in its memory just before, so its write is guarded by the version it no longer has):
+ * f0's toggle is sent in the middle, so it is staged with others that queued behind a batch in
+ * flight, and their batch aborts. Rounds repeat until one failed batch carried several changes (at
+ * most 5: how many share a batch depends on how the requests arrive).
  */
 async function batchFailsWithSeveralChanges(ctx) {
   const name = "group-commit-batch-fails";
@@ -29,8 +31,14 @@ async function batchFailsWithSeveralChanges(ctx) {
   let rounds = 0;
   while (largestFailedBatch < 2 && rounds < 5) {
     rounds++;
+    // A failed round dropped the writer's copy: a change of f0 puts it back in memory first.
+    if ((await patch("f0", !stored.get("f0"))).status === 200) {
+      stored.set("f0", !stored.get("f0"));
+      accepted++;
+    } else problems.push(`round ${rounds}: f0's change before the fault was refused`);
     await fault(ctx, "stale-flag", { project_id: p.id, flag_key: "f0" });
-    const order = ["f1", "f0", ...keys.slice(2)];
+    const others = keys.slice(1);
+    const order = [...others.slice(0, others.length / 2), "f0", ...others.slice(others.length / 2)];
     const answers = await Promise.all(order.map((key) => patch(key, !stored.get(key)).then((res) => ({ key, status: res.status }))));
     let refused = 0;
     for (const { key, status } of answers) {
