@@ -9,10 +9,10 @@ import { summarize } from "./lib/stats.mjs";
 
 const now = () => performance.now();
 
-async function step(subject, { rate, seconds, flags }) {
+/** One step; `enabled` is each flag's state, kept across steps so that every request changes its flag. */
+async function step(subject, { rate, seconds, flags, enabled }) {
   const total = Math.round(rate * seconds);
   const lastOf = new Array(flags).fill(Promise.resolve());
-  const enabled = new Array(flags).fill(false);
   const latencies = [];
   let ok = 0;
   let errors = 0;
@@ -42,9 +42,10 @@ async function step(subject, { rate, seconds, flags }) {
 /** Offers each rate of `rates` for `seconds`, stopping after the first two saturated steps. */
 export async function saturation(subject, receiver, { rates, seconds, flags }) {
   const steps = [];
+  const enabled = new Array(flags).fill(false);
   let saturated = 0;
   for (const rate of rates) {
-    const s = await step(subject, { rate, seconds, flags });
+    const s = await step(subject, { rate, seconds, flags, enabled });
     steps.push(s);
     if (s.completed < 0.9 * rate) saturated++;
     if (saturated >= 2) break;
