@@ -54,10 +54,21 @@ export const SQL_UUID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) |
 
 /**
  * The body a delivery sends, as an SQL expression over `deliveries d` joined to `events e`: its own
- * (tests, notices), or its event's rendering in the delivery's format.
+ * (tests, notices), or its event's rendering in the delivery's format; null when its change did not
+ * render that format (webhooks/event-bodies.ts renders it then; "" is the tggl column's "not rendered").
  */
 export const DELIVERY_BODY =
-  "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN e.tggl_body WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
+  "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN NULLIF(e.tggl_body, '') WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
+
+/**
+ * The project's and its organization's webhooks, as a condition on `webhooks w` (SQL parameters
+ * named). Two lookups of the (org_id, project_id) index: written as one OR, SQLite reads every
+ * webhook of the organization (up to 100 per project) to find them.
+ */
+export function webhooksOfProject(orgParam: string, projectParam: string): string {
+  return `w.seq IN (SELECT seq FROM webhooks WHERE org_id = ${orgParam} AND project_id = ${projectParam}
+                    UNION ALL SELECT seq FROM webhooks WHERE org_id = ${orgParam} AND project_id IS NULL)`;
+}
 
 export interface EventAddress {
   orgId: string;
@@ -84,7 +95,7 @@ export function createdForEvent(d1: D1Database, a: EventAddress): D1PreparedStat
               CASE w.circuit WHEN 'closed' THEN ?4 END, CASE w.circuit WHEN 'closed' THEN ?4 END, 0, ?4,
               w.circuit != 'closed'
        FROM webhooks w
-       WHERE w.org_id = ?5 AND (w.project_id = ?1 OR w.project_id IS NULL) AND w.enabled = 1
+       WHERE ${webhooksOfProject("?5", "?1")} AND w.enabled = 1
          AND EXISTS (SELECT 1 FROM events WHERE id = ?2)
          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?3)
          AND (?6 IS NULL OR w.environments IS NULL
@@ -153,7 +164,8 @@ export interface ClaimedDelivery extends SigningColumns {
   headers: string | null;
   headers_masked: string | null;
   webhook_project_id: string | null;
-  body: string;
+  /** Null when its event's body in this format was not rendered (the consumer renders it then). */
+  body: string | null;
   /** The event's revision; null for deliveries with no event (tests, notices). */
   revision: number | null;
 }
