@@ -20,6 +20,7 @@ import { addEnvironment, createFlag, updateFlag, updateFlagState } from "../flag
 import { diffFlag } from "../flags/diff";
 import type { Environment, Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
+import { dryRunOf, planWrite, statePreview, type DryRun, type FlagWrite, type StatePreview, type WriterView } from "./dry-run";
 import { flagWrites, listEnvironments, loadFlag, type Db } from "../flags/store";
 import { enqueueAttempts, insertDeliveries, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
 import { renderEventBodies } from "../webhooks/payload";
@@ -90,6 +91,27 @@ export class ProjectDO extends DurableObject<Env> {
       await this.commit(project, ctx.actor, before, null);
       return { ok: true, flag: before };
     });
+  }
+
+  /** A write as it would go, on the state the writer holds: the same checks and commands, nothing committed (dry-run.ts). */
+  dryRun(ctx: WriteContext, write: FlagWrite): Promise<Result<DryRun>> {
+    return this.exclusive(ctx, async (project) => {
+      const view = this.writerView(project);
+      const plan = await planWrite(view, write, new Date().toISOString());
+      return plan.ok ? { ok: true, ...(await dryRunOf(this.env.DB, view, plan)) } : plan;
+    });
+  }
+
+  /** A state PATCH's before and after, for the what-if preview; nothing committed. */
+  previewState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Result<StatePreview>> {
+    return this.exclusive(ctx, async (project) => {
+      const plan = await planWrite(this.writerView(project), { kind: "state", flagKey, envKey, patch, expected }, new Date().toISOString());
+      return plan.ok ? { ok: true, ...statePreview(plan, envKey) } : plan;
+    });
+  }
+
+  private writerView(project: Project): WriterView {
+    return { orgId: project.orgId, projectId: project.id, environments: project.environments, flag: (key) => this.currentFlag(project, key) };
   }
 
   createEnvironment(ctx: WriteContext, key: string, name: string): Promise<Result<{ environment: Environment }>> {
@@ -246,7 +268,7 @@ export class ProjectDO extends DurableObject<Env> {
   }
 }
 
-type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry";
+type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry" | "dryRun" | "previewState";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
 export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, WriterMethods> {

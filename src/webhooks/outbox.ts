@@ -4,6 +4,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { deliveries } from "../db/schema";
 import type { Db } from "../flags/store";
+import { webhookMatches } from "./matching";
 
 /** One queue message: one attempt of one delivery. */
 export interface DeliveryMessage {
@@ -35,10 +36,7 @@ export function insertDeliveries(d1: D1Database, a: EventAddress): D1PreparedSta
                                attempt_count, next_attempt_at, enqueued_at, final, created_at)
        SELECT ${SQL_UUID}, w.id, w.org_id, ?1, ?2, ?3, w.format, 'pending', 0, ?4, ?4, 0, ?4
        FROM webhooks w
-       WHERE w.org_id = ?5 AND (w.project_id = ?1 OR w.project_id IS NULL) AND w.enabled = 1
-         AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?3)
-         AND (?6 IS NULL OR w.environments IS NULL
-              OR EXISTS (SELECT 1 FROM json_each(w.environments) WHERE value = ?6))
+       WHERE ${webhookMatches({ orgId: "?5", projectId: "?1", event: "?3", envKey: "?6" })}
        ORDER BY w.seq
        RETURNING id`,
     )
