@@ -262,3 +262,26 @@ describe("dry run refusals and edge cases", () => {
     expect(dry.events.map((e: any) => e.event)).toEqual(["flag_state.updated"]);
   });
 });
+
+describe("in the OpenAPI document", () => {
+  it("every flag write takes dry_run and documents its 200 answer; the preview has its operationId, summary and tag", async () => {
+    const doc = await json(call("/openapi.json"), 200);
+    const writes: [string, string, string][] = [
+      ["/projects/{projectId}/flags", "post", "DryRunFlag"],
+      ["/projects/{projectId}/flags/{flagKey}", "patch", "DryRunFlag"],
+      ["/projects/{projectId}/flags/{flagKey}", "delete", "DryRunFlagDeletion"],
+      ["/projects/{projectId}/flags/{flagKey}/environments/{envKey}", "patch", "DryRunFlagState"],
+    ];
+    for (const [path, method, schema] of writes) {
+      const op = doc.paths[path][method];
+      expect(op.parameters.find((p: any) => p.name === "dry_run")).toMatchObject({ in: "query", schema: { enum: ["true", "false"] } });
+      expect(JSON.stringify(op.responses["200"])).toContain(`#/components/schemas/${schema}"`);
+    }
+    const preview = doc.paths["/projects/{projectId}/flags/{flagKey}/environments/{envKey}/preview"].post;
+    expect(preview).toMatchObject({ operationId: "previewFlagState", tags: ["flags"] });
+    expect(preview.summary).toMatch(/what-if/i);
+    expect(JSON.stringify(preview.requestBody)).toContain("#/components/schemas/StatePreviewRequest");
+    expect(JSON.stringify(preview.responses["200"])).toContain("#/components/schemas/StatePreview");
+    for (const name of ["DryRunEvent", "StatePreviewRequest", "StatePreview", "PreviewOutcome"]) expect(doc.components.schemas[name], name).toBeDefined();
+  });
+});
