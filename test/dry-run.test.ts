@@ -215,20 +215,31 @@ describe("dry run refusals and edge cases", () => {
     expect(await stored(w)).toEqual(before);
   });
 
-  it("answers the other refusals as the real write would: 404, 422, 400 and 401", async () => {
+  it("answers every other refusal exactly as the real write does: 404, 409, 422, 400", async () => {
     const w = await world();
     const flag = await newFlag(w.tenant, w.project.id);
+    const second = await newFlag(w.tenant, w.project.id);
     const base = `/projects/${w.project.id}/flags`;
-    await expectError(send(w, { path: `${base}/nope`, method: "PATCH", body: { name: "x" } }, true), 404, "not_found");
-    await expectError(send(w, { path: `${base}/nope`, method: "DELETE" }, true), 404, "not_found");
-    await expectError(send(w, { path: `${base}/${flag.key}/environments/staging`, method: "PATCH", body: { enabled: true } }, true), 404, "not_found");
-    const unknownVariation = { path: `${base}/${flag.key}/environments/production`, method: "PATCH", body: { default_variation_id: crypto.randomUUID() } };
-    await expectError(send(w, unknownVariation, true), 422, "unprocessable");
-    await expectError(send(w, unknownVariation, false), 422, "unprocessable");
-    const noVariations = { path: base, method: "POST", body: { key: "x", name: "X", type: "string" } };
-    expect(badFields(await expectError(send(w, noVariations, true), 400, "validation_failed"))).toEqual(["variations"]);
-    expect(badFields(await expectError(send(w, noVariations, false), 400, "validation_failed"))).toEqual(["variations"]);
-    await expectError(send(w, { path: base, method: "POST", body: { key: "Not A Key", name: "X" } }, true), 400, "validation_failed");
+    const state = `${base}/${flag.key}/environments/production`;
+    const cases: [string, Write, number, string][] = [
+      ["unknown flag (PATCH)", { path: `${base}/nope`, method: "PATCH", body: { name: "x" } }, 404, "not_found"],
+      ["unknown flag (DELETE)", { path: `${base}/nope`, method: "DELETE" }, 404, "not_found"],
+      ["unknown flag (state)", { path: `${base}/nope/environments/production`, method: "PATCH", body: { enabled: true } }, 404, "not_found"],
+      ["unknown environment", { path: `${base}/${flag.key}/environments/staging`, method: "PATCH", body: { enabled: true } }, 404, "not_found"],
+      ["taken key (create)", { path: base, method: "POST", body: { key: second.key, name: "X" } }, 409, "conflict"],
+      ["taken key (rename)", { path: `${base}/${flag.key}`, method: "PATCH", body: { key: second.key } }, 409, "conflict"],
+      ["unknown variation", { path: state, method: "PATCH", body: { default_variation_id: crypto.randomUUID() } }, 422, "unprocessable"],
+      ["variation in use", { path: `${base}/${flag.key}`, method: "PATCH", body: { variations: [{ id: flag.variations[0].id, name: "Live", value: true }] } }, 422, "unprocessable"],
+      ["no variations for a string flag", { path: base, method: "POST", body: { key: "strings", name: "S", type: "string" } }, 400, "validation_failed"],
+      ["bad key", { path: base, method: "POST", body: { key: "Not A Key", name: "X" } }, 400, "validation_failed"],
+    ];
+    const before = await stored(w);
+    for (const [what, write, status, code] of cases) {
+      const dry = await expectError(send(w, write, true), status, code);
+      const real = await expectError(send(w, write, false), status, code);
+      expect([dry.error.message, dry.error.details], what).toEqual([real.error.message, real.error.details]);
+    }
+    expect(await stored(w)).toEqual(before);
     await expectError(call(`${base}/${flag.key}?dry_run=yes`, { token: w.tenant.key, method: "PATCH", body: { name: "x" } }), 400, "validation_failed");
     // Another organization's project does not exist for this caller, dry run or not.
     const stranger: Tenant = await newTenant("Stranger");
