@@ -7,12 +7,12 @@ import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { keepBookmark } from "../db/sessions";
 import { AppError, unwrap } from "../errors";
+import type { DryRunEvent, DryRunResult, FlagWrite } from "../projects/dry-run";
 import { projectWriter, type WriteContext } from "../projects/project-do";
 import { cursorOrThrow, ProjectParams, requireProject } from "../projects/routes";
 import { encodeCursor, IfMatchHeaderSchema, KeySchema, pageOf, PageQuerySchema } from "../schemas";
 import { expectedVersion, validationHook } from "../validation";
 import { CreateFlagSchema, FlagSchema, FlagStateSchema, UpdateFlagSchema, UpdateFlagStateSchema } from "./schemas";
-import type { DryRunEvent, DryRunResult, FlagWrite } from "../projects/dry-run";
 import { DryRunDeletionSchema, DryRunFlagSchema, DryRunFlagStateSchema, DryRunQuerySchema } from "./dry-run-schemas";
 import { listEnvironments, listFlags, loadFlag } from "./store";
 
