@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { DryRunDeletionSchema, DryRunFlagSchema, DryRunFlagStateSchema } from "../src/flags/dry-run-schemas";
 import { FlagSchema, FlagStateSchema } from "../src/flags/schemas";
-import { badFields, call, env, expectError, json, listEvents, newFlag, newProject, newTenant, setup, type Tenant } from "./helpers";
+import { badFields, call, env, expectError, getFlag, json, listEvents, newFlag, newProject, newTenant, setup, type Tenant } from "./helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
 
 interface Hook {
@@ -271,6 +271,29 @@ describe("dry run refusals and edge cases", () => {
     const dry = await json(send(w, { path: base, method: "PATCH", body: { rollout_percentage: 10, version: 2 } }, true), 200);
     expect(dry.result).toMatchObject({ enabled: true, rollout_percentage: 10, version: 3 });
     expect(dry.events.map((e: any) => e.event)).toEqual(["flag_state.updated"]);
+  });
+});
+
+describe("dry runs amid concurrent writes", () => {
+  it("leave no trace: only the real writes are stored, counted and delivered", async () => {
+    const w = await world();
+    const flag = await newFlag(w.tenant, w.project.id);
+    const start = await revisionOf(w);
+    const state = `/projects/${w.project.id}/flags/${flag.key}/environments/production`;
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        i % 2 === 0
+          ? json(call(state, { token: w.tenant.key, method: "PATCH", body: { rollout_percentage: i * 5 } }), 200)
+          : json(send(w, { path: `/projects/${w.project.id}/flags/${flag.key}`, method: "PATCH", body: { description: `dry ${i}`, tags: ["dry"] } }, true), 200),
+      ),
+    );
+    expect(answers.filter((a) => a.dry_run).length).toBe(6);
+    const after = await getFlag(w.tenant, w.project.id, flag.key);
+    expect([after.description, after.tags, after.version]).toEqual([flag.description, flag.tags, flag.version]);
+    const events = (await listEvents(w.tenant, w.project.id)).filter((e) => e.revision > start);
+    expect(events.every((e) => e.event === "flag_state.updated")).toBe(true);
+    expect(await revisionOf(w)).toBe(start + new Set(events.map((e) => e.revision)).size);
+    expect(after.environments.production.version).toBe(1 + events.length);
   });
 });
 
