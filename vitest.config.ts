@@ -24,7 +24,8 @@ export default defineConfig({
           DEPLOY_FILES: JSON.stringify(readDeployFiles()),
         },
         // An extra, empty database for the migration test, which applies migrations/ from nothing.
-        d1Databases: { FRESH_DB: "flagpost-fresh" },
+        // And one that plays a read replica that lags behind the primary (test/sessions.test.ts).
+        d1Databases: { FRESH_DB: "flagpost-fresh", REPLICA_DB: "flagpost-replica" },
       },
     })),
   ],

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { evaluation, prepareEvaluation } from "./evaluation.mjs";
-import { changeToArrival, fanout, lost, summarizeArrivals, summarizeFanout, summarizeToggles, sustained, toggles } from "./scenarios.mjs";
+import { changeToArrival, fanout, lost, summarizeArrivals, summarizeFanout, summarizeToggles, sustained, toggles, wideFanout } from "./scenarios.mjs";
 import { startBaseline, startFlagpost } from "./subjects.mjs";
 import { killAllStarted, ROOT, rssSampler } from "./lib/local-runtime.mjs";
 import { startReceiver } from "./lib/receiver-process.mjs";
@@ -32,6 +32,8 @@ const CONFIG = {
   fanoutRounds: Math.max(1, Math.round((20 * scale) / ROUNDS)),
   fanoutTargets: 100,
   sustained: { rate: 10, seconds: Math.max(3, Math.round(30 * scale)), targets: 20 },
+  /** 100 organization webhooks (the limit) × a change in each of 10 projects at once = 1,000 deliveries. */
+  wideFanout: { projects: 10, orgWebhooks: 100, rounds: Math.max(1, Math.round(5 * scale)) },
   retrySchedule: "1,2,4,8,16",
   evaluation: { rounds: ROUNDS, sequential: Math.max(20, Math.round((1000 * scale) / ROUNDS)), concurrent: Math.max(100, Math.round((5000 * scale) / ROUNDS)), clients: CLIENTS },
 };
@@ -91,13 +93,17 @@ async function evaluationFigures({ subject, figures }) {
   figures.evaluation = await evaluation(subject, await prepareEvaluation(subject), CONFIG.evaluation);
 }
 
-/** Flagpost alone: the sustained load, then the check that every delivery succeeded. */
+/** Flagpost alone: the sustained load and the fan-out to 1,000, then the check that every delivery succeeded. */
 async function flagpostOnly({ subject, receiver, memory, figures }) {
   await evaluationFigures({ subject, figures });
   const { rate, seconds, targets } = CONFIG.sustained;
   await subject.prepareSustained({ flags: rate * seconds, targets });
   figures.sustained = await sustained(subject, receiver, CONFIG.sustained);
   figures.loss.sustained = await lost(receiver, "s4", figures.sustained.expected);
+  const wide = CONFIG.wideFanout;
+  await subject.prepareWide({ count: wide.projects, orgWebhooks: wide.orgWebhooks });
+  figures.wideFanout = await wideFanout(subject, receiver, { rounds: wide.rounds, targets: wide.projects * wide.orgWebhooks });
+  figures.loss.wideFanout = await lost(receiver, "s5", figures.wideFanout.expected);
   figures.unfinished = await subject.unfinished();
 }
 

@@ -104,6 +104,27 @@ export const summarizeFanout = (rounds) => ({
 });
 
 /**
+ * Figure 3b: a fan-out to 1,000 webhooks — one change in each of `projects` projects at once, each
+ * delivered to the organization's `orgWebhooks` webhooks. First and last arrival after sending them.
+ */
+export async function wideFanout(subject, receiver, { rounds, targets }) {
+  const first = [];
+  const last = [];
+  let count = (await receiver.stats("s5")).count;
+  for (let i = 0; i < rounds; i++) {
+    const t0 = now();
+    await subject.wideChange();
+    const got = await receiver.waitFor("s5", count + targets, { from: count, timeoutMs: 60_000 });
+    if (got.timedOut) throw new Error(`wide fan-out round ${i}: ${got.count - count} of ${targets} arrived within 60 s`);
+    count = got.count;
+    const ats = got.records.slice(0, targets).map((r) => r.at);
+    first.push(Math.min(...ats) - t0);
+    last.push(Math.max(...ats) - t0);
+  }
+  return { first: summarize(first), last: summarize(last), targets, expected: rounds * targets };
+}
+
+/**
  * Figure 4: `rate` changes per second for `seconds`, each to its own flag, with `targets` webhooks.
  * Sends on a fixed schedule (open loop), so a slow answer does not slow the offered load.
  */

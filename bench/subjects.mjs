@@ -109,9 +109,19 @@ function flagpostFixtures(api, receiver) {
     prepareSustained: async ({ flags, targets }) => {
       projects.sustained = await project("bench-sustained", Array.from({ length: flags }, (_, i) => `s${i}`), "s4", targets);
     },
+    /** `orgWebhooks` organization webhooks (flag.toggled) and `count` projects of one flag each. */
+    prepareWide: async ({ count, orgWebhooks }) => {
+      projects.wide = [];
+      for (let i = 0; i < count; i++) projects.wide.push(await project(`bench-wide-${i}`, ["wide"], "s5", 0));
+      for (let i = 0; i < orgWebhooks; i++) {
+        const body = { name: `wide ${i}`, url: `${receiver.url}/s5/${i}`, events: ["flag.toggled"], secret: "bench-secret" };
+        webhooks.push({ projectId: null, id: (await api.call("POST", "/webhooks", body, { expect: 201 })).body.id });
+      }
+    },
     /** Deliveries not succeeded, over every webhook of the run (none is expected). */
     unfinished: async () => {
-      const count = async (w, status) => (await api.all(`/projects/${w.projectId}/webhooks/${w.id}/deliveries?status=${status}`)).length;
+      const scope = (w) => (w.projectId ? `/projects/${w.projectId}/webhooks/${w.id}` : `/webhooks/${w.id}`);
+      const count = async (w, status) => (await api.all(`${scope(w)}/deliveries?status=${status}`)).length;
       let pending = 0;
       let failed = 0;
       for (const w of webhooks) {
@@ -148,6 +158,11 @@ export function flagpostSubject(base, child, api, receiver, key) {
       return api.toggle(projects.sustained, `s${i}`, true);
     },
     sustainedFlag: (i) => `s${i}`,
+    /** One change in every project of the wide fan-out, at once. */
+    wideChange: () => {
+      const enabled = flip("wide");
+      return Promise.all(projects.wide.map((id) => api.toggle(id, "wide", enabled)));
+    },
     stop: () => stopGroup(child),
   };
 }

@@ -9,6 +9,8 @@ export interface Settings {
   retentionDays: number;
   /** Hosts Flagpost is reached at besides the request's own (PUBLIC_URL, comma-separated URLs): webhooks may not target them. */
   publicHosts: string[];
+  /** A webhook failing with no success for this long is disabled (v1.1). */
+  autoDisableSeconds: number;
 }
 
 const DEFAULT_SCHEDULE = [60, 300, 1800, 7200, 43200];
@@ -23,6 +25,7 @@ export function readSettings(env: Env): Settings {
     secretsKeyring: vars.WEBHOOK_SECRETS_KEY ?? "",
     retentionDays: positiveInt(vars.RETENTION_DAYS, 30),
     publicHosts: hostsOf(vars.PUBLIC_URL),
+    autoDisableSeconds: positiveInt(vars.WEBHOOK_AUTO_DISABLE_SECONDS, 432_000),
   };
 }
 

@@ -3,16 +3,49 @@
 // that fails (or is lost) after the change committed, a project's alarm firing twice at once.
 //
 // Off unless the Worker runs with the var FAULT_INJECTION = "true", which only the fault runner
-// passes (`wrangler dev --var FAULT_INJECTION:true`); no wrangler.toml environment sets it. Even
-// then every route takes the admin token. Without the var the routes answer 404, as if absent, and
-// the send switch below can never be turned on, so a deployed Worker behaves exactly as without it.
-import { drizzle } from "drizzle-orm/d1";
+// passes (`wrangler dev --var FAULT_INJECTION:true`); no wrangler.toml environment sets it (the
+// deploy drift test checks [env.production]). Even then every route takes the admin token. Without
+// the var the routes answer 404, as if absent, and nothing here can reach the delivery path: the
+// faulty queue sender is installed only by a call to these routes, so production sends never
+// consult a fault switch.
 import { Hono, type Context } from "hono";
 import { requireAdmin, type AppEnv } from "./auth/middleware";
+import { clockOf, requeueAfterMs, RetryClock, type ClockStorage } from "./deliveries/clock";
+import type { DeliveryMessage } from "./deliveries/lifecycle";
+import { replaceQueueSender } from "./deliveries/queue";
+import { pruneOlderThan } from "./deliveries/retention";
 import { readSettings } from "./env";
 import { AppError } from "./errors";
-import { projectWriter, requeueAfterMs } from "./projects/project-do";
-import { sendFaults, sweepDueDeliveries, type DeliveryMessage } from "./webhooks/outbox";
+
+/** What the next queue sends do: `fail` ones throw, `drop` ones are silently lost. Module state of
+ *  this isolate, shared with the ProjectDO instances it hosts (the local runtime runs both in one). */
+const sendFaults = { fail: 0, drop: 0 };
+
+function installFaultySender(): void {
+  replaceQueueSender(async (queue, messages) => {
+    if (sendFaults.fail > 0) {
+      sendFaults.fail--;
+      throw new Error("injected fault: the queue send failed");
+    }
+    if (sendFaults.drop > 0) {
+      sendFaults.drop--;
+      return;
+    }
+    await queue.sendBatch(messages);
+  });
+}
+
+/** A clock's storage that keeps its alarm to itself: the extra rings below must not re-arm the real one. */
+function detachedStorage(): ClockStorage {
+  let alarm: number | null = null;
+  const kept = new Map<string, unknown>();
+  return {
+    getAlarm: async () => alarm,
+    setAlarm: async (at) => void (alarm = at),
+    get: async <T>(key: string) => kept.get(key) as T | undefined,
+    put: async <T>(key: string, value: T) => void kept.set(key, value),
+  };
+}
 
 function faultsEnabled(env: Env): boolean {
   return (env as unknown as Record<string, string | undefined>).FAULT_INJECTION === "true";
@@ -37,6 +70,7 @@ export function faultRoutes() {
     const body = await jsonBody<{ fail?: number; drop?: number }>(c);
     sendFaults.fail = count(body.fail, 10_000);
     sendFaults.drop = count(body.drop, 10_000);
+    installFaultySender();
     return c.json({ ...sendFaults });
   });
 
@@ -65,12 +99,43 @@ export function faultRoutes() {
     const projectId = body.project_id;
     const times = Math.max(1, count(body.times, 10));
     const requeueAfter = requeueAfterMs(readSettings(c.env).deliveryTimeoutMs);
-    const db = drizzle(c.env.DB);
     await Promise.all([
-      projectWriter(c.env, projectId).armRetry(Date.now()),
-      ...Array.from({ length: times }, () => sweepDueDeliveries(db, c.env.DELIVERIES, projectId, Date.now(), requeueAfter)),
+      clockOf(c.env, projectId).armRetry(Date.now()),
+      ...Array.from({ length: times }, () => new RetryClock(detachedStorage(), c.env, requeueAfter).ring(projectId)),
     ]);
     return c.json({ fired: times + 1 });
   });
+
+  /**
+   * {project_id, flag_key}: changes the flag's rows in D1 behind its writer's back (as a restore or a
+   * manual fix would), so the writer's next commit of that flag fails in the middle of its batch.
+   */
+  app.post("/stale-flag", async (c) => {
+    const body = await jsonBody<{ project_id?: string; flag_key?: string }>(c);
+    const flag = await c.env.DB.prepare("SELECT id FROM flags WHERE project_id = ? AND key = ?").bind(String(body.project_id), String(body.flag_key)).first<{ id: string }>();
+    if (!flag) throw new AppError("not_found", "no such flag");
+    await c.env.DB.batch([
+      c.env.DB.prepare("UPDATE flags SET version = version + 100 WHERE id = ?").bind(flag.id),
+      c.env.DB.prepare("UPDATE flag_states SET version = version + 100 WHERE flag_id = ?").bind(flag.id),
+    ]);
+    return c.json({ flag_id: flag.id });
+  });
+
+  /** {webhook_id}: the webhook's secret becomes one that no key of the keyring opens. */
+  app.post("/spoil-secret", async (c) => {
+    const body = await jsonBody<{ webhook_id?: string }>(c);
+    const { meta } = await c.env.DB.prepare("UPDATE webhooks SET secret = 'spoiled:not-a-sealed-secret' WHERE id = ?").bind(String(body.webhook_id)).run();
+    return c.json({ changed: meta.changes });
+  });
+
+  /** {broken}: D1 fails every statement on deliveries (the table is renamed away) until repaired. */
+  app.post("/deliveries-table", async (c) => {
+    const { broken } = await jsonBody<{ broken?: boolean }>(c);
+    await c.env.DB.prepare(broken ? "ALTER TABLE deliveries RENAME TO deliveries_away" : "ALTER TABLE deliveries_away RENAME TO deliveries").run();
+    return c.json({ broken: Boolean(broken) });
+  });
+
+  /** {}: retention now, with everything finished counting as old. */
+  app.post("/retention", async (c) => c.json(await pruneOlderThan(c.env.DB, Date.now() + 1)));
   return app;
 }

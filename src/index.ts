@@ -1,8 +1,8 @@
 // The Worker: the API (fetch), the delivery consumer (queue), retention (scheduled), and the per-project writer.
 import { app } from "./app";
-import type { DeliveryMessage } from "./webhooks/outbox";
-import { runRetention } from "./retention";
-import { handleDeliveryBatch } from "./webhooks/delivery";
+import { handleDeliveryBatch } from "./deliveries/consumer";
+import type { DeliveryMessage } from "./deliveries/lifecycle";
+import { runRetention } from "./deliveries/retention";
 export { ProjectDO } from "./projects/project-do";
 
 export default {

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import type { ProjectDO } from "../src/projects/project-do";
-import type { DeliveryMessage } from "../src/webhooks/outbox";
+import type { DeliveryMessage } from "../src/deliveries/lifecycle";
 import { newFlag, patchState, setup, type Tenant } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, makeDue, newWebhook, received, receiverUrl } from "./webhook-helpers";
 

@@ -33,6 +33,15 @@ describe("wrangler.toml [env.production]", () => {
     expect(production.compatibility_flags).toContain("global_fetch_strictly_public");
   });
 
+  it("can never turn the test-only fault injection on", () => {
+    // src/faults.ts opens its routes (and its faulty queue sender) only when FAULT_INJECTION is "true";
+    // only the fault runner passes it, on the command line of a local run.
+    expect(Object.keys(production.vars ?? {})).not.toContain("FAULT_INJECTION");
+    expect(production.secrets?.required ?? []).not.toContain("FAULT_INJECTION");
+    expect(Object.keys(wrangler.vars ?? {})).not.toContain("FAULT_INJECTION");
+    expect(Object.values(files.terraform).join("\n")).not.toMatch(/FAULT_INJECTION/);
+  });
+
   it("sets every setting the local run sets, as a var or a secret", () => {
     const deployed = [...Object.keys(production.vars ?? {}), ...(production.secrets?.required ?? [])];
     for (const name of Object.keys(wrangler.vars ?? {})) expect(deployed, name).toContain(name);

@@ -6,6 +6,8 @@
 //   /slow/<ms>/<id>     answers 200 after <ms>
 //   /close/<id>         destroys the socket without an answer
 //   /fail/<n>/<id>      answers 500 to the first <n> requests, then 200
+//   /retry-after/<v>/<id> answers 429 with Retry-After: <v> (URL-decoded: seconds or an HTTP date)
+//   /down/<id>          answers 503 until GET /_up?path=/down/<id>, then 200
 // GET /_received?prefix=/ok/abc lists what arrived (method, url, headers, raw body).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -28,6 +30,7 @@ interface Received {
 export default async function setup(project: TestProject) {
   const received: Received[] = [];
   const counts = new Map<string, number>();
+  const up = new Set<string>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -37,6 +40,12 @@ export default async function setup(project: TestProject) {
         const prefix = url.searchParams.get("prefix") ?? "";
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify(received.filter((r) => r.url.startsWith(prefix))));
+        return;
+      }
+      if (req.method === "GET" && url.pathname === "/_up") {
+        up.add(url.searchParams.get("path") ?? "");
+        res.writeHead(204);
+        res.end();
         return;
       }
       received.push({ method: req.method ?? "", url: url.pathname, headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() });
@@ -54,6 +63,13 @@ export default async function setup(project: TestProject) {
           res.writeHead(200, { "content-type": "text/plain" });
           res.end("slow ok");
         }, Number(arg));
+      } else if (kind === "retry-after") {
+        res.writeHead(429, { "content-type": "text/plain", "retry-after": decodeURIComponent(arg) });
+        res.end("slow down");
+      } else if (kind === "down") {
+        const isUp = up.has(url.pathname);
+        res.writeHead(isUp ? 200 : 503, { "content-type": "text/plain" });
+        res.end(isUp ? "back" : "down");
       } else if (kind === "close") {
         req.socket.destroy();
       } else if (kind === "fail") {

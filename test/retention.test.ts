@@ -3,7 +3,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { PRUNE_BATCH, pruneOlderThan } from "../src/retention";
+import { PRUNE_BATCH, pruneOlderThan } from "../src/deliveries/retention";
 
 const DAY = 86_400_000;
 
@@ -58,5 +58,26 @@ describe("retention", () => {
     await worker.scheduled(createScheduledController({ cron: "17 3 * * *" }), { ...env, RETENTION_DAYS: "7" } as Env, ctx);
     await waitOnExecutionContext(ctx);
     expect(await count("deliveries", tag)).toBe(0);
+  });
+
+  it("keeps going past forty batches until everything old is gone, and stops at its time budget", async () => {
+    const tag = `b${crypto.randomUUID().slice(0, 8)}`;
+    const old = Date.now() - 40 * DAY;
+    const rows = 41 * PRUNE_BATCH + 7;
+    // Seeded in SQL: a recursive count, so the test does not send twenty thousand statements.
+    const n = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})`;
+    await env.DB.batch([
+      env.DB.prepare(`${n} INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body) SELECT ?1 || '-e' || i, 'o', ?1, 'f', NULL, 'flag.created', ?2, '{}', '{}' FROM n`).bind(tag, old),
+      env.DB.prepare(
+        `${n} INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, status, attempt_count, final, created_at) SELECT ?1 || '-d' || i, ?1 || '-w', 'o', ?1, ?1 || '-e' || i, 'flag.created', 'rollgate', 'succeeded', 1, 0, ?2 FROM n`,
+      ).bind(tag, old),
+      env.DB.prepare(`${n} INSERT INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error) SELECT ?1 || '-d' || i, 1, ?2, 5, '{}', NULL, NULL FROM n`).bind(tag, old),
+    ]);
+    const stopped = await pruneOlderThan(env.DB, Date.now() - 30 * DAY, 0);
+    expect(stopped).toMatchObject({ complete: false, deliveries: 0 });
+    const report = await pruneOlderThan(env.DB, Date.now() - 30 * DAY);
+    expect(report.complete).toBe(true);
+    expect(report.deliveries).toBeGreaterThanOrEqual(rows);
+    for (const table of ["deliveries", "attempts", "events"]) expect(await count(table, tag), table).toBe(0);
   });
 });

@@ -1,24 +1,116 @@
-// D1 sessions: every answer carries a bookmark, and a read that sends it back sees the write.
-import { describe, expect, it } from "vitest";
-import { call, newFlag, patchState, setup } from "./helpers";
+// D1 sessions against a read replica that lags: the API is served with a D1 binding whose
+// unconstrained sessions read a replica holding only the schema (everything written since is
+// missing), while the primary and any session constrained by a bookmark read the real database.
+// What a client was just given must be found on its next GET, and a bookmark never goes backwards.
+import { applyD1Migrations, createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { app } from "../src/app";
+import { ADMIN_TOKEN, newFlag, newTenant, patchState, setup } from "./helpers";
 
-describe("read-your-writes with D1 bookmarks", () => {
-  it("a flag write answers a bookmark, and a read with it sees the write", async () => {
-    const { tenant, project } = await setup();
-    const flag = await newFlag(tenant, project.id);
-    const write = await patchState(tenant, project.id, flag.key, "production", { enabled: true });
-    const bookmark = write.headers.get("x-d1-bookmark");
-    expect(bookmark).toBeTruthy();
-    const read = await call(`/projects/${project.id}/flags/${flag.key}/environments/production`, { token: tenant.key, headers: { "x-d1-bookmark": bookmark! } });
-    expect(read.status).toBe(200);
-    expect(await read.json()).toMatchObject({ enabled: true, version: 2 });
-    expect(read.headers.get("x-d1-bookmark")).toBeTruthy();
+const BASE = "http://flagpost.test/api/v1";
+const STALE_BOOKMARK = "00000000-00000000-00000000-stale";
+
+/** Sessions of the lagging deployment: unconstrained reads go to the replica, the rest to the primary. */
+function laggingD1(primary: D1Database, replica: D1Database) {
+  const reads = { replica: 0, primary: 0 };
+  const withSession = (constraint?: string) => {
+    const toReplica = constraint === undefined || constraint === "first-unconstrained" || constraint === STALE_BOOKMARK;
+    if (toReplica) reads.replica++;
+    else reads.primary++;
+    const session = toReplica ? replica.withSession("first-unconstrained") : primary.withSession(constraint === "first-primary" ? "first-primary" : "first-primary");
+    return {
+      prepare: (sql: string) => session.prepare(sql),
+      batch: <T>(statements: D1PreparedStatement[]) => session.batch<T>(statements),
+      getBookmark: () => (toReplica ? STALE_BOOKMARK : session.getBookmark()),
+    };
+  };
+  const db = { withSession, prepare: (sql: string) => primary.prepare(sql), batch: <T>(s: D1PreparedStatement[]) => primary.batch<T>(s), exec: (sql: string) => primary.exec(sql) };
+  return { db: db as unknown as D1Database, reads };
+}
+
+async function send(db: D1Database, path: string, init: { method?: string; token: string; body?: unknown; bookmark?: string }) {
+  const headers: Record<string, string> = { authorization: `Bearer ${init.token}` };
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  if (init.bookmark) headers["x-d1-bookmark"] = init.bookmark;
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`${BASE}${path}`, { method: init.method ?? (init.body === undefined ? "GET" : "POST"), headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }), { ...env, DB: db }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+beforeAll(async () => {
+  await applyD1Migrations(env.REPLICA_DB, env.TEST_MIGRATIONS);
+});
+
+describe("reading through a lagging replica", () => {
+  it("the simulation lags: an unconstrained read does not see what was just written", async () => {
+    const { tenant } = await setup();
+    const { reads } = laggingD1(env.DB, env.REPLICA_DB);
+    const key = await env.REPLICA_DB.prepare("SELECT COUNT(*) AS n FROM api_keys").first<{ n: number }>();
+    expect(key!.n).toBe(0);
+    expect(tenant.key).toMatch(/^fp_/);
+    expect(reads.replica).toBe(0);
   });
 
-  it("a write that does not go through the writer answers a bookmark too", async () => {
-    const { tenant } = await setup();
-    const res = await call("/projects", { token: tenant.key, body: { key: "bookmarked", name: "B" } });
-    expect(res.status).toBe(201);
-    expect(res.headers.get("x-d1-bookmark")).toBeTruthy();
+  it("an API key just created authenticates on its first GET", async () => {
+    // Created through the admin API and never used, so no isolate has it cached.
+    const tenant = await newTenant();
+    const { db, reads } = laggingD1(env.DB, env.REPLICA_DB);
+    const res = await send(db, "/me", { token: tenant.key });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { user: { email: string } }).user.email).toBe(tenant.email);
+    expect(reads.replica).toBeGreaterThan(0);
+  });
+
+  it("an unknown key is still refused after asking the primary", async () => {
+    const { db } = laggingD1(env.DB, env.REPLICA_DB);
+    expect((await send(db, "/me", { token: "fp_not-a-key" })).status).toBe(401);
+    expect((await send(db, "/me", { token: ADMIN_TOKEN })).status).toBe(403);
+  });
+
+  it("a project just created is found on the next GET, without a bookmark", async () => {
+    const { tenant, project } = await setup();
+    const { db } = laggingD1(env.DB, env.REPLICA_DB);
+    const res = await send(db, `/projects/${project.id}`, { token: tenant.key });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: project.id, environments: [{ key: "development" }, { key: "production" }] });
+  });
+
+  it("another organization's project is still 404 after asking the primary", async () => {
+    const { project } = await setup();
+    const { tenant: other } = await setup();
+    const { db } = laggingD1(env.DB, env.REPLICA_DB);
+    expect((await send(db, `/projects/${project.id}`, { token: other.key })).status).toBe(404);
+  });
+});
+
+describe("bookmarks", () => {
+  it("a write answers a bookmark, and a read with it sees the write", async () => {
+    const { tenant, project } = await setup();
+    const { db } = laggingD1(env.DB, env.REPLICA_DB);
+    const flag = await newFlag(tenant, project.id);
+    const write = await send(db, `/projects/${project.id}/flags/${flag.key}/environments/production`, { method: "PATCH", token: tenant.key, body: { enabled: true } });
+    expect(write.status).toBe(200);
+    const bookmark = write.headers.get("x-d1-bookmark");
+    expect(bookmark).toBeTruthy();
+    expect(bookmark).not.toBe(STALE_BOOKMARK);
+    const read = await send(db, `/projects/${project.id}/flags/${flag.key}/environments/production`, { token: tenant.key, bookmark: bookmark! });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ enabled: true, version: 2 });
+  });
+
+  it("a write that changes nothing hands back no older bookmark than the client sent", async () => {
+    const { tenant, project } = await setup();
+    const { db } = laggingD1(env.DB, env.REPLICA_DB);
+    const flag = await newFlag(tenant, project.id);
+    expect((await patchState(tenant, project.id, flag.key, "production", { enabled: true })).status).toBe(200);
+    // A later write elsewhere: the client's bookmark is now newer than the writer's last commit.
+    const later = await send(db, "/projects", { token: tenant.key, body: { key: `later-${crypto.randomUUID().slice(0, 6)}`, name: "Later" } });
+    const sent = later.headers.get("x-d1-bookmark")!;
+    const noop = await send(db, `/projects/${project.id}/flags/${flag.key}/environments/production`, { method: "PATCH", token: tenant.key, body: { enabled: true }, bookmark: sent });
+    expect(noop.status).toBe(200);
+    const back = noop.headers.get("x-d1-bookmark")!;
+    expect(back >= sent, `${back} is older than ${sent}`).toBe(true);
   });
 });

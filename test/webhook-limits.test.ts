@@ -131,7 +131,7 @@ describe("Flagpost's own User-Agent", () => {
 
 describe("at send time", () => {
   it("an attempt to a URL that has become Flagpost's own (PUBLIC_URL) is not sent", async () => {
-    const { attemptDelivery } = await import("../src/webhooks/delivery");
+    const { attemptDelivery } = await import("../src/deliveries/consumer");
     const { tenant, project } = await setup();
     const url = `${env.RECEIVER_URL}/ok/${crypto.randomUUID()}`;
     const hook = await json(call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ url }) }), 201);

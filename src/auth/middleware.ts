@@ -2,6 +2,7 @@
 // cached in the isolate for a short time so the hot path does not read D1 for it on every request.
 import { drizzle } from "drizzle-orm/d1";
 import type { Context, MiddlewareHandler } from "hono";
+import { primaryOf } from "../db/primary";
 import { readSettings } from "../env";
 import { AppError } from "../errors";
 import { clientAddress, countsAsFailure, presentedToken, recordFailure, refuseWhenBlocked } from "./failed-auth";
@@ -32,7 +33,9 @@ export async function resolveApiKey(env: Env, key: string): Promise<Principal | 
 async function resolveKeyHash(env: Env, hash: string): Promise<{ principal: Principal; hash: string } | null> {
   const cached = principals.get(hash);
   if (cached && cached.until > Date.now()) return { principal: cached.principal, hash };
-  const principal = await findPrincipal(drizzle(env.DB), hash);
+  // A key created a moment ago may not have reached this replica yet: the primary decides a miss.
+  const primary = primaryOf(env);
+  const principal = (await findPrincipal(drizzle(env.DB), hash)) ?? (primary && (await findPrincipal(drizzle(primary), hash)));
   if (!principal) return null;
   if (principals.size > 10_000) principals.clear();
   principals.set(hash, { principal, until: Date.now() + PRINCIPAL_TTL_MS });

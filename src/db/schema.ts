@@ -146,6 +146,7 @@ export const events = sqliteTable(
     uniqueIndex("events_id").on(t.id),
     index("events_project_seq").on(t.projectId, t.seq),
     index("events_project_revision").on(t.projectId, t.revision, t.seq),
+    index("events_created").on(t.createdAt),
   ],
 );
 
@@ -198,6 +199,18 @@ export const webhooks = sqliteTable(
     /** Standard Webhooks `v1a`: the PKCS#8 private key (encrypted) and the public key as `whpk_…`. */
     ed25519PrivateKey: text("ed25519_private_key"),
     ed25519PublicKey: text("ed25519_public_key"),
+    /** Health (src/deliveries/lifecycle.ts): failed attempts in a row, across the webhook's deliveries. */
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    /** The first failed attempt since the last success: auto-disable counts from here. */
+    failingSince: integer("failing_since"),
+    lastSuccessAt: integer("last_success_at"),
+    lastFailureAt: integer("last_failure_at"),
+    /** closed | open (one probe at a time) | draining (held deliveries released one by one). */
+    circuit: text("circuit").notNull().default("closed"),
+    probeDeliveryId: text("probe_delivery_id"),
+    /** gone | failing | null; set when Flagpost disabled the webhook, cleared when it is enabled again. */
+    disabledReason: text("disabled_reason"),
+    disabledAt: integer("disabled_at"),
   },
   (t) => [uniqueIndex("webhooks_id").on(t.id), index("webhooks_org_project").on(t.orgId, t.projectId)],
 );
@@ -232,12 +245,18 @@ export const deliveries = sqliteTable(
     lastStatusCode: integer("last_status_code"),
     createdAt: integer("created_at").notNull(),
     completedAt: integer("completed_at"),
+    /** Waiting behind an open circuit: not due, not an attempt; released oldest first. */
+    held: integer("held", { mode: "boolean" }).notNull().default(false),
+    /** Why a delivery ended without an attempt saying so (a disabled webhook). */
+    error: text("error"),
   },
   (t) => [
     uniqueIndex("deliveries_id").on(t.id),
     index("deliveries_webhook_seq").on(t.webhookId, t.seq),
     index("deliveries_due").on(t.projectId, t.status, t.nextAttemptAt),
-    index("deliveries_created").on(t.createdAt),
+    index("deliveries_event").on(t.eventId),
+    index("deliveries_webhook_held").on(t.webhookId, t.held, t.seq),
+    index("deliveries_finished").on(t.status, t.createdAt),
   ],
 );
 

@@ -2,8 +2,12 @@
 // replica; a write starts at the primary. The session's bookmark goes back in `X-D1-Bookmark`, and a
 // client that sends it on its next request reads at least what it wrote (read-your-writes).
 // Writes that go through ProjectDO commit there; the DO returns its bookmark for the same purpose.
+// A bookmark handed back is never older than the one the client sent (bookmarks order as text).
+// A replica may lag: a read that finds nothing where a client may have just written (its key, its
+// project) asks the primary before answering 401 or 404 (primary.ts).
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../auth/middleware";
+import { rememberPrimary } from "./primary";
 
 export const BOOKMARK_HEADER = "X-D1-Bookmark";
 /** What D1 hands out (`00000000-00000009-00000000-<32 hex>`); anything else is ignored, never passed on. */
@@ -13,13 +17,22 @@ export const d1Sessions: MiddlewareHandler<AppEnv> = async (c, next) => {
   const primary = c.env.DB;
   if (typeof primary.withSession !== "function") return next();
   const write = !["GET", "HEAD", "OPTIONS"].includes(c.req.method);
-  const sent = c.req.header(BOOKMARK_HEADER);
-  const session = primary.withSession(write ? "first-primary" : sent && BOOKMARK_SHAPE.test(sent) ? sent : "first-unconstrained");
+  const header = c.req.header(BOOKMARK_HEADER);
+  const sent = header && BOOKMARK_SHAPE.test(header) ? header : undefined;
+  const session = primary.withSession(write ? "first-primary" : (sent ?? "first-unconstrained"));
+  rememberPrimary(session, primary);
   c.env = { ...c.env, DB: session as unknown as D1Database };
   await next();
-  const bookmark = c.get("bookmark") ?? session.getBookmark();
+  const bookmark = latestBookmark(latestBookmark(c.get("bookmark"), session.getBookmark()), sent);
   if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
 };
+
+/** The later of two bookmarks (either may be absent). */
+export function latestBookmark(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return a >= b ? a : b;
+}
 
 /** Remembers the bookmark a ProjectDO write answered with, for the response header. */
 export function keepBookmark<T extends object>(c: { set(key: "bookmark", value: string): void }, result: T): T {

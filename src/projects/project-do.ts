@@ -3,18 +3,23 @@
 // Guarantees:
 // - Changes run one at a time: each starts when the last has committed (an explicit promise chain;
 //   the input gate alone would let a second request run while this one awaits D1).
-// - The object keeps the flags it has written in memory. It is the only writer of its project's
-//   flags, so that copy is exact; a failed commit drops the copy and the next write reloads from D1.
+// - The object keeps the project and the flags it has written in memory. It is the only writer of
+//   its project's flags, so that copy should be exact; every write in the batch is guarded by the
+//   version it expects, and the batch aborts if one did not land (a D1 restore, a manual fix, a
+//   briefly duplicated object): nothing is stored or announced, the copy is dropped, and the client
+//   is told to retry. A failed commit drops the copy too; the next write reloads from D1.
 // - A change, its events and one pending delivery per matching webhook are ONE D1 batch. Queue
-//   messages go out after the commit; if that fails, the alarm re-sends (see webhooks/outbox.ts).
+//   messages go out after the commit; if that fails, the retry clock re-sends.
+// - The object hosts its project's retry clock (src/deliveries/clock.ts) as its alarm.
 // - The project's revision is kept in memory and moves by exactly one per committed change, in that
 //   change's own batch; a failed batch leaves it (and the in-memory copy, reloaded) where it was.
-// - The alarm wakes at the earliest moment a pending delivery of the project needs sending.
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
+import { requeueAfterMs, RetryClock, sendAttemptsNow } from "../deliveries/clock";
+import { createdForEvent } from "../deliveries/lifecycle";
 import { readSettings } from "../env";
-import { fail, type Result } from "../errors";
-import { prepare } from "../db/statements";
+import { fail, type ErrorCode, type Result } from "../errors";
+import { abortUnless, abortUnlessOneRowChanged, isAbortedGuard, prepare } from "../db/statements";
 import { insertEvent } from "../events/store";
 import { addEnvironment, createFlag, updateFlag, updateFlagState } from "../flags/commands";
 import { diffFlag } from "../flags/diff";
@@ -22,7 +27,6 @@ import type { Environment, Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
 import { dryRunOf, planWrite, statePreview, type DryRun, type FlagWrite, type StatePreview, type WriterView } from "./dry-run";
 import { flagWrites, listEnvironments, loadFlag, type Db } from "../flags/store";
-import { enqueueAttempts, insertDeliveries, markUnsent, sweepDueDeliveries } from "../webhooks/outbox";
 import { renderEventBodies } from "../webhooks/payload";
 import { bumpRevision, environmentInsert, projectById, statesForNewEnvironment, type ProjectRecord } from "./store";
 
@@ -47,17 +51,16 @@ export class ProjectDO extends DurableObject<Env> {
   private project: Project | null = null;
   private readonly flags = new Map<string, Flag>();
   private tail: Promise<unknown> = Promise.resolve();
-  private alarmAt: number | null = null;
+  private readonly clock = new RetryClock(this.ctx.storage, this.env, requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
   /** The D1 bookmark of the last commit, handed back so the writer's client reads its own write. */
   private bookmark: string | null = null;
 
   createFlag(ctx: WriteContext, input: CreateFlagInput): Promise<Result<{ flag: Flag }>> {
-    return this.exclusive(ctx, async (project) => {
+    return this.exclusive(ctx, async (project): Promise<Result<{ flag: Flag }>> => {
       if (await this.currentFlag(project, input.key)) return fail("conflict", `a flag with key "${input.key}" already exists`);
       const created = createFlag(input, project.environments.map((e) => e.key), crypto.randomUUID(), new Date().toISOString());
       if (!created.ok) return created;
-      await this.commit(project, ctx.actor, null, created.flag);
-      return { ok: true, flag: created.flag };
+      return (await this.commit(project, ctx.actor, null, created.flag)) ?? { ok: true, flag: created.flag };
     });
   }
 
@@ -67,29 +70,28 @@ export class ProjectDO extends DurableObject<Env> {
         return fail("conflict", `a flag with key "${patch.key}" already exists`);
       const result = updateFlag(before, patch, new Date().toISOString());
       if (!result.ok) return result;
-      if (result.changed) await this.commit(project, ctx.actor, before, result.flag);
-      return { ok: true, flag: result.flag };
+      const stale = result.changed ? await this.commit(project, ctx.actor, before, result.flag) : null;
+      return stale ?? { ok: true, flag: result.flag };
     });
   }
 
   /** Answers only the state: the route needs no more, and the whole flag would cross RPC on every toggle. */
   updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Result<{ state: FlagState }>> {
-    return this.exclusive(ctx, async (project) => {
+    return this.exclusive(ctx, async (project): Promise<Result<{ state: FlagState }>> => {
       const before = await this.currentFlag(project, flagKey);
       if (!before || !before.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${flagKey}"`);
       if (expected !== undefined && expected !== before.environments[envKey].version)
         return fail("version_conflict", `the state is at version ${before.environments[envKey].version}, not ${expected}`);
       const result = updateFlagState(before, envKey, patch, new Date().toISOString());
       if (!result.ok) return result;
-      if (result.changed) await this.commit(project, ctx.actor, before, result.flag);
-      return { ok: true, state: result.flag.environments[envKey] };
+      const stale = result.changed ? await this.commit(project, ctx.actor, before, result.flag) : null;
+      return stale ?? { ok: true, state: result.flag.environments[envKey] };
     });
   }
 
   deleteFlag(ctx: WriteContext, flagKey: string, expected?: number): Promise<Result<{ flag: Flag }>> {
     return this.withFlag(ctx, flagKey, expected, async (project, before) => {
-      await this.commit(project, ctx.actor, before, null);
-      return { ok: true, flag: before };
+      return (await this.commit(project, ctx.actor, before, null)) ?? { ok: true, flag: before };
     });
   }
 
@@ -128,18 +130,14 @@ export class ProjectDO extends DurableObject<Env> {
     });
   }
 
-  /** Called by the consumer after a failed attempt: make sure the alarm wakes by `at`. */
+  /** Called by the consumer and the routes: make sure the retry clock rings by `at`. */
   async armRetry(at: number): Promise<void> {
-    await this.armAlarm(at);
+    await this.clock.arm(at);
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
-    const projectId = this.ctx.id.name ?? (await this.ctx.storage.get<string>("projectId"));
-    if (!projectId) return;
-    const settings = readSettings(this.env);
-    const next = await sweepDueDeliveries(this.db, this.env.DELIVERIES, projectId, Date.now(), requeueAfterMs(settings.deliveryTimeoutMs));
-    if (next !== null) await this.armAlarm(next);
+    const clockId = this.ctx.id.name ?? (await this.ctx.storage.get<string>("projectId"));
+    if (clockId) await this.clock.ring(clockId);
   }
 
   private withFlag(
@@ -185,54 +183,61 @@ export class ProjectDO extends DurableObject<Env> {
     return flag;
   }
 
-  /** The one batch of a change, then its queue messages. */
-  private async commit(project: Project, actor: Actor, before: Flag | null, after: Flag | null): Promise<void> {
+  /**
+   * The one batch of a change, then its queue messages. Answers a failure (and stores nothing) when
+   * a write of the batch did not land on the state it was computed from.
+   */
+  private async commit(project: Project, actor: Actor, before: Flag | null, after: Flag | null): Promise<StaleWrite | null> {
     const now = Date.now();
     const revision = project.revision + 1;
-    const statements = flagWrites(this.env.DB, project.id, before, after, project.environments);
-    statements.push(bumpRevision(this.env.DB, project.id, revision));
-    const deliveryStatements: D1PreparedStatement[] = [];
+    const statements = [this.projectStillOurs(project), ...this.guardedFlagWrites(project, before, after), bumpRevision(this.env.DB, project.id, revision)];
+    const flag = (after ?? before)!;
+    const ref = { flag: { id: flag.id, key: flag.key, name: flag.name }, project: { id: project.id, key: project.key, name: project.name }, actor, revision };
+    const created: number[] = [];
     for (const event of diffFlag(before, after, project.environments)) {
-      const flag = (after ?? before)!;
-      const payload = {
-        eventId: crypto.randomUUID(),
-        timestamp: new Date(now).toISOString(),
-        flag: { id: flag.id, key: flag.key, name: flag.name },
-        project: { id: project.id, key: project.key, name: project.name },
-        actor,
-        revision,
-      };
-      statements.push(
-        insertEvent(this.env.DB, {
-          id: payload.eventId,
-          orgId: project.orgId,
-          projectId: project.id,
-          flagId: flag.id,
-          environmentId: event.environment?.id ?? null,
-          event: event.event,
-          createdAt: now,
-          ...renderEventBodies(event, payload),
-          revision,
-        }),
-      );
-      const address = { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey: event.environment?.key ?? null, now };
-      deliveryStatements.push(insertDeliveries(this.env.DB, address));
+      const payload = { eventId: crypto.randomUUID(), timestamp: new Date(now).toISOString(), ...ref };
+      const environmentId = event.environment?.id ?? null;
+      const bodies = renderEventBodies(event, payload);
+      statements.push(insertEvent(this.env.DB, { id: payload.eventId, orgId: project.orgId, projectId: project.id, flagId: flag.id, environmentId, event: event.event, createdAt: now, ...bodies, revision }));
+      created.push(statements.length);
+      statements.push(createdForEvent(this.env.DB, { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey: event.environment?.key ?? null, now }));
     }
     // Armed before the commit: if this object dies between commit and send, the sweep still comes.
-    await this.armAlarm(now + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
-    let results: D1Result<{ id: string }>[];
+    await this.clock.arm(now + requeueAfterMs(readSettings(this.env).deliveryTimeoutMs));
+    let results: D1Result<{ id: string; held: number }>[];
     try {
-      results = await this.primary().batch<{ id: string }>([...statements, ...deliveryStatements]);
+      results = await this.primary().batch<{ id: string; held: number }>(statements);
     } catch (err) {
-      this.flags.clear();
-      this.project = null; // the revision too is read again: the batch may have failed after committing
+      // The flags and the revision are read again from D1 by the next change.
+      this.forget();
+      if (isAbortedGuard(err)) return STALE;
       throw err;
     }
     project.revision = revision;
     if (before) this.flags.delete(before.key);
     if (after) this.flags.set(after.key, after);
-    const ids = results.slice(statements.length).flatMap((r) => r.results.map((row) => row.id));
-    if (ids.length) this.ctx.waitUntil(this.send(ids));
+    const due = created.flatMap((i) => results[i].results.filter((row) => !row.held).map((row) => ({ delivery_id: row.id, attempt: 1 })));
+    if (due.length) this.ctx.waitUntil(this.send(due));
+    return null;
+  }
+
+  /** The flag's writes, each followed by a guard that aborts the batch if it changed no row. */
+  private guardedFlagWrites(project: Project, before: Flag | null, after: Flag | null): D1PreparedStatement[] {
+    const writes = flagWrites(this.env.DB, project.id, before, after, project.environments);
+    const what = `flag "${(after ?? before)!.key}"`;
+    // A deletion's first statement removes however many states there are; its last removes the flag.
+    if (!after) return [...writes, abortUnlessOneRowChanged(this.env.DB, what)];
+    return writes.flatMap((w) => [w, abortUnlessOneRowChanged(this.env.DB, what)]);
+  }
+
+  private projectStillOurs(project: Project): D1PreparedStatement {
+    return abortUnless(this.env.DB, "EXISTS (SELECT 1 FROM projects WHERE id = ? AND org_id = ?)", [project.id, project.orgId], "the project");
+  }
+
+  /** Drops the in-memory copy: the next change reads the project and its flags from D1. */
+  private forget(): void {
+    this.flags.clear();
+    this.project = null;
   }
 
   /** Writes go to the primary; the session's bookmark is what a reader needs to see them. */
@@ -248,25 +253,13 @@ export class ProjectDO extends DurableObject<Env> {
     };
   }
 
-  private async send(ids: string[]): Promise<void> {
-    const failed = await enqueueAttempts(this.env.DELIVERIES, ids.map((id) => ({ delivery_id: id, attempt: 1 })));
-    if (failed.length) {
-      await markUnsent(this.db, failed);
-      await this.armAlarm(Date.now() + 1000);
-    }
-  }
-
-  private async armAlarm(at: number): Promise<void> {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current !== null && current <= at) {
-      this.alarmAt = current;
-      return;
-    }
-    await this.ctx.storage.setAlarm(at);
-    this.alarmAt = at;
+  private async send(messages: { delivery_id: string; attempt: number }[]): Promise<void> {
+    if (await sendAttemptsNow(this.env, messages)) await this.clock.arm(Date.now() + 1000);
   }
 }
+
+type StaleWrite = { ok: false; code: ErrorCode; message: string };
+const STALE: StaleWrite = fail("conflict", "the project changed outside its writer, so nothing was stored or sent; retry the request");
 
 type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry" | "dryRun" | "previewState";
 
@@ -275,7 +268,3 @@ export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, Writ
   return env.PROJECTS.getByName(projectId) as unknown as Pick<ProjectDO, WriterMethods>;
 }
 
-/** A message sent this long ago whose attempt has not happened is presumed lost and sent again. */
-export function requeueAfterMs(deliveryTimeoutMs: number): number {
-  return Math.max(2 * deliveryTimeoutMs, 10_000);
-}

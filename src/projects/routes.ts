@@ -4,12 +4,14 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
+import { primaryOf } from "../db/primary";
 import { AppError, isUniqueViolation, unwrap } from "../errors";
 import { listEnvironments } from "../flags/store";
-import { decodeCursor, encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";
+import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";
 import { validationHook } from "../validation";
 import { projectWriter } from "./project-do";
-import { createProject, findProject, listProjects } from "./store";
+import { createProject, listProjects } from "./store";
+import { cursorOrThrow, requireProject } from "../route-helpers";
 
 export const EnvironmentSchema = z.object({ id: IdSchema, key: KeySchema, name: z.string() }).openapi("Environment");
 export const ProjectSchema = z
@@ -57,9 +59,12 @@ export function projectRoutes() {
   app.openapi(
     createRoute({ method: "get", path: "/projects/{projectId}", tags: ["projects"], request: { params: ProjectParams }, responses: { 200: jsonAnswer("the project", ProjectSchema), ...errors(401, 404) } }),
     async (c) => {
-      const db = drizzle(c.env.DB);
       const project = await requireProject(c.env, c.get("principal").org.id, c.req.valid("param").projectId);
-      return c.json({ id: project.id, key: project.key, name: project.name, environments: await listEnvironments(db, project.id), revision: project.revision }, 200);
+      // Every project has environments: none here means a lagging replica, so ask the primary.
+      let environments = await listEnvironments(drizzle(c.env.DB), project.id);
+      const primary = environments.length === 0 ? primaryOf(c.env) : null;
+      if (primary) environments = await listEnvironments(drizzle(primary), project.id);
+      return c.json({ id: project.id, key: project.key, name: project.name, environments, revision: project.revision }, 200);
     },
   );
 
@@ -83,15 +88,5 @@ export function projectRoutes() {
   return app;
 }
 
-export function cursorOrThrow(cursor: string | undefined): number | null {
-  const after = decodeCursor(cursor);
-  if (after === -1) throw new AppError("validation_failed", "request validation failed", [{ field: "cursor", message: "not a cursor this API gave" }]);
-  return after;
-}
-
-/** The organization's project, or 404 — also for another organization's, whose existence stays hidden. */
-export async function requireProject(env: Env, orgId: string, projectId: string) {
-  const project = await findProject(drizzle(env.DB), orgId, projectId);
-  if (!project) throw new AppError("not_found", "no such project");
-  return project;
-}
+// Kept importable from here for the routers that already do; they live in src/route-helpers.ts.
+export { cursorOrThrow, requireProject } from "../route-helpers";

@@ -9,7 +9,7 @@ import { iso } from "../schemas";
 import type { RotatedSecret, RotateSecretInput } from "./receiver-schemas";
 import { encryptSecret, type Keyring } from "./secret-box";
 import { toBase64 } from "./sign";
-import { DELIVERY_BODY } from "./store";
+import { DELIVERY_BODY } from "../deliveries/lifecycle";
 
 type WebhookRow = typeof webhooks.$inferSelect;
 

@@ -1,5 +1,5 @@
 // Webhooks of a project (/projects/{projectId}/webhooks) and of the organization (/webhooks): the
-// same routes under two scopes, with their deliveries, redelivery and the test call.
+// same routes under two scopes, with their deliveries, redelivery, recovery, stats and the test call.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { drizzle } from "drizzle-orm/d1";
@@ -7,18 +7,24 @@ import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { readSettings } from "../env";
 import { AppError } from "../errors";
-import { cursorOrThrow, requireProject } from "../projects/routes";
+import { recover, redeliver, sendTestDelivery } from "../deliveries/manual";
+import { webhookStats } from "../deliveries/stats";
+import { cursorOrThrow, requireProject } from "../route-helpers";
 import { encodeCursor, IdSchema, pageOf } from "../schemas";
 import { validationHook } from "../validation";
-import { redeliver, sendTestDelivery } from "./redeliver";
 import {
   CreateWebhookSchema,
   DeliveryDetailSchema,
   DeliveryQuerySchema,
   DeliverySchema,
+  RecoverResultSchema,
+  RecoverSchema,
+  STATS_WINDOWS,
+  StatsQuerySchema,
   TestResultSchema,
   UpdateWebhookSchema,
   WebhookSchema,
+  WebhookStatsSchema,
 } from "./schemas";
 import {
   createWebhook,
@@ -54,11 +60,17 @@ export function webhookRoutes() {
   return app;
 }
 
-async function scopeOf(c: Context<AppEnv>, projectId: string | undefined): Promise<WebhookScope> {
+interface ScopedProject {
+  id: string;
+  key: string;
+  name: string;
+}
+
+async function scopeOf(c: Context<AppEnv>, projectId: string | undefined): Promise<WebhookScope & { project: ScopedProject | null }> {
   const orgId = c.get("principal").org.id;
-  if (projectId === undefined) return { orgId, projectId: null };
-  await requireProject(c.env, orgId, projectId);
-  return { orgId, projectId };
+  if (projectId === undefined) return { orgId, projectId: null, project: null };
+  const project = await requireProject(c.env, orgId, projectId);
+  return { orgId, projectId, project };
 }
 
 function checkUrl(c: Context<AppEnv>, url: string): void {
@@ -77,6 +89,7 @@ async function requireWebhook(c: Context<AppEnv>, projectId: string | undefined,
 
 function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   const { prefix, tag } = spec;
+  const opPrefix = spec.prefix.startsWith("/projects") ? "projectWebhook" : "orgWebhook";
   const params = spec.params as z.ZodObject<{ projectId: typeof IdSchema }>;
   const hookParams = params.extend({ webhookId: IdSchema });
   const deliveryParams = hookParams.extend({ deliveryId: IdSchema });
@@ -125,7 +138,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   app.openapi(route({ method: "delete", path: `${prefix}/{webhookId}`, request: { params: hookParams }, responses: { 204: { description: "deleted, with its delivery history" }, ...errors(401, 404) } }), async (c) => {
     const { projectId, webhookId } = c.req.valid("param");
     const { row } = await requireWebhook(c, projectId, webhookId);
-    await deleteWebhook(drizzle(c.env.DB), row.id);
+    await deleteWebhook(c.env.DB, row.id);
     return c.body(null, 204);
   });
 
@@ -140,7 +153,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { scope, row } = await requireWebhook(c, projectId, webhookId);
-      return c.json(await sendTestDelivery(c.env, row, scope, c.get("principal").user), 200);
+      return c.json(await sendTestDelivery(c.env, { webhook: row, project: scope.project, actor: c.get("principal").user }), 200);
     },
   );
 
@@ -170,14 +183,51 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     route({
       method: "post",
       path: `${prefix}/{webhookId}/deliveries/{deliveryId}/redeliver`,
-      summary: "One more attempt of the same delivery, now, with no automatic retries after it",
+      summary: "One more attempt of the same delivery, now: final for a finished delivery, while a pending one keeps its schedule",
       request: { params: deliveryParams },
       responses: { 202: jsonAnswer("accepted", DeliverySchema), ...errors(401, 404, 409) },
     }),
     async (c) => {
       const { projectId, webhookId, deliveryId } = c.req.valid("param");
       const { row } = await requireWebhook(c, projectId, webhookId);
-      return c.json(await redeliver(c.env, row.id, deliveryId), 202);
+      await redeliver(c.env, row.id, deliveryId);
+      const delivery = await findDelivery(drizzle(c.env.DB), row.id, deliveryId);
+      if (!delivery) throw new AppError("not_found", "no such delivery");
+      return c.json(toDelivery(delivery), 202);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: "get",
+      path: `${prefix}/{webhookId}/stats`,
+      operationId: `${opPrefix}Stats`,
+      summary: "Attempts, success rate and latency of the webhook over a window",
+      request: { params: hookParams, query: StatsQuerySchema },
+      responses: { 200: jsonAnswer("the figures, counted in attempts", WebhookStatsSchema), ...errors(400, 401, 404) },
+    }),
+    async (c) => {
+      const { projectId, webhookId } = c.req.valid("param");
+      const { window } = c.req.valid("query");
+      const { row } = await requireWebhook(c, projectId, webhookId);
+      return c.json(await webhookStats(c.env.DB, row.id, window, STATS_WINDOWS[window]), 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: "post",
+      path: `${prefix}/{webhookId}/recover`,
+      operationId: `${opPrefix}Recover`,
+      summary: "One more attempt of every failed delivery created since a moment, oldest first",
+      request: { params: hookParams, body: jsonBody(RecoverSchema) },
+      responses: { 202: jsonAnswer("how many deliveries get another attempt", RecoverResultSchema), ...errors(400, 401, 404, 415) },
+    }),
+    async (c) => {
+      const { projectId, webhookId } = c.req.valid("param");
+      const { since } = c.req.valid("json");
+      const { row } = await requireWebhook(c, projectId, webhookId);
+      return c.json({ deliveries: await recover(c.env, row.id, Date.parse(since)) }, 202);
     },
   );
 }

@@ -5,8 +5,11 @@ import { IdSchema, NameSchema, PageQuerySchema, TimestampSchema } from "../schem
 import { WEBHOOK_FORMATS } from "./payload";
 import { isReservedHeaderName, isTransportHeaderName, isValidHeaderName, isValidHeaderValue } from "./sign";
 
+/** What a webhook may subscribe to: the change events, and (for an organization's) another webhook disabled. */
+export const WEBHOOK_EVENTS = [...ROLLGATE_EVENTS, "webhook.disabled"] as const;
+
 const EventsSchema = z
-  .array(z.enum(ROLLGATE_EVENTS))
+  .array(z.enum(WEBHOOK_EVENTS))
   .min(1, "name at least one event")
   .refine((events) => new Set(events).size === events.length, "events must not repeat")
   .openapi({ example: ["flag.toggled", "flag_state.updated"] });
@@ -69,6 +72,17 @@ export const UpdateWebhookSchema = z
   })
   .openapi("UpdateWebhook");
 
+export const WebhookHealthSchema = z
+  .object({
+    state: z.enum(["healthy", "failing", "circuit_open", "disabled"]),
+    consecutive_failures: z.number().int(),
+    last_success_at: TimestampSchema.nullable(),
+    last_failure_at: TimestampSchema.nullable(),
+    disabled_reason: z.enum(["gone", "failing"]).nullable().openapi({ description: "why Flagpost disabled the webhook; null when it did not" }),
+    disabled_at: TimestampSchema.nullable(),
+  })
+  .openapi("WebhookHealth", { description: "failed attempts in a row open the circuit (5); failing with no success for WEBHOOK_AUTO_DISABLE_SECONDS disables it" });
+
 export const WebhookSchema = z
   .object({
     id: IdSchema,
@@ -82,6 +96,7 @@ export const WebhookSchema = z
     enabled: z.boolean(),
     created_at: TimestampSchema,
     ed25519_public_key: z.string().nullable().openapi({ description: "Standard Webhooks public key (`whpk_…`) that verifies the `v1a` signature; null without a key pair" }),
+    health: WebhookHealthSchema,
   })
   .openapi("Webhook");
 
@@ -98,6 +113,7 @@ export const DeliverySchema = z
     last_status_code: z.number().int().nullable(),
     created_at: TimestampSchema,
     completed_at: TimestampSchema.nullable(),
+    error: z.string().nullable().openapi({ description: "why the delivery ended without an attempt saying so, e.g. \"webhook disabled\"" }),
   })
   .openapi("Delivery");
 
@@ -122,6 +138,34 @@ export const DeliveryQuerySchema = PageQuerySchema.extend({
 export const TestResultSchema = z
   .object({ success: z.boolean(), status_code: z.number().int().nullable(), response_time_ms: z.number().int() })
   .openapi("WebhookTestResult");
+
+export const STATS_WINDOWS = { "1h": 3600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 } as const;
+
+export const StatsQuerySchema = z.object({ window: z.enum(["1h", "24h", "7d"]).default("24h") });
+
+export const WebhookStatsSchema = z
+  .object({
+    window: z.enum(["1h", "24h", "7d"]),
+    attempts: z.number().int(),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    success_rate: z.number().min(0).max(1).openapi({ description: "succeeded / attempts; 0 with no attempt" }),
+    latency_ms: z.object({ p50: z.number().int().nullable(), p95: z.number().int().nullable() }),
+    last_success_at: TimestampSchema.nullable(),
+    last_failure_at: TimestampSchema.nullable(),
+  })
+  .openapi("WebhookStats");
+
+export const RecoverSchema = z
+  .object({
+    since: z
+      .string()
+      .refine((s) => !Number.isNaN(Date.parse(s)), "not an ISO-8601 time")
+      .openapi({ example: "2026-01-25T00:00:00Z", description: "failed deliveries created at or after this moment get one more attempt" }),
+  })
+  .openapi("RecoverDeliveries");
+
+export const RecoverResultSchema = z.object({ deliveries: z.number().int() }).openapi("RecoverResult");
 
 export type CreateWebhookInput = z.infer<typeof CreateWebhookSchema>;
 export type UpdateWebhookInput = z.infer<typeof UpdateWebhookSchema>;

@@ -2,6 +2,9 @@
 // (secret-box); reads see `has_secret` and masked header values only.
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { attempts, deliveries, webhooks } from "../db/schema";
+import { healthOf } from "../deliveries/health";
+import { droppedWithWebhook } from "../deliveries/interventions";
+import { DELIVERY_BODY } from "../deliveries/lifecycle";
 import { AppError } from "../errors";
 import type { Db } from "../flags/store";
 import { iso } from "../schemas";
@@ -38,6 +41,7 @@ export function toWebhook(row: WebhookRow): Webhook {
     enabled: row.enabled,
     created_at: iso(row.createdAt),
     ed25519_public_key: row.ed25519PublicKey ?? null,
+    health: healthOf(row),
   };
 }
 
@@ -107,18 +111,16 @@ export async function updateWebhook(db: Db, keyring: Keyring, row: WebhookRow, p
   if (patch.environments !== undefined) set.environments = patch.environments;
   if (patch.format !== undefined) set.format = patch.format;
   if (patch.enabled !== undefined) set.enabled = patch.enabled;
+  // Enabled again by its owner: its health starts afresh.
+  if (patch.enabled === true && !row.enabled)
+    Object.assign(set, { disabledReason: null, disabledAt: null, consecutiveFailures: 0, failingSince: null, circuit: "closed", probeDeliveryId: null });
   const [updated] = await db.update(webhooks).set(set).where(eq(webhooks.id, row.id)).returning();
   return toWebhook(updated);
 }
 
 /** A deleted webhook takes its delivery history with it. */
-export async function deleteWebhook(db: Db, id: string): Promise<void> {
-  const ids = db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.webhookId, id));
-  await db.batch([
-    db.delete(attempts).where(inArray(attempts.deliveryId, ids)),
-    db.delete(deliveries).where(eq(deliveries.webhookId, id)),
-    db.delete(webhooks).where(eq(webhooks.id, id)),
-  ]);
+export async function deleteWebhook(d1: D1Database, id: string): Promise<void> {
+  await d1.batch([...droppedWithWebhook(d1, id), d1.prepare("DELETE FROM webhooks WHERE id = ?").bind(id)]);
 }
 
 export function toDelivery(row: DeliveryRow): Delivery {
@@ -132,6 +134,7 @@ export function toDelivery(row: DeliveryRow): Delivery {
     last_status_code: row.lastStatusCode,
     created_at: iso(row.createdAt),
     completed_at: row.completedAt === null ? null : iso(row.completedAt),
+    error: row.error ?? null,
   };
 }
 
@@ -182,11 +185,3 @@ export async function deliveryAttempts(d1: D1Database, row: DeliveryRow): Promis
     };
   });
 }
-
-/**
- * The body a delivery sends, as an SQL expression over `deliveries d` joined to `events e`: its own
- * (tests), or its event's rendering in the delivery's format.
- */
-export const DELIVERY_BODY =
-  "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN e.tggl_body WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
-

@@ -80,7 +80,8 @@ async function restartMidSchedule(ctx) {
   await ctx.checkFaultRoutes(false);
   const retrying = await project(ctx, name, ["status/500/1", "status/500/2"]);
   const inFlight = await project(ctx, `${name}-in-flight`, ["slow/1200/1"]);
-  const changes = await retrying.toggle(10, { concurrency: 2 });
+  // Four changes: their first attempts stay below the five failures in a row that open a circuit.
+  const changes = await retrying.toggle(4, { concurrency: 2 });
   await untilFirstAttemptsLogged(ctx, retrying, changes);
   const flying = await inFlight.toggle(5, { concurrency: 5 });
   await untilSeen(ctx, `/${name}-in-flight/`, 1);

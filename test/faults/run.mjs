@@ -7,13 +7,14 @@ import os from "node:os";
 import path from "node:path";
 import { createApiKey, flagpostClient } from "../../bench/lib/flagpost-api.mjs";
 import { freePort, killAllStarted, startWorker } from "../../bench/lib/local-runtime.mjs";
+import { lateLifecycleScenarios, lifecycleScenarios } from "./lifecycle-scenarios.mjs";
 import { platformScenarios } from "./platform-scenarios.mjs";
 import { createReceiver } from "./receiver.mjs";
 import { receiverScenarios } from "./receiver-scenarios.mjs";
 
 const ADMIN_TOKEN = "flagpost-local-admin"; // wrangler.toml's local default
 const VARS = { RETRY_SCHEDULE_SECONDS: "1,1,1,1,1", DELIVERY_TIMEOUT_MS: "1500", FAULT_INJECTION: "true" };
-const WATCHDOG_MS = 9 * 60_000;
+const WATCHDOG_MS = 13 * 60_000;
 
 /** The local run: start, and restart on the same state directory (gracefully or by SIGKILL). */
 async function localRun(dir) {
@@ -77,6 +78,8 @@ async function main() {
     restart: ({ kill = false, vars = {} } = {}) => run.restart({ kill, vars: { ...VARS, ...vars } }),
     checkFaultRoutes: (enabled) => checkFaultRoutesGuarded(ctx, { enabled }),
     queueMessages: () => queueMessagesConsumed(run.logFile),
+    /** The runtime's log so far, without colours. */
+    log: () => fs.readFileSync(run.logFile, "utf8").replace(/\x1b\[[0-9;]*m/g, ""),
   };
   let passed = 0;
   let failed = 0;
@@ -85,7 +88,9 @@ async function main() {
     await checkFaultRoutesGuarded(ctx, { enabled: true });
     // FAULTS_ONLY (a regular expression over the titles) runs a subset, for working on one scenario.
     const only = new RegExp(process.env.FAULTS_ONLY ?? "");
-    for (const scenario of [...receiverScenarios, ...platformScenarios].filter(([title]) => only.test(title))) {
+    // The platform scenarios end by switching the fault routes off (a restart): what needs none comes last.
+    const all = [...receiverScenarios, ...lifecycleScenarios, ...platformScenarios, ...lateLifecycleScenarios];
+    for (const scenario of all.filter(([title]) => only.test(title))) {
       if (await runScenario(ctx, scenario)) passed++;
       else failed++;
     }
