@@ -4,11 +4,15 @@ import { Hono } from "hono";
 import { DELIVERY_STATUSES } from "../webhooks/schemas";
 import { ApiFailure } from "./api";
 import { idParam, type DashboardContext, type DashboardEnv } from "./context";
+import { originsOf } from "./delivery-origins";
 import { AttemptCard, DeliveryFacts, DeliveryHistory, type HistoryFilter } from "./delivery-views";
+import { RedeliverForm } from "./redeliver-form";
 import { EVENT_LABELS, eventLabel } from "./format";
 import { CsrfField, EmptyState, PageHead, renderPage } from "./layout";
-import type { Delivery, DeliveryDetail, Page, Project, Webhook } from "./resources";
+import type { Delivery, DeliveryDetail, Page, Project, Webhook, WebhookStats } from "./resources";
+import { RecoverForm, StatsPanel } from "./webhook-health";
 import { ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
+import { SigningSection } from "./webhook-signing";
 import { TestButton, WebhookFacts } from "./webhook-views";
 
 const PAGE_SIZE = 20;
@@ -43,16 +47,26 @@ function filterOf(c: DashboardContext): HistoryFilter {
   return { status: (DELIVERY_STATUSES as readonly string[]).includes(status) ? status : "", event: event in EVENT_LABELS ? event : "" };
 }
 
+/** The projects whose changes a webhook of this scope hears. */
+async function projectIdsOf(c: DashboardContext, scope: string): Promise<string[]> {
+  if (scope !== ORG_SCOPE) return [scope];
+  return (await c.get("api").get<Page<Project>>("/projects", { limit: 200 })).data.map((p) => p.id);
+}
+
 async function webhookHistoryPage(c: DashboardContext) {
   const { scope, webhookId } = webhookParams(c);
   const api = c.get("api");
   const filter = filterOf(c);
   const cursor = c.req.query("cursor");
-  const [webhook, deliveries, project] = await Promise.all([
+  const stats = (window: string) => api.get<WebhookStats>(`${webhooksApi(scope)}/${webhookId}/stats`, { window });
+  const [webhook, deliveries, project, hour, day] = await Promise.all([
     api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
     api.get<Page<Delivery>>(`${webhooksApi(scope)}/${webhookId}/deliveries`, { ...filter, cursor, limit: PAGE_SIZE }),
     scope === ORG_SCOPE ? Promise.resolve(undefined) : api.get<Project>(`/projects/${scope}`),
+    stats("1h"),
+    stats("24h"),
   ]);
+  const origins = await originsOf(api, await projectIdsOf(c, scope), deliveries.data);
   const csrf = c.get("csrf");
   const base = webhookPage(scope, webhookId);
   const here = new URL(c.req.url);
@@ -78,7 +92,18 @@ async function webhookHistoryPage(c: DashboardContext) {
       <div class="card">
         <WebhookFacts scope={scope} webhook={webhook} project={project} />
       </div>
-      <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} />
+      <section id="health" aria-labelledby="health-title">
+        <h2 id="health-title" class="visually-hidden">Health</h2>
+        <StatsPanel
+          windows={[
+            { label: "Last hour", stats: hour },
+            { label: "Last 24 hours", stats: day },
+          ]}
+        />
+        <RecoverForm action={`${base}/recover`} csrf={csrf} />
+      </section>
+      <SigningSection scope={scope} webhook={webhook} csrf={csrf} />
+      <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} origins={origins} />
     </>
   );
   return renderPage(c, `${webhook.name} · Webhook`, body, { section: "webhooks" });
@@ -92,21 +117,20 @@ async function deliveryPage(c: DashboardContext) {
     api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
     api.get<DeliveryDetail>(`${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}`),
   ]);
+  const origin = delivery.event_id ? (await originsOf(api, await projectIdsOf(c, scope), [delivery])).get(delivery.event_id) : undefined;
   const base = webhookPage(scope, webhookId);
   const attempts = [...delivery.attempts].sort((a, b) => b.number - a.number);
   const title = `${eventLabel(delivery.event)} delivery`;
   const body = (
     <>
       <PageHead title={title} crumbs={[...SETTINGS_CRUMBS, { href: base, label: webhook.name }]}>
-        <form method="post" action={`${base}/deliveries/${delivery.id}/redeliver`} class="inline">
-          <CsrfField token={c.get("csrf")} />
-          <button type="submit" class="primary">
-            Redeliver
-          </button>
-        </form>
+        <RedeliverForm action={`${base}/deliveries/${delivery.id}/redeliver`} delivery={delivery} csrf={c.get("csrf")} />
+        <a class="button" href={`${base}/verify?delivery=${delivery.id}`}>
+          My receiver says the signature is wrong
+        </a>
       </PageHead>
       <div class="card">
-        <DeliveryFacts delivery={delivery} />
+        <DeliveryFacts delivery={delivery} origin={origin} />
       </div>
       <h2>Attempts, newest first</h2>
       {attempts.length ? (

@@ -3,6 +3,7 @@ import type { FC } from "hono/jsx";
 import { DELIVERY_STATUSES } from "../webhooks/schemas";
 import { EVENT_LABELS, eventLabel, isJson, prettyBody, statusLine } from "./format";
 import { EmptyState, Pill, Time, type Tone } from "./layout";
+import type { Origin } from "./delivery-origins";
 import type { Attempt, Delivery, DeliveryDetail, Page } from "./resources";
 
 const STATUS_TONES: Record<string, Tone> = { succeeded: "ok", failed: "bad", pending: "warn" };
@@ -47,7 +48,23 @@ export const FilterForm: FC<{ action: string; filter: HistoryFilter }> = ({ acti
   </form>
 );
 
-export const DeliveryTable: FC<{ deliveries: Delivery[]; pageOf: (id: string) => string }> = ({ deliveries, pageOf }) => (
+/** The change a delivery carries, in a cell: the flag, where, and the revision. */
+export const OriginCell: FC<{ delivery: Delivery; origin?: Origin }> = ({ delivery, origin }) => {
+  if (delivery.event_id === null) return <span class="muted">{delivery.event === "webhook.disabled" ? "Notice of a disabled webhook" : "Test request"}</span>;
+  if (!origin) return <span class="muted" title="Not among the latest changes of the projects searched">—</span>;
+  return (
+    <>
+      <span class="truncate origin-flag" title={`${origin.flag.name} (${origin.flag.key})`}>
+        {origin.flag.name}
+      </span>
+      <div class="small muted">
+        {origin.environment ? origin.environment.name : "every environment"} · rev {origin.revision}
+      </div>
+    </>
+  );
+};
+
+export const DeliveryTable: FC<{ deliveries: Delivery[]; pageOf: (id: string) => string; origins: Map<string, Origin> }> = ({ deliveries, pageOf, origins }) => (
   <div class="table-wrap">
     <table>
       <caption class="skip">Deliveries, newest first</caption>
@@ -55,6 +72,7 @@ export const DeliveryTable: FC<{ deliveries: Delivery[]; pageOf: (id: string) =>
         <tr>
           <th scope="col">Status</th>
           <th scope="col">Event</th>
+          <th scope="col">Change</th>
           <th scope="col">Created</th>
           <th scope="col">Response</th>
           <th scope="col" class="hide-narrow">
@@ -78,6 +96,9 @@ export const DeliveryTable: FC<{ deliveries: Delivery[]; pageOf: (id: string) =>
               <div class="small muted">
                 <code>{d.event}</code>
               </div>
+            </td>
+            <td class="origin">
+              <OriginCell delivery={d} origin={d.event_id ? origins.get(d.event_id) : undefined} />
             </td>
             <td class="small">
               <Time iso={d.created_at} />
@@ -169,7 +190,7 @@ export const AttemptCard: FC<{ attempt: Attempt }> = ({ attempt }) => {
 };
 
 /** The history section; the inline Test button reloads it (by its id) so the test shows up at once. */
-export const DeliveryHistory: FC<{ base: string; filter: HistoryFilter; page: Page<Delivery>; cursor?: string }> = ({ base, filter, page, cursor }) => {
+export const DeliveryHistory: FC<{ base: string; filter: HistoryFilter; page: Page<Delivery>; cursor?: string; origins: Map<string, Origin> }> = ({ base, filter, page, cursor, origins }) => {
   const filtered = Boolean(filter.status || filter.event);
   const older = page.next_cursor ? `${base}?${new URLSearchParams({ ...filter, cursor: page.next_cursor }).toString()}` : null;
   return (
@@ -179,7 +200,7 @@ export const DeliveryHistory: FC<{ base: string; filter: HistoryFilter; page: Pa
         <FilterForm action={base} filter={filter} />
       </div>
       {page.data.length ? (
-        <DeliveryTable deliveries={page.data} pageOf={(id) => `${base}/deliveries/${id}`} />
+        <DeliveryTable deliveries={page.data} pageOf={(id) => `${base}/deliveries/${id}`} origins={origins} />
       ) : (
         <EmptyState title={filtered ? "No deliveries match these filters" : cursor ? "No older deliveries" : "No deliveries yet"}>
           {filtered ? (
@@ -203,7 +224,7 @@ export const DeliveryHistory: FC<{ base: string; filter: HistoryFilter; page: Pa
   );
 };
 
-export const DeliveryFacts: FC<{ delivery: DeliveryDetail }> = ({ delivery }) => (
+export const DeliveryFacts: FC<{ delivery: DeliveryDetail; origin?: Origin }> = ({ delivery, origin }) => (
   <dl class="facts">
     <dt>Status</dt>
     <dd>
@@ -213,6 +234,16 @@ export const DeliveryFacts: FC<{ delivery: DeliveryDetail }> = ({ delivery }) =>
     <dd>
       <code>{delivery.event}</code>
     </dd>
+    {origin ? (
+      <>
+        <dt>Change</dt>
+        <dd>
+          <a href={`/dashboard/projects/${origin.projectId}/flags/${origin.flag.key}`}>{origin.flag.name}</a> <code>{origin.flag.key}</code> ·{" "}
+          {origin.environment ? origin.environment.name : "every environment"} · revision {origin.revision} ·{" "}
+          <a href={`/dashboard/projects/${origin.projectId}/changes/${delivery.event_id}/deliveries`}>every delivery of this change</a>
+        </dd>
+      </>
+    ) : null}
     <dt>Delivery id</dt>
     <dd>
       <code>{delivery.id}</code> <span class="small muted">(X-Rollgate-Delivery and webhook-id, the same on every attempt)</span>
@@ -231,5 +262,11 @@ export const DeliveryFacts: FC<{ delivery: DeliveryDetail }> = ({ delivery }) =>
     <dd>
       <Time iso={delivery.completed_at} />
     </dd>
+    {delivery.error ? (
+      <>
+        <dt>Why it ended</dt>
+        <dd>{delivery.error}</dd>
+      </>
+    ) : null}
   </dl>
 );

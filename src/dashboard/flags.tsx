@@ -5,7 +5,7 @@ import { FLAG_TYPES, type FlagType } from "../flags/model";
 import { ApiFailure } from "./api";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField } from "./fields";
-import { ConfirmProduction, FlagTable, NewEnvironmentForm, NewFlagForm, ProjectTabs, type NewEnvironmentState, type NewFlagState } from "./flag-views";
+import { ConfirmProduction, FlagTable, NewEnvironmentForm, NewFlagForm, ProjectTabs, Revision, type NewEnvironmentState, type NewFlagState } from "./flag-views";
 import { EmptyState, PageHead, renderPage } from "./layout";
 import type { Flag, FlagState, Page, Project } from "./resources";
 import { lastChangeOf } from "./recent-changes";
@@ -172,6 +172,7 @@ async function flagsPage(c: DashboardContext, newEnvironment?: NewEnvironmentSta
   const body = (
     <>
       <PageHead title={project.name} crumbs={[{ href: "/dashboard", label: "Projects" }]}>
+        <Revision project={project} />
         <a class="button primary" href={`${base}/new-flag`}>
           New flag
         </a>

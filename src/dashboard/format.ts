@@ -47,6 +47,7 @@ export const EVENT_LABELS: Record<string, string> = {
   "flag.toggled": "Flag toggled",
   "flag_state.updated": "Flag state updated",
   "webhook.test": "Test",
+  "webhook.disabled": "Webhook disabled",
 };
 
 export function eventLabel(event: string): string {

@@ -9,7 +9,7 @@ import type { ChangeLogEntry, Me, Page } from "./resources";
 import { describeChanges } from "./change-words";
 import { isId } from "./context";
 
-export type Section = "projects" | "webhooks";
+export type Section = "projects" | "webhooks" | "api-keys";
 
 export const ICON =
   "data:image/svg+xml," +
@@ -49,6 +49,7 @@ const TopBar: FC<{ me: Me; csrf: string; section?: Section }> = ({ me, csrf, sec
       <nav aria-label="Main">
         <a href="/dashboard" aria-current={section === "projects" ? "page" : undefined}>Projects &amp; flags</a>
         <a href="/dashboard/settings/webhooks" aria-current={section === "webhooks" ? "page" : undefined}>Settings › Webhooks</a>
+        <a href="/dashboard/settings/api-keys" aria-current={section === "api-keys" ? "page" : undefined}>API keys</a>
       </nav>
       <div class="who">
         <span>
@@ -101,8 +102,8 @@ async function conflictWords(c: DashboardContext, eventId: string | null): Promi
   return `${entry.triggered_by.email} changed ${entry.flag.name}${entry.environment ? ` in ${entry.environment.name}` : ""} at ${formatTime(entry.timestamp)}: ${describeChanges(entry).join("; ")}.`;
 }
 
-export const Notice: FC<PropsWithChildren<{ kind: "success" | "error" | "info"; id?: string }>> = ({ kind, id, children }) => (
-  <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"} id={id} tabindex={id ? -1 : undefined}>
+export const Notice: FC<PropsWithChildren<{ kind: "success" | "error" | "info" | "warn"; id?: string; autofocus?: boolean }>> = ({ kind, id, autofocus, children }) => (
+  <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"} id={id} tabindex={id ? -1 : undefined} autofocus={autofocus}>
     {children}
   </div>
 );

@@ -19,17 +19,29 @@ const NOTICES: Record<string, { kind: Kind; text: string }> = {
   "webhook-enabled": { kind: "success", text: "Webhook enabled: new changes will be delivered to it." },
   "webhook-disabled": { kind: "info", text: "Webhook disabled: it gets no new deliveries until you enable it." },
   "webhook-deleted": { kind: "success", text: "Webhook deleted, with its delivery history." },
+  "ed25519-created": { kind: "success", text: "New ed25519 key pair: requests now also carry a v1a signature. Give your receivers the public key below." },
+  "recover-invalid": { kind: "error", text: "Nothing was recovered: choose a window, or type a whole time in UTC (year, month, day, hour and minute)." },
   "redelivery-queued": { kind: "success", text: "Redelivery sent: one more attempt of the same delivery, now. Reload in a moment to see it." },
   "redelivery-busy": { kind: "error", text: "An attempt of this delivery is in flight; try again when it has finished." },
+  "sdk-key-revoked": { kind: "success", text: "SDK key revoked: apps using it stop getting flags within 30 seconds." },
+  "api-key-revoked": { kind: "success", text: "API key revoked: everything using it is refused within 30 seconds." },
   "signed-out": { kind: "info", text: "You are signed out." },
   "session-ended": { kind: "info", text: "Your session ended. Sign in again to continue." },
   "key-rejected": { kind: "error", text: "The API key of your session no longer works. Sign in with a valid key." },
 };
 
 export function noticeFrom(params: URLSearchParams): { kind: Kind; text: string } | null {
-  const test = testNotice(params);
+  const test = testNotice(params) ?? recoverNotice(params);
   if (test) return test;
   return NOTICES[params.get("notice") ?? ""] ?? null;
+}
+
+/** How many failed deliveries a recovery gave one more attempt: a number, checked before it is shown. */
+function recoverNotice(params: URLSearchParams): { kind: Kind; text: string } | null {
+  const count = params.get("count") ?? "";
+  if (params.get("notice") !== "recovered" || !/^\d{1,7}$/.test(count)) return null;
+  if (count === "0") return { kind: "info", text: "No failed delivery since then: nothing to recover." };
+  return { kind: "success", text: `${count === "1" ? "1 failed delivery gets" : `${count} failed deliveries get`} one more attempt, oldest first. Reload in a moment to see them.` };
 }
 
 /** The no-JavaScript outcome of the Test button: numbers only, checked before they are shown. */

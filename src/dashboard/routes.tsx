@@ -5,6 +5,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiFailure, type ApiFetch } from "./api";
+import { apiKeyRoutes } from "./api-keys";
 import { assetRoutes } from "./assets";
 import { changeLogRoutes } from "./change-log";
 import type { DashboardContext, DashboardEnv } from "./context";
@@ -16,6 +17,8 @@ import { flagRoutes } from "./flags";
 import { projectRoutes } from "./projects";
 import { revokeSession } from "./revoked-sessions";
 import { signInRoutes } from "./sign-in";
+import { verifyRoutes } from "./verify-debugger";
+import { signingRoutes } from "./webhook-signing";
 import { webhookRoutes } from "./webhooks";
 
 const CONTENT_SECURITY_POLICY = [
@@ -63,6 +66,9 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", changeLogRoutes());
   app.route("/", webhookRoutes());
   app.route("/", deliveryRoutes());
+  app.route("/", signingRoutes());
+  app.route("/", verifyRoutes());
+  app.route("/", apiKeyRoutes());
   app.route("/", environmentRoutes()); // a project's revision and its environments' SDK keys
   app.get("/*", (c) => (c.req.path.endsWith("/") ? c.redirect(c.req.path.replace(/\/+$/, "") || "/dashboard", 301) : notFound(c)));
   app.onError((err, c) => renderFailure(err, c as DashboardContext));

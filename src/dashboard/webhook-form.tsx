@@ -5,9 +5,9 @@ import type { FC } from "hono/jsx";
 import { ROLLGATE_EVENTS } from "../flags/model";
 import { listField, textField, type FormBody } from "./context";
 import { FieldError, TextField, type FieldErrors } from "./fields";
-import { eventLabel } from "./format";
 import { CsrfField, ErrorSummary } from "./layout";
-import type { Webhook } from "./resources";
+import type { EventType, Webhook } from "./resources";
+import { EventChoices, FormatChoices } from "./webhook-choices";
 
 export interface WebhookFormValues {
   scope: string;
@@ -96,6 +96,8 @@ interface WebhookFormProps {
   message?: string;
   scopes?: ScopeChoice[];
   environmentKeys: string[];
+  /** The event catalog: each event's description and sample bodies. */
+  catalog: EventType[];
   existing?: Webhook;
   submitLabel: string;
 }
@@ -111,12 +113,12 @@ export const WebhookForm: FC<WebhookFormProps> = (p) => {
         <TextField id="wh-name" name="name" label="Name" value={p.values.name} error={p.errors.name} required placeholder="Deploy notifier" />
         <TextField id="wh-url" name="url" type="url" label="URL" hint="Flagpost POSTs each change here. Deployed, it must be a public https:// URL." value={p.values.url} error={p.errors.url} required placeholder="https://hooks.example.com/flagpost" />
       </div>
-      <Checkboxes id="wh-events" name="events" legend="Events" hint="At least one." options={ROLLGATE_EVENTS.map((e) => ({ value: e, label: `${eventLabel(e)} (${e})` }))} checked={p.values.events} error={p.errors.events} />
+      <EventChoices catalog={p.catalog} checked={p.values.events} error={p.errors.events} />
       <Checkboxes
         id="wh-envs"
         name="environments"
         legend="Environments"
-        hint="Leave all unchecked to hear every environment. Flag created, updated and deleted are not environment events and always arrive."
+        hint="Leave all unchecked to hear every environment. Events not tied to an environment (flag created, updated, deleted) always arrive."
         options={envKeys.map((key) => ({ value: key, label: key }))}
         checked={p.values.environments}
         error={p.errors.environments}
@@ -180,21 +182,6 @@ const SecretAndHeaders: FC<WebhookFormProps> = ({ values, errors, existing }) =>
       ) : null}
     </div>
   </div>
-);
-
-const FormatChoices: FC<{ value: string; error?: string }> = ({ value, error }) => (
-  <fieldset id="wh-format">
-    <legend>Format</legend>
-    <div class="choices">
-      <label>
-        <input type="radio" name="format" value="rollgate" checked={value !== "tggl"} /> Rollgate (JSON with the flag, environment and changes)
-      </label>
-      <label>
-        <input type="radio" name="format" value="tggl" checked={value === "tggl"} /> Tggl (flagSlug, codeLikeBefore/After, changes)
-      </label>
-    </div>
-    <FieldError id="wh-format" error={error} />
-  </fieldset>
 );
 
 const ScopeChoices: FC<{ scopes: ScopeChoice[]; value: string; error?: string }> = ({ scopes, value, error }) => (

@@ -1,12 +1,18 @@
 // How a webhook shows: a card in the list, the facts on its own page, and the Test button.
 import type { FC } from "hono/jsx";
 import { eventLabel } from "./format";
-import { CsrfField, EmptyState, Pill, Time } from "./layout";
+import { CsrfField, EmptyState, Time } from "./layout";
 import type { Project, Webhook } from "./resources";
+import { formatLabel } from "./webhook-choices";
+import { disabledWhy, HealthPill, HealthStory } from "./webhook-health";
 import { ORG_SCOPE, webhookPage } from "./webhook-scope";
 
-export const EnabledPill: FC<{ webhook: Webhook }> = ({ webhook }) =>
-  webhook.enabled ? <Pill tone="ok">Enabled</Pill> : <Pill tone="off">Disabled</Pill>;
+/** The webhook's health where it is listed; a disabled one says why on hover. */
+export const StatusPill: FC<{ webhook: Webhook }> = ({ webhook }) => (
+  <span title={webhook.health.state === "disabled" ? `Disabled: ${disabledWhy(webhook.health)}` : undefined}>
+    <HealthPill health={webhook.health} />
+  </span>
+);
 
 /** Sends the signed test request. With JavaScript the outcome appears in the <output>; without, the
  *  server redirects back to `back` with the outcome in the query. */
@@ -26,13 +32,14 @@ export const WebhookCard: FC<{ scope: string; webhook: Webhook; csrf: string }> 
     <div class="head">
       <div>
         <h3>
-          <a href={webhookPage(scope, webhook.id)}>{webhook.name}</a> <EnabledPill webhook={webhook} />
+          <a href={webhookPage(scope, webhook.id)}>{webhook.name}</a> <StatusPill webhook={webhook} />
         </h3>
         <p class="small">
           <code>{webhook.url}</code>
         </p>
+        {webhook.health.state === "disabled" ? <p class="small">Disabled because {disabledWhy(webhook.health)}.</p> : null}
         <p class="small muted">
-          {webhook.events.map(eventLabel).join(", ")} · {webhook.format === "tggl" ? "Tggl" : "Rollgate"} format ·{" "}
+          {webhook.events.map(eventLabel).join(", ")} · {formatLabel(webhook.format)} format ·{" "}
           {webhook.environments?.length ? `environments: ${webhook.environments.join(", ")}` : "every environment"} ·{" "}
           {webhook.has_secret ? "signed" : "unsigned"}
         </p>
@@ -76,9 +83,12 @@ export const NoWebhooks: FC = () => (
 
 export const WebhookFacts: FC<{ scope: string; webhook: Webhook; project?: Project }> = ({ scope, webhook, project }) => (
   <dl class="facts">
-    <dt>Status</dt>
+    <dt>Health</dt>
     <dd>
-      <EnabledPill webhook={webhook} />
+      <HealthPill health={webhook.health} /> <HealthStory health={webhook.health} />
+      <div class="small muted">
+        Last success: <Time iso={webhook.health.last_success_at} /> · Last failure: <Time iso={webhook.health.last_failure_at} />
+      </div>
     </dd>
     <dt>URL</dt>
     <dd>
@@ -91,9 +101,11 @@ export const WebhookFacts: FC<{ scope: string; webhook: Webhook; project?: Proje
     <dt>Environments</dt>
     <dd>{webhook.environments?.length ? webhook.environments.join(", ") : "Every environment"}</dd>
     <dt>Format</dt>
-    <dd>{webhook.format === "tggl" ? "Tggl" : "Rollgate"}</dd>
+    <dd>{formatLabel(webhook.format)}</dd>
     <dt>Secret</dt>
-    <dd>{webhook.has_secret ? "Set: requests are signed (never shown)" : "Not set: requests are unsigned"}</dd>
+    <dd>{webhook.has_secret ? "Set: requests are signed (never shown; rotate it below)" : "Not set: requests are unsigned"}</dd>
+    <dt>ed25519 key</dt>
+    <dd>{webhook.ed25519_public_key ? <code class="break">{webhook.ed25519_public_key}</code> : "None"}</dd>
     <dt>Custom headers</dt>
     <dd>
       {Object.keys(webhook.headers).length

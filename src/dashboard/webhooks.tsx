@@ -6,9 +6,10 @@ import { formOf, safeNext, textField, type DashboardContext, type DashboardEnv }
 import { errorsByField } from "./fields";
 import { wantsJson } from "./guard";
 import { PageHead, renderPage } from "./layout";
-import type { Page, Project, TestResult, Webhook } from "./resources";
+import type { EventType, Page, Project, RecoverResult, TestResult, Webhook } from "./resources";
 import { NEW_WEBHOOK, parseHeaderLines, readWebhookForm, valuesOf, webhookBody, WebhookForm, type WebhookFormValues } from "./webhook-form";
 import { isScope, ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
+import { recoverSince } from "./webhook-health";
 import { NoWebhooks, ScopeSection } from "./webhook-views";
 
 const SETTINGS_CRUMBS = [{ href: "/dashboard/settings/webhooks", label: "Settings" }];
@@ -36,6 +37,15 @@ export function webhookRoutes() {
     const enabled = textField(await formOf(c), "enabled") === "true";
     await c.get("api").send("PATCH", `${webhooksApi(scope)}/${webhookId}`, { enabled });
     return c.redirect(`${webhookPage(scope, webhookId)}?notice=${enabled ? "webhook-enabled" : "webhook-disabled"}`, 303);
+  });
+
+  app.post("/settings/webhooks/:scope/:webhookId/recover", async (c) => {
+    const { scope, webhookId } = webhookParams(c);
+    const form = await formOf(c);
+    const since = recoverSince(textField(form, "since"), textField(form, "since_at"), Date.now());
+    if (!since) return c.redirect(`${webhookPage(scope, webhookId)}?notice=recover-invalid#notice`, 303);
+    const result = await c.get("api").send<RecoverResult>("POST", `${webhooksApi(scope)}/${webhookId}/recover`, { since });
+    return c.redirect(`${webhookPage(scope, webhookId)}?notice=recovered&count=${result.deliveries}#notice`, 303);
   });
 
   app.post("/settings/webhooks/:scope/:webhookId/delete", async (c) => {
@@ -97,7 +107,7 @@ interface FormPageState {
 }
 
 async function webhookFormPage(c: DashboardContext, state: FormPageState) {
-  const projects = await projectsOf(c);
+  const [projects, catalog] = await Promise.all([projectsOf(c), c.get("api").get<Page<EventType>>("/event-types")]);
   const { existing, values } = state;
   const scoped = projects.filter((p) => values.scope === ORG_SCOPE || p.id === values.scope);
   const environmentKeys = [...new Set((existing ? scoped : projects).flatMap((p) => p.environments.map((e) => e.key)))];
@@ -116,6 +126,7 @@ async function webhookFormPage(c: DashboardContext, state: FormPageState) {
         message={state.message}
         scopes={scopes}
         environmentKeys={environmentKeys}
+        catalog={catalog.data}
         existing={existing}
         submitLabel={existing ? "Save webhook" : "Create webhook"}
       />

@@ -2,6 +2,7 @@
 // by path:
 //   /hooks/ok/…    200 with a small JSON body and an x-receiver header
 //   /hooks/fail/…  500 "receiver is down"
+//   /hooks/gone/…  410 Gone: the receiver says it will never take deliveries again
 //   /cross-site    an HTML page on another origin whose form posts into the dashboard (CSRF check)
 import http from "node:http";
 
@@ -19,6 +20,11 @@ export async function startReceiver() {
         return;
       }
       received.push({ path: url.pathname, headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() });
+      if (url.pathname.startsWith("/hooks/gone")) {
+        res.writeHead(410, { "content-type": "text/plain" });
+        res.end("this endpoint is gone");
+        return;
+      }
       if (url.pathname.startsWith("/hooks/fail")) {
         res.writeHead(500, { "content-type": "text/plain" });
         res.end("receiver is down");

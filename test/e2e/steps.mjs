@@ -6,6 +6,9 @@ import { createHmac } from "node:crypto";
 import path from "node:path";
 import { authoringSteps, expect, see } from "./authoring.mjs";
 import { ROOT } from "./harness.mjs";
+import { healthSteps } from "./health.mjs";
+import { keySteps } from "./keys.mjs";
+import { webhookPageSteps } from "./webhook-pages.mjs";
 
 const SECRET = "e2e-signing-secret";
 const CUSTOM_HEADER_VALUE = "Bearer team-payments-2f9c";
@@ -169,6 +172,7 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await see(rows.filter({ hasText: "Flag toggled" }), "the toggled delivery");
         expect((await rows.count()) === 1, `expected one flag.toggled delivery, saw ${await rows.count()}`);
         await see(rows.first().getByText("Succeeded"), "its status");
+        await see(rows.first().locator("td.origin", { hasText: "New checkout" }).getByText(/production · rev \d+/), "the change it carries: flag, environment, revision");
         await page.getByLabel("Status").selectOption("failed");
         await page.getByRole("button", { name: "Filter" }).click();
         await see(page.getByText("No deliveries match these filters"), "the no-match empty state");
@@ -212,6 +216,8 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await see(page.getByRole("heading", { name: "Attempt 2" }), "the second attempt in the log");
       },
     },
+    ...webhookPageSteps({ base, receiver, state, getPage: () => page, shot, secret: SECRET }),
+    ...keySteps({ base, key, state, getPage: () => page, shot }),
     ...moreSteps({ base, flagpost, receiver, context, state, getPage: () => page, shot }),
   ];
 }
@@ -256,7 +262,8 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
         await page.getByRole("button", { name: "Disable" }).click();
         await see(page.locator(".facts .pill", { hasText: "Disabled" }), "the disabled status");
         await page.getByRole("button", { name: "Enable" }).click();
-        await see(page.locator(".facts .pill", { hasText: "Enabled" }), "the enabled status");
+        await see(page.getByText("Webhook enabled"), "the enabled notice");
+        await see(page.locator(".facts .pill").filter({ hasNotText: "Disabled" }), "its health, no longer disabled");
         page.once("dialog", (dialog) => dialog.accept());
         await page.getByRole("button", { name: "Delete" }).click();
         await see(page.getByText("Webhook deleted"), "the deleted notice");
@@ -264,6 +271,7 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
         await shot("webhooks");
       },
     },
+    ...healthSteps({ base, receiver, getPage, shot }),
     {
       name: "a form posted from another origin (same host, another port: SameSite cannot tell) is refused and changes nothing",
       async run() {

@@ -8,7 +8,8 @@
 //     (without JavaScript the server asks on a page of its own);
 //   - a key field follows the name field as it is typed, until the person edits the key;
 //   - a rule shows only the input its operator takes, with that operator's rule in words;
-//   - the new-flag form's value hints follow the chosen type.
+//   - the new-flag form's value hints follow the chosen type;
+//   - buttons with data-copy copy the text of the element they name (a secret shown once).
 import { OPERATORS } from "../operators";
 import { VALUE_HINTS } from "../variation-form";
 
@@ -121,5 +122,17 @@ export const SCRIPT = `
     }
   });
   var VALUE_HINTS = ${VALUE_HINTS_JSON};
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    var label = button.textContent;
+    navigator.clipboard.writeText(source.textContent.trim()).then(
+      function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = label; }, 2000); },
+      function () { button.textContent = "Select the text to copy it"; }
+    );
+  });
 })();
 `;

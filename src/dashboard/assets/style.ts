@@ -90,10 +90,19 @@ table.flags .env-cell{min-width:9.5rem}table.flags .env-cell .summary{display:bl
 .rule-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,12rem),1fr));gap:0 1rem}
 .variation-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,2fr) auto minmax(0,1fr);gap:0 1rem}
 fieldset.rule,fieldset.variation{background:#fafbfc;min-width:0}fieldset.condition{min-width:0}.checkbox-field label{display:flex;gap:.4rem;align-items:center;margin-top:1.9rem}
-.js .no-js-only{display:none}[data-operand][hidden]{display:none}
+.js .no-js-only{display:none}.js-only{display:none!important}.js .js-only{display:inline-flex!important}[data-operand][hidden]{display:none}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}.filters .field{margin:0;flex:1 1 12rem;min-width:0}.filters input[type=search]{width:100%}.filters .controls{margin:0}
 .change-list{padding-left:2rem}.entry .meta .entry-flag{min-width:0;max-width:100%}.entry .meta .truncate{max-width:min(100%,30rem)}
 ul.changes{margin:.25rem 0 .5rem;padding-left:1.2rem}
+.choices.stacked{flex-direction:column;gap:.4rem}.format-choice{min-width:0}.format-choice>.hint{margin-left:1.6rem}
+.event-choices{display:grid;gap:.5rem}.event-choice{min-width:0}.event-choice>label{font-weight:400;display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:0}.event-choice>.hint{margin:0 0 0 1.6rem}
+details.sample{margin:.15rem 0 .35rem 1.6rem;min-width:0}details.sample>summary{font-weight:400;font-size:.85rem}details.sample pre{max-height:20rem}
+form:has(input[name=format][value=rollgate]:checked) [data-sample]:not([data-sample=rollgate]),form:has(input[name=format][value=tggl]:checked) [data-sample]:not([data-sample=tggl]),
+form:has(input[name=format][value=slack]:checked) [data-sample]:not([data-sample=slack]),form:has(input[name=format][value=sentry]:checked) [data-sample]:not([data-sample=sentry]){display:none}
+.secret-once h2{margin-top:0}.secret-once pre{white-space:pre-wrap;overflow-wrap:anywhere}.checks{list-style:none;padding:0;margin:0}.checks li{display:flex;gap:.6rem;align-items:baseline;padding:.4rem 0;border-bottom:1px solid var(--line)}.checks li:last-child{border-bottom:0}.checks code{white-space:nowrap}
+.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,9rem),1fr));gap:.5rem 1rem;margin:0}.stats div{min-width:0}.stats dt{color:var(--muted);font-size:.8rem}.stats dd{margin:0;font-size:1.15rem;font-weight:600;font-variant-numeric:tabular-nums}
+td.origin{min-width:9rem;max-width:16rem}td.origin .truncate{max-width:100%}.card>h2:first-child{margin-top:0}form.new-key input[type=text]{width:auto;flex:1 1 10rem;min-width:0}form.new-key .error{flex-basis:100%;color:var(--bad);margin:0}.revision{white-space:nowrap}
+form.redeliver{max-width:32rem}form.redeliver span{flex:1 1 14rem}
 @media (max-width:720px){.flag{grid-template-columns:1fr}.variation-grid{grid-template-columns:1fr}.checkbox-field label{margin-top:0}.editor-layout{grid-template-columns:1fr}.editor-layout aside{position:static}table.flags .flag-cell .truncate{max-width:12rem}table.flags .flag-cell{max-width:14rem}.who{margin-left:0;width:100%}main{padding:1rem .75rem 2.5rem}
 th,td{padding:.5rem}.hide-narrow{display:none}dl.facts{grid-template-columns:1fr}dl.facts dt{margin-top:.35rem}}
 `;
