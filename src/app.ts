@@ -14,6 +14,7 @@ import { eventRoutes } from "./events/routes";
 import { faultRoutes } from "./faults";
 import { previewRoutes } from "./flags/preview-routes";
 import { flagRoutes } from "./flags/routes";
+import { API_TAGS, withCommonAnswers } from "./openapi";
 import { projectRoutes } from "./projects/routes";
 import { sdkKeyRoutes } from "./sdk-keys/routes";
 import { ofrepRoutes } from "./serve/ofrep";
@@ -66,11 +67,18 @@ export function createApp() {
   api.route("/admin/_faults", faultRoutes()); // test-only; 404 unless FAULT_INJECTION is "true" (src/faults.ts)
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   describeServeRoutes(api.openAPIRegistry); // served at the root, below: each operation names its server
-  api.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: { title: "Flagpost API", version: FLAGPOST_VERSION, description: "Feature flags whose every change is delivered as signed webhooks." },
-    servers: [{ url: "/api/v1" }],
-    security: [{ bearer: [] }],
+  let document: object | undefined; // the same for every request: built once per isolate
+  api.get("/openapi.json", (c) => {
+    document ??= withCommonAnswers(
+      api.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: { title: "Flagpost API", version: FLAGPOST_VERSION, description: "Feature flags whose every change is delivered as signed webhooks." },
+        servers: [{ url: "/api/v1" }],
+        security: [{ bearer: [] }],
+        tags: API_TAGS,
+      }),
+    );
+    return c.json(document);
   });
   app.route("/api/v1", api);
   app.route("/dashboard", dashboardRoutes(app.fetch));

@@ -2,6 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { ErrorSchema } from "../src/schemas";
+import { checkAgainstDocument } from "./document-check";
 
 export const ADMIN_TOKEN = "flagpost-local-admin";
 const BASE = "http://flagpost.test/api/v1";
@@ -22,7 +23,10 @@ export async function call(path: string, opts: CallOptions = {}): Promise<Respon
     body = JSON.stringify(opts.body);
     headers["content-type"] ??= "application/json";
   }
-  return exports.default.fetch(`${BASE}${path}`, { method: opts.method ?? (body === undefined ? "GET" : "POST"), headers, body });
+  const method = opts.method ?? (body === undefined ? "GET" : "POST");
+  const res = await exports.default.fetch(`${BASE}${path}`, { method, headers, body });
+  await checkAgainstDocument(method, `${BASE}${path}`, res); // every answer the suite gets is one the OpenAPI document describes
+  return res;
 }
 
 export async function json<T = any>(res: Response | Promise<Response>, status?: number): Promise<T> {

@@ -4,8 +4,22 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call } from "./helpers";
 
-type Operation = { parameters?: { name: string; in: string; required?: boolean }[]; responses: Record<string, unknown> };
-let doc: { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  tags?: string[];
+  parameters?: { name: string; in: string; required?: boolean }[];
+  responses: Record<string, { description?: string }>;
+};
+let doc: {
+  openapi: string;
+  info: { title: string; version: string };
+  tags?: { name: string; description?: string }[];
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, unknown> };
+};
+
+const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ route: `${method} ${path}`, ...op })));
 
 beforeAll(async () => {
   const res = await call("/openapi.json");
@@ -70,6 +84,28 @@ describe("GET /api/v1/openapi.json", () => {
       }
     }
     expect([...names]).toEqual(expect.arrayContaining(["projectId", "flagKey", "envKey", "webhookId", "deliveryId"]));
+  });
+
+  it("gives every operation an operationId, unique and usable as a function name", () => {
+    const missing = operations().filter((op) => !op.operationId).map((op) => op.route);
+    expect(missing).toEqual([]);
+    const ids = operations().map((op) => op.operationId!);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+    expect(ids.filter((id) => !/^[a-z][A-Za-z0-9]*$/.test(id))).toEqual([]);
+  });
+
+  it("gives every operation a summary and one tag, declared with a description", () => {
+    expect(operations().filter((op) => !/\w{3,}/.test(op.summary ?? "")).map((op) => op.route)).toEqual([]);
+    expect(operations().filter((op) => op.tags?.length !== 1).map((op) => op.route)).toEqual([]);
+    const declared = new Map((doc.tags ?? []).map((t) => [t.name, t.description ?? ""]));
+    const used = new Set(operations().map((op) => op.tags?.[0]));
+    expect([...used].filter((tag) => !declared.get(tag!))).toEqual([]);
+    expect([...declared.keys()].filter((tag) => !used.has(tag))).toEqual([]);
+  });
+
+  it("describes every answer, errors included, in words", () => {
+    const bare = operations().flatMap((op) => Object.entries(op.responses).filter(([, r]) => !/\w{3,}/.test(r.description ?? "") || r.description === "error").map(([status]) => `${op.route} ${status}`));
+    expect(bare).toEqual([]);
   });
 
   it("documents the error answers with the error shape", () => {

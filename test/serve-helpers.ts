@@ -1,5 +1,6 @@
 // Fixtures for the evaluation routes: SDK keys made through the API, and requests at the root.
 import { exports } from "cloudflare:workers";
+import { checkAgainstDocument } from "./document-check";
 import { call, json, type Tenant } from "./helpers";
 
 export const ROOT = "http://flagpost.test";
@@ -8,8 +9,10 @@ export async function newSdkKey(t: Tenant, projectId: string, envKey = "producti
   return json(call(`/projects/${projectId}/environments/${envKey}/sdk-keys`, { token: t.key, body: { name: `${kind} key`, kind } }), 201);
 }
 
-export function root(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(`${ROOT}${path}`, init);
+export async function root(path: string, init: RequestInit = {}): Promise<Response> {
+  const res = await exports.default.fetch(`${ROOT}${path}`, init);
+  await checkAgainstDocument(init.method ?? "GET", `${ROOT}${path}`, res); // as documented, like call()'s
+  return res;
 }
 
 /** POST an OFREP request; `key` goes in Authorization: Bearer. */

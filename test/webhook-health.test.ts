@@ -193,7 +193,7 @@ describe("the OpenAPI document", () => {
       for (const [path, method] of [[`${prefix}/stats`, "get"], [`${prefix}/recover`, "post"]] as const) {
         const op = doc.paths[path]?.[method];
         expect(op, `${method} ${path}`).toBeDefined();
-        expect(op.operationId).toMatch(/^(project|org)Webhook(Stats|Recover)$/);
+        expect(op.operationId).toMatch(/^(getProjectWebhookStats|getOrgWebhookStats|recoverProjectWebhookDeliveries|recoverOrgWebhookDeliveries)$/);
         expect(op.summary).toBeTruthy();
         expect(op.tags?.length).toBeGreaterThan(0);
       }

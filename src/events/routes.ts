@@ -37,6 +37,8 @@ export function eventRoutes() {
       method: "get",
       path: "/projects/{projectId}/events",
       tags: ["events"],
+      operationId: "listEvents",
+      summary: "Read a project's change log, newest first (or the changes after a revision)",
       request: { params: ProjectParams, query: ChangeLogQuerySchema },
       responses: { 200: jsonAnswer("the change log, newest first (oldest first with since_revision)", pageOf(ChangeLogEntrySchema, "ChangeLogPage")), ...errors(400, 401, 404) },
     }),

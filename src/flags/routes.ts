@@ -33,6 +33,7 @@ export function flagRoutes() {
       method: "post",
       path: "/projects/{projectId}/flags",
       tags: ["flags"],
+      operationId: "createFlag",
       summary: "Create a flag (emits flag.created)",
       request: { params: ProjectParams, query: DryRunQuerySchema, body: jsonBody(CreateFlagSchema) },
       responses: { 201: jsonAnswer("created", FlagSchema), 200: jsonAnswer("dry run: nothing stored", DryRunFlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
@@ -50,6 +51,8 @@ export function flagRoutes() {
       method: "get",
       path: "/projects/{projectId}/flags",
       tags: ["flags"],
+      operationId: "listFlags",
+      summary: "List a project's flags with their states",
       request: { params: ProjectParams, query: PageQuerySchema },
       responses: { 200: jsonAnswer("flags, newest first", pageOf(FlagSchema, "FlagPage")), ...errors(400, 401, 404) },
     }),
@@ -64,7 +67,7 @@ export function flagRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects/{projectId}/flags/{flagKey}", tags: ["flags"], request: { params: FlagParams }, responses: { 200: jsonAnswer("the flag", FlagSchema), ...errors(401, 404) } }),
+    createRoute({ method: "get", path: "/projects/{projectId}/flags/{flagKey}", tags: ["flags"], operationId: "getFlag", summary: "Read a flag with its states", request: { params: FlagParams }, responses: { 200: jsonAnswer("the flag", FlagSchema), ...errors(401, 404) } }),
     async (c) => c.json(await readFlag(c, c.req.valid("param")), 200),
   );
 
@@ -73,6 +76,7 @@ export function flagRoutes() {
       method: "patch",
       path: "/projects/{projectId}/flags/{flagKey}",
       tags: ["flags"],
+      operationId: "updateFlag",
       summary: "Update a flag (emits flag.updated when something changed)",
       request: { params: FlagParams, query: DryRunQuerySchema, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagSchema) },
       responses: { 200: jsonAnswer("the whole updated flag; with dry_run=true, a DryRunFlag and nothing stored", z.union([FlagSchema, DryRunFlagSchema])), ...errors(400, 401, 404, 409, 415, 422) },
@@ -92,6 +96,7 @@ export function flagRoutes() {
       method: "delete",
       path: "/projects/{projectId}/flags/{flagKey}",
       tags: ["flags"],
+      operationId: "deleteFlag",
       summary: "Delete a flag (emits flag.deleted)",
       request: { params: FlagParams, query: DryRunQuerySchema, headers: IfMatchHeaderSchema },
       responses: { 204: { description: "deleted" }, 200: jsonAnswer("dry run: nothing deleted", DryRunDeletionSchema), ...errors(400, 401, 404, 409) },
@@ -110,6 +115,8 @@ export function flagRoutes() {
       method: "get",
       path: "/projects/{projectId}/flags/{flagKey}/environments/{envKey}",
       tags: ["flags"],
+      operationId: "getFlagState",
+      summary: "Read a flag's state in one environment",
       request: { params: StateParams },
       responses: { 200: jsonAnswer("the flag's state in one environment", FlagStateSchema), ...errors(401, 404) },
     }),
@@ -126,6 +133,7 @@ export function flagRoutes() {
       method: "patch",
       path: "/projects/{projectId}/flags/{flagKey}/environments/{envKey}",
       tags: ["flags"],
+      operationId: "updateFlagState",
       summary: "Update a flag's state (flag.toggled for enabled, flag_state.updated for the rest)",
       request: { params: StateParams, query: DryRunQuerySchema, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagStateSchema) },
       responses: { 200: jsonAnswer("the whole updated state; with dry_run=true, a DryRunFlagState and nothing stored", z.union([FlagStateSchema, DryRunFlagStateSchema])), ...errors(400, 401, 404, 409, 415, 422) },

@@ -34,7 +34,7 @@ export function projectRoutes() {
   app.use("/projects/*", requireApiKey);
 
   app.openapi(
-    createRoute({ method: "post", path: "/projects", tags: ["projects"], request: { body: jsonBody(CreateProjectSchema) }, responses: { 201: jsonAnswer("created", ProjectSchema), ...errors(400, 401, 409, 415) } }),
+    createRoute({ method: "post", path: "/projects", tags: ["projects"], operationId: "createProject", summary: "Create a project with its default environments", request: { body: jsonBody(CreateProjectSchema) }, responses: { 201: jsonAnswer("created", ProjectSchema), ...errors(400, 401, 409, 415) } }),
     async (c) => {
       const { key, name } = c.req.valid("json");
       try {
@@ -48,7 +48,7 @@ export function projectRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects", tags: ["projects"], request: { query: PageQuerySchema }, responses: { 200: jsonAnswer("projects, newest first", pageOf(ProjectSchema, "ProjectPage")), ...errors(400, 401) } }),
+    createRoute({ method: "get", path: "/projects", tags: ["projects"], operationId: "listProjects", summary: "List the organization's projects", request: { query: PageQuerySchema }, responses: { 200: jsonAnswer("projects, newest first", pageOf(ProjectSchema, "ProjectPage")), ...errors(400, 401) } }),
     async (c) => {
       const { cursor, limit } = c.req.valid("query");
       const page = await listProjects(drizzle(c.env.DB), c.get("principal").org.id, cursorOrThrow(cursor), limit);
@@ -57,7 +57,7 @@ export function projectRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects/{projectId}", tags: ["projects"], request: { params: ProjectParams }, responses: { 200: jsonAnswer("the project", ProjectSchema), ...errors(401, 404) } }),
+    createRoute({ method: "get", path: "/projects/{projectId}", tags: ["projects"], operationId: "getProject", summary: "Read a project with its environments", request: { params: ProjectParams }, responses: { 200: jsonAnswer("the project", ProjectSchema), ...errors(401, 404) } }),
     async (c) => {
       const project = await requireProject(c.env, c.get("principal").org.id, c.req.valid("param").projectId);
       // Every project has environments: none here means a lagging replica, so ask the primary.
@@ -73,6 +73,8 @@ export function projectRoutes() {
       method: "post",
       path: "/projects/{projectId}/environments",
       tags: ["projects"],
+      operationId: "createEnvironment",
+      summary: "Add an environment to a project (every flag gets a disabled state in it)",
       request: { params: ProjectParams, body: jsonBody(CreateEnvironmentSchema) },
       responses: { 201: jsonAnswer("created; every flag gets a disabled state here", EnvironmentSchema), ...errors(400, 401, 404, 409, 415) },
     }),

@@ -48,6 +48,10 @@ interface ScopeSpec {
   prefix: string;
   params: z.ZodObject<{ projectId: typeof IdSchema }> | z.ZodObject<Record<string, never>>;
   tag: string;
+  /** The scope's word inside operationIds (`createProjectWebhook`, `createOrgWebhook`), which must differ per scope. */
+  idWord: "Project" | "Org";
+  /** The scope in summaries: "a project's" or "the organization's". */
+  whose: string;
 }
 
 export function webhookRoutes() {
@@ -55,8 +59,8 @@ export function webhookRoutes() {
   app.use("/webhooks", requireApiKey);
   app.use("/webhooks/*", requireApiKey);
   app.use("/projects/*", requireApiKey);
-  register(app, { prefix: "/projects/{projectId}/webhooks", params: z.object({ projectId: IdSchema }), tag: "project webhooks" });
-  register(app, { prefix: "/webhooks", params: z.object({}), tag: "organization webhooks" });
+  register(app, { prefix: "/projects/{projectId}/webhooks", params: z.object({ projectId: IdSchema }), tag: "project webhooks", idWord: "Project", whose: "a project's" });
+  register(app, { prefix: "/webhooks", params: z.object({}), tag: "organization webhooks", idWord: "Org", whose: "the organization's" });
   return app;
 }
 
@@ -88,15 +92,15 @@ async function requireWebhook(c: Context<AppEnv>, projectId: string | undefined,
 }
 
 function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
-  const { prefix, tag } = spec;
-  const opPrefix = spec.prefix.startsWith("/projects") ? "projectWebhook" : "orgWebhook";
+  const { prefix, tag, idWord, whose } = spec;
   const params = spec.params as z.ZodObject<{ projectId: typeof IdSchema }>;
   const hookParams = params.extend({ webhookId: IdSchema });
   const deliveryParams = hookParams.extend({ deliveryId: IdSchema });
   const route = <R extends Parameters<typeof createRoute>[0]>(r: R) => createRoute({ ...r, tags: [tag] });
+  const id = (verb: string, noun = "Webhook") => `${verb}${idWord}${noun}`;
 
   app.openapi(
-    route({ method: "post", path: prefix, request: { params, body: jsonBody(CreateWebhookSchema) }, responses: { 201: jsonAnswer("created", WebhookSchema), ...errors(400, 401, 404, 415, 422) } }),
+    route({ method: "post", path: prefix, operationId: id("create"), summary: `Create one of ${whose} webhooks`, request: { params, body: jsonBody(CreateWebhookSchema) }, responses: { 201: jsonAnswer("created", WebhookSchema), ...errors(400, 401, 404, 415, 422) } }),
     async (c) => {
       const input = c.req.valid("json");
       checkUrl(c, input.url);
@@ -109,7 +113,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   );
 
   app.openapi(
-    route({ method: "get", path: prefix, request: { params, query: DeliveryQuerySchema.pick({ cursor: true, limit: true }) }, responses: { 200: jsonAnswer("webhooks, newest first", pageOf(WebhookSchema, "WebhookPage")), ...errors(400, 401, 404) } }),
+    route({ method: "get", path: prefix, operationId: id("list", "Webhooks"), summary: `List ${whose} webhooks`, request: { params, query: DeliveryQuerySchema.pick({ cursor: true, limit: true }) }, responses: { 200: jsonAnswer("webhooks, newest first", pageOf(WebhookSchema, "WebhookPage")), ...errors(400, 401, 404) } }),
     async (c) => {
       const { cursor, limit } = c.req.valid("query");
       const page = await listWebhooks(drizzle(c.env.DB), await scopeOf(c, c.req.valid("param").projectId), cursorOrThrow(cursor), limit);
@@ -117,14 +121,14 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     },
   );
 
-  app.openapi(route({ method: "get", path: `${prefix}/{webhookId}`, request: { params: hookParams }, responses: { 200: jsonAnswer("the webhook", WebhookSchema), ...errors(401, 404) } }), async (c) => {
+  app.openapi(route({ method: "get", path: `${prefix}/{webhookId}`, operationId: id("get"), summary: `Read one of ${whose} webhooks`, request: { params: hookParams }, responses: { 200: jsonAnswer("the webhook", WebhookSchema), ...errors(401, 404) } }), async (c) => {
     const { projectId, webhookId } = c.req.valid("param");
     const { row } = await requireWebhook(c, projectId, webhookId);
     return c.json(toWebhook(row), 200);
   });
 
   app.openapi(
-    route({ method: "patch", path: `${prefix}/{webhookId}`, request: { params: hookParams, body: jsonBody(UpdateWebhookSchema) }, responses: { 200: jsonAnswer("the whole updated webhook", WebhookSchema), ...errors(400, 401, 404, 415, 422) } }),
+    route({ method: "patch", path: `${prefix}/{webhookId}`, operationId: id("update"), summary: `Update one of ${whose} webhooks`, request: { params: hookParams, body: jsonBody(UpdateWebhookSchema) }, responses: { 200: jsonAnswer("the whole updated webhook", WebhookSchema), ...errors(400, 401, 404, 415, 422) } }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const patch = c.req.valid("json");
@@ -135,7 +139,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     },
   );
 
-  app.openapi(route({ method: "delete", path: `${prefix}/{webhookId}`, request: { params: hookParams }, responses: { 204: { description: "deleted, with its delivery history" }, ...errors(401, 404) } }), async (c) => {
+  app.openapi(route({ method: "delete", path: `${prefix}/{webhookId}`, operationId: id("delete"), summary: `Delete one of ${whose} webhooks with its delivery history`, request: { params: hookParams }, responses: { 204: { description: "deleted, with its delivery history" }, ...errors(401, 404) } }), async (c) => {
     const { projectId, webhookId } = c.req.valid("param");
     const { row } = await requireWebhook(c, projectId, webhookId);
     await deleteWebhook(c.env.DB, row.id);
@@ -146,6 +150,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     route({
       method: "post",
       path: `${prefix}/{webhookId}/test`,
+      operationId: id("test"),
       summary: "Send one signed webhook.test request now",
       request: { params: hookParams },
       responses: { 200: jsonAnswer("the outcome of the one request", TestResultSchema), ...errors(401, 404) },
@@ -158,7 +163,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   );
 
   app.openapi(
-    route({ method: "get", path: `${prefix}/{webhookId}/deliveries`, request: { params: hookParams, query: DeliveryQuerySchema }, responses: { 200: jsonAnswer("deliveries, newest first", pageOf(DeliverySchema, "DeliveryPage")), ...errors(400, 401, 404) } }),
+    route({ method: "get", path: `${prefix}/{webhookId}/deliveries`, operationId: id("list", "WebhookDeliveries"), summary: "List the webhook's deliveries, newest first", request: { params: hookParams, query: DeliveryQuerySchema }, responses: { 200: jsonAnswer("deliveries, newest first", pageOf(DeliverySchema, "DeliveryPage")), ...errors(400, 401, 404) } }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { cursor, limit, status, event } = c.req.valid("query");
@@ -169,7 +174,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   );
 
   app.openapi(
-    route({ method: "get", path: `${prefix}/{webhookId}/deliveries/{deliveryId}`, request: { params: deliveryParams }, responses: { 200: jsonAnswer("the delivery with every attempt", DeliveryDetailSchema), ...errors(401, 404) } }),
+    route({ method: "get", path: `${prefix}/{webhookId}/deliveries/{deliveryId}`, operationId: id("get", "WebhookDelivery"), summary: "Read one delivery with every attempt", request: { params: deliveryParams }, responses: { 200: jsonAnswer("the delivery with every attempt", DeliveryDetailSchema), ...errors(401, 404) } }),
     async (c) => {
       const { projectId, webhookId, deliveryId } = c.req.valid("param");
       const { row } = await requireWebhook(c, projectId, webhookId);
@@ -183,6 +188,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     route({
       method: "post",
       path: `${prefix}/{webhookId}/deliveries/{deliveryId}/redeliver`,
+      operationId: id("redeliver", "WebhookDelivery"),
       summary: "One more attempt of the same delivery, now: final for a finished delivery, while a pending one keeps its schedule",
       request: { params: deliveryParams },
       responses: { 202: jsonAnswer("accepted", DeliverySchema), ...errors(401, 404, 409) },
@@ -201,7 +207,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     route({
       method: "get",
       path: `${prefix}/{webhookId}/stats`,
-      operationId: `${opPrefix}Stats`,
+      operationId: id("get", "WebhookStats"),
       summary: "Attempts, success rate and latency of the webhook over a window",
       request: { params: hookParams, query: StatsQuerySchema },
       responses: { 200: jsonAnswer("the figures, counted in attempts", WebhookStatsSchema), ...errors(400, 401, 404) },
@@ -218,7 +224,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     route({
       method: "post",
       path: `${prefix}/{webhookId}/recover`,
-      operationId: `${opPrefix}Recover`,
+      operationId: id("recover", "WebhookDeliveries"),
       summary: "One more attempt of every failed delivery created since a moment, oldest first",
       request: { params: hookParams, body: jsonBody(RecoverSchema) },
       responses: { 202: jsonAnswer("how many deliveries get another attempt", RecoverResultSchema), ...errors(400, 401, 404, 415) },
