@@ -18,7 +18,7 @@ export const DryRunQuerySchema = z.object({
 export const DryRunEventSchema = z
   .object({
     event: z.enum(ROLLGATE_EVENTS),
-    environment: EnvironmentSchema.nullable().openapi({ description: "null for flag-level events" }),
+    environment: z.union([EnvironmentSchema, z.null()]).openapi({ description: "null for flag-level events" }),
     changes: z.array(z.looseObject({ __typename: z.string() })),
     code_like_before: z.string(),
     code_like_after: z.string(),
