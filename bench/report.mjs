@@ -2,18 +2,30 @@
 import os from "node:os";
 import { mb, ratio, renderTable, triple } from "./lib/stats.mjs";
 
+/**
+ * Figure 7's ceiling before group commit, as a ratio to the baseline's ceiling in the same run
+ * (commit dd3acaf: 171/s against the baseline's 227/s, `BENCH_ONLY=saturation BENCH_SCALE=0.4`, the
+ * 2-core machine, 29 Nov 2026): the one project's writer then held each change for its own D1 round
+ * trip. The target compares against it because one run cannot hold both versions of Flagpost.
+ */
+const BEFORE_GROUP_COMMIT = 0.75;
+
 /** The issue's targets, each with the measured value and whether it is met. */
 function targets(fp, bl, lg) {
   const atMost = (name, value, limit) => ({ name, value, limit, met: value !== null && value <= limit });
   const atLeast = (name, value, limit) => ({ name, value, limit, met: value !== null && value >= limit });
   return [
-    atMost("toggle p50, 1 client ≤ 1.3 × baseline", ratio(fp.sequential.p50, bl.sequential.p50), 1.3),
-    atLeast("toggles/s, 10 clients ≥ 0.8 × baseline", ratio(fp.concurrent.togglesPerSecond, bl.concurrent.togglesPerSecond), 0.8),
+    atMost("toggle p50, 1 client ≤ 1.2 × baseline", ratio(fp.sequential.p50, bl.sequential.p50), 1.2),
+    atLeast("toggles/s, 10 clients ≥ 1.0 × baseline", ratio(fp.concurrent.togglesPerSecond, bl.concurrent.togglesPerSecond), 1.0),
+    atMost("runtime CPU per change, 10 clients ≤ 1.25 × baseline", ratio(fp.concurrent.cpuPerChange.runtime, bl.concurrent.cpuPerChange.runtime), 1.25),
     atMost("change → first attempt p50 ≤ 20 ms", fp.changeToArrival.arrival.p50, 20),
     atMost("change → first attempt p99 ≤ 60 ms", fp.changeToArrival.arrival.p99, 60),
     atMost("fan-out of 100, last arrival p95 ≤ 100 ms", fp.fanout.last.p95, 100),
     atMost("fan-out of 100, last arrival p50 ≤ 1.25 × baseline + claim & log", ratio(fp.fanout.last.p50, lg.fanout.last.p50), 1.25),
     atMost("resident size after the same requests ≤ 1.2 × baseline", ratio(fp.rssAfterCommon, bl.rssAfterCommon), 1.2),
+    ...(fp.saturation && bl.saturation
+      ? [atLeast(`changes/s on one project at saturation ≥ 4 × before group commit (${BEFORE_GROUP_COMMIT} × baseline's)`, ratio(fp.saturation.ceiling, bl.saturation.ceiling * BEFORE_GROUP_COMMIT), 4)]
+      : []),
     atMost("lost deliveries = 0", totalLost(fp) + totalLost(bl), 0),
     ...(fp.evaluation ? evaluationTargets(fp.evaluation) : []),
   ];
@@ -43,6 +55,10 @@ function totalLost(figures) {
   return Object.values(figures.loss).reduce((sum, l) => sum + l.lost, 0) + (figures.unfinished ? figures.unfinished.pending + figures.unfinished.failed : 0);
 }
 
+function steps(s) {
+  return s ? s.steps.map((x) => `${x.offered}→${x.completed} (${x.latency.p50})`).join(", ") : "—";
+}
+
 /** One row per figure: Flagpost, the baseline, the baseline that claims and logs, and the ratios. */
 function rows(fp, bl, lg) {
   const s = fp.sustained;
@@ -63,6 +79,8 @@ function rows(fp, bl, lg) {
     ["4. Sustained, 20 webhooks × 10 changes/s × 30 s: deliveries/s", s ? `${s.deliveriesPerSecond} (offered ${s.offeredPerSecond})` : "—", "—", "—", "", ""],
     ["4. Sustained: arrival after the change", s ? triple(s.arrival) : "—", "—", "—", "", ""],
     row("5. Resident size after scenarios 1–3 (MB)", (f) => f.rssAfterCommon, mb),
+    row("7. Changes/s on one project at saturation (offered until it saturates)", (f) => f.saturation?.ceiling ?? null),
+    ["7. Steps (offered → completed/s, p50 ms)", steps(fp.saturation), steps(bl.saturation), "—", "", ""],
     row("5. Peak resident size of the run (MB)", (f) => f.rssPeak, mb),
     ...(fp.evaluation
       ? [

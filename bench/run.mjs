@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { evaluation, prepareEvaluation } from "./evaluation.mjs";
 import { changeToArrival, fanout, lost, summarizeArrivals, summarizeFanout, summarizeToggles, sustained, toggles, wideFanout } from "./scenarios.mjs";
+import { saturation } from "./saturation.mjs";
 import { startBaseline, startFlagpost } from "./subjects.mjs";
 import { killAllStarted, ROOT, rssSampler } from "./lib/local-runtime.mjs";
 import { startReceiver } from "./lib/receiver-process.mjs";
@@ -34,10 +35,12 @@ const CONFIG = {
   sustained: { rate: 10, seconds: Math.max(3, Math.round(30 * scale)), targets: 20 },
   /** 100 organization webhooks (the limit) × a change in each of 10 projects at once = 1,000 deliveries. */
   wideFanout: { projects: 10, orgWebhooks: 100, rounds: Math.max(1, Math.round(5 * scale)) },
+  /** Figure 7: one project of 100 flags, offered rates rising until two steps saturate. */
+  saturation: { rates: [100, 200, 300, 450, 650, 900, 1200, 1600, 2200], seconds: Math.max(2, Math.round(5 * scale)), flags: 100 },
   retrySchedule: "1,2,4,8,16",
   evaluation: { rounds: ROUNDS, sequential: Math.max(20, Math.round((1000 * scale) / ROUNDS)), concurrent: Math.max(100, Math.round((5000 * scale) / ROUNDS)), clients: CLIENTS },
 };
-/** `BENCH_ONLY=evaluation` runs Flagpost alone through figure 6 (a quick check of that scenario). */
+/** `BENCH_ONLY=evaluation` runs Flagpost alone through figure 6, `BENCH_ONLY=saturation` the baseline and Flagpost through figure 7 (quick checks). */
 const ONLY = process.env.BENCH_ONLY ?? "";
 const WATCHDOG_MS = 8 * 60_000;
 
@@ -88,6 +91,13 @@ async function common(runs) {
   }
 }
 
+/** Figure 7 for one subject: its ceiling of changes/s on one project, and that no delivery was lost. */
+async function saturationFigures({ subject, receiver, figures }) {
+  await subject.prepareSaturation({ flags: CONFIG.saturation.flags });
+  figures.saturation = await saturation(subject, receiver, CONFIG.saturation);
+  figures.loss.saturation = await lost(receiver, "s6", figures.saturation.expected);
+}
+
 /** Flagpost alone: the evaluation path against GET /me (figure 6). */
 async function evaluationFigures({ subject, figures }) {
   figures.evaluation = await evaluation(subject, await prepareEvaluation(subject), CONFIG.evaluation);
@@ -117,6 +127,7 @@ async function measure(dir) {
     console.log(`${runs.map((r) => `${r.subject.name} on ${r.subject.base}`).join(", ")}; logs in ${dir}`);
     await runs[2].subject.prepare();
     await common(runs);
+    for (const r of [runs[0], runs[2]]) await saturationFigures(r);
     await flagpostOnly(runs[2]);
   } finally {
     for (const run of runs) {
@@ -139,7 +150,31 @@ async function evaluationOnly(dir) {
   }
 }
 
+/** Figure 7 alone, on the baseline and Flagpost: prints both ceilings and their ratio. */
+async function saturationOnly(dir) {
+  const runs = [];
+  try {
+    runs.push(await open(startBaseline, sub(dir, "baseline")));
+    runs.push(await open((r, d) => startFlagpost(r, d, { retrySchedule: CONFIG.retrySchedule }), sub(dir, "flagpost")));
+    for (const r of runs) {
+      r.figures.loss = {};
+      await saturationFigures(r);
+    }
+    const [bl, fp] = runs.map((r) => r.figures);
+    const unfinished = await runs[1].subject.unfinished();
+    console.log(JSON.stringify({ baseline: bl.saturation, flagpost: fp.saturation, loss: [bl.loss, fp.loss], unfinished, ratio: Math.round((fp.saturation.ceiling / bl.saturation.ceiling) * 100) / 100 }, null, 2));
+  } finally {
+    for (const run of runs) await close(run);
+  }
+}
+
 async function main() {
+  if (ONLY === "saturation") {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-bench-"));
+    await saturationOnly(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   if (ONLY === "evaluation") {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-bench-"));
     await evaluationOnly(dir);

@@ -47,6 +47,8 @@ export async function startBaseline(receiver, dir, { claimAndLog = false } = {})
     prepare: async () => {},
     toggleRequests: (i) =>
       [true, false].map((enabled) => ({ method: "PATCH", path: `/flags/t${i}`, headers: json, body: JSON.stringify({ enabled, path: "/s1" }) })),
+    prepareSaturation: async () => {},
+    saturationChange: (i, enabled) => change({ flag: `sat${i}`, enabled, path: "/s6" }),
     change: (kind) =>
       kind === "latency" ? change({ flag: "lat", enabled: flip("lat"), path: "/s2" }) : change({ flag: "fan", enabled: flip("fan"), path: "/s3", fanout: 100 }),
     stop: () => worker.stop(),
@@ -118,6 +120,10 @@ function flagpostFixtures(api, receiver) {
         webhooks.push({ projectId: null, id: (await api.call("POST", "/webhooks", body, { expect: 201 })).body.id });
       }
     },
+    /** Figure 7: one project, a flag per client, one webhook. */
+    prepareSaturation: async ({ flags }) => {
+      projects.saturation = await project("bench-saturation", Array.from({ length: flags }, (_, i) => `sat${i}`), "s6", 1);
+    },
     /** Deliveries not succeeded, over every webhook of the run (none is expected). */
     unfinished: async () => {
       const scope = (w) => (w.projectId ? `/projects/${w.projectId}/webhooks/${w.id}` : `/webhooks/${w.id}`);
@@ -152,6 +158,7 @@ export function flagpostSubject(base, child, api, receiver, key) {
         headers,
         body: JSON.stringify({ enabled }),
       })),
+    saturationChange: (i, enabled) => api.toggle(projects.saturation, `sat${i}`, enabled),
     change: (kind, i) => {
       if (kind === "latency") return api.toggle(projects.latency, "lat", flip("lat"));
       if (kind === "fanout") return api.toggle(projects.fanout, "fan", flip("fan"));

@@ -2,7 +2,7 @@
 // event and its rollgate body, in every delivery's X-Flagpost-Revision header, and the change log's
 // since_revision catch-up, oldest first.
 import { describe, expect, it } from "vitest";
-import { bumpRevision } from "../src/projects/store";
+import { advanceRevision } from "../src/projects/store";
 import { RollgateBodySchema } from "../src/webhooks/payload";
 import { call, env, expectError, json, newFlag, patchFlag, patchState, setup, type Tenant } from "./helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
@@ -54,10 +54,10 @@ describe("the revision guard in a change's batch", () => {
     const { tenant, project } = await setup();
     await newFlag(tenant, project.id);
     const marker = env.DB.prepare("UPDATE projects SET name = 'changed' WHERE id = ?").bind(project.id);
-    await expect(env.DB.batch([marker, bumpRevision(env.DB, project.id, 5)])).rejects.toThrow(/NOT NULL/);
+    await expect(env.DB.batch([marker, advanceRevision(env.DB, project.id, 4, 5)])).rejects.toThrow(/NOT NULL/);
     const after = await json(call(`/projects/${project.id}`, { token: tenant.key }), 200);
     expect(after).toMatchObject({ name: "Web", revision: 1 });
-    await env.DB.batch([marker, bumpRevision(env.DB, project.id, 2)]);
+    await env.DB.batch([marker, advanceRevision(env.DB, project.id, 1, 2)]);
     expect(await json(call(`/projects/${project.id}`, { token: tenant.key }), 200)).toMatchObject({ name: "changed", revision: 2 });
   });
 });

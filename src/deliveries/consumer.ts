@@ -6,6 +6,8 @@
 //   in groups, one D1 batch per group, so a fast attempt's record never waits for a slow one.
 // - After recording, each retry clock involved is armed once, for its earliest need.
 import { readSettings, type Settings } from "../env";
+import { recoverEventBody } from "../webhooks/event-bodies";
+import type { WebhookFormat } from "../webhooks/payload";
 import { clockOf, nextAttempt, sendAttemptsNow } from "./clock";
 import { disabledStatements, type DisableReason } from "./health";
 import { claimed, finished, heldForDrain, released, type ClaimedDelivery, type DeliveryMessage } from "./lifecycle";
@@ -75,10 +77,15 @@ async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settin
   const tokens = messages.map(() => crypto.randomUUID());
   const { statements, reads } = claimed(d1, messages, tokens, now, now + CLOCK_SLACK_MS, now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS);
   const results = await d1.batch<Claim["row"]>(statements);
-  return messages.map((m, i) => {
-    const row = results[reads[i]].results[0];
-    return row ? { row, token: tokens[i], n: m.attempt } : null;
-  });
+  return Promise.all(
+    messages.map(async (m, i) => {
+      const row = results[reads[i]].results[0];
+      if (!row) return null;
+      // A format its change did not render: rendered now from the rollgate body (never sent empty).
+      if (row.body === null && row.event_id) row.body = await recoverEventBody(d1, row.event_id, row.format as WebhookFormat);
+      return { row, token: tokens[i], n: m.attempt };
+    }),
+  );
 }
 
 /** Group commit of attempt records: one D1 write at a time, each taking all that finished meanwhile. */

@@ -55,10 +55,11 @@ export const SQL_UUID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) |
 
 /**
  * The body a delivery sends, as an SQL expression over `deliveries d` joined to `events e`: its own
- * (tests, notices), or its event's rendering in the delivery's format.
+ * (tests, notices), or its event's rendering in the delivery's format; null when its change did not
+ * render that format (webhooks/event-bodies.ts renders it then; "" is the tggl column's "not rendered").
  */
 export const DELIVERY_BODY =
-  "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN e.tggl_body WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
+  "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN NULLIF(e.tggl_body, '') WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
 
 export interface EventAddress {
   orgId: string;
@@ -151,7 +152,8 @@ export interface ClaimedDelivery extends SigningColumns {
   headers: string | null;
   headers_masked: string | null;
   webhook_project_id: string | null;
-  body: string;
+  /** Null when its event's body in this format was not rendered (the consumer renders it then). */
+  body: string | null;
   /** The event's revision; null for deliveries with no event (tests, notices). */
   revision: number | null;
 }

@@ -46,7 +46,7 @@ async function prepareRequest(row: ClaimedDelivery, settings: Settings, startedA
   } catch (err) {
     return { ok: false, error: `the webhook's secret (or its signing key or headers) cannot be opened with WEBHOOK_SECRETS_KEY: ${(err as Error)?.message ?? String(err)}`, url };
   }
-  const headers = await signDelivery({ deliveryId: row.id, event: row.event, body: row.body, ...material, timestampSeconds: Math.floor(startedAt / 1000), customHeaders, version: FLAGPOST_VERSION });
+  const headers = await signDelivery({ deliveryId: row.id, event: row.event, body: row.body!, ...material, timestampSeconds: Math.floor(startedAt / 1000), customHeaders, version: FLAGPOST_VERSION });
   if (row.revision !== null) headers["X-Flagpost-Revision"] = String(row.revision);
   return { ok: true, request: { url: row.url, headers, logged: { ...headers, ...(JSON.parse(row.headers_masked ?? "{}") as Record<string, string>) } } };
 }

@@ -1,5 +1,5 @@
-// The change log in D1. An event row keeps every format's webhook body exactly as rendered at commit; the
-// rollgate body doubles as the change-log entry.
+// The change log in D1. An event row keeps its webhook bodies exactly as rendered at commit (the
+// rollgate body always: it doubles as the change-log entry; the others when a webhook wanted them).
 import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { events } from "../db/schema";
 import type { Db } from "../flags/store";
@@ -13,9 +13,10 @@ export interface EventRecord {
   event: string;
   createdAt: number;
   rollgateBody: string;
+  /** "" when no webhook wanted it at commit (see EventBodies). */
   tgglBody: string;
-  slackBody: string;
-  sentryBody: string;
+  slackBody: string | null;
+  sentryBody: string | null;
   revision: number;
 }
 

@@ -25,6 +25,12 @@ export async function loadFlag(db: Db, projectId: string, key: string, envs: Env
   return toFlag(row, states, envs);
 }
 
+/** Every flag key of the project: the writer answers "no such flag" from it without a read. */
+export async function listFlagKeys(db: Db, projectId: string): Promise<string[]> {
+  const rows = await db.select({ key: flags.key }).from(flags).where(eq(flags.projectId, projectId));
+  return rows.map((r) => r.key);
+}
+
 /** A page of flags, newest first; the cursor is the rowid of the last one served. */
 export async function listFlags(db: Db, projectId: string, envs: Environment[], after: number | null, limit: number) {
   const rowid = sql<number>`${flags}.rowid`;

@@ -1,15 +1,17 @@
-// A write's dry run and a state change's preview, for ProjectDO. Both run where the write would run
-// (the writer's exclusive section, on the state it holds) and take the write's own steps: the same
-// refusals in the same order, the same pure commands (flags/commands.ts), the same diff, and the
-// same webhook predicate as the commit (webhooks/matching.ts). Then they stop: no batch, no revision,
-// no queue message. Ids a dry run creates (a new flag's, a new condition's) are not reserved.
-import { fail, type Result } from "../errors";
-import { createFlag, updateFlag, updateFlagState } from "../flags/commands";
+// A write's dry run and a state change's preview, for ProjectDO. Both are the write's own plan
+// (plans.ts: the same refusals and commands), staged in order like any change so they see
+// every change queued before them, but with no change to commit; then the same diff and the same
+// webhook predicate as the commit (webhooks/matching.ts). Nothing is applied to the writer's state,
+// batched, counted in the revision or sent. Ids a dry run creates (a new flag's, a new condition's)
+// are not reserved.
+import type { Result } from "../errors";
 import { diffFlag } from "../flags/diff";
 import type { ChangeEvent, Environment, Flag, FlagState, TgglChange } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
 import type { ServedFlag } from "../serve/compile";
 import { matchingWebhooks, type MatchedWebhook } from "../webhooks/matching";
+import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState } from "./plans";
+import type { FlagChange, ProjectState } from "./project-state";
 
 /** The four flag writes, as their routes hand them to the writer. */
 export type FlagWrite =
@@ -18,21 +20,34 @@ export type FlagWrite =
   | { kind: "delete"; flagKey: string; expected?: number }
   | { kind: "state"; flagKey: string; envKey: string; patch: UpdateFlagStateInput; expected?: number };
 
-/** What the writer holds: its project and, on demand, a flag as it is now. */
-export interface WriterView {
+/** Where a dry run's events would go: the project, its organization and its environments. */
+export interface DryRunScope {
   orgId: string;
   projectId: string;
   environments: Environment[];
-  flag(key: string): Promise<Flag | null>;
 }
 
-/** A write worked out but not committed: the flag before and after, and what the route would answer. */
+/** A write worked out but not committed: the change (null: it would change nothing) and what the route would answer. */
 export interface PlannedWrite {
-  before: Flag | null;
-  after: Flag | null;
-  changed: boolean;
+  change: FlagChange | null;
   /** The flag (create, PATCH), the state (state PATCH), or null (DELETE: the flag would be gone). */
   result: Flag | FlagState | null;
+}
+
+/** The write's own plan, with the answer its route would give. */
+export async function planWrite(state: ProjectState, write: FlagWrite): Promise<Result<PlannedWrite>> {
+  if (write.kind === "state") {
+    const planned = await planUpdateFlagState(state, write.flagKey, write.envKey, write.patch, write.expected);
+    return planned.ok ? { ok: true, change: planned.change, result: planned.answer.state } : planned;
+  }
+  const planned =
+    write.kind === "create"
+      ? await planCreateFlag(state, write.input)
+      : write.kind === "update"
+        ? await planUpdateFlag(state, write.flagKey, write.patch, write.expected)
+        : await planDeleteFlag(state, write.flagKey, write.expected);
+  if (!planned.ok) return planned;
+  return { ok: true, change: planned.change, result: write.kind === "delete" ? null : planned.answer.flag };
 }
 
 export interface DryRunEvent {
@@ -53,37 +68,10 @@ export interface DryRun {
   events: DryRunEvent[];
 }
 
-/** The write's refusals and outcome, as ProjectDO's write methods decide them. */
-export async function planWrite(view: WriterView, write: FlagWrite, now: string): Promise<Result<PlannedWrite>> {
-  if (write.kind === "create") {
-    if (await view.flag(write.input.key)) return fail("conflict", `a flag with key "${write.input.key}" already exists`);
-    const created = createFlag(write.input, view.environments.map((e) => e.key), crypto.randomUUID(), now);
-    return created.ok ? { ok: true, before: null, after: created.flag, changed: true, result: created.flag } : created;
-  }
-  const before = await view.flag(write.flagKey);
-  if (write.kind === "state") return planState(before, write, now);
-  if (!before) return fail("not_found", `no flag "${write.flagKey}"`);
-  if (write.expected !== undefined && write.expected !== before.version) return fail("version_conflict", `the flag is at version ${before.version}, not ${write.expected}`);
-  if (write.kind === "delete") return { ok: true, before, after: null, changed: true, result: null };
-  const { patch } = write;
-  if (patch.key !== undefined && patch.key !== before.key && (await view.flag(patch.key))) return fail("conflict", `a flag with key "${patch.key}" already exists`);
-  const updated = updateFlag(before, patch, now);
-  return updated.ok ? { ok: true, before, after: updated.flag, changed: updated.changed, result: updated.flag } : updated;
-}
-
-function planState(before: Flag | null, write: Extract<FlagWrite, { kind: "state" }>, now: string): Result<PlannedWrite> {
-  const { envKey, expected } = write;
-  if (!before || !before.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${write.flagKey}"`);
-  const version = before.environments[envKey].version;
-  if (expected !== undefined && expected !== version) return fail("version_conflict", `the state is at version ${version}, not ${expected}`);
-  const updated = updateFlagState(before, envKey, write.patch, now);
-  return updated.ok ? { ok: true, before, after: updated.flag, changed: updated.changed, result: updated.flag.environments[envKey] } : updated;
-}
-
 /** The events the write would emit, each with the webhooks that would get it now. Reads only. */
-export async function dryRunOf(d1: D1Database, view: WriterView, plan: PlannedWrite): Promise<DryRun> {
-  const events = plan.changed ? diffFlag(plan.before, plan.after, view.environments) : [];
-  const targets = events.map((e) => matchingWebhooks(d1, { orgId: view.orgId, projectId: view.projectId, event: e.event, envKey: e.environment?.key ?? null }));
+export async function dryRunOf(d1: D1Database, scope: DryRunScope, plan: PlannedWrite): Promise<DryRun> {
+  const events = plan.change ? diffFlag(plan.change.before, plan.change.after, scope.environments) : [];
+  const targets = events.map((e) => matchingWebhooks(d1, { orgId: scope.orgId, projectId: scope.projectId, event: e.event, envKey: e.environment?.key ?? null }));
   const matched = targets.length ? await d1.batch<MatchedWebhook>(targets) : [];
   return {
     dry_run: true,
@@ -106,7 +94,8 @@ export interface StatePreview {
   after: ServedFlag;
 }
 
-export function statePreview(plan: PlannedWrite, envKey: string): StatePreview {
+/** The flag before a state PATCH and after it (the same flag when the PATCH would change nothing). */
+export function statePreview(before: Flag, after: Flag, envKey: string): StatePreview {
   const served = (flag: Flag): ServedFlag => ({ id: flag.id, key: flag.key, version: flag.version, variations: flag.variations, state: flag.environments[envKey] });
-  return { archived: plan.before!.archived, before: served(plan.before!), after: served(plan.after!) };
+  return { archived: before.archived, before: served(before), after: served(after) };
 }

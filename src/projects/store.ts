@@ -75,12 +75,12 @@ export function environmentInsert(db: Db, projectId: string, env: Environment, p
 }
 
 /**
- * The statement of a change's batch that moves the project to `revision`. From any revision but the
- * one before it writes NULL into a NOT NULL column, which fails the whole batch: a writer that lost
- * track can neither skip nor repeat a revision, and its change is not committed.
+ * The statement of a batch of changes that moves the project from revision `from` to `to` (one per
+ * change). From any other revision it writes NULL into a NOT NULL column, which fails the whole
+ * batch: a writer that lost track can neither skip nor repeat a revision, and nothing is committed.
  */
-export function bumpRevision(d1: D1Database, projectId: string, revision: number): D1PreparedStatement {
-  return d1.prepare("UPDATE projects SET revision = CASE WHEN revision = ?1 - 1 THEN ?1 ELSE NULL END WHERE id = ?2").bind(revision, projectId);
+export function advanceRevision(d1: D1Database, projectId: string, from: number, to: number): D1PreparedStatement {
+  return d1.prepare("UPDATE projects SET revision = CASE WHEN revision = ?1 THEN ?2 ELSE NULL END WHERE id = ?3").bind(from, to, projectId);
 }
 
 /** Every existing flag gets a new, disabled state in the new environment, in SQL so no flag is missed. */

@@ -5,7 +5,7 @@
 import { diffFlag } from "../flags/diff";
 import type { Environment, Flag, FlagState, Variation } from "../flags/model";
 import { derivedId } from "../flags/tggl";
-import { renderEventBodies, renderTestBody, TEST_EVENT, WEBHOOK_FORMATS, type EventContext, type WebhookFormat } from "./payload";
+import { renderEventBody, renderTestBody, TEST_EVENT, WEBHOOK_FORMATS, type EventContext, type WebhookFormat } from "./payload";
 
 export interface EventType {
   event: string;
@@ -73,8 +73,7 @@ export function eventTypes(): EventType[] {
     ...CATALOG.map(({ event, description, before, after }) => {
       const change = diffFlag(before, after, [DEVELOPMENT, PRODUCTION]).find((e) => e.event === event);
       if (!change) throw new Error(`the catalog's sample write emits no ${event}`);
-      const bodies = renderEventBodies(change, CONTEXT);
-      const rendered: Record<WebhookFormat, string> = { rollgate: bodies.rollgateBody, tggl: bodies.tgglBody, slack: bodies.slackBody, sentry: bodies.sentryBody };
+      const rendered = Object.fromEntries(WEBHOOK_FORMATS.map((f) => [f, renderEventBody(f, change, CONTEXT)])) as Record<WebhookFormat, string>;
       return { event, description, environment_scoped: change.environment !== null, samples: parseAll(rendered) };
     }),
     {

@@ -14,9 +14,19 @@ export interface MatchPlaceholders {
   envKey: string;
 }
 
+/**
+ * The project's and its organization's webhooks, as a condition on `webhooks w` (SQL parameters
+ * named). Two lookups of the (org_id, project_id) index: written as one OR, SQLite reads every
+ * webhook of the organization (up to 100 per project) to find them.
+ */
+export function webhooksOfProject(orgParam: string, projectParam: string): string {
+  return `w.seq IN (SELECT seq FROM webhooks WHERE org_id = ${orgParam} AND project_id = ${projectParam}
+                    UNION ALL SELECT seq FROM webhooks WHERE org_id = ${orgParam} AND project_id IS NULL)`;
+}
+
 /** The predicate over `webhooks w`, with the caller's placeholders. */
 export function webhookMatches(p: MatchPlaceholders): string {
-  return `w.org_id = ${p.orgId} AND (w.project_id = ${p.projectId} OR w.project_id IS NULL) AND w.enabled = 1
+  return `${webhooksOfProject(p.orgId, p.projectId)} AND w.enabled = 1
          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ${p.event})
          AND (${p.envKey} IS NULL OR w.environments IS NULL
               OR EXISTS (SELECT 1 FROM json_each(w.environments) WHERE value = ${p.envKey}))`;

@@ -79,30 +79,54 @@ export function renderRollgateBody(ev: ChangeEvent, ctx: EventContext): string {
 }
 
 export function renderTgglBody(ev: ChangeEvent, ctx: EventContext): string {
+  return tgglBodyOf(buildRollgateBody(ev, ctx));
+}
+
+/** The tggl body says nothing the rollgate body does not: it is read from it, so it can be rendered again later. */
+function tgglBodyOf(rollgate: RollgateBody): string {
   const body: TgglBody = {
-    flagSlug: ctx.flag.key,
-    userEmail: ctx.actor.email,
-    projectSlug: ctx.project.key,
-    codeLikeBefore: ev.code_like_before,
-    codeLikeAfter: ev.code_like_after,
-    changes: ev.changes,
+    flagSlug: rollgate.flag.key,
+    userEmail: rollgate.triggered_by.email,
+    projectSlug: rollgate.project.key,
+    codeLikeBefore: rollgate.code_like_before,
+    codeLikeAfter: rollgate.code_like_after,
+    changes: rollgate.changes,
   };
   return JSON.stringify(body);
 }
 
-export function renderEventBody(format: WebhookFormat, ev: ChangeEvent, ctx: EventContext): string {
-  if (isReceiverFormat(format)) return renderReceiverBody(format, buildRollgateBody(ev, ctx));
-  return format === "tggl" ? renderTgglBody(ev, ctx) : renderRollgateBody(ev, ctx);
+/** A format's body of a change, from its rollgate body (every other format is a view of it). */
+export function renderFromRollgate(format: WebhookFormat, rollgate: RollgateBody): string {
+  if (isReceiverFormat(format)) return renderReceiverBody(format, rollgate);
+  return format === "tggl" ? tgglBodyOf(rollgate) : JSON.stringify(rollgate);
 }
 
-/** Every format's body of one event, as the change commits them (the rollgate body built once). */
-export function renderEventBodies(ev: ChangeEvent, ctx: EventContext) {
+export function renderEventBody(format: WebhookFormat, ev: ChangeEvent, ctx: EventContext): string {
+  return renderFromRollgate(format, buildRollgateBody(ev, ctx));
+}
+
+/** The bodies of one event that a change commits. */
+export interface EventBodies {
+  rollgateBody: string;
+  /** "" when not rendered at commit (the column predates optional bodies and is NOT NULL). */
+  tgglBody: string;
+  slackBody: string | null;
+  sentryBody: string | null;
+}
+
+/**
+ * An event's bodies as its change commits them: the rollgate body always (it is also the change log's
+ * entry), the others only in `formats` (every format when null). A format left out is rendered from
+ * the rollgate body when a delivery needs it (see webhooks/event-bodies.ts), to the same bytes.
+ */
+export function renderEventBodies(ev: ChangeEvent, ctx: EventContext, formats: ReadonlySet<WebhookFormat> | null = null): EventBodies {
   const rollgate = buildRollgateBody(ev, ctx);
+  const wanted = (f: WebhookFormat) => formats === null || formats.has(f);
   return {
     rollgateBody: JSON.stringify(rollgate),
-    tgglBody: renderTgglBody(ev, ctx),
-    slackBody: renderReceiverBody("slack", rollgate),
-    sentryBody: renderReceiverBody("sentry", rollgate),
+    tgglBody: wanted("tggl") ? tgglBodyOf(rollgate) : "",
+    slackBody: wanted("slack") ? renderReceiverBody("slack", rollgate) : null,
+    sentryBody: wanted("sentry") ? renderReceiverBody("sentry", rollgate) : null,
   };
 }
 

@@ -10,6 +10,8 @@ import type { RotatedSecret, RotateSecretInput } from "./receiver-schemas";
 import { encryptSecret, type Keyring } from "./secret-box";
 import { toBase64 } from "./sign";
 import { DELIVERY_BODY } from "../deliveries/lifecycle";
+import { recoverEventBody } from "./event-bodies";
+import type { WebhookFormat } from "./payload";
 
 type WebhookRow = typeof webhooks.$inferSelect;
 
@@ -59,11 +61,13 @@ export async function createEd25519Key(db: Db, keyring: Keyring, row: WebhookRow
   return publicKey;
 }
 
-/** The exact body Flagpost sent for one delivery of this webhook, or null when it has no such delivery. */
+/** The exact body Flagpost sent (or sends) for one delivery of this webhook, or null when it has no such delivery. */
 export async function sentBody(d1: D1Database, webhookId: string, deliveryId: string): Promise<string | null> {
   const row = await d1
-    .prepare(`SELECT ${DELIVERY_BODY} AS body FROM deliveries d LEFT JOIN events e ON e.id = d.event_id WHERE d.id = ?1 AND d.webhook_id = ?2`)
+    .prepare(`SELECT ${DELIVERY_BODY} AS body, d.event_id, d.format FROM deliveries d LEFT JOIN events e ON e.id = d.event_id WHERE d.id = ?1 AND d.webhook_id = ?2`)
     .bind(deliveryId, webhookId)
-    .first<{ body: string | null }>();
+    .first<{ body: string | null; event_id: string | null; format: string }>();
+  // Not rendered when its change committed: rendered as its first attempt will send it.
+  if (row && row.body === null && row.event_id) return recoverEventBody(d1, row.event_id, row.format as WebhookFormat);
   return row?.body ?? null;
 }
