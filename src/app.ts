@@ -12,11 +12,13 @@ import { FLAGPOST_VERSION } from "./env";
 import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./errors";
 import { eventRoutes } from "./events/routes";
 import { faultRoutes } from "./faults";
+import { previewRoutes } from "./flags/preview-routes";
 import { flagRoutes } from "./flags/routes";
 import { API_TAGS, withCommonAnswers } from "./openapi";
 import { projectRoutes } from "./projects/routes";
 import { sdkKeyRoutes } from "./sdk-keys/routes";
 import { ofrepRoutes } from "./serve/ofrep";
+import { MAX_EVALUATION_BODY_BYTES } from "./serve/request";
 import { describeServeRoutes } from "./serve/openapi";
 import { tgglRoutes } from "./serve/tggl";
 import { parseJsonBody, validationHook } from "./validation";
@@ -48,7 +50,7 @@ export function createApp() {
     c.header("X-Request-Id", c.get("requestId"));
   });
   app.use("*", refuseOwnWebhooks);
-  app.use("/api/*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`); } }));
+  app.use("/api/*", limitBodies);
   app.use("/api/*", jsonBodies);
   app.use("/api/*", d1Sessions);
 
@@ -57,6 +59,7 @@ export function createApp() {
   api.route("/", meRoutes());
   api.route("/", projectRoutes());
   api.route("/", flagRoutes());
+  api.route("/", previewRoutes());
   api.route("/", eventRoutes());
   api.route("/", webhookRoutes());
   api.route("/", receiverRoutes());
@@ -88,6 +91,17 @@ export function createApp() {
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, c.get("requestId") ?? crypto.randomUUID()), 404));
   app.onError((err, c) => renderError(err, c));
   return app;
+}
+
+const bodyLimitOf = (maxSize: number) =>
+  bodyLimit({ maxSize, onError: () => { throw new AppError("payload_too_large", `request bodies are limited to ${maxSize} bytes`); } });
+const apiBodyLimit = bodyLimitOf(MAX_BODY_BYTES);
+const previewBodyLimit = bodyLimitOf(MAX_EVALUATION_BODY_BYTES);
+const PREVIEW_PATH = /^\/api\/v1\/projects\/[^/]+\/flags\/[^/]+\/environments\/[^/]+\/preview$/;
+
+/** Bodies are limited to 128 KiB, but the what-if preview carries contexts as the evaluation routes do: 1 MiB. */
+function limitBodies(c: Context<AppEnv>, next: () => Promise<void>) {
+  return (PREVIEW_PATH.test(c.req.path) ? previewBodyLimit : apiBodyLimit)(c, next);
 }
 
 /**

@@ -33,6 +33,7 @@
 //   one when the last has been attempted; a held delivery is never claimed.
 // - Nothing pending is ever pruned, nor the event it still has to send.
 // - A pending delivery is due (next_attempt_at set) or held (next_attempt_at null), never neither.
+import { webhookMatches } from "../webhooks/matching";
 import { SIGNING_COLUMNS, type SigningColumns } from "../webhooks/signing-material";
 /** One queue message: one attempt of one delivery. */
 export interface DeliveryMessage {
@@ -60,16 +61,6 @@ export const SQL_UUID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) |
 export const DELIVERY_BODY =
   "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN NULLIF(e.tggl_body, '') WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
 
-/**
- * The project's and its organization's webhooks, as a condition on `webhooks w` (SQL parameters
- * named). Two lookups of the (org_id, project_id) index: written as one OR, SQLite reads every
- * webhook of the organization (up to 100 per project) to find them.
- */
-export function webhooksOfProject(orgParam: string, projectParam: string): string {
-  return `w.seq IN (SELECT seq FROM webhooks WHERE org_id = ${orgParam} AND project_id = ${projectParam}
-                    UNION ALL SELECT seq FROM webhooks WHERE org_id = ${orgParam} AND project_id IS NULL)`;
-}
-
 export interface EventAddress {
   orgId: string;
   projectId: string;
@@ -95,11 +86,8 @@ export function createdForEvent(d1: D1Database, a: EventAddress): D1PreparedStat
               CASE w.circuit WHEN 'closed' THEN ?4 END, CASE w.circuit WHEN 'closed' THEN ?4 END, 0, ?4,
               w.circuit != 'closed'
        FROM webhooks w
-       WHERE ${webhooksOfProject("?5", "?1")} AND w.enabled = 1
+       WHERE ${webhookMatches({ orgId: "?5", projectId: "?1", event: "?3", envKey: "?6" })}
          AND EXISTS (SELECT 1 FROM events WHERE id = ?2)
-         AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?3)
-         AND (?6 IS NULL OR w.environments IS NULL
-              OR EXISTS (SELECT 1 FROM json_each(w.environments) WHERE value = ?6))
        ORDER BY w.seq
        RETURNING id, held`,
     )

@@ -7,11 +7,13 @@ import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { keepBookmark } from "../db/sessions";
 import { AppError, unwrap } from "../errors";
+import type { DryRunEvent, DryRunResult, FlagWrite } from "../projects/dry-run";
 import { projectWriter, type WriteContext } from "../projects/project-do";
 import { cursorOrThrow, ProjectParams, requireProject } from "../projects/routes";
 import { encodeCursor, IfMatchHeaderSchema, KeySchema, pageOf, PageQuerySchema } from "../schemas";
 import { expectedVersion, validationHook } from "../validation";
 import { CreateFlagSchema, FlagSchema, FlagStateSchema, UpdateFlagSchema, UpdateFlagStateSchema } from "./schemas";
+import { DryRunDeletionSchema, DryRunFlagSchema, DryRunFlagStateSchema, DryRunQuerySchema } from "./dry-run-schemas";
 import { listEnvironments, listFlags, loadFlag } from "./store";
 
 const FlagParams = ProjectParams.extend({ flagKey: KeySchema });
@@ -33,11 +35,12 @@ export function flagRoutes() {
       tags: ["flags"],
       operationId: "createFlag",
       summary: "Create a flag (emits flag.created)",
-      request: { params: ProjectParams, body: jsonBody(CreateFlagSchema) },
-      responses: { 201: jsonAnswer("created", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
+      request: { params: ProjectParams, query: DryRunQuerySchema, body: jsonBody(CreateFlagSchema) },
+      responses: { 201: jsonAnswer("created", FlagSchema), 200: jsonAnswer("dry run: nothing stored", DryRunFlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");
+      if (isDryRun(c)) return c.json(await dryRun(c, projectId, { kind: "create", input: c.req.valid("json") }), 200);
       const result = keepBookmark(c, unwrap(await projectWriter(c.env, projectId).createFlag(writeContext(c, projectId), c.req.valid("json"))));
       return c.json(result.flag, 201);
     },
@@ -75,13 +78,14 @@ export function flagRoutes() {
       tags: ["flags"],
       operationId: "updateFlag",
       summary: "Update a flag (emits flag.updated when something changed)",
-      request: { params: FlagParams, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagSchema) },
-      responses: { 200: jsonAnswer("the whole updated flag", FlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
+      request: { params: FlagParams, query: DryRunQuerySchema, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagSchema) },
+      responses: { 200: jsonAnswer("the whole updated flag; with dry_run=true, a DryRunFlag and nothing stored", z.union([FlagSchema, DryRunFlagSchema])), ...errors(400, 401, 404, 409, 415, 422) },
     }),
     async (c) => {
       const { projectId, flagKey } = c.req.valid("param");
       const { version, ...patch } = c.req.valid("json");
       const expected = expectedVersion(c.req.valid("header")["if-match"], version);
+      if (isDryRun(c)) return c.json(await dryRun(c, projectId, { kind: "update", flagKey, patch, expected }), 200);
       const result = keepBookmark(c, unwrap(await projectWriter(c.env, projectId).updateFlag(writeContext(c, projectId), flagKey, patch, expected)));
       return c.json(result.flag, 200);
     },
@@ -94,12 +98,13 @@ export function flagRoutes() {
       tags: ["flags"],
       operationId: "deleteFlag",
       summary: "Delete a flag (emits flag.deleted)",
-      request: { params: FlagParams, headers: IfMatchHeaderSchema },
-      responses: { 204: { description: "deleted" }, ...errors(401, 404, 409) },
+      request: { params: FlagParams, query: DryRunQuerySchema, headers: IfMatchHeaderSchema },
+      responses: { 204: { description: "deleted" }, 200: jsonAnswer("dry run: nothing deleted", DryRunDeletionSchema), ...errors(400, 401, 404, 409) },
     }),
     async (c) => {
       const { projectId, flagKey } = c.req.valid("param");
       const expected = expectedVersion(c.req.valid("header")["if-match"], undefined);
+      if (isDryRun(c)) return c.json(await dryRun(c, projectId, { kind: "delete", flagKey, expected }), 200);
       keepBookmark(c, unwrap(await projectWriter(c.env, projectId).deleteFlag(writeContext(c, projectId), flagKey, expected)));
       return c.body(null, 204);
     },
@@ -130,19 +135,30 @@ export function flagRoutes() {
       tags: ["flags"],
       operationId: "updateFlagState",
       summary: "Update a flag's state (flag.toggled for enabled, flag_state.updated for the rest)",
-      request: { params: StateParams, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagStateSchema) },
-      responses: { 200: jsonAnswer("the whole updated state", FlagStateSchema), ...errors(400, 401, 404, 409, 415, 422) },
+      request: { params: StateParams, query: DryRunQuerySchema, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagStateSchema) },
+      responses: { 200: jsonAnswer("the whole updated state; with dry_run=true, a DryRunFlagState and nothing stored", z.union([FlagStateSchema, DryRunFlagStateSchema])), ...errors(400, 401, 404, 409, 415, 422) },
     }),
     async (c) => {
       const { projectId, flagKey, envKey } = c.req.valid("param");
       const { version, ...patch } = c.req.valid("json");
       const expected = expectedVersion(c.req.valid("header")["if-match"], version);
+      if (isDryRun(c)) return c.json(await dryRun(c, projectId, { kind: "state", flagKey, envKey, patch, expected }), 200);
       const stub = projectWriter(c.env, projectId);
       const result = keepBookmark(c, unwrap(await stub.updateFlagState(writeContext(c, projectId), flagKey, envKey, patch, expected)));
       return c.json(result.state, 200);
     },
   );
   return app;
+}
+
+function isDryRun(c: Context<AppEnv>): boolean {
+  return c.req.query("dry_run") === "true";
+}
+
+/** The writer's dry run of the write: its answer, or the refusal the real write would get. */
+async function dryRun<W extends FlagWrite>(c: Context<AppEnv>, projectId: string, write: W): Promise<{ dry_run: true; result: DryRunResult<W["kind"]>; events: DryRunEvent[] }> {
+  const { dry_run, result, events } = unwrap(await projectWriter(c.env, projectId).dryRun(writeContext(c, projectId), write));
+  return { dry_run, result: result as DryRunResult<W["kind"]>, events };
 }
 
 async function readFlag(c: Context<AppEnv>, params: { projectId: string; flagKey: string }) {

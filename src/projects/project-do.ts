@@ -32,6 +32,7 @@ import { listEnvironments, type Db } from "../flags/store";
 import { readRoutes, type WebhookRoute } from "../webhooks/formats-in-use";
 import { groupBatch, stageChange, type StagedChange } from "./commit";
 import { GroupCommit, type Staged } from "./group-commit";
+import { dryRunOf, planWrite, statePreview, type DryRun, type DryRunScope, type FlagWrite, type StatePreview } from "./dry-run";
 import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, type Planned } from "./plans";
 import { ProjectState } from "./project-state";
 import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
@@ -103,6 +104,30 @@ export class ProjectDO extends DurableObject<Env> {
       return { ok: true, environment };
     };
     return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
+  }
+
+  // ---- Dry runs: a write's own plan, staged in order with no change to commit (dry-run.ts) ------
+
+  async dryRun(ctx: WriteContext, write: FlagWrite): Promise<Result<DryRun>> {
+    const planned = await this.write(ctx, async (state) => {
+      const plan = await planWrite(state, write);
+      const scope: DryRunScope = { orgId: state.project.orgId, projectId: state.project.id, environments: state.project.environments };
+      return plan.ok ? { ok: true, change: null, answer: { plan, scope } } : plan;
+    });
+    return planned.ok ? { ok: true, ...(await dryRunOf(this.env.DB, planned.scope, planned.plan)) } : planned;
+  }
+
+  /** A state PATCH's before and after, for the what-if preview. */
+  async previewState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Result<StatePreview>> {
+    const planned = await this.write(ctx, async (state) => {
+      const plan = await planUpdateFlagState(state, flagKey, envKey, patch, expected);
+      if (!plan.ok) return plan;
+      const before = plan.change?.before ?? (await state.flag(flagKey))!; // planned, so the flag exists
+      return { ok: true, change: null, answer: statePreview(before, plan.change?.after ?? before, envKey) };
+    });
+    if (!planned.ok) return planned;
+    const { archived, before, after } = planned; // not the bookmark: nothing was written
+    return { ok: true, archived, before, after };
   }
 
   /** Called by the consumer and the routes: make sure the retry clock rings by `at`. */
@@ -181,7 +206,7 @@ export class ProjectDO extends DurableObject<Env> {
 type StaleWrite = { ok: false; code: ErrorCode; message: string };
 const STALE: StaleWrite = fail("conflict", "the project changed outside its writer, so nothing was stored or sent; retry the request");
 
-type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry";
+type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry" | "dryRun" | "previewState";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
 export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, WriterMethods> {

@@ -4,7 +4,7 @@
 // webhooks instead, read in that same batch. That copy may be one batch late (a webhook created
 // since): rendering then misses a format, and the delivery renders it from the rollgate body on its
 // first claim (webhooks/event-bodies.ts). With no copy yet, every format is rendered.
-import { webhooksOfProject } from "../deliveries/lifecycle";
+import { webhooksOfProject } from "./matching";
 import type { WebhookFormat } from "./payload";
 
 /** What matching needs of an enabled webhook: the same rules as the deliveries' INSERT … SELECT. */
