@@ -2,18 +2,10 @@
 // GET /me is authentication and nothing else (its principal is cached in the isolate), so the
 // ratios say what evaluation costs beyond authenticating. Rounds alternate the requests so that
 // whatever else the machine does weighs on all alike.
-import autocannon from "autocannon";
+import { cannon } from "./lib/cannon.mjs";
 import { summarize } from "./lib/stats.mjs";
 
 const BULK_FLAGS = 100;
-
-function cannon(opts) {
-  return new Promise((resolve, reject) => {
-    const times = [];
-    const instance = autocannon({ timeout: 30, ...opts }, (err, result) => (err ? reject(err) : resolve({ result, times })));
-    instance.on("response", (_client, _status, _bytes, ms) => times.push(ms));
-  });
-}
 
 /** A project of 100 flags (some targeted, some rolled out, some disabled) and a server SDK key for production. */
 export async function prepareEvaluation(subject) {
@@ -57,8 +49,8 @@ export async function evaluation(subject, fixture, { rounds, sequential, concurr
       bad[name] += result.errors + result.timeouts + (name === "notModified" ? result.non2xx - (result["3xx"] ?? 0) + (result["2xx"] ?? 0) : result.non2xx);
     }
     for (const name of ["me", "single"]) {
-      const { result } = await cannon({ url: subject.base, connections: clients, amount: concurrent, requests: [reqs[name]] });
-      rate[name].push(result["2xx"] / (result.duration || 1));
+      const { result, seconds } = await cannon({ url: subject.base, connections: clients, amount: concurrent, requests: [reqs[name]] });
+      rate[name].push(result["2xx"] / seconds);
       bad[name] += result.errors + result.timeouts + result.non2xx;
     }
   }

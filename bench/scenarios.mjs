@@ -1,20 +1,11 @@
 // The measured scenarios. Each takes a subject (Flagpost or the baseline, see subjects.mjs) and the
 // receiver, and answers its figures. Latencies are in milliseconds; arrivals are stamped by the
 // receiver on the clock the sender uses (performance.timeOrigin + performance.now()).
-import autocannon from "autocannon";
+import { cannon } from "./lib/cannon.mjs";
 import { cpuMs } from "./lib/local-runtime.mjs";
 import { summarize } from "./lib/stats.mjs";
 
 const now = () => performance.timeOrigin + performance.now();
-
-/** An autocannon run; answers its summary plus every response time, for exact percentiles. */
-function cannon(opts) {
-  return new Promise((resolve, reject) => {
-    const times = [];
-    const instance = autocannon({ timeout: 30, ...opts }, (err, result) => (err ? reject(err) : resolve({ result, times })));
-    instance.on("response", (_client, _status, _bytes, ms) => times.push(ms));
-  });
-}
 
 /**
  * Figure 1: PATCHes of `enabled`, `connections` clients, each alternating one flag of its own on
@@ -27,14 +18,12 @@ export async function toggles(subject, { connections, amount, receiver }) {
   let nextClient = 0;
   const before = receiver ? (await receiver.stats("s1")).count : 0;
   const cpu0 = cpuMs(subject.pid);
-  const started = now();
-  const { result, times } = await cannon({
+  const { result, times, seconds } = await cannon({
     url: subject.base,
     connections,
     amount,
     setupClient: (client) => client.setRequests(subject.toggleRequests(nextClient++)),
   });
-  const seconds = (now() - started) / 1000;
   const ok = result["2xx"];
   if (receiver) await receiver.waitFor("s1", before + ok, { timeoutMs: 30_000 });
   const cpu1 = cpuMs(subject.pid);
