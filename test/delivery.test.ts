@@ -156,6 +156,51 @@ describe("at least once, attempted once", () => {
   });
 });
 
+describe("a group of successes", () => {
+  it("is recorded together: every attempt logged once, every delivery succeeded, the webhook healthy again", async () => {
+    const { tenant, project } = await setup();
+    const failing = receiverUrl("status/500");
+    const hook = await newWebhook(tenant, project.id, { url: failing, events: ["flag.toggled"], secret: "s3cret" });
+    const flag = await newFlag(tenant, project.id);
+    for (const enabled of [true, false, true, false]) expect((await patchState(tenant, project.id, flag.key, "production", { enabled })).status).toBe(200);
+    const pending = await eventually(async () => {
+      const list = await deliveriesOf(tenant, project.id, hook.id);
+      expect(list.map((d: { attempt_count: number }) => d.attempt_count)).toEqual([1, 1, 1, 1]);
+      return list as { id: string }[];
+    });
+    // Four failures in a row: below the circuit's threshold, so it stays closed.
+    const ok = receiverUrl("ok");
+    await env.DB.prepare("UPDATE webhooks SET url = ? WHERE id = ?").bind(ok, hook.id).run();
+    for (const d of pending) await makeDue(d.id);
+    const batch = createMessageBatch<DeliveryMessage>(
+      "flagpost-deliveries",
+      pending.map((d, i) => ({ id: `s${i}`, timestamp: new Date(), attempts: 1, body: { delivery_id: d.id, attempt: 2 } })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).ackAll).toBe(true);
+    expect(await received(ok)).toHaveLength(4);
+    for (const d of pending) {
+      const detail = await deliveryDetail(tenant, project.id, hook.id, d.id);
+      expect(detail).toMatchObject({ status: "succeeded", attempt_count: 2, last_status_code: 200, next_attempt_at: null });
+      expect(detail.attempts.map((a: { number: number; response: { status_code: number } }) => [a.number, a.response.status_code])).toEqual([
+        [1, 500],
+        [2, 200],
+      ]);
+    }
+    const webhook = await env.DB.prepare("SELECT consecutive_failures, failing_since, last_success_at, circuit FROM webhooks WHERE id = ?").bind(hook.id).first();
+    expect(webhook).toMatchObject({ consecutive_failures: 0, failing_since: null, circuit: "closed" });
+    expect(webhook!.last_success_at).toBeGreaterThan(0);
+    // A second copy of the batch finds nothing to claim: no request, no log row.
+    const again = createMessageBatch<DeliveryMessage>("flagpost-deliveries", batch.messages.map((m) => ({ ...m, id: `again-${m.id}` })));
+    const ctx2 = createExecutionContext();
+    await worker.queue(again, env, ctx2);
+    await getQueueResult(again, ctx2);
+    expect(await received(ok)).toHaveLength(4);
+    expect((await deliveryDetail(tenant, project.id, hook.id, pending[0].id)).attempts).toHaveLength(2);
+  });
+});
+
 describe("when an attempt cannot be recorded", () => {
   it("the whole batch is retried by the queue, and the claim keeps a second request away until it expires", async () => {
     const { delivery, url } = await toggledDelivery("status/500");

@@ -10,7 +10,7 @@ import { recoverEventBody } from "../webhooks/event-bodies";
 import type { WebhookFormat } from "../webhooks/payload";
 import { clockOf, nextAttempt, sendAttemptsNow } from "./clock";
 import { disabledStatements, type DisableReason } from "./health";
-import { claimed, finished, heldForDrain, released, type ClaimedDelivery, type DeliveryMessage } from "./lifecycle";
+import { claimed, finished, heldForDrain, released, succeededTogether, type ClaimedDelivery, type DeliveryMessage, type FinishedAttempt } from "./lifecycle";
 import { sendAttempt, type SentAttempt } from "./request";
 
 const CLAIM_MARGIN_MS = 5_000;
@@ -75,11 +75,12 @@ async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settin
   if (messages.length === 0) return [];
   const now = Date.now();
   const tokens = messages.map(() => crypto.randomUUID());
-  const { statements, reads } = claimed(d1, messages, tokens, now, now + CLOCK_SLACK_MS, now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS);
-  const results = await d1.batch<Claim["row"]>(statements);
+  const { statements, read } = claimed(d1, messages, tokens, now, now + CLOCK_SLACK_MS, now + settings.deliveryTimeoutMs + CLAIM_MARGIN_MS);
+  const results = await d1.batch<Claim["row"] & { claim_token: string }>(statements);
+  const won = new Map(results[read].results.map(({ claim_token, ...row }) => [claim_token, row]));
   return Promise.all(
     messages.map(async (m, i) => {
-      const row = results[reads[i]].results[0];
+      const row = won.get(tokens[i]);
       if (!row) return null;
       // A format its change did not render: rendered now from the rollgate body (never sent empty).
       if (row.body === null && row.event_id) row.body = await recoverEventBody(d1, row.event_id, row.format as WebhookFormat);
@@ -130,7 +131,7 @@ async function finishAttempts(env: Env, group: Done[], settings: Settings): Prom
   if (group.length === 0) return;
   const record = new GroupRecord(env.DB, settings, Date.now());
   for (const done of group) record.add(done);
-  const results = await env.DB.batch<Released>(record.statements);
+  const results = await env.DB.batch<Released>(record.batch());
   await record.after(env, results);
 }
 
@@ -138,7 +139,9 @@ type Released = { id: string; project_id: string | null; attempt_count: number }
 
 /** The statements that record a group of attempts, and what to do once they are written. */
 class GroupRecord {
-  readonly statements: D1PreparedStatement[] = [];
+  private readonly statements: D1PreparedStatement[] = [];
+  /** Successes on closed circuits: written together, after the others (their order is the group's). */
+  private readonly successes: FinishedAttempt[] = [];
   private readonly wakes = new Map<string, number>();
   private readonly releases: { index: number; now: boolean }[] = [];
 
@@ -154,7 +157,12 @@ class GroupRecord {
     const status = sent.log.response?.status_code ?? null;
     const retry = nextAttempt(claim.n, { ok: sent.ok, statusCode: status, retryAfter: sent.retryAfter }, row.final === 1, this.settings.retrySchedule, now);
     if (retry.at !== null) this.wake(row.project_id, retry.at);
-    this.statements.push(...finished(d1, { deliveryId: row.id, webhookId: row.webhook_id, token: claim.token, n: claim.n, log: sent.log, ok: sent.ok, retry, now }));
+    const attempt = { deliveryId: row.id, webhookId: row.webhook_id, token: claim.token, n: claim.n, log: sent.log, ok: sent.ok, retry, now };
+    if (sent.ok && row.circuit === "closed") {
+      this.successes.push(attempt);
+      return;
+    }
+    this.statements.push(...finished(d1, attempt));
     const reason = disableReason(sent, status, row.failing_since, now, this.settings);
     if (reason) {
       this.statements.push(...disabledStatements(d1, row, reason, now));
@@ -168,6 +176,11 @@ class GroupRecord {
       const at = atOnce ? now : now + (this.settings.retrySchedule[0] ?? 60) * 1000;
       this.statements.push(...released(d1, row.webhook_id, at, atOnce ? now : null));
     }
+  }
+
+  /** The group's statements: the attempts in the order they finished, then the successes together. */
+  batch(): D1PreparedStatement[] {
+    return [...this.statements, ...succeededTogether(this.d1, this.successes, this.now)];
   }
 
   /** Sends what was released now (what cannot be sent is left to its clock), then arms the clocks. */

@@ -162,8 +162,9 @@ export interface ClaimedDelivery extends SigningColumns {
  * Claimed: the statements that claim a batch of messages' attempts. First, for the whole batch, an
  * open circuit without a probe takes the oldest due delivery among them as its probe, and every
  * other due delivery of an open circuit is held (waiting, no attempt). Then each message's attempt
- * is claimed for its token until `until`, and what the attempt needs is read: a row only if the
- * claim was won. Answers the statements and where each message's read is.
+ * is claimed for its token until `until` (of several messages for one attempt, one wins), and what
+ * the won attempts need is read, each row with its token. Three statements, whatever the batch's
+ * size. Answers the statements and where the read is.
  */
 export function claimed(d1: D1Database, messages: DeliveryMessage[], tokens: string[], now: number, dueBy: number, until: number) {
   const ids = JSON.stringify(messages.map((m) => m.delivery_id));
@@ -188,30 +189,26 @@ export function claimed(d1: D1Database, messages: DeliveryMessage[], tokens: str
       )
       .bind(ids, dueBy, now),
   ];
-  const reads: number[] = [];
-  messages.forEach((m, i) => {
-    statements.push(
-      d1
-        .prepare(
-          `UPDATE deliveries SET claim_token = ?4, claimed_until = ?5
-           WHERE id = ?1 AND attempt_count = ?6 AND ${due}`,
-        )
-        .bind(m.delivery_id, dueBy, now, tokens[i], until, m.attempt - 1),
-    );
-    reads.push(statements.length);
-    statements.push(
-      d1
-        .prepare(
-          `SELECT d.id, d.webhook_id, d.org_id, d.event, d.event_id, d.final, d.project_id, w.name, w.url, ${SIGNING_COLUMNS}, w.headers,
-                  w.headers_masked, w.project_id AS webhook_project_id, w.circuit, w.failing_since, ${DELIVERY_BODY} AS body,
-                  e.revision AS revision
-           FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN events e ON e.id = d.event_id
-           WHERE d.id = ?1 AND d.claim_token = ?2`,
-        )
-        .bind(m.delivery_id, tokens[i]),
-    );
-  });
-  return { statements, reads };
+  const claims = JSON.stringify(messages.map((m, i) => ({ id: m.delivery_id, token: tokens[i], attempt: m.attempt })));
+  statements.push(
+    d1
+      .prepare(
+        `UPDATE deliveries SET claim_token = m.token, claimed_until = ?4
+         FROM (SELECT value ->> 'id' AS id, value ->> 'token' AS token, value ->> 'attempt' AS attempt FROM json_each(?1)) AS m
+         WHERE deliveries.id = m.id AND deliveries.attempt_count = m.attempt - 1 AND ${due}`,
+      )
+      .bind(claims, dueBy, now, until),
+    d1
+      .prepare(
+        `SELECT d.id, d.claim_token, d.webhook_id, d.org_id, d.event, d.event_id, d.final, d.project_id, w.name, w.url, ${SIGNING_COLUMNS}, w.headers,
+                w.headers_masked, w.project_id AS webhook_project_id, w.circuit, w.failing_since, ${DELIVERY_BODY} AS body,
+                e.revision AS revision
+         FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN events e ON e.id = d.event_id
+         WHERE d.id IN (SELECT value ->> 'id' FROM json_each(?1)) AND d.claim_token IN (SELECT value ->> 'token' FROM json_each(?1))`,
+      )
+      .bind(claims),
+  );
+  return { statements, read: statements.length - 1 };
 }
 
 export interface AttemptLog {
@@ -276,6 +273,58 @@ export function finished(d1: D1Database, f: FinishedAttempt): D1PreparedStatemen
          WHERE id = ?1 AND claim_token = ?2`,
       )
       .bind(f.deliveryId, f.token, f.n, status, f.retry.at, f.log.response?.status_code ?? null, status === "pending" ? null : f.now),
+  ];
+}
+
+/**
+ * Finished, for a group of successful attempts whose webhooks' circuits were closed when they were
+ * claimed (the common case): the same rows `finished` writes for each, in three statements whatever
+ * the group's size (their log rows, their webhooks' health, their deliveries), each only for the
+ * claim's holder. A webhook with many successes in the group is written once.
+ */
+export function succeededTogether(d1: D1Database, attempts: FinishedAttempt[], now: number): D1PreparedStatement[] {
+  if (attempts.length === 0) return [];
+  const rows = JSON.stringify(
+    attempts.map((f) => ({
+      id: f.deliveryId,
+      token: f.token,
+      n: f.n,
+      started: f.log.startedAt,
+      duration: f.log.durationMs,
+      request: JSON.stringify(f.log.request),
+      response: f.log.response && JSON.stringify(f.log.response),
+      error: f.log.error,
+      code: f.log.response?.status_code ?? null,
+    })),
+  );
+  // The group's attempts whose claim is still held, as a table.
+  const held = `(SELECT j.value ->> 'id' AS id, j.value ->> 'n' AS n, j.value ->> 'code' AS code, d.webhook_id AS webhook_id, j.value AS value
+                 FROM json_each(?1) j JOIN deliveries d ON d.id = j.value ->> 'id' AND d.claim_token = j.value ->> 'token')`;
+  return [
+    d1
+      .prepare(
+        `INSERT OR IGNORE INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error)
+         SELECT h.id, h.n, h.value ->> 'started', h.value ->> 'duration', h.value ->> 'request', h.value ->> 'response', h.value ->> 'error'
+         FROM ${held} h`,
+      )
+      .bind(rows),
+    d1
+      .prepare(
+        `UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL, last_success_at = ?2, probe_delivery_id = NULL,
+           circuit = CASE circuit WHEN 'closed' THEN 'closed' ELSE 'draining' END
+         WHERE id IN (SELECT h.webhook_id FROM ${held} h)
+           -- A healthy webhook's row is rewritten at most once a second (last_success_at to the second).
+           AND (consecutive_failures != 0 OR circuit != 'closed' OR last_success_at IS NULL OR last_success_at <= ?2 - 1000)`,
+      )
+      .bind(rows, now),
+    d1
+      .prepare(
+        `UPDATE deliveries SET attempt_count = h.n, status = 'succeeded', next_attempt_at = NULL, enqueued_at = NULL,
+           claim_token = NULL, claimed_until = NULL, last_status_code = h.code, completed_at = ?2
+         FROM ${held} h
+         WHERE deliveries.id = h.id`,
+      )
+      .bind(rows, now),
   ];
 }
 

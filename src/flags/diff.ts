@@ -89,7 +89,7 @@ function variationChanges(before: Variation[], after: Variation[]): TgglChange[]
   const deleted = before.filter((v) => !kept.has(v.id)).map((v) => ({ __typename: "FlagVariationDeleted", variation: toTgglVariation(v) }));
   const updated = after.flatMap((v) => {
     const was = old.get(v.id);
-    if (!was || sameJson(toTgglVariation(was), toTgglVariation(v))) return [];
+    if (!was || was === v || sameJson(toTgglVariation(was), toTgglVariation(v))) return [];
     return [{ __typename: "FlagVariationUpdated", oldVariation: toTgglVariation(was), newVariation: toTgglVariation(v) }];
   });
   return [...created, ...deleted, ...updated];
@@ -100,6 +100,9 @@ function environmentEvents(before: Flag, after: Flag, environment: Environment):
   const old = before.environments[environment.key];
   const now = after.environments[environment.key];
   if (!old || !now) return [];
+  const toggled = old.enabled !== now.enabled;
+  const served = !sameServing(old, now);
+  if (!toggled && !served) return []; // the texts below are rendered only for an environment that changed
   const frame = {
     environment,
     enabled: now.enabled,
@@ -107,10 +110,10 @@ function environmentEvents(before: Flag, after: Flag, environment: Environment):
     code_like_after: renderCodeLike(after, environment.key),
   };
   const events: ChangeEvent[] = [];
-  if (old.enabled !== now.enabled) {
+  if (toggled) {
     events.push({ event: "flag.toggled", ...frame, changes: [{ __typename: "FlagActivated", oldActive: old.enabled, newActive: now.enabled }] });
   }
-  if (!sameServing(old, now)) {
+  if (served) {
     const changes = [...defaultVariationChange(before, old, after, now), ...conditionChanges(before, after, environment.key)];
     events.push({ event: "flag_state.updated", ...frame, changes });
   }
@@ -197,7 +200,7 @@ function sameCondition(a: Condition, b: Condition): boolean {
 
 /** Deep equality of JSON data, blind to key order and to keys holding `undefined`. */
 function sameJson(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
+  return a === b || canonical(a) === canonical(b);
 }
 
 function canonical(value: unknown): string {
