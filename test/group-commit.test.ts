@@ -51,22 +51,27 @@ describe("group commit", () => {
     const N = 30;
     const answeredBeforeDurable: number[] = [];
     const sizes = await runInDurableObject(env.PROJECTS.getByName(project.id), async (instance: ProjectDO) => {
-      const sizes = watchBatches(instance);
-      await Promise.all(
-        Array.from({ length: N }, (_, i) =>
-          instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: i }).then(async (r) => {
-            if (!r.ok) throw new Error(r.message);
-            // Read at the moment of the answer: the answered version must already be in D1.
-            const stored = await stateRow(project.id, "hot", "production");
-            if (stored!.version < r.state.version) answeredBeforeDurable.push(r.state.version);
-          }),
-        ),
-      );
+      const update = (i: number) =>
+        instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: i }).then(async (r) => {
+          if (!r.ok) throw new Error(r.message);
+          // Read at the moment of the answer: the answered version must already be in D1.
+          const stored = await stateRow(project.id, "hot", "production");
+          if (stored!.version < r.state.version) answeredBeforeDurable.push(r.state.version);
+        });
+      // The others arrive while the first change's batch is in flight, a few at a time.
+      let rest: Promise<void>[] = [];
+      const sizes = watchBatches(instance, async (n, run) => {
+        if (n === 1)
+          rest = Array.from({ length: N - 1 }, (_, i) => new Promise<void>((r) => setTimeout(r, Math.floor(i / 5))).then(() => update(i + 1)));
+        return run();
+      });
+      await update(0);
+      await Promise.all(rest);
       return sizes;
     });
     expect(answeredBeforeDurable).toEqual([]);
     // Fewer batches than changes: the ones staged during a batch went together in the next.
-    expect(sizes.length).toBeLessThan(N);
+    expect(sizes.length).toBeLessThan(N / 2);
     expect(sizes.length).toBeGreaterThan(1);
     const stored = await stateRow(project.id, "hot", "production");
     expect(stored).toMatchObject({ version: N + 1, rollout: N - 1 });
@@ -76,6 +81,23 @@ describe("group commit", () => {
     expect(updates.map((e) => e.revision)).toEqual(Array.from({ length: N }, (_, i) => i + 2));
     for (let i = 1; i < N; i++) expect(updates[i].code_like_before).toBe(updates[i - 1].code_like_after);
     expect(await deliveriesOf(project.id)).toBe(N);
+  });
+
+  it("sends the changes that arrive together as one batch, not the first alone and the rest after it", async () => {
+    const { tenant, project } = await setup();
+    await newFlag(tenant, project.id, { key: "hot" });
+    const ctx = contextOf(tenant, project.id);
+    const sizes = await runInDurableObject(env.PROJECTS.getByName(project.id), async (instance: ProjectDO) => {
+      expect((await instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 1 })).ok).toBe(true); // the state is loaded
+      const sizes = watchBatches(instance);
+      const answers = await Promise.all([2, 3, 4, 5, 6].map((p) => instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: p })));
+      expect(answers.map((a) => a.ok && a.state.rollout_percentage)).toEqual([2, 3, 4, 5, 6]);
+      return sizes;
+    });
+    // One batch: the project guard and the revision, five changes of two statements, an event and a
+    // delivery insert each (no webhook: no delivery rows, but the statement is there), the routes read.
+    expect(sizes).toHaveLength(1);
+    expect(await revisionOf(project.id)).toBe(7);
   });
 
   it("checks If-Match against the state with the earlier queued changes applied", async () => {
@@ -112,7 +134,16 @@ describe("group commit", () => {
     const before = await listEvents(tenant, project.id);
     const outcome = await runInDurableObject(env.PROJECTS.getByName(project.id), async (instance: ProjectDO) => {
       let later: Promise<unknown>[] = [];
+      let failing: Promise<unknown>[] = [];
       const sizes = watchBatches(instance, async (n, run) => {
+        // While the first change's batch is in flight, three more arrive: the second batch.
+        if (n === 1)
+          failing = [50, 51, 52].map((p) =>
+            instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: p }).then(
+              (r) => ({ answered: r }),
+              (err: unknown) => ({ error: String(err) }),
+            ),
+          );
         if (n !== 2) return run();
         // While the second batch is in flight, more arrive: they are staged on its changes…
         later = [
@@ -124,12 +155,8 @@ describe("group commit", () => {
         // …and then the batch fails.
         throw new Error("injected: the D1 batch failed");
       });
-      const first = instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 1 }); // batch 1 → version 2
-      const failing = [50, 51, 52].map((p) => instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: p }).then(
-        (r) => ({ answered: r }),
-        (err: unknown) => ({ error: String(err) }),
-      ));
-      const settled = await Promise.all([first, ...failing]);
+      const first = await instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 1 }); // batch 1 → version 2
+      const settled = [first, ...(await Promise.all(failing))];
       const after = await Promise.all(later);
       return { settled, after, sizes };
     });
@@ -162,19 +189,23 @@ describe("group commit", () => {
     const results = await runInDurableObject(stub, async (instance: ProjectDO) => {
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
+      let calls: Promise<Awaited<ReturnType<ProjectDO["updateFlagState"]>>>[] = [];
       watchBatches(instance, async (n, run) => {
-        if (n === 1) await held;
+        if (n === 1) {
+          // While batch 1 is held, the next three arrive: batch 2.
+          calls = [
+            instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 20 }),
+            instance.updateFlagState(ctx, "cold", "production", { rollout_percentage: 30 }), // its write of "cold" does not land
+            instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 40 }),
+          ];
+          await held;
+        }
         return run();
       });
-      const calls = [
-        instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 10 }), // batch 1, alone
-        instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 20 }), // batch 2 …
-        instance.updateFlagState(ctx, "cold", "production", { rollout_percentage: 30 }), // … whose write of "cold" does not land
-        instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 40 }),
-      ];
+      const first = instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 10 }); // batch 1, alone
       await new Promise((r) => setTimeout(r, 20));
       release();
-      return Promise.all(calls);
+      return Promise.all([first, ...calls]);
     });
     expect(results.map((r) => (r.ok ? "ok" : r.code))).toEqual(["ok", "conflict", "conflict", "conflict"]);
     expect(await stateRow(project.id, "hot", "production")).toMatchObject({ version: 2, rollout: 10 });

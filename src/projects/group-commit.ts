@@ -5,6 +5,9 @@
 //   or a change with its statements, and applies the change to the state.
 // - One batch is in flight at a time. Whatever was staged meanwhile waits, and goes as the next
 //   batch the moment the last one answers: many changes share one D1 round trip.
+// - A batch leaves at the end of the event loop's current turn, not at once: requests that have
+//   already arrived are staged into it rather than waiting a whole round trip for the next one. An
+//   idle writer loses nothing by it; a busy one sends fewer, larger batches.
 // - Every request is answered only when everything staged before it is durable: a change with its
 //   own batch, a refusal or a change that changed nothing with the batch in flight when it was
 //   staged (its answer was read from that batch's state).
@@ -54,6 +57,8 @@ export class GroupCommit<R, C> {
   /** Requests staged on a batch that failed, oldest first: they are staged again before anything newer. */
   private restage: Pending<R>[] | null = null;
   private inflight: Promise<void> | null = null;
+  /** Set while a batch waits for the end of the turn. */
+  private turn: ReturnType<typeof setTimeout> | null = null;
   private pumping = false;
 
   constructor(private readonly hooks: GroupHooks<R, C>) {}
@@ -79,7 +84,7 @@ export class GroupCommit<R, C> {
         if (!next) break;
         if (next.exclusive) {
           if (this.inflight || this.forming.length) {
-            this.flush();
+            this.flushNow();
             await this.inflight;
             continue;
           }
@@ -115,8 +120,17 @@ export class GroupCommit<R, C> {
     }
   }
 
-  /** Sends what is staged, unless a batch is in flight (its answer sends the next one). */
+  /** Sends what is staged at the end of this turn, unless a batch is in flight (its answer sends the next one). */
   private flush(): void {
+    if (this.turn || this.inflight || this.restage || !this.forming.length) return;
+    this.turn = setTimeout(() => {
+      this.turn = null;
+      this.flushNow();
+    }, 0);
+  }
+
+  /** Sends what is staged now, unless a batch is in flight. */
+  private flushNow(): void {
     while (!this.inflight && !this.restage && this.forming.length) {
       const group = this.takeGroup();
       const changes = group.flatMap((e) => (e.change ? [e.change] : []));

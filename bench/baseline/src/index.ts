@@ -34,6 +34,11 @@ interface DeliveryMessage {
 }
 
 export class ChangeDO extends DurableObject<Env> {
+  /** For `GET /unit/rpc`: a call that does nothing. */
+  async ping(n: number): Promise<number> {
+    return n + 1;
+  }
+
   async change(c: Change): Promise<{ event_id: string; deliveries: number }> {
     const now = Date.now();
     const eventId = crypto.randomUUID();
@@ -98,17 +103,43 @@ async function post({ id, url, body }: DeliveryMessage): Promise<number | null> 
   }
 }
 
+/**
+ * `GET /unit/<call>?n=`: makes one platform call `n` times in a row, for `node bench/profile.mjs units`
+ * (what one call costs the runtime): a D1 query, a D1 batch of five, a Durable Object RPC, a queue
+ * send (its message acknowledged by the consumer, not posted), an outgoing POST to the receiver.
+ */
+async function unitCalls(env: Env, call: string, n: number): Promise<Response> {
+  const db = env.DB;
+  const calls: Record<string, (i: number) => Promise<unknown>> = {
+    d1: () => db.prepare("SELECT 1 AS one").first(),
+    "d1-batch-of-5": () => db.batch([1, 2, 3, 4, 5].map(() => db.prepare("SELECT 1 AS one"))),
+    rpc: (i) => env.CHANGES.getByName("unit").ping(i),
+    // A message with no URL is acknowledged by the consumer without a POST.
+    "queue-send": (i) => env.DELIVERIES.send({ id: crypto.randomUUID(), url: "", body: JSON.stringify({ i }) }, { contentType: "json" }),
+    fetch: (i) => post({ id: String(i), url: `${env.RECEIVER_URL}/unit`, body: "{}" }),
+  };
+  const one = calls[call];
+  if (!one) return Response.json({ error: `no such call; one of ${Object.keys(calls).join(", ")}` }, { status: 404 });
+  for (let i = 0; i < n; i++) await one(i);
+  return Response.json({ call, n });
+}
+
 export default {
   async fetch(request, env) {
-    const match = /^\/flags\/([a-z0-9_-]{1,64})$/.exec(new URL(request.url).pathname);
+    const url = new URL(request.url);
+    const match = /^\/flags\/([a-z0-9_-]{1,64})$/.exec(url.pathname);
     if (request.method === "PATCH" && match) return handleChange(request, env, match[1]);
+    const unit = /^\/unit\/([a-z0-9-]+)$/.exec(url.pathname);
+    if (request.method === "GET" && unit) return unitCalls(env, unit[1], Math.min(Number(url.searchParams.get("n") ?? 100), 5000));
     if (request.method === "GET") return new Response("ok");
     return new Response("not found", { status: 404 });
   },
 
   async queue(batch, env) {
     const log = env.CLAIM_AND_LOG === "true";
-    const messages = batch.messages;
+    // Messages of `GET /unit/queue-send` carry no URL: acknowledged, not posted.
+    for (const m of batch.messages) if (m.body.url === "") m.ack();
+    const messages = batch.messages.filter((m) => m.body.url !== "");
     const claimed = log ? await claim(env.DB, messages.map((m) => m.body.id)) : null;
     const outcomes: { id: string; status: number }[] = [];
     await Promise.all(
