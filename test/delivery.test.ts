@@ -201,6 +201,58 @@ describe("a group of successes", () => {
   });
 });
 
+describe("recording a batch's attempts", () => {
+  /** Deliveries of one toggle each to `behaviours`' receivers, made due again for their second attempt. */
+  async function dueAgain(behaviours: string[]) {
+    const { tenant, project } = await setup();
+    const hooks = [];
+    for (const b of behaviours) hooks.push(await newWebhook(tenant, project.id, { url: receiverUrl("status/500"), events: ["flag.toggled"], secret: "s3cret" }));
+    const flag = await newFlag(tenant, project.id);
+    expect((await patchState(tenant, project.id, flag.key, "production", { enabled: true })).status).toBe(200);
+    const deliveries = await eventually(async () => {
+      const all = await Promise.all(hooks.map(async (h) => (await deliveriesOf(tenant, project.id, h.id))[0]));
+      expect(all.map((d) => d?.attempt_count)).toEqual(behaviours.map(() => 1));
+      return all as { id: string }[];
+    });
+    for (const [i, h] of hooks.entries()) await env.DB.prepare("UPDATE webhooks SET url = ? WHERE id = ?").bind(receiverUrl(behaviours[i]), h.id).run();
+    for (const d of deliveries) await makeDue(d.id);
+    const batch = createMessageBatch<DeliveryMessage>("flagpost-deliveries", deliveries.map((d, i) => ({ id: `r${i}`, timestamp: new Date(), attempts: 1, body: { delivery_id: d.id, attempt: 2 } })));
+    return { deliveries, batch };
+  }
+
+  it("writes the attempts of a batch that finish together in one D1 batch", async () => {
+    const { deliveries, batch } = await dueAgain(["ok", "ok", "ok", "ok", "ok", "ok"]);
+    const writes = vi.spyOn(env.DB, "batch");
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    await getQueueResult(batch, ctx);
+    // One to claim the six attempts, one to record them.
+    expect(writes).toHaveBeenCalledTimes(2);
+    const states = await env.DB.prepare(`SELECT status, attempt_count FROM deliveries WHERE id IN (${deliveries.map(() => "?").join(",")})`).bind(...deliveries.map((d) => d.id)).all();
+    expect(states.results).toEqual(deliveries.map(() => ({ status: "succeeded", attempt_count: 2 })));
+  });
+
+  it("does not keep a quick attempt's record waiting for a slow one", async () => {
+    const { deliveries, batch } = await dueAgain(["ok", "slow/1200"]);
+    const ctx = createExecutionContext();
+    const started = Date.now();
+    const done = worker.queue(batch, env, ctx);
+    // The quick attempt is recorded within RECORD_WAIT_MS of finishing, long before the slow one answers.
+    const quick = await eventually(async () => {
+      const row = await env.DB.prepare("SELECT status FROM deliveries WHERE id = ?").bind(deliveries[0].id).first<{ status: string }>();
+      expect(row!.status).toBe("succeeded");
+      return Date.now() - started;
+    }, 1100);
+    expect(quick).toBeLessThan(1000);
+    const slow = await env.DB.prepare("SELECT attempt_count FROM deliveries WHERE id = ?").bind(deliveries[1].id).first<{ attempt_count: number }>();
+    expect(slow!.attempt_count).toBe(1);
+    await done;
+    await getQueueResult(batch, ctx);
+    const after = await env.DB.prepare("SELECT status, attempt_count FROM deliveries WHERE id = ?").bind(deliveries[1].id).first();
+    expect(after).toEqual({ status: "succeeded", attempt_count: 2 });
+  });
+});
+
 describe("when an attempt cannot be recorded", () => {
   it("the whole batch is retried by the queue, and the claim keeps a second request away until it expires", async () => {
     const { delivery, url } = await toggledDelivery("status/500");

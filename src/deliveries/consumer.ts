@@ -3,7 +3,9 @@
 // - A batch's messages are claimed in one D1 batch; only a won claim leads to a request, so a
 //   repeated message, or the sweep's re-send of one still in flight, does nothing.
 // - Attempts run concurrently (they share one thread with the API); finished attempts are recorded
-//   in groups, one D1 batch per group, so a fast attempt's record never waits for a slow one.
+//   in groups, one D1 batch per group: all of the batch's attempts at once when they finish within
+//   RECORD_WAIT_MS of each other, else what has finished every RECORD_WAIT_MS, so a fast attempt's
+//   record waits for a slow one at most that long.
 // - After recording, each retry clock involved is armed once, for its earliest need.
 import { readSettings, type Settings } from "../env";
 import { recoverEventBody } from "../webhooks/event-bodies";
@@ -14,6 +16,8 @@ import { claimed, finished, heldForDrain, released, succeededTogether, type Clai
 import { sendAttempt, type SentAttempt } from "./request";
 
 const CLAIM_MARGIN_MS = 5_000;
+/** How long a finished attempt's record may wait for the batch's other attempts to join its write. */
+export const RECORD_WAIT_MS = 50;
 /** The writer's and the consumer's clocks may differ a little: an attempt due this soon is due. */
 const CLOCK_SLACK_MS = 2_000;
 
@@ -53,7 +57,7 @@ export async function attemptDelivery(env: Env, message: DeliveryMessage): Promi
 export async function attemptDeliveries(env: Env, messages: DeliveryMessage[]): Promise<(AttemptOutcome | null)[]> {
   const settings = readSettings(env);
   const claims = await claimAttempts(env.DB, messages, settings);
-  const recorder = new AttemptRecorder(env, settings);
+  const recorder = new AttemptRecorder(env, settings, claims.filter(Boolean).length);
   const settled = await Promise.allSettled(
     claims.map(async (claim) => {
       if (!claim) return null;
@@ -89,36 +93,60 @@ async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settin
   );
 }
 
-/** Group commit of attempt records: one D1 write at a time, each taking all that finished meanwhile. */
+/**
+ * Group commit of attempt records: one D1 write at a time. A write leaves when every attempt of the
+ * batch has finished, or when the oldest record waiting has waited RECORD_WAIT_MS: a batch of quick
+ * attempts is one write, not one per handful that happened to finish together.
+ */
 class AttemptRecorder {
   private waiting: { done: Done; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private writing = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly env: Env,
     private readonly settings: Settings,
+    /** Attempts of the batch not finished yet. */
+    private running: number,
   ) {}
 
   record(done: Done): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ done, resolve, reject });
-      if (!this.writing) void this.drain();
+      this.running--;
+      this.next();
     });
   }
 
-  private async drain(): Promise<void> {
-    this.writing = true;
-    while (this.waiting.length) {
-      const group = this.waiting;
-      this.waiting = [];
-      try {
-        await finishAttempts(this.env, group.map((g) => g.done), this.settings);
-        for (const g of group) g.resolve();
-      } catch (err) {
-        for (const g of group) g.reject(err);
-      }
+  /** Writes now when nothing else is to come (or in flight), else makes sure a write leaves in time. */
+  private next(): void {
+    if (this.writing || !this.waiting.length) return;
+    if (this.running > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        void this.drain();
+      }, RECORD_WAIT_MS);
+      return;
     }
-    this.writing = false;
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing || !this.waiting.length) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.writing = true;
+    const group = this.waiting;
+    this.waiting = [];
+    try {
+      await finishAttempts(this.env, group.map((g) => g.done), this.settings);
+      for (const g of group) g.resolve();
+    } catch (err) {
+      for (const g of group) g.reject(err);
+    } finally {
+      this.writing = false;
+      this.next();
+    }
   }
 }
 
