@@ -205,8 +205,8 @@ describe("recording a batch's attempts", () => {
   /** Deliveries of one toggle each to `behaviours`' receivers, made due again for their second attempt. */
   async function dueAgain(behaviours: string[]) {
     const { tenant, project } = await setup();
-    const hooks = [];
-    for (const b of behaviours) hooks.push(await newWebhook(tenant, project.id, { url: receiverUrl("status/500"), events: ["flag.toggled"], secret: "s3cret" }));
+    const hooks: { id: string }[] = [];
+    for (const _ of behaviours) hooks.push(await newWebhook(tenant, project.id, { url: receiverUrl("status/500"), events: ["flag.toggled"], secret: "s3cret" }));
     const flag = await newFlag(tenant, project.id);
     expect((await patchState(tenant, project.id, flag.key, "production", { enabled: true })).status).toBe(200);
     const deliveries = await eventually(async () => {

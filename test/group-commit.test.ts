@@ -61,8 +61,10 @@ describe("group commit", () => {
       // The others arrive while the first change's batch is in flight, a few at a time.
       let rest: Promise<void>[] = [];
       const sizes = watchBatches(instance, async (n, run) => {
-        if (n === 1)
+        if (n === 1) {
           rest = Array.from({ length: N - 1 }, (_, i) => new Promise<void>((r) => setTimeout(r, Math.floor(i / 5))).then(() => update(i + 1)));
+          await new Promise((r) => setTimeout(r, 10));
+        }
         return run();
       });
       await update(0);
