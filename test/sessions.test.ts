@@ -77,6 +77,20 @@ describe("reading through a lagging replica", () => {
     expect(await res.json()).toMatchObject({ id: project.id, environments: [{ key: "development" }, { key: "production" }] });
   });
 
+  it("a flag of a project the replica has not seen yet: the primary decides the project, another organization gets 404", async () => {
+    const { tenant, project } = await setup();
+    const { tenant: other } = await setup();
+    const flag = await newFlag(tenant, project.id);
+    const { db, reads } = laggingD1(env.DB, env.REPLICA_DB);
+    const mine = await send(db, `/projects/${project.id}/flags/${flag.key}`, { token: tenant.key });
+    // The project is found on the primary; the flag is read where the session reads, which lags.
+    expect(reads.primary).toBeGreaterThan(0);
+    expect(await mine.json()).toMatchObject({ error: { code: "not_found", message: `no flag "${flag.key}"` } });
+    const theirs = await send(db, `/projects/${project.id}/flags/${flag.key}`, { token: other.key });
+    expect(theirs.status).toBe(404);
+    expect(await theirs.json()).toMatchObject({ error: { code: "not_found", message: "no such project" } });
+  });
+
   it("another organization's project is still 404 after asking the primary", async () => {
     const { project } = await setup();
     const { tenant: other } = await setup();

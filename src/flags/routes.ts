@@ -14,7 +14,7 @@ import { encodeCursor, IfMatchHeaderSchema, KeySchema, pageOf, PageQuerySchema }
 import { expectedVersion, validationHook } from "../validation";
 import { CreateFlagSchema, FlagSchema, FlagStateSchema, UpdateFlagSchema, UpdateFlagStateSchema } from "./schemas";
 import { DryRunDeletionSchema, DryRunFlagSchema, DryRunFlagStateSchema, DryRunQuerySchema } from "./dry-run-schemas";
-import { listEnvironments, listFlags, loadFlag } from "./store";
+import { listEnvironments, listFlagsOfOrganization, loadFlag, loadFlagOfOrganization } from "./store";
 
 const FlagParams = ProjectParams.extend({ flagKey: KeySchema });
 const StateParams = FlagParams.extend({ envKey: KeySchema });
@@ -59,9 +59,15 @@ export function flagRoutes() {
     async (c) => {
       const { projectId } = c.req.valid("param");
       const { cursor, limit } = c.req.valid("query");
-      await requireProject(c.env, c.get("principal").org.id, projectId);
+      const orgId = c.get("principal").org.id;
+      const after = cursorOrThrow(cursor);
       const db = drizzle(c.env.DB);
-      const page = await listFlags(db, projectId, await listEnvironments(db, projectId), cursorOrThrow(cursor), limit);
+      let page = await listFlagsOfOrganization(db, orgId, projectId, after, limit);
+      if (page === "no project") {
+        // Not on this replica: the primary decides (a 404, or a project created a moment ago: no flags here yet).
+        await requireProject(c.env, orgId, projectId);
+        page = { flags: [], last: null };
+      }
       return c.json({ data: page.flags, next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
     },
   );
@@ -162,9 +168,14 @@ async function dryRun<W extends FlagWrite>(c: Context<AppEnv>, projectId: string
 }
 
 async function readFlag(c: Context<AppEnv>, params: { projectId: string; flagKey: string }) {
-  await requireProject(c.env, c.get("principal").org.id, params.projectId);
+  const orgId = c.get("principal").org.id;
   const db = drizzle(c.env.DB);
-  const flag = await loadFlag(db, params.projectId, params.flagKey, await listEnvironments(db, params.projectId));
+  let flag = await loadFlagOfOrganization(db, orgId, params.projectId, params.flagKey);
+  if (flag === "no project") {
+    // Not on this replica: the primary decides (a 404, or a project created a moment ago).
+    await requireProject(c.env, orgId, params.projectId);
+    flag = await loadFlag(db, params.projectId, params.flagKey, await listEnvironments(db, params.projectId));
+  }
   if (!flag) throw new AppError("not_found", `no flag "${params.flagKey}"`);
   return flag;
 }

@@ -1,8 +1,7 @@
 // Flags and their states in D1: reads for routes and ProjectDO, write statements for ProjectDO's batch.
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { inSlices } from "../db/chunks";
-import { environments, flags, flagStates } from "../db/schema";
+import { environments, flags, flagStates, projects } from "../db/schema";
 import { iso } from "../schemas";
 import type { Condition, Environment, Flag, FlagState, FlagType, Sharing, Variation } from "./model";
 
@@ -25,24 +24,45 @@ export async function loadFlag(db: Db, projectId: string, key: string, envs: Env
   return toFlag(row, states, envs);
 }
 
+/**
+ * One flag of an organization's project, read in one D1 call (each call is a round trip, and locally
+ * ≈ 0.8 ms of the runtime's one thread): "no project" when the project is not the organization's
+ * here, null when it has no such flag.
+ */
+export async function loadFlagOfOrganization(db: Db, orgId: string, projectId: string, key: string): Promise<Flag | null | "no project"> {
+  const theFlag = and(eq(flags.projectId, projectId), eq(flags.key, key));
+  const [project, envs, [row], states] = await db.batch([
+    db.select({ id: projects.id }).from(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, orgId))),
+    db.select({ id: environments.id, key: environments.key, name: environments.name }).from(environments).where(eq(environments.projectId, projectId)).orderBy(environments.position),
+    db.select().from(flags).where(theFlag),
+    db.select().from(flagStates).where(inArray(flagStates.flagId, db.select({ id: flags.id }).from(flags).where(theFlag))),
+  ]);
+  if (!project.length) return "no project";
+  return row ? toFlag(row, states, envs) : null;
+}
+
 /** Every flag key of the project: the writer answers "no such flag" from it without a read. */
 export async function listFlagKeys(db: Db, projectId: string): Promise<string[]> {
   const rows = await db.select({ key: flags.key }).from(flags).where(eq(flags.projectId, projectId));
   return rows.map((r) => r.key);
 }
 
-/** A page of flags, newest first; the cursor is the rowid of the last one served. */
-export async function listFlags(db: Db, projectId: string, envs: Environment[], after: number | null, limit: number) {
+/**
+ * A page of flags of an organization's project, newest first (the cursor is the rowid of the last
+ * one served), read in one D1 call with the project's environments and the page's states: "no
+ * project" when the project is not the organization's here.
+ */
+export async function listFlagsOfOrganization(db: Db, orgId: string, projectId: string, after: number | null, limit: number) {
   const rowid = sql<number>`${flags}.rowid`;
-  const rows = await db
-    .select({ flag: flags, rowid })
-    .from(flags)
-    .where(and(eq(flags.projectId, projectId), after === null ? undefined : lt(rowid, after)))
-    .orderBy(desc(rowid))
-    .limit(limit + 1);
+  const onPage = and(eq(flags.projectId, projectId), after === null ? undefined : lt(rowid, after));
+  const [project, envs, rows, states] = await db.batch([
+    db.select({ id: projects.id }).from(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, orgId))),
+    db.select({ id: environments.id, key: environments.key, name: environments.name }).from(environments).where(eq(environments.projectId, projectId)).orderBy(environments.position),
+    db.select({ flag: flags, rowid }).from(flags).where(onPage).orderBy(desc(rowid)).limit(limit + 1),
+    db.select().from(flagStates).where(inArray(flagStates.flagId, db.select({ id: flags.id }).from(flags).where(onPage).orderBy(desc(rowid)).limit(limit))),
+  ]);
+  if (!project.length) return "no project" as const;
   const page = rows.slice(0, limit);
-  const ids = page.map((r) => r.flag.id);
-  const states = await inSlices(ids, (slice) => db.select().from(flagStates).where(inArray(flagStates.flagId, slice)));
   return {
     flags: page.map((r) => toFlag(r.flag, states.filter((s) => s.flagId === r.flag.id), envs)),
     last: rows.length > limit ? page[page.length - 1].rowid : null,
