@@ -65,7 +65,8 @@ async function revisionOf(f: Fixture): Promise<number> {
 
 async function storedState(f: Fixture) {
   return {
-    state: await env.DB.prepare("SELECT * FROM flag_states WHERE flag_id = ? ORDER BY environment_id").bind(f.flag.id).all(),
+    // The rows only: a result's meta carries its timings, which differ from one read to the next.
+    state: (await env.DB.prepare("SELECT * FROM flag_states WHERE flag_id = ? ORDER BY environment_id").bind(f.flag.id).all()).results,
     project: await env.DB.prepare("SELECT revision FROM projects WHERE id = ?").bind(f.project.id).first(),
     events: await env.DB.prepare("SELECT count(*) AS n FROM events WHERE project_id = ?").bind(f.project.id).first(),
   };
