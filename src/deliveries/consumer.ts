@@ -5,7 +5,7 @@
 // - Attempts run concurrently (they share one thread with the API); finished attempts are recorded
 //   in groups, one D1 batch per group: all of the batch's attempts at once when they finish within
 //   RECORD_WAIT_MS of each other, else what has finished every RECORD_WAIT_MS, so a fast attempt's
-//   record waits for a slow one at most that long.
+//   record waits for a slow one about that long at most (and for a write already in flight).
 // - After recording, each retry clock involved is armed once, for its earliest need.
 import { readSettings, type Settings } from "../env";
 import { recoverEventBody } from "../webhooks/event-bodies";
@@ -168,7 +168,7 @@ type Released = { id: string; project_id: string | null; attempt_count: number }
 /** The statements that record a group of attempts, and what to do once they are written. */
 class GroupRecord {
   private readonly statements: D1PreparedStatement[] = [];
-  /** Successes on closed circuits: written together, after the others (their order is the group's). */
+  /** Successes on closed circuits: written together in three statements, after the group's other attempts. */
   private readonly successes: FinishedAttempt[] = [];
   private readonly wakes = new Map<string, number>();
   private readonly releases: { index: number; now: boolean }[] = [];

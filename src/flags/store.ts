@@ -10,11 +10,16 @@ type FlagRow = typeof flags.$inferSelect;
 type StateRow = typeof flagStates.$inferSelect;
 
 export async function listEnvironments(db: Db, projectId: string): Promise<Environment[]> {
-  return db
-    .select({ id: environments.id, key: environments.key, name: environments.name })
-    .from(environments)
-    .where(eq(environments.projectId, projectId))
-    .orderBy(environments.position);
+  return environmentsOf(db, projectId);
+}
+
+function environmentsOf(db: Db, projectId: string) {
+  return db.select({ id: environments.id, key: environments.key, name: environments.name }).from(environments).where(eq(environments.projectId, projectId)).orderBy(environments.position);
+}
+
+/** The project's row if it is the organization's: empty otherwise. */
+function projectOfOrganization(db: Db, orgId: string, projectId: string) {
+  return db.select({ id: projects.id }).from(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
 }
 
 export async function loadFlag(db: Db, projectId: string, key: string, envs: Environment[]): Promise<Flag | null> {
@@ -32,8 +37,8 @@ export async function loadFlag(db: Db, projectId: string, key: string, envs: Env
 export async function loadFlagOfOrganization(db: Db, orgId: string, projectId: string, key: string): Promise<Flag | null | "no project"> {
   const theFlag = and(eq(flags.projectId, projectId), eq(flags.key, key));
   const [project, envs, [row], states] = await db.batch([
-    db.select({ id: projects.id }).from(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, orgId))),
-    db.select({ id: environments.id, key: environments.key, name: environments.name }).from(environments).where(eq(environments.projectId, projectId)).orderBy(environments.position),
+    projectOfOrganization(db, orgId, projectId),
+    environmentsOf(db, projectId),
     db.select().from(flags).where(theFlag),
     db.select().from(flagStates).where(inArray(flagStates.flagId, db.select({ id: flags.id }).from(flags).where(theFlag))),
   ]);
@@ -55,11 +60,13 @@ export async function listFlagKeys(db: Db, projectId: string): Promise<string[]>
 export async function listFlagsOfOrganization(db: Db, orgId: string, projectId: string, after: number | null, limit: number) {
   const rowid = sql<number>`${flags}.rowid`;
   const onPage = and(eq(flags.projectId, projectId), after === null ? undefined : lt(rowid, after));
+  const pageIds = db.select({ id: flags.id }).from(flags).where(onPage).orderBy(desc(rowid)).limit(limit);
   const [project, envs, rows, states] = await db.batch([
-    db.select({ id: projects.id }).from(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, orgId))),
-    db.select({ id: environments.id, key: environments.key, name: environments.name }).from(environments).where(eq(environments.projectId, projectId)).orderBy(environments.position),
+    projectOfOrganization(db, orgId, projectId),
+    environmentsOf(db, projectId),
+    // One more than the page, to know whether there is a next one.
     db.select({ flag: flags, rowid }).from(flags).where(onPage).orderBy(desc(rowid)).limit(limit + 1),
-    db.select().from(flagStates).where(inArray(flagStates.flagId, db.select({ id: flags.id }).from(flags).where(onPage).orderBy(desc(rowid)).limit(limit))),
+    db.select().from(flagStates).where(inArray(flagStates.flagId, pageIds)),
   ]);
   if (!project.length) return "no project" as const;
   const page = rows.slice(0, limit);
