@@ -44,6 +44,20 @@ async function startFlagpostDirect(receiver, dir) {
   return { ...flagpostSubject(worker.base, worker.child, flagpostClient(worker.base, key), receiver, key), inspectorPort: worker.inspectorPort };
 }
 
+/** Starts a subject (with its receiver and a state directory) for `run`, and stops it whatever happens. */
+async function withSubject(start, run) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-profile-"));
+  const receiver = await startReceiver();
+  const subject = await start(receiver, dir);
+  try {
+    return await run(subject, receiver);
+  } finally {
+    await subject.stop();
+    receiver.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A Chrome DevTools Protocol session over the inspector's WebSocket. */
 async function inspect(port) {
   const [target] = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
@@ -116,10 +130,7 @@ function hammer(base, request, amount) {
 }
 
 async function profileEvaluation() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-profile-"));
-  const receiver = await startReceiver();
-  const subject = await startFlagpostDirect(receiver, dir);
-  try {
+  await withSubject(startFlagpostDirect, async (subject, receiver) => {
     const fixture = await prepareEvaluation(subject);
     const request =
       which === "me"
@@ -137,11 +148,7 @@ async function profileEvaluation() {
     fs.writeFileSync(path.join(ROOT, "bench/results", `${stamp}-${which}.profile.json`), JSON.stringify(profile));
     console.log(`${which}: ${result.perSecond}/s at 10 clients, p50 ${result.p50} ms, non-2xx ${result.non2xx}`);
     printProfile(profile, Math.max(1000, Number(amountArg)), "request");
-  } finally {
-    await subject.stop();
-    receiver.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The runtime's CPU per request for `amount` requests of one kind, each client sending its own `requests`. */
@@ -159,10 +166,7 @@ async function cpuPerRequest(subject, connections, amount, requestsOf) {
 
 async function breakdown() {
   const amount = Math.max(200, Math.round(Number(process.argv[3] ?? 2000) / 20) * 20);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-profile-"));
-  const receiver = await startReceiver();
-  const subject = await startFlagpostDirect(receiver, dir);
-  try {
+  await withSubject(startFlagpostDirect, async (subject, receiver) => {
     await subject.prepare();
     const headers = { authorization: `Bearer ${subject.apiKey}`, "content-type": "application/json" };
     const project = (await subject.api.call("GET", "/projects")).body.data.find((p) => p.key === "bench-toggles").id;
@@ -191,19 +195,12 @@ async function breakdown() {
       const at = (c) => rows.find((r) => r.step === step && r.connections === c);
       console.log(`${step.padEnd(28)}${at(1).perRequest.toFixed(2).padStart(14)}${at(10).perRequest.toFixed(2).padStart(18)}${at(1).p50.toFixed(1).padStart(16)}`);
     }
-  } finally {
-    await subject.stop();
-    receiver.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function units() {
   const calls = Math.max(100, Number(process.argv[3] ?? 2000));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-profile-"));
-  const receiver = await startReceiver();
-  const subject = await startBaseline(receiver, dir);
-  try {
+  await withSubject(startBaseline, async (subject) => {
     const call = async (what, n) => {
       const res = await fetch(`${subject.base}/unit/${what}?n=${n}`);
       if (!res.ok) throw new Error(`${what}: ${res.status} ${await res.text()}`);
@@ -216,21 +213,14 @@ async function units() {
       for (let done = 0; done < calls; done += 500) await call(what, Math.min(500, calls - done));
       console.log(`${what.padEnd(16)}${((cpuMs(subject.pid).runtime - cpu0) / calls).toFixed(3).padStart(8)}   (wall ${((performance.now() - t0) / calls).toFixed(3)} ms)`);
     }
-  } finally {
-    await subject.stop();
-    receiver.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function main() {
   if (which === "breakdown") return breakdown();
   if (which === "units") return units();
   if (which === "evaluation" || which === "me") return profileEvaluation();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-profile-"));
-  const receiver = await startReceiver();
-  const subject = which === "baseline" ? await startBaseline(receiver, dir) : await startFlagpostDirect(receiver, dir);
-  try {
+  await withSubject(which === "baseline" ? startBaseline : startFlagpostDirect, async (subject, receiver) => {
     await subject.prepare();
     await toggles(subject, { connections: 10, amount: 400, receiver });
     const session = await inspect(subject.inspectorPort);
@@ -244,11 +234,7 @@ async function main() {
     fs.writeFileSync(path.join(ROOT, "bench/results", `${stamp}-${which}.profile.json`), JSON.stringify(profile));
     console.log(`${which}: ${result.ok} toggles, ${result.togglesPerSecond}/s, p50 ${result.p50} ms; CPU ms per toggle by process: ${JSON.stringify(result.cpuPerChange)}`);
     printProfile(profile, result.ok, "change");
-  } finally {
-    await subject.stop();
-    receiver.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err) => {
