@@ -1,7 +1,7 @@
 // Where a change's time goes, three ways:
 //
-// `node bench/profile.mjs [flagpost|baseline] [changes]`: a V8 CPU profile of the Worker's isolate
-//   while 10 clients toggle flags (each with one webhook delivery), with self and inclusive time per
+// `node bench/profile.mjs [flagpost|baseline] [changes] [clients]`: a V8 CPU profile of the Worker's isolate
+//   while 10 clients (or `clients`) toggle flags (each with one webhook delivery), with self and inclusive time per
 //   function next to the runtime's total CPU per change. The isolate is sampled only while it runs;
 //   time the runtime spends elsewhere (the local D1, the queue broker, native I/O) shows as gaps,
 //   which are counted apart rather than charged to whatever function was sampled before them.
@@ -28,7 +28,8 @@ import { summarize } from "./lib/stats.mjs";
 import { cpuMs, freePort, killAllStarted, ROOT, startWorker } from "./lib/local-runtime.mjs";
 import { startReceiver } from "./lib/receiver-process.mjs";
 
-const [which = "flagpost", amountArg = "1500"] = process.argv.slice(2);
+const [which = "flagpost", amountArg = "1500", clientsArg = "10"] = process.argv.slice(2);
+const CLIENTS = Math.max(1, Number(clientsArg));
 const AMOUNT = Math.max(20, Math.round(Number(amountArg) / 20) * 20); // whole on/off pairs for 10 clients
 
 async function startFlagpostDirect(receiver, dir) {
@@ -227,7 +228,7 @@ async function main() {
     await session.send("Profiler.enable");
     await session.send("Profiler.setSamplingInterval", { interval: SAMPLING_MS * 1000 });
     await session.send("Profiler.start");
-    const result = summarizeToggles([await toggles(subject, { connections: 10, amount: AMOUNT, receiver })]);
+    const result = summarizeToggles([await toggles(subject, { connections: CLIENTS, amount: AMOUNT, receiver })]);
     const { profile } = await session.send("Profiler.stop");
     session.close();
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
