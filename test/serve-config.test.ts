@@ -1,7 +1,7 @@
 // The configuration cache and min_revision against a lagging replica, with a D1 stand-in whose
 // sessions answer differently: "first-unconstrained" is a replica behind the primary.
 import { describe, expect, it } from "vitest";
-import { compileCount, REVISION_TTL_MS, servedConfig } from "../src/serve/config";
+import { compileCount, configCache, REVISION_TTL_MS, servedConfig } from "../src/serve/config";
 
 function fakeDb(replicaRevision: number, primaryRevision: number) {
   const reads: string[] = [];
@@ -68,5 +68,33 @@ describe("servedConfig", () => {
     expect(await servedConfig(quiet.db, target, 5, t + 1)).toMatchObject({ config: { revision: 9 } });
     expect(quiet.reads).toEqual(["replica:revision", "replica:flags"]);
     expect(await servedConfig(fakeDb(9, 9).db, target, null, t + REVISION_TTL_MS + 5)).toMatchObject({ config: { revision: 9 } });
+  });
+
+  it("keeps at most its budget of compiled flags, the least recently served environment leaving first", async () => {
+    const budget = configCache.flagBudget;
+    // An environment of no flags counts 1: a budget of 3 holds three of them.
+    configCache.flagBudget = 3;
+    try {
+      const [a, b, c, d] = Array.from({ length: 4 }, () => ({ projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() }));
+      const t = 3_000_000;
+      const serve = async (target: typeof a) => {
+        const before = compileCount.n;
+        await servedConfig(fakeDb(1, 1).db, target, null, t);
+        return compileCount.n - before;
+      };
+      expect([await serve(a), await serve(b), await serve(c)]).toEqual([1, 1, 1]);
+      expect(await serve(a)).toBe(0); // served from the cache, and now the most recent
+      expect(await serve(d)).toBe(1); // over the budget: b, the least recently served, leaves
+      expect([await serve(a), await serve(c), await serve(d)]).toEqual([0, 0, 0]);
+      expect(await serve(b)).toBe(1);
+      // The environment just built stays even when it alone is over the budget.
+      configCache.flagBudget = 0;
+      expect(await serve(c)).toBe(0);
+      const e = { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() };
+      expect([await serve(e), await serve(e)]).toEqual([1, 0]);
+      expect(await serve(c)).toBe(1);
+    } finally {
+      configCache.flagBudget = budget;
+    }
   });
 });

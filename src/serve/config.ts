@@ -10,10 +10,28 @@
 //   share the build in flight.
 // - min_revision: a read that is behind it (a lagging replica) is repeated on the primary; a
 //   min_revision above the primary's revision is the caller's mistake (`ahead`).
+// - The cache is bounded by what it holds, not by how many environments: at most
+//   `configCache.flagBudget` compiled flags in all (an environment counts its flags + 1), the least
+//   recently served environment leaving first. The one just built always stays, however large.
 import { compileConfig, type CompiledConfig } from "./compile";
 import { readRevision, readServedFlags, type Reader } from "./store";
 
-const cache = new Map<string, { revision: number; config: Promise<CompiledConfig> }>();
+interface Entry {
+  revision: number;
+  config: Promise<CompiledConfig>;
+  /** Its flags + 1 once built; 0 while the build is in flight. */
+  weight: number;
+}
+
+/** Oldest served first: a hit moves its entry to the end. */
+const cache = new Map<string, Entry>();
+/**
+ * How many compiled flags an isolate keeps, all environments together. A compiled flag with its
+ * share of the rendered /tggl/config text takes 1.4–3.4 KB (README, Scale), so 12,000 is ≈ 17–41 MB
+ * of the 128 MB an isolate may use: one environment of 10,000 flags, or many small ones.
+ */
+export const configCache = { flagBudget: 12_000 };
+let cachedWeight = 0;
 /** How long a project's revision read in this isolate is taken as current. */
 export const REVISION_TTL_MS = 1000;
 const revisions = new Map<string, { revision: number; until: number }>();
@@ -31,6 +49,7 @@ export async function servedConfig(db: D1Database, target: Target, minRevision: 
   const cached = cache.get(target.environmentId);
   const known = revisions.get(target.projectId);
   if (cached && (minRevision === null ? known !== undefined && known.until > now && cached.revision >= known.revision : cached.revision >= minRevision)) {
+    touch(target.environmentId, cached);
     return { ok: true, config: await cached.config };
   }
   let reader = session(db, "first-unconstrained");
@@ -48,16 +67,25 @@ export async function servedConfig(db: D1Database, target: Target, minRevision: 
 
 async function configAt(reader: Reader, target: Target, revision: number): Promise<CompiledConfig> {
   const cached = cache.get(target.environmentId);
-  if (cached && cached.revision >= revision) return cached.config;
-  const entry = { revision, config: build(reader, target) };
+  if (cached && cached.revision >= revision) {
+    touch(target.environmentId, cached);
+    return cached.config;
+  }
+  const entry: Entry = { revision, config: build(reader, target), weight: 0 };
+  drop(target.environmentId);
   cache.set(target.environmentId, entry);
   try {
     const config = await entry.config;
-    // The batch may have read a later revision than the request did; later requests may use it.
-    if (cache.get(target.environmentId) === entry && config.revision > entry.revision) entry.revision = config.revision;
+    if (cache.get(target.environmentId) === entry) {
+      // The batch may have read a later revision than the request did; later requests may use it.
+      if (config.revision > entry.revision) entry.revision = config.revision;
+      entry.weight = config.flags.length + 1;
+      cachedWeight += entry.weight;
+      evictBeyondBudget(entry);
+    }
     return config;
   } catch (err) {
-    if (cache.get(target.environmentId) === entry) cache.delete(target.environmentId);
+    if (cache.get(target.environmentId) === entry) drop(target.environmentId);
     throw err;
   }
 }
@@ -65,8 +93,26 @@ async function configAt(reader: Reader, target: Target, revision: number): Promi
 async function build(reader: Reader, target: Target): Promise<CompiledConfig> {
   const { revision, flags } = await readServedFlags(reader, target.projectId, target.environmentId);
   compileCount.n++;
-  if (cache.size > 10_000) cache.clear();
   return compileConfig(target.environmentId, revision, flags);
+}
+
+/** Marks an environment as served just now. */
+function touch(environmentId: string, entry: Entry): void {
+  cache.delete(environmentId);
+  cache.set(environmentId, entry);
+}
+
+function drop(environmentId: string): void {
+  cachedWeight -= cache.get(environmentId)?.weight ?? 0;
+  cache.delete(environmentId);
+}
+
+/** Least recently served first, until the cache is within its budget; `kept` always stays. */
+function evictBeyondBudget(kept: Entry): void {
+  for (const [environmentId, entry] of cache) {
+    if (cachedWeight <= configCache.flagBudget) return;
+    if (entry !== kept && entry.weight > 0) drop(environmentId);
+  }
 }
 
 function session(db: D1Database, constraint: "first-unconstrained" | "first-primary"): Reader {
