@@ -1,9 +1,9 @@
 // The configuration cache and min_revision against a lagging replica, with a D1 stand-in whose
 // sessions answer differently: "first-unconstrained" is a replica behind the primary.
 import { describe, expect, it } from "vitest";
-import { compileCount, configCache, REVISION_TTL_MS, servedConfig } from "../src/serve/config";
+import { compileCount, configCache, FLAG_OVERHEAD_BYTES, REVISION_TTL_MS, servedConfig } from "../src/serve/config";
 
-function fakeDb(replicaRevision: number, primaryRevision: number) {
+function fakeDb(replicaRevision: number, primaryRevision: number, flagRows: object[] = []) {
   const reads: string[] = [];
   const session = (name: string, revision: number) => ({
     prepare: (sql: string) => ({
@@ -17,7 +17,7 @@ function fakeDb(replicaRevision: number, primaryRevision: number) {
     }),
     batch: async () => {
       reads.push(`${name}:flags`);
-      return [{ results: [{ revision }] }, { results: [] }];
+      return [{ results: [{ revision }] }, { results: flagRows }];
     },
   });
   const db = { withSession: (constraint: string) => (constraint === "first-primary" ? session("primary", primaryRevision) : session("replica", replicaRevision)) };
@@ -70,10 +70,10 @@ describe("servedConfig", () => {
     expect(await servedConfig(fakeDb(9, 9).db, target, null, t + REVISION_TTL_MS + 5)).toMatchObject({ config: { revision: 9 } });
   });
 
-  it("keeps at most its budget of compiled flags, the least recently served environment leaving first", async () => {
-    const budget = configCache.flagBudget;
-    // An environment of no flags counts 1: a budget of 3 holds three of them.
-    configCache.flagBudget = 3;
+  it("keeps at most its budget of bytes, the least recently served environment leaving first", async () => {
+    const budget = configCache.budgetBytes;
+    // An environment of no flags weighs FLAG_OVERHEAD_BYTES: the budget holds three of them.
+    configCache.budgetBytes = 3 * FLAG_OVERHEAD_BYTES;
     try {
       const [a, b, c, d] = Array.from({ length: 4 }, () => ({ projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() }));
       const t = 3_000_000;
@@ -88,13 +88,39 @@ describe("servedConfig", () => {
       expect([await serve(a), await serve(c), await serve(d)]).toEqual([0, 0, 0]);
       expect(await serve(b)).toBe(1);
       // The environment just built stays even when it alone is over the budget.
-      configCache.flagBudget = 0;
+      configCache.budgetBytes = 0;
       expect(await serve(c)).toBe(0);
       const e = { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() };
       expect([await serve(e), await serve(e)]).toEqual([1, 0]);
       expect(await serve(c)).toBe(1);
     } finally {
-      configCache.flagBudget = budget;
+      configCache.budgetBytes = budget;
+    }
+  });
+
+  it("weighs an environment by its flags' stored JSON", async () => {
+    const budget = configCache.budgetBytes;
+    configCache.budgetBytes = 5 * FLAG_OVERHEAD_BYTES;
+    try {
+      const t = 4_000_000;
+      const targets = Array.from({ length: 3 }, () => ({ projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() }));
+      const serve = async (target: (typeof targets)[number], rows: object[] = []) => {
+        const before = compileCount.n;
+        await servedConfig(fakeDb(1, 1, rows).db, target, null, t);
+        return compileCount.n - before;
+      };
+      for (const target of targets) expect(await serve(target)).toBe(1);
+      // One flag whose variations' JSON takes 321 bytes weighs 2 × 200 + 321 + 2 ("[]") + 3 (its key)
+      // = 726: of the three environments before it (200 each), only the last still fits beside it.
+      const on = crypto.randomUUID();
+      const variations = JSON.stringify([{ id: on, key: "on", name: "x".repeat(300 - 60), value: true }]);
+      const row = { id: crypto.randomUUID(), key: "big", version: 1, variations, enabled: 1, rollout_percentage: 100, rollout_variation_id: on, conditions: "[]", default_variation_id: on, state_version: 1 };
+      const big = { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() };
+      expect(await serve(big, [row])).toBe(1);
+      expect([await serve(targets[2]), await serve(big)]).toEqual([0, 0]);
+      expect([await serve(targets[0]), await serve(targets[1])]).toEqual([1, 1]);
+    } finally {
+      configCache.budgetBytes = budget;
     }
   });
 });

@@ -11,26 +11,30 @@
 // - min_revision: a read that is behind it (a lagging replica) is repeated on the primary; a
 //   min_revision above the primary's revision is the caller's mistake (`ahead`).
 // - The cache is bounded by what it holds, not by how many environments: at most
-//   `configCache.flagBudget` compiled flags in all (an environment counts its flags + 1), the least
-//   recently served environment leaving first. The one just built always stays, however large.
+//   `configCache.budgetBytes` in all, an environment weighing its flags' stored JSON plus
+//   FLAG_OVERHEAD_BYTES a flag; the least recently served environment leaves first. The one just
+//   built always stays, however large.
 import { compileConfig, type CompiledConfig } from "./compile";
 import { readRevision, readServedFlags, type Reader } from "./store";
 
 interface Entry {
   revision: number;
   config: Promise<CompiledConfig>;
-  /** Its flags + 1 once built; 0 while the build is in flight. */
+  /** Its weight in bytes once built; 0 while the build is in flight. */
   weight: number;
 }
 
 /** Oldest served first: a hit moves its entry to the end. */
 const cache = new Map<string, Entry>();
 /**
- * How many compiled flags an isolate keeps, all environments together. A compiled flag with its
- * share of the rendered /tggl/config text takes 1.4–3.4 KB (README, Scale), so 12,000 is ≈ 17–41 MB
- * of the 128 MB an isolate may use: one environment of 10,000 flags, or many small ones.
+ * What an isolate's cache may hold, all environments together, of the 128 MB an isolate may use. A
+ * compiled flag with its share of the rendered /tggl/config text takes about its weight on the heap
+ * (10,000 boolean flags: 3.9 MB after a full collection in `npm run bench:scale`, ≈ 0.39 KB a flag
+ * against a weight of ≈ 0.4 KB): 32 MB is about 80,000 such flags, or eight environments of 10,000.
  */
-export const configCache = { flagBudget: 12_000 };
+export const configCache = { budgetBytes: 32 * 1024 * 1024 };
+/** What a compiled flag costs beyond its stored JSON: its objects, its tggl-core shape, its map entry. */
+export const FLAG_OVERHEAD_BYTES = 200;
 let cachedWeight = 0;
 /** How long a project's revision read in this isolate is taken as current. */
 export const REVISION_TTL_MS = 1000;
@@ -79,7 +83,7 @@ async function configAt(reader: Reader, target: Target, revision: number): Promi
     if (cache.get(target.environmentId) === entry) {
       // The batch may have read a later revision than the request did; later requests may use it.
       if (config.revision > entry.revision) entry.revision = config.revision;
-      entry.weight = config.flags.length + 1;
+      entry.weight = weights.get(config) ?? FLAG_OVERHEAD_BYTES;
       cachedWeight += entry.weight;
       evictBeyondBudget(entry);
     }
@@ -90,10 +94,15 @@ async function configAt(reader: Reader, target: Target, revision: number): Promi
   }
 }
 
+/** Each built configuration's weight, for the entry that caches it. */
+const weights = new WeakMap<CompiledConfig, number>();
+
 async function build(reader: Reader, target: Target): Promise<CompiledConfig> {
-  const { revision, flags } = await readServedFlags(reader, target.projectId, target.environmentId);
+  const { revision, flags, bytes } = await readServedFlags(reader, target.projectId, target.environmentId);
   compileCount.n++;
-  return compileConfig(target.environmentId, revision, flags);
+  const config = compileConfig(target.environmentId, revision, flags);
+  weights.set(config, bytes + (flags.length + 1) * FLAG_OVERHEAD_BYTES);
+  return config;
 }
 
 /** Marks an environment as served just now. */
@@ -110,7 +119,7 @@ function drop(environmentId: string): void {
 /** Least recently served first, until the cache is within its budget; `kept` always stays. */
 function evictBeyondBudget(kept: Entry): void {
   for (const [environmentId, entry] of cache) {
-    if (cachedWeight <= configCache.flagBudget) return;
+    if (cachedWeight <= configCache.budgetBytes) return;
     if (entry !== kept && entry.weight > 0) drop(environmentId);
   }
 }

@@ -25,7 +25,11 @@ interface ServedRow {
   state_version: number;
 }
 
-export async function readServedFlags(db: Reader, projectId: string, environmentId: string): Promise<{ revision: number; flags: ServedFlag[] }> {
+/**
+ * The environment's served flags, the revision they reflect, and `bytes`: the size of their stored
+ * JSON (variations and conditions) and keys, which the configuration cache weighs them by.
+ */
+export async function readServedFlags(db: Reader, projectId: string, environmentId: string): Promise<{ revision: number; flags: ServedFlag[]; bytes: number }> {
   const [revision, rows] = await db.batch([
     db.prepare("SELECT revision FROM projects WHERE id = ?").bind(projectId),
     db
@@ -38,8 +42,11 @@ export async function readServedFlags(db: Reader, projectId: string, environment
       )
       .bind(projectId, environmentId),
   ]);
+  let bytes = 0;
   const flags = (rows.results as ServedRow[]).map(
-    (r): ServedFlag => ({
+    (r): ServedFlag => {
+      bytes += r.key.length + r.variations.length + r.conditions.length;
+      return {
       id: r.id,
       key: r.key,
       version: r.version,
@@ -52,7 +59,8 @@ export async function readServedFlags(db: Reader, projectId: string, environment
         default_variation_id: r.default_variation_id,
         version: r.state_version,
       },
-    }),
+      };
+    },
   );
-  return { revision: (revision.results[0] as { revision: number } | undefined)?.revision ?? 0, flags };
+  return { revision: (revision.results[0] as { revision: number } | undefined)?.revision ?? 0, flags, bytes };
 }
