@@ -39,23 +39,35 @@ async function pool(n, width, task) {
   return (now() - started) / 1000;
 }
 
-/** The isolate's used JavaScript heap (V8's Runtime.getHeapUsage over the inspector), or null if it does not answer in 5 s. */
-async function heapUsed(inspectorPort) {
+/**
+ * The isolate's used JavaScript heap after a full collection (V8's HeapProfiler.collectGarbage, then
+ * Runtime.getHeapUsage, over the inspector), or null if it does not answer in 5 s. Without the
+ * collection the figure counts garbage not yet collected, whatever is still in use. The runtime
+ * carries out the collection only when the isolate next runs, so requests to `base` give it turns.
+ */
+async function heapUsed(inspectorPort, base) {
   const [target] = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://127.0.0.1" } });
   await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
   try {
-    const answer = await new Promise((resolve) => {
+    const answer = new Promise((resolve) => {
       const timer = setTimeout(() => resolve(null), 5000);
       ws.onmessage = (ev) => {
         const msg = JSON.parse(ev.data);
+        if (msg.id === 2) ws.send(JSON.stringify({ id: 1, method: "Runtime.getHeapUsage" }));
         if (msg.id !== 1) return;
         clearTimeout(timer);
         resolve(msg.result ?? null);
       };
-      ws.send(JSON.stringify({ id: 1, method: "Runtime.getHeapUsage" }));
     });
-    return answer?.usedSize ?? null;
+    ws.send(JSON.stringify({ id: 2, method: "HeapProfiler.collectGarbage" }));
+    let answered = false;
+    void answer.then(() => (answered = true));
+    while (!answered) {
+      await (await fetch(`${base}/api/v1/openapi.json`)).arrayBuffer();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return (await answer)?.usedSize ?? null;
   } finally {
     ws.close();
   }
@@ -72,14 +84,14 @@ async function timed(fn) {
 async function bigProject(subject, inspectorPort) {
   const api = subject.api;
   const { id } = await api.createProject("scale-flags");
-  const heapAtStart = await heapUsed(inspectorPort);
+  const heapAtStart = await heapUsed(inspectorPort, subject.base);
   const createSeconds = await pool(FLAGS, IN_FLIGHT, (i) => api.createFlag(id, `f${i}`));
   await pool(Math.floor(FLAGS / 3), IN_FLIGHT, (i) => api.toggle(id, `f${3 * i}`, true));
   const key = (await api.call("POST", `/projects/${id}/environments/production/sdk-keys`, { name: "scale", kind: "server" }, { expect: 201 })).body.key;
   const tggl = () => fetch(`${subject.base}/tggl/config`, { headers: { "x-tggl-api-key": key } });
   const bulk = () =>
     fetch(`${subject.base}/ofrep/v1/evaluate/flags`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ context: { targetingKey: "u-1" } }) });
-  const heapBefore = await heapUsed(inspectorPort);
+  const heapBefore = await heapUsed(inspectorPort, subject.base);
   const cold = [];
   const warm = { tggl: [], bulk: [] };
   let size = 0;
@@ -92,7 +104,7 @@ async function bigProject(subject, inspectorPort) {
     for (let i = 0; i < 10; i++) warm.tggl.push((await timed(tggl)).ms);
     for (let i = 0; i < 10; i++) warm.bulk.push((await timed(bulk)).ms);
   }
-  const heapAfter = await heapUsed(inspectorPort);
+  const heapAfter = await heapUsed(inspectorPort, subject.base);
   return {
     flags: FLAGS,
     createPerSecond: Math.round(FLAGS / createSeconds),
