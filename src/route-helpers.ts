@@ -4,7 +4,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { primaryOf } from "./db/primary";
 import { AppError } from "./errors";
-import { findProject } from "./projects/store";
+import { findProject, findProjectWithEnvironments } from "./projects/store";
 import { decodeCursor } from "./schemas";
 
 export function cursorOrThrow(cursor: string | undefined): number | null {
@@ -22,4 +22,12 @@ export async function requireProject(env: Env, orgId: string, projectId: string)
   const project = (await findProject(drizzle(env.DB), orgId, projectId)) ?? (primary && (await findProject(drizzle(primary), orgId, projectId)));
   if (!project) throw new AppError("not_found", "no such project");
   return project;
+}
+
+/** The organization's project with its environments (one D1 call), or 404; the primary decides a miss. */
+export async function requireProjectWithEnvironments(env: Env, orgId: string, projectId: string) {
+  const primary = primaryOf(env);
+  const found = (await findProjectWithEnvironments(drizzle(env.DB), orgId, projectId)) ?? (primary && (await findProjectWithEnvironments(drizzle(primary), orgId, projectId)));
+  if (!found) throw new AppError("not_found", "no such project");
+  return found;
 }

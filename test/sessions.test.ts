@@ -91,6 +91,21 @@ describe("reading through a lagging replica", () => {
     expect(await theirs.json()).toMatchObject({ error: { code: "not_found", message: "no such project" } });
   });
 
+  it("the change log of a project the replica has not seen yet: the primary decides the project, another organization gets 404", async () => {
+    const { tenant, project } = await setup();
+    const { tenant: other } = await setup();
+    await newFlag(tenant, project.id);
+    const { db, reads } = laggingD1(env.DB, env.REPLICA_DB);
+    const mine = await send(db, `/projects/${project.id}/events`, { token: tenant.key });
+    expect(reads.primary).toBeGreaterThan(0);
+    // The project is the caller's; its changes are read where the session reads, which lags.
+    expect(mine.status).toBe(200);
+    expect(await mine.json()).toEqual({ data: [], next_cursor: null });
+    const theirs = await send(db, `/projects/${project.id}/events`, { token: other.key });
+    expect(theirs.status).toBe(404);
+    expect(await theirs.json()).toMatchObject({ error: { code: "not_found", message: "no such project" } });
+  });
+
   it("another organization's project is still 404 after asking the primary", async () => {
     const { project } = await setup();
     const { tenant: other } = await setup();

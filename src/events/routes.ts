@@ -6,7 +6,7 @@ import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { cursorOrThrow, ProjectParams, requireProject } from "../projects/routes";
 import { encodeCursor, IdSchema, pageOf, PageQuerySchema, RevisionParamSchema, TimestampSchema } from "../schemas";
 import { validationHook } from "../validation";
-import { listEvents } from "./store";
+import { listEventsOfOrganization } from "./store";
 
 const Ref = z.object({ id: IdSchema, key: z.string(), name: z.string() });
 export const ChangeLogEntrySchema = z
@@ -45,8 +45,13 @@ export function eventRoutes() {
     async (c) => {
       const { projectId } = c.req.valid("param");
       const { cursor, limit, since_revision } = c.req.valid("query");
-      await requireProject(c.env, c.get("principal").org.id, projectId);
-      const page = await listEvents(drizzle(c.env.DB), projectId, cursorOrThrow(cursor), limit, since_revision);
+      const orgId = c.get("principal").org.id;
+      let page = await listEventsOfOrganization(drizzle(c.env.DB), orgId, projectId, cursorOrThrow(cursor), limit, since_revision);
+      if (page === "no project") {
+        // Not on this replica: the primary decides (a 404, or a project created a moment ago: no changes here yet).
+        await requireProject(c.env, orgId, projectId);
+        page = { entries: [], last: null };
+      }
       return c.json({ data: page.entries as z.infer<typeof ChangeLogEntrySchema>[], next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
     },
   );

@@ -2,7 +2,7 @@
 // rollgate body always: it doubles as the change-log entry; the others when a webhook wanted them).
 import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { events } from "../db/schema";
-import type { Db } from "../flags/store";
+import { projectOfOrganization, type Db } from "../flags/store";
 
 export interface EventRecord {
   id: string;
@@ -29,24 +29,30 @@ export function insertEvent(d1: D1Database, r: EventRecord): D1PreparedStatement
 }
 
 /**
- * A page of the change log: newest first, or — with `sinceRevision` — the events of later revisions,
- * oldest first, which is how a receiver catches up. The cursor is the last served row's `seq` either
- * way (a project's events get increasing `seq` and revisions together).
+ * A page of an organization's project's change log, read in one D1 call with the check that the
+ * project is the organization's ("no project" when it is not, there): newest first, or — with
+ * `sinceRevision` — the events of later revisions, oldest first, which is how a receiver catches up.
+ * The cursor is the last served row's `seq` either way (a project's events get increasing `seq` and
+ * revisions together).
  */
-export async function listEvents(db: Db, projectId: string, after: number | null, limit: number, sinceRevision?: number) {
+export async function listEventsOfOrganization(db: Db, orgId: string, projectId: string, after: number | null, limit: number, sinceRevision?: number) {
   const catchUp = sinceRevision !== undefined;
-  const rows = await db
-    .select({ seq: events.seq, body: events.rollgateBody, revision: events.revision })
-    .from(events)
-    .where(
-      and(
-        eq(events.projectId, projectId),
-        catchUp ? gt(events.revision, sinceRevision) : undefined,
-        after === null ? undefined : catchUp ? gt(events.seq, after) : lt(events.seq, after),
-      ),
-    )
-    .orderBy(catchUp ? asc(events.seq) : desc(events.seq))
-    .limit(limit + 1);
+  const [project, rows] = await db.batch([
+    projectOfOrganization(db, orgId, projectId),
+    db
+      .select({ seq: events.seq, body: events.rollgateBody, revision: events.revision })
+      .from(events)
+      .where(
+        and(
+          eq(events.projectId, projectId),
+          catchUp ? gt(events.revision, sinceRevision) : undefined,
+          after === null ? undefined : catchUp ? gt(events.seq, after) : lt(events.seq, after),
+        ),
+      )
+      .orderBy(catchUp ? asc(events.seq) : desc(events.seq))
+      .limit(limit + 1),
+  ]);
+  if (!project.length) return "no project" as const;
   const page = rows.slice(0, limit);
   return {
     entries: page.map((r) => {

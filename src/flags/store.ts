@@ -13,12 +13,13 @@ export async function listEnvironments(db: Db, projectId: string): Promise<Envir
   return environmentsOf(db, projectId);
 }
 
-function environmentsOf(db: Db, projectId: string) {
+/** The project's environments in order, as a query (for a batch). */
+export function environmentsOf(db: Db, projectId: string) {
   return db.select({ id: environments.id, key: environments.key, name: environments.name }).from(environments).where(eq(environments.projectId, projectId)).orderBy(environments.position);
 }
 
-/** The project's row if it is the organization's: empty otherwise. */
-function projectOfOrganization(db: Db, orgId: string, projectId: string) {
+/** The project's row if it is the organization's: empty otherwise. A query, for a batch. */
+export function projectOfOrganization(db: Db, orgId: string, projectId: string) {
   return db.select({ id: projects.id }).from(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
 }
 

@@ -4,14 +4,12 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { errors, jsonAnswer, jsonBody } from "../openapi";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
-import { primaryOf } from "../db/primary";
 import { AppError, isUniqueViolation, unwrap } from "../errors";
-import { listEnvironments } from "../flags/store";
 import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";
 import { validationHook } from "../validation";
 import { projectWriter } from "./project-do";
 import { createProject, listProjects } from "./store";
-import { cursorOrThrow, requireProject } from "../route-helpers";
+import { cursorOrThrow, requireProject, requireProjectWithEnvironments } from "../route-helpers";
 
 export const EnvironmentSchema = z.object({ id: IdSchema, key: KeySchema, name: z.string() }).openapi("Environment");
 export const ProjectSchema = z
@@ -59,11 +57,7 @@ export function projectRoutes() {
   app.openapi(
     createRoute({ method: "get", path: "/projects/{projectId}", tags: ["projects"], operationId: "getProject", summary: "Read a project with its environments", request: { params: ProjectParams }, responses: { 200: jsonAnswer("the project", ProjectSchema), ...errors(401, 404) } }),
     async (c) => {
-      const project = await requireProject(c.env, c.get("principal").org.id, c.req.valid("param").projectId);
-      // Every project has environments: none here means a lagging replica, so ask the primary.
-      let environments = await listEnvironments(drizzle(c.env.DB), project.id);
-      const primary = environments.length === 0 ? primaryOf(c.env) : null;
-      if (primary) environments = await listEnvironments(drizzle(primary), project.id);
+      const { project, environments } = await requireProjectWithEnvironments(c.env, c.get("principal").org.id, c.req.valid("param").projectId);
       return c.json({ id: project.id, key: project.key, name: project.name, environments, revision: project.revision }, 200);
     },
   );

@@ -3,7 +3,7 @@ import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { inSlices } from "../db/chunks";
 import { environments, projects } from "../db/schema";
 import type { Environment } from "../flags/model";
-import type { Db } from "../flags/store";
+import { environmentsOf, type Db } from "../flags/store";
 
 export interface ProjectRecord {
   id: string;
@@ -23,6 +23,22 @@ export async function findProject(db: Db, orgId: string, projectId: string): Pro
     .from(projects)
     .where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
   return row ?? null;
+}
+
+/**
+ * The organization's project with its environments, in one D1 call; null when the project is not the
+ * organization's there. Every project has environments: a project found without any was read from a
+ * replica that has not caught up, and counts as not found there.
+ */
+export async function findProjectWithEnvironments(db: Db, orgId: string, projectId: string): Promise<{ project: ProjectRecord; environments: Environment[] } | null> {
+  const [[project], envs] = await db.batch([
+    db
+      .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name, revision: projects.revision })
+      .from(projects)
+      .where(and(eq(projects.id, projectId), eq(projects.orgId, orgId))),
+    environmentsOf(db, projectId),
+  ]);
+  return project && envs.length ? { project, environments: envs } : null;
 }
 
 /** Any organization's project, for the writer and the delivery side, which check the organization themselves. */

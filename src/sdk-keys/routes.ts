@@ -3,9 +3,9 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { AppError } from "../errors";
-import { listEnvironments } from "../flags/store";
 import { errors, jsonAnswer } from "../openapi";
-import { EnvironmentSchema, ProjectParams, cursorOrThrow, requireProject } from "../projects/routes";
+import { EnvironmentSchema, ProjectParams, cursorOrThrow } from "../projects/routes";
+import { requireProjectWithEnvironments } from "../route-helpers";
 import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema, TimestampSchema } from "../schemas";
 import { validationHook } from "../validation";
 import { forgetSdkKey, SDK_KEY_TTL_MS } from "./auth";
@@ -27,8 +27,7 @@ export const CreatedSdkKeySchema = SdkKeySchema.extend({ key: z.string().openapi
 const CreateSdkKeySchema = z.object({ name: NameSchema.optional(), kind: z.enum(SDK_KEY_KINDS).default("server") }).openapi("CreateSdkKey");
 
 async function requireEnvironment(env: Env, orgId: string, projectId: string, envKey: string) {
-  await requireProject(env, orgId, projectId);
-  const environment = (await listEnvironments(drizzle(env.DB), projectId)).find((e) => e.key === envKey);
+  const environment = (await requireProjectWithEnvironments(env, orgId, projectId)).environments.find((e) => e.key === envKey);
   if (!environment) throw new AppError("not_found", `no environment "${envKey}"`);
   return environment;
 }
