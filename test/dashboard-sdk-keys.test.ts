@@ -2,7 +2,7 @@
 // once, revoking one; through the API in-process, so the key works at once and stops at once.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newFlag, setup, type Tenant } from "./helpers";
+import { call, json, newFlag, setup, type Tenant } from "./helpers";
 import { ofrep } from "./serve-helpers";
 
 const ORIGIN = "http://flagpost.test";
@@ -50,6 +50,28 @@ describe("dashboard: SDK keys", () => {
     expect(revoked.status).toBe(303);
     expect((await ofrep(key!, "checkout")).status).toBe(401);
     expect(await (await dash(`/dashboard/projects/${project.id}/sdk-keys`, { cookie })).text()).not.toContain("web app");
+  });
+
+  it("a new-key form sent again (the answer page reloaded) makes no second key; a new page's form does", async () => {
+    const { tenant, project } = await setup();
+    const cookie = await signIn(tenant);
+    const formOf = async () => {
+      const html = await (await dash(`/dashboard/projects/${project.id}/sdk-keys`, { cookie })).text();
+      const form = html.slice(html.indexOf(`action="/dashboard/projects/${project.id}/environments/production/sdk-keys"`));
+      return { _csrf: csrfIn(html), once: /name="once" value="([^"]+)"/.exec(form)![1], name: "web app", kind: "server" };
+    };
+    const path = `/dashboard/projects/${project.id}/environments/production/sdk-keys`;
+    const fields = await formOf();
+    const first = await dash(path, { cookie, form: fields });
+    expect(first.status).toBe(200);
+    const spent = first.headers.getSetCookie().find((l) => l.startsWith("flagpost_once="))!.split(";")[0];
+    const again = await dash(path, { cookie: `${cookie}; ${spent}`, form: fields });
+    expect([again.status, again.headers.get("location")]).toEqual([303, `/dashboard/projects/${project.id}/sdk-keys?notice=already-sent#notice`]);
+    const keys = async () => (await json(call(`/projects/${project.id}/environments/production/sdk-keys`, { token: tenant.key }), 200)).data;
+    expect(await keys()).toHaveLength(1);
+    const fresh = await dash(path, { cookie: `${cookie}; ${spent}`, form: await formOf() });
+    expect(fresh.status).toBe(200);
+    expect(await keys()).toHaveLength(2);
   });
 
   it("answers 404 for another organization's project", async () => {

@@ -3,7 +3,7 @@
 // opened from a delivery, and the person's API keys. The browser walk of the same pages is test/e2e.
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { dash, signIn } from "./dashboard-client";
+import { csrfIn, dash, signIn } from "./dashboard-client";
 import { ADMIN_TOKEN, call, json, newFlag, patchState, setup, webhookInput } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, received, receiverUrl, webhookPath } from "./webhook-helpers";
 
@@ -48,6 +48,28 @@ describe("the webhook form", () => {
 });
 
 describe("signing from the webhook's page", () => {
+  it("a rotation sent again (the answer page reloaded) rotates nothing: the secret just shown stays the one that signs", async () => {
+    const { tenant, project, webhook, cookie, page } = await fixture({ secret: "the-first-secret" });
+    const html = await (await dash(page, { cookie })).text();
+    const form = html.slice(html.indexOf(`action="${page}/rotate-secret"`));
+    const fields = { _csrf: csrfIn(form), once: /name="once" value="([^"]+)"/.exec(form)![1], secret: "", overlap: "0" };
+    const first = await dash(`${page}/rotate-secret`, { cookie, form: fields });
+    expect(first.status).toBe(200);
+    const secret = /<pre id="rotated-secret"[^>]*>([^<]+)<\/pre>/.exec(await first.text())![1];
+    const spent = first.headers.getSetCookie().find((l) => l.startsWith("flagpost_once="))!.split(";")[0];
+    const again = await dash(`${page}/rotate-secret`, { cookie: `${cookie}; ${spent}`, form: fields });
+    expect([again.status, again.headers.get("location")]).toEqual([303, `${page}?notice=already-sent#signing`]);
+    expect(await (await dash(again.headers.get("location")!, { cookie })).text()).toContain("That form was already sent from this browser");
+    const flag = await newFlag(tenant, project.id);
+    await patchState(tenant, project.id, flag.key, "production", { enabled: true });
+    const [hit] = await eventually(async () => {
+      const hits = await received(webhook.url);
+      expect(hits.length).toBeGreaterThan(0);
+      return hits;
+    });
+    expect(hit.headers["x-rollgate-signature"]).toBe(`sha256=${createHmac("sha256", secret).update(hit.body).digest("hex")}`);
+  });
+
   it("rotates the secret: the new one is shown once, with the overlap, and signs what is sent next", async () => {
     const { tenant, project, webhook, cookie, csrf, page } = await fixture({ secret: "the-first-secret" });
     const res = await dash(`${page}/rotate-secret`, { cookie, form: { _csrf: csrf, secret: "", overlap: "3600" } });

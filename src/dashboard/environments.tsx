@@ -9,6 +9,7 @@ import { errorsByField } from "./fields";
 import { LongName, ProjectTabs, Revision } from "./flag-views";
 import { CsrfField, Notice, PageHead, Pill, renderPage, Time } from "./layout";
 import type { CreatedSdkKey, Page, Project, SdkKey } from "./resources";
+import { OnceField, spendOnce } from "./once";
 import { CopyButton } from "./webhook-signing";
 
 const keysPath = (projectId: string) => `/dashboard/projects/${projectId}/sdk-keys`;
@@ -24,6 +25,7 @@ export function environmentRoutes() {
     const projectId = idParam(c, "projectId");
     const envKey = keyParam(c, "envKey");
     const form = await formOf(c);
+    if (!spendOnce(c, form)) return c.redirect(`${keysPath(projectId)}?notice=already-sent#notice`, 303);
     const name = textField(form, "name").trim();
     const kind = textField(form, "kind") === "client" ? "client" : "server";
     try {
@@ -102,6 +104,7 @@ const NewKeyForm: FC<{ projectId: string; env: Project["environments"][number]; 
   return (
     <form method="post" action={`/dashboard/projects/${projectId}/environments/${env.key}/sdk-keys`} class="inline new-key" aria-label={`New SDK key for ${env.name}`}>
       <CsrfField token={csrf} />
+      <OnceField />
       <label for={id("name")}>Name</label>
       <input id={id("name")} type="text" name="name" maxLength={200} value={failed?.name ?? ""} placeholder="e.g. checkout service" aria-invalid={failed ? "true" : undefined} aria-describedby={failed ? id("error") : undefined} />
       <label for={id("kind")}>Kind</label>

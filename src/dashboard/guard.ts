@@ -22,12 +22,14 @@ const isHttps = (c: Context) => new URL(c.req.url).protocol === "https:";
 export const sessionCookie = (c: Context) => (isHttps(c) ? "__Host-flagpost_session" : "flagpost_session");
 export const signInCookie = (c: Context) => (isHttps(c) ? "__Host-flagpost_sign_in" : "flagpost_sign_in");
 const bookmarkCookie = (c: Context) => (isHttps(c) ? "__Host-flagpost_bookmark" : "flagpost_bookmark");
+/** The one-time tokens of forms this browser has sent (once.ts). */
+export const onceCookie = (c: Context) => (isHttps(c) ? "__Host-flagpost_once" : "flagpost_once");
 // Long enough to cover a form's redirect and the page it lands on; D1 replicas catch up within it.
 const BOOKMARK_TTL_SECONDS = 60;
 
 // Chromium keeps Secure cookies on http://localhost and http://127.0.0.1 (secure contexts), so a local
 // run works over plain http; a browser that drops them is told so when it signs in.
-const COOKIE = { httpOnly: true, secure: true, sameSite: "Lax", path: "/" } as const;
+export const COOKIE = { httpOnly: true, secure: true, sameSite: "Lax", path: "/" } as const;
 
 export async function startSession(c: Context<DashboardEnv>, apiKey: string): Promise<void> {
   setCookie(c, sessionCookie(c), await sealSession(c.env, apiKey), { ...COOKIE, maxAge: SESSION_TTL_SECONDS });

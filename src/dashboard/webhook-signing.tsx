@@ -8,6 +8,7 @@ import { ApiFailure } from "./api";
 import { formOf, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField, TextField } from "./fields";
 import { CsrfField, ErrorSummary, Notice, PageHead, renderPage, Time } from "./layout";
+import { OnceField, spendOnce } from "./once";
 import type { RotatedSecret, Webhook } from "./resources";
 import { webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 
@@ -39,6 +40,7 @@ export function signingRoutes() {
 async function rotate(c: DashboardContext) {
   const { scope, webhookId } = webhookParams(c);
   const form = await formOf(c);
+  if (!spendOnce(c, form)) return c.redirect(`${webhookPage(scope, webhookId)}?notice=already-sent#signing`, 303);
   const secret = textField(form, "secret");
   const chosen = Number(textField(form, "overlap"));
   const overlap = OVERLAPS.some((o) => o.seconds === chosen) ? chosen : DEFAULT_OVERLAP;
@@ -118,6 +120,7 @@ const RotateForm: FC<{ scope: string; webhook: Webhook; csrf: string; overlap?: 
     data-confirm={webhook.has_secret ? `Rotate the secret of "${webhook.name}"? The new one is shown once; the current one keeps signing for the overlap you chose.` : undefined}
   >
     <CsrfField token={csrf} />
+    <OnceField />
     <div class="grid2">
       <TextField
         id="rotate-secret"
