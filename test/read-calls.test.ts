@@ -5,7 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { call, json, newFlag, setup } from "./helpers";
+import { call, json, newFlag, setup, webhookInput } from "./helpers";
 
 /** The test database, counting statements prepared and batches sent (a statement run alone is prepared outside any batch). */
 function countingD1(d1: D1Database) {
@@ -69,10 +69,19 @@ describe("project-scoped reads make one D1 call for the project and what they re
     expect(await d1CallsOf(`/projects/${project.id}/environments/production/sdk-keys`, tenant.key)).toMatchObject({ calls: 2, body: { data: [{ name: "web" }] } });
   });
 
+  it("a webhook: found in its project's scope, which says the project is the caller's", async () => {
+    const { tenant, project } = await setup();
+    const hook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput() }), 201);
+    expect(await d1CallsOf(`/projects/${project.id}/webhooks/${hook.id}`, tenant.key)).toMatchObject({ calls: 1, body: { id: hook.id } });
+    const missing = await call(`/projects/${project.id}/webhooks/${crypto.randomUUID()}`, { token: tenant.key });
+    expect(await missing.json()).toMatchObject({ error: { code: "not_found", message: "no such webhook" } });
+  });
+
   it("another organization's project is still 404, on each of them", async () => {
-    const { project } = await setup();
+    const { tenant, project } = await setup();
     const { tenant: other } = await setup();
-    for (const path of ["", "/events", "/environments/production/sdk-keys"]) {
+    const hook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput() }), 201);
+    for (const path of ["", "/events", "/environments/production/sdk-keys", `/webhooks/${hook.id}`, `/webhooks/${hook.id}/deliveries`]) {
       const res = await call(`/projects/${project.id}${path}`, { token: other.key });
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ error: { code: "not_found", message: "no such project" } });

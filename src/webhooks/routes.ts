@@ -84,11 +84,17 @@ function checkUrl(c: Context<AppEnv>, url: string): void {
   if (!check.ok) throw new AppError("validation_failed", "request validation failed", [{ field: "url", message: check.reason }]);
 }
 
+/**
+ * The webhook in its scope, in one D1 call: a project's webhook is found only under its own
+ * organization's project, so a row found says the project is the caller's. A miss asks whether the
+ * project is, so that another organization's project is "no such project", as on every route.
+ */
 async function requireWebhook(c: Context<AppEnv>, projectId: string | undefined, webhookId: string) {
-  const scope = await scopeOf(c, projectId);
+  const scope: WebhookScope = { orgId: c.get("principal").org.id, projectId: projectId ?? null };
   const row = await findWebhookRow(drizzle(c.env.DB), scope, webhookId);
-  if (!row) throw new AppError("not_found", "no such webhook");
-  return { scope, row };
+  if (row) return row;
+  await scopeOf(c, projectId);
+  throw new AppError("not_found", "no such webhook");
 }
 
 function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
@@ -123,7 +129,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
 
   app.openapi(route({ method: "get", path: `${prefix}/{webhookId}`, operationId: id("get"), summary: `Read one of ${whose} webhooks`, request: { params: hookParams }, responses: { 200: jsonAnswer("the webhook", WebhookSchema), ...errors(401, 404) } }), async (c) => {
     const { projectId, webhookId } = c.req.valid("param");
-    const { row } = await requireWebhook(c, projectId, webhookId);
+    const row = await requireWebhook(c, projectId, webhookId);
     return c.json(toWebhook(row), 200);
   });
 
@@ -134,14 +140,14 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       const patch = c.req.valid("json");
       if (patch.url !== undefined) checkUrl(c, patch.url);
       if (patch.headers !== undefined) checkHeaderLimits(patch.headers);
-      const { row } = await requireWebhook(c, projectId, webhookId);
+      const row = await requireWebhook(c, projectId, webhookId);
       return c.json(await updateWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), row, patch), 200);
     },
   );
 
   app.openapi(route({ method: "delete", path: `${prefix}/{webhookId}`, operationId: id("delete"), summary: `Delete one of ${whose} webhooks with its delivery history`, request: { params: hookParams }, responses: { 204: { description: "deleted, with its delivery history" }, ...errors(401, 404) } }), async (c) => {
     const { projectId, webhookId } = c.req.valid("param");
-    const { row } = await requireWebhook(c, projectId, webhookId);
+    const row = await requireWebhook(c, projectId, webhookId);
     await deleteWebhook(c.env.DB, row.id);
     return c.body(null, 204);
   });
@@ -157,8 +163,9 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
-      const { scope, row } = await requireWebhook(c, projectId, webhookId);
-      return c.json(await sendTestDelivery(c.env, { webhook: row, project: scope.project, actor: c.get("principal").user }), 200);
+      const row = await requireWebhook(c, projectId, webhookId);
+      const { project } = await scopeOf(c, projectId);
+      return c.json(await sendTestDelivery(c.env, { webhook: row, project, actor: c.get("principal").user }), 200);
     },
   );
 
@@ -167,7 +174,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { cursor, limit, status, event } = c.req.valid("query");
-      const { row } = await requireWebhook(c, projectId, webhookId);
+      const row = await requireWebhook(c, projectId, webhookId);
       const page = await listDeliveries(drizzle(c.env.DB), row.id, { status, event }, cursorOrThrow(cursor), limit);
       return c.json({ data: page.deliveries, next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
     },
@@ -177,7 +184,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     route({ method: "get", path: `${prefix}/{webhookId}/deliveries/{deliveryId}`, operationId: id("get", "WebhookDelivery"), summary: "Read one delivery with every attempt", request: { params: deliveryParams }, responses: { 200: jsonAnswer("the delivery with every attempt", DeliveryDetailSchema), ...errors(401, 404) } }),
     async (c) => {
       const { projectId, webhookId, deliveryId } = c.req.valid("param");
-      const { row } = await requireWebhook(c, projectId, webhookId);
+      const row = await requireWebhook(c, projectId, webhookId);
       const delivery = await findDelivery(drizzle(c.env.DB), row.id, deliveryId);
       if (!delivery) throw new AppError("not_found", "no such delivery");
       return c.json({ ...toDelivery(delivery), attempts: await deliveryAttempts(c.env.DB, delivery) }, 200);
@@ -195,7 +202,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     }),
     async (c) => {
       const { projectId, webhookId, deliveryId } = c.req.valid("param");
-      const { row } = await requireWebhook(c, projectId, webhookId);
+      const row = await requireWebhook(c, projectId, webhookId);
       await redeliver(c.env, row.id, deliveryId);
       const delivery = await findDelivery(drizzle(c.env.DB), row.id, deliveryId);
       if (!delivery) throw new AppError("not_found", "no such delivery");
@@ -215,7 +222,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { window } = c.req.valid("query");
-      const { row } = await requireWebhook(c, projectId, webhookId);
+      const row = await requireWebhook(c, projectId, webhookId);
       return c.json(await webhookStats(c.env.DB, row.id, window, STATS_WINDOWS[window]), 200);
     },
   );
@@ -232,7 +239,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { since } = c.req.valid("json");
-      const { row } = await requireWebhook(c, projectId, webhookId);
+      const row = await requireWebhook(c, projectId, webhookId);
       return c.json({ deliveries: await recover(c.env, row.id, Date.parse(since)) }, 202);
     },
   );
