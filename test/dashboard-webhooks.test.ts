@@ -4,7 +4,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { csrfIn, dash, signIn } from "./dashboard-client";
-import { ADMIN_TOKEN, call, json, newFlag, patchState, setup, webhookInput } from "./helpers";
+import { ADMIN_TOKEN, call, json, newFlag, patchState, setup, webhookInput, type Tenant } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, received, receiverUrl, webhookPath } from "./webhook-helpers";
 
 async function fixture(webhookBody: Record<string, unknown> = {}) {
@@ -47,6 +47,18 @@ describe("the webhook form", () => {
   });
 });
 
+/** Toggles a new flag on in production and answers the first request the webhook's receiver got. */
+async function nextSignedRequest(tenant: Tenant, projectId: string, url: string) {
+  const flag = await newFlag(tenant, projectId);
+  await patchState(tenant, projectId, flag.key, "production", { enabled: true });
+  const [hit] = await eventually(async () => {
+    const hits = await received(url);
+    expect(hits.length).toBeGreaterThan(0);
+    return hits;
+  });
+  return hit;
+}
+
 describe("signing from the webhook's page", () => {
   it("a rotation sent again (the answer page reloaded) rotates nothing: the secret just shown stays the one that signs", async () => {
     const { tenant, project, webhook, cookie, page } = await fixture({ secret: "the-first-secret" });
@@ -60,13 +72,7 @@ describe("signing from the webhook's page", () => {
     const again = await dash(`${page}/rotate-secret`, { cookie: `${cookie}; ${spent}`, form: fields });
     expect([again.status, again.headers.get("location")]).toEqual([303, `${page}?notice=already-sent#signing`]);
     expect(await (await dash(again.headers.get("location")!, { cookie })).text()).toContain("That form was already sent from this browser");
-    const flag = await newFlag(tenant, project.id);
-    await patchState(tenant, project.id, flag.key, "production", { enabled: true });
-    const [hit] = await eventually(async () => {
-      const hits = await received(webhook.url);
-      expect(hits.length).toBeGreaterThan(0);
-      return hits;
-    });
+    const hit = await nextSignedRequest(tenant, project.id, webhook.url);
     expect(hit.headers["x-rollgate-signature"]).toBe(`sha256=${createHmac("sha256", secret).update(hit.body).digest("hex")}`);
   });
 
@@ -84,13 +90,7 @@ describe("signing from the webhook's page", () => {
 
     const later = await (await dash(page, { cookie })).text();
     expect(later).not.toContain(secret!);
-    const flag = await newFlag(tenant, project.id);
-    await patchState(tenant, project.id, flag.key, "production", { enabled: true });
-    const [hit] = await eventually(async () => {
-      const hits = await received(webhook.url);
-      expect(hits.length).toBeGreaterThan(0);
-      return hits;
-    });
+    const hit = await nextSignedRequest(tenant, project.id, webhook.url);
     expect(hit.headers["x-rollgate-signature"]).toBe(`sha256=${createHmac("sha256", secret!).update(hit.body).digest("hex")}`);
     expect(hit.headers["x-rollgate-signature-previous"]).toBe(`sha256=${createHmac("sha256", "the-first-secret").update(hit.body).digest("hex")}`);
   });
