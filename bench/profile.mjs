@@ -13,8 +13,8 @@
 //   that changes nothing (validation, the writer's RPC and plan), a toggle on a project with no
 //   webhook (its commit) and a toggle with one webhook (its delivery).
 // `node bench/profile.mjs units [calls]`: what one platform call costs the local runtime (a D1
-//   query, a D1 batch, a Durable Object RPC, a queue send, an outgoing POST), made in a loop inside
-//   the baseline Worker.
+//   query, a D1 batch, a Durable Object RPC, a queue send, an outgoing POST, a timer that fires, one
+//   set and cleared, an AbortSignal.timeout), made in a loop inside the baseline Worker.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -207,7 +207,7 @@ async function units() {
       if (!res.ok) throw new Error(`${what}: ${res.status} ${await res.text()}`);
     };
     console.log(`runtime CPU per platform call (ms), ${calls} calls in a row inside one request`);
-    for (const what of ["d1", "d1-batch-of-5", "rpc", "queue-send", "fetch"]) {
+    for (const what of ["d1", "d1-batch-of-5", "rpc", "queue-send", "fetch", "timer", "timer-cleared", "abort-signal-timeout"]) {
       await call(what, 100);
       const cpu0 = cpuMs(subject.pid).runtime;
       const t0 = performance.now();

@@ -106,7 +106,8 @@ async function post({ id, url, body }: DeliveryMessage): Promise<number | null> 
 /**
  * `GET /unit/<call>?n=`: makes one platform call `n` times in a row, for `node bench/profile.mjs units`
  * (what one call costs the runtime): a D1 query, a D1 batch of five, a Durable Object RPC, a queue
- * send (its message acknowledged by the consumer, not posted), an outgoing POST to the receiver.
+ * send (its message acknowledged by the consumer, not posted), an outgoing POST to the receiver, and
+ * timers: one that fires, one set and cleared, an AbortSignal.timeout.
  */
 async function unitCalls(env: Env, call: string, n: number): Promise<Response> {
   const db = env.DB;
@@ -117,6 +118,10 @@ async function unitCalls(env: Env, call: string, n: number): Promise<Response> {
     // A message with no URL is acknowledged by the consumer without a POST.
     "queue-send": (i) => env.DELIVERIES.send({ id: crypto.randomUUID(), url: "", body: JSON.stringify({ i }) }, { contentType: "json" }),
     fetch: (i) => post({ id: String(i), url: `${env.RECEIVER_URL}/unit`, body: "{}" }),
+    // A timer of 0 ms that fires, and one of 5 s that is set and cleared (as a request's time-out is).
+    timer: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    "timer-cleared": async () => clearTimeout(setTimeout(() => undefined, 5000)),
+    "abort-signal-timeout": async () => AbortSignal.timeout(5000),
   };
   const one = calls[call];
   if (!one) return Response.json({ error: `no such call; one of ${Object.keys(calls).join(", ")}` }, { status: 404 });
