@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import { idParam, type DashboardContext, type DashboardEnv } from "./context";
-import { CsrfField, EmptyState, PageHead, renderPage, Time } from "./layout";
+import { EmptyState, PageHead, renderPage, RevokeForm, Time } from "./layout";
 import type { ApiKeySummary, Page } from "./resources";
 
 const PAGE_SIZE = 200;
@@ -85,17 +85,12 @@ const KeyTable: FC<{ keys: ApiKeySummary[]; csrf: string }> = ({ keys, csrf }) =
                 <code>{key.id}</code>
               </td>
               <td>
-                <form
-                  method="post"
+                <RevokeForm
                   action={`${BASE}/${key.id}/revoke`}
-                  class="inline"
-                  data-confirm={`Revoke the API key "${name}"? Everything using it is refused within 30 seconds. If you signed in with it, you are signed out.`}
-                >
-                  <CsrfField token={csrf} />
-                  <button type="submit" class="danger" aria-label={`Revoke the API key ${name}`}>
-                    Revoke
-                  </button>
-                </form>
+                  confirm={`Revoke the API key "${name}"? Everything using it is refused within 30 seconds. If you signed in with it, you are signed out.`}
+                  label={`Revoke the API key ${name}`}
+                  csrf={csrf}
+                />
               </td>
             </tr>
           );

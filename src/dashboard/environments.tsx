@@ -7,7 +7,7 @@ import { ApiFailure } from "./api";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField } from "./fields";
 import { LongName, ProjectTabs, Revision } from "./flag-views";
-import { CsrfField, Notice, PageHead, Pill, renderPage, Time } from "./layout";
+import { CsrfField, Notice, PageHead, Pill, renderPage, RevokeForm, Time } from "./layout";
 import type { CreatedSdkKey, Page, Project, SdkKey } from "./resources";
 import { OnceField, spendOnce } from "./once";
 import { CopyButton } from "./webhook-signing";
@@ -154,17 +154,12 @@ const KeyTable: FC<{ projectId: string; envKey: string; envName: string; keys: S
                   <Time iso={key.created_at} />
                 </td>
                 <td>
-                  <form
-                    method="post"
+                  <RevokeForm
                     action={`/dashboard/projects/${projectId}/environments/${envKey}/sdk-keys/${key.id}/revoke`}
-                    class="inline"
-                    data-confirm={`Revoke the SDK key "${name}" of ${envName}? Apps using it stop getting flags within 30 seconds.`}
-                  >
-                    <CsrfField token={csrf} />
-                    <button type="submit" class="danger" aria-label={`Revoke the SDK key ${name} of ${envName}`}>
-                      Revoke
-                    </button>
-                  </form>
+                    confirm={`Revoke the SDK key "${name}" of ${envName}? Apps using it stop getting flags within 30 seconds.`}
+                    label={`Revoke the SDK key ${name} of ${envName}`}
+                    csrf={csrf}
+                  />
                 </td>
               </tr>
             );

@@ -87,6 +87,16 @@ export async function renderPage(c: DashboardContext, title: string, body: Child
 
 export const CsrfField: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
 
+/** A key's Revoke button: a form that asks `confirm` first (with JavaScript) and names what it revokes to assistive technology. */
+export const RevokeForm: FC<{ action: string; confirm: string; label: string; csrf: string }> = ({ action, confirm, label, csrf }) => (
+  <form method="post" action={action} class="inline" data-confirm={confirm}>
+    <CsrfField token={csrf} />
+    <button type="submit" class="danger" aria-label={label}>
+      Revoke
+    </button>
+  </form>
+);
+
 export type Tone = "ok" | "bad" | "warn" | "off";
 
 /** Status always in colour and in words, so it reads without colour too. */
