@@ -16,12 +16,16 @@ export interface ProjectRecord {
 
 export const DEFAULT_ENVIRONMENTS = ["development", "production"];
 
+const projectColumns = { id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name, revision: projects.revision };
+
+/** The project's row if it belongs to the organization, as a query (alone or in a batch). */
+function organizationsProject(db: Db, orgId: string, projectId: string) {
+  return db.select(projectColumns).from(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
+}
+
 /** The project if it belongs to the organization; another organization's project is simply absent. */
 export async function findProject(db: Db, orgId: string, projectId: string): Promise<ProjectRecord | null> {
-  const [row] = await db
-    .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name, revision: projects.revision })
-    .from(projects)
-    .where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
+  const [row] = await organizationsProject(db, orgId, projectId);
   return row ?? null;
 }
 
@@ -31,22 +35,13 @@ export async function findProject(db: Db, orgId: string, projectId: string): Pro
  * replica that has not caught up, and counts as not found there.
  */
 export async function findProjectWithEnvironments(db: Db, orgId: string, projectId: string): Promise<{ project: ProjectRecord; environments: Environment[] } | null> {
-  const [[project], envs] = await db.batch([
-    db
-      .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name, revision: projects.revision })
-      .from(projects)
-      .where(and(eq(projects.id, projectId), eq(projects.orgId, orgId))),
-    environmentsOf(db, projectId),
-  ]);
+  const [[project], envs] = await db.batch([organizationsProject(db, orgId, projectId), environmentsOf(db, projectId)]);
   return project && envs.length ? { project, environments: envs } : null;
 }
 
 /** Any organization's project, for the writer and the delivery side, which check the organization themselves. */
 export async function projectById(db: Db, projectId: string): Promise<ProjectRecord | null> {
-  const [row] = await db
-    .select({ id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name, revision: projects.revision })
-    .from(projects)
-    .where(eq(projects.id, projectId));
+  const [row] = await db.select(projectColumns).from(projects).where(eq(projects.id, projectId));
   return row ?? null;
 }
 
