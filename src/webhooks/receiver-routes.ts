@@ -1,20 +1,19 @@
 // The receivers' toolkit over HTTP: secret rotation and the ed25519 key (under both webhook scopes),
 // the verification debugger and the event catalog.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { drizzle } from "drizzle-orm/d1";
 import { requireApiKey, type AppEnv } from "../auth/middleware";
 import { readSettings } from "../env";
 import { AppError } from "../errors";
 import { errors, jsonAnswer, jsonBody } from "../openapi";
-import { requireProject } from "../projects/routes";
 import { IdSchema } from "../schemas";
 import { validationHook } from "../validation";
 import { eventTypes } from "./event-types";
 import { Ed25519KeySchema, EventTypeListSchema, RotatedSecretSchema, RotateSecretSchema, VerifyRequestSchema, VerifyResultSchema } from "./receiver-schemas";
 import { createEd25519Key, findOrgWebhook, rotateSecret, sentBody } from "./receiver-store";
 import { decryptSecret } from "./secret-box";
-import { findWebhookRow, keyringOf } from "./store";
+import { requireWebhook } from "./routes";
+import { keyringOf } from "./store";
 import { verifyDelivery } from "./verify";
 
 const RECEIVERS_TAG = "receivers";
@@ -29,15 +28,6 @@ export function receiverRoutes() {
   registerVerify(app);
   registerEventTypes(app);
   return app;
-}
-
-/** The webhook in its scope, in one D1 call when it is there (a miss asks whether the project is the caller's, as routes.ts does). */
-async function requireWebhook(c: Context<AppEnv>, projectId: string | undefined, webhookId: string) {
-  const orgId = c.get("principal").org.id;
-  const row = await findWebhookRow(drizzle(c.env.DB), { orgId, projectId: projectId ?? null }, webhookId);
-  if (row) return row;
-  if (projectId !== undefined) await requireProject(c.env, orgId, projectId);
-  throw new AppError("not_found", "no such webhook");
 }
 
 function registerScoped(app: OpenAPIHono<AppEnv>, prefix: string, params: z.ZodObject<{ webhookId: typeof IdSchema }>, tag: string, idSuffix: string) {

@@ -89,7 +89,7 @@ function checkUrl(c: Context<AppEnv>, url: string): void {
  * organization's project, so a row found says the project is the caller's. A miss asks whether the
  * project is, so that another organization's project is "no such project", as on every route.
  */
-async function requireWebhook(c: Context<AppEnv>, projectId: string | undefined, webhookId: string) {
+export async function requireWebhook(c: Context<AppEnv>, projectId: string | undefined, webhookId: string) {
   const scope: WebhookScope = { orgId: c.get("principal").org.id, projectId: projectId ?? null };
   const row = await findWebhookRow(drizzle(c.env.DB), scope, webhookId);
   if (row) return row;
