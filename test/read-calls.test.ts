@@ -77,6 +77,14 @@ describe("project-scoped reads make one D1 call for the project and what they re
     expect(await missing.json()).toMatchObject({ error: { code: "not_found", message: "no such webhook" } });
   });
 
+  it("a webhook's deliveries: the webhook in its scope and the page in one call", async () => {
+    const { tenant, project } = await setup();
+    const hook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput() }), 201);
+    expect(await d1CallsOf(`/projects/${project.id}/webhooks/${hook.id}/deliveries?status=failed`, tenant.key)).toMatchObject({ calls: 1, alone: 0, body: { data: [], next_cursor: null } });
+    const missing = await call(`/projects/${project.id}/webhooks/${crypto.randomUUID()}/deliveries`, { token: tenant.key });
+    expect(await missing.json()).toMatchObject({ error: { code: "not_found", message: "no such webhook" } });
+  });
+
   it("another organization's project is still 404, on each of them", async () => {
     const { tenant, project } = await setup();
     const { tenant: other } = await setup();

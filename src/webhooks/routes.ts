@@ -33,7 +33,7 @@ import {
   findDelivery,
   findWebhookRow,
   keyringOf,
-  listDeliveries,
+  listDeliveriesOfWebhook,
   listWebhooks,
   toDelivery,
   toWebhook,
@@ -93,8 +93,13 @@ export async function requireWebhook(c: Context<AppEnv>, projectId: string | und
   const scope: WebhookScope = { orgId: c.get("principal").org.id, projectId: projectId ?? null };
   const row = await findWebhookRow(drizzle(c.env.DB), scope, webhookId);
   if (row) return row;
+  throw await missingWebhook(c, projectId);
+}
+
+/** Why a webhook was not found in its scope: no such project (another organization's, too), or no such webhook. */
+async function missingWebhook(c: Context<AppEnv>, projectId: string | undefined): Promise<AppError> {
   await scopeOf(c, projectId);
-  throw new AppError("not_found", "no such webhook");
+  return new AppError("not_found", "no such webhook");
 }
 
 function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
@@ -174,8 +179,10 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { cursor, limit, status, event } = c.req.valid("query");
-      const row = await requireWebhook(c, projectId, webhookId);
-      const page = await listDeliveries(drizzle(c.env.DB), row.id, { status, event }, cursorOrThrow(cursor), limit);
+      const scope = { orgId: c.get("principal").org.id, projectId: projectId ?? null };
+      const page = await listDeliveriesOfWebhook(drizzle(c.env.DB), scope, webhookId, { status, event }, cursorOrThrow(cursor), limit);
+      // Not found in its scope: the same answer as every route of a missing webhook (or project).
+      if (!page) throw await missingWebhook(c, projectId);
       return c.json({ data: page.deliveries, next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
     },
   );

@@ -80,8 +80,13 @@ export async function createWebhook(db: Db, keyring: Keyring, scope: WebhookScop
   return row ? toWebhook(row) : null;
 }
 
+/** The webhook's row in its scope, as a query (alone or in a batch). */
+function webhookInScope(db: Db, scope: WebhookScope, id: string) {
+  return db.select().from(webhooks).where(and(scopeWhere(scope), eq(webhooks.id, id)));
+}
+
 export async function findWebhookRow(db: Db, scope: WebhookScope, id: string): Promise<WebhookRow | null> {
-  const [row] = await db.select().from(webhooks).where(and(scopeWhere(scope), eq(webhooks.id, id)));
+  const [row] = await webhookInScope(db, scope, id);
   return row ?? null;
 }
 
@@ -143,20 +148,28 @@ export interface DeliveryFilter {
   event?: string;
 }
 
-export async function listDeliveries(db: Db, webhookId: string, filter: DeliveryFilter, after: number | null, limit: number) {
-  const rows = await db
-    .select()
-    .from(deliveries)
-    .where(
-      and(
-        eq(deliveries.webhookId, webhookId),
-        filter.status ? eq(deliveries.status, filter.status) : undefined,
-        filter.event ? eq(deliveries.event, filter.event) : undefined,
-        after === null ? undefined : lt(deliveries.seq, after),
-      ),
-    )
-    .orderBy(desc(deliveries.seq))
-    .limit(limit + 1);
+/**
+ * A page of a webhook's deliveries, newest first, read in one D1 call with the webhook in its scope:
+ * null when the scope has no such webhook (the page read beside it is then dropped).
+ */
+export async function listDeliveriesOfWebhook(db: Db, scope: WebhookScope, webhookId: string, filter: DeliveryFilter, after: number | null, limit: number) {
+  const [[webhook], rows] = await db.batch([
+    webhookInScope(db, scope, webhookId),
+    db
+      .select()
+      .from(deliveries)
+      .where(
+        and(
+          eq(deliveries.webhookId, webhookId),
+          filter.status ? eq(deliveries.status, filter.status) : undefined,
+          filter.event ? eq(deliveries.event, filter.event) : undefined,
+          after === null ? undefined : lt(deliveries.seq, after),
+        ),
+      )
+      .orderBy(desc(deliveries.seq))
+      .limit(limit + 1),
+  ]);
+  if (!webhook) return null;
   const page = rows.slice(0, limit);
   return { deliveries: page.map(toDelivery), last: rows.length > limit ? page[page.length - 1].seq : null };
 }
