@@ -90,10 +90,14 @@ function checkUrl(c: Context<AppEnv>, url: string): void {
  * project is, so that another organization's project is "no such project", as on every route.
  */
 export async function requireWebhook(c: Context<AppEnv>, projectId: string | undefined, webhookId: string) {
-  const scope: WebhookScope = { orgId: c.get("principal").org.id, projectId: projectId ?? null };
-  const row = await findWebhookRow(drizzle(c.env.DB), scope, webhookId);
+  const row = await findWebhookRow(drizzle(c.env.DB), callersScope(c, projectId), webhookId);
   if (row) return row;
   throw await missingWebhook(c, projectId);
+}
+
+/** The caller's organization, or its project of that id: where a webhook is looked for, unchecked. */
+function callersScope(c: Context<AppEnv>, projectId: string | undefined): WebhookScope {
+  return { orgId: c.get("principal").org.id, projectId: projectId ?? null };
 }
 
 /** Why a webhook was not found in its scope: no such project (another organization's, too), or no such webhook. */
@@ -179,8 +183,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { cursor, limit, status, event } = c.req.valid("query");
-      const scope = { orgId: c.get("principal").org.id, projectId: projectId ?? null };
-      const page = await listDeliveriesOfWebhook(drizzle(c.env.DB), scope, webhookId, { status, event }, cursorOrThrow(cursor), limit);
+      const page = await listDeliveriesOfWebhook(drizzle(c.env.DB), callersScope(c, projectId), webhookId, { status, event }, cursorOrThrow(cursor), limit);
       // Not found in its scope: the same answer as every route of a missing webhook (or project).
       if (!page) throw await missingWebhook(c, projectId);
       return c.json({ data: page.deliveries, next_cursor: page.last === null ? null : encodeCursor(page.last) }, 200);
