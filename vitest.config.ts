@@ -4,36 +4,48 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest(async ({ inject }) => ({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, "migrations")),
-          RECEIVER_URL: inject("receiverUrl"),
-          // Short clocks so the retry ladder and time-outs can be driven in tests.
-          DELIVERY_TIMEOUT_MS: "1500",
-          RATE_LIMIT_PER_MINUTE: "0",
-          // Off, like the per-key budget: the suite presents bad credentials on purpose, all from one address.
-          // test/credentials.test.ts turns it on.
-          AUTH_FAILURES_PER_MINUTE: "0",
-          // Each test's SDK keys stay far below it; test/ofrep.test.ts spends one key's whole budget.
-          SDK_RATE_LIMIT_PER_MINUTE: "300",
-          // test/deploy-drift.test.ts runs inside workerd, which cannot read the repository: it gets
-          // wrangler.toml and the Terraform module as text.
-          DEPLOY_FILES: JSON.stringify(readDeployFiles()),
-        },
-        // An extra, empty database for the migration test, which applies migrations/ from nothing.
-        // And one that plays a read replica that lags behind the primary (test/sessions.test.ts).
-        d1Databases: { FRESH_DB: "flagpost-fresh", REPLICA_DB: "flagpost-replica" },
-      },
-    })),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    exclude: ["test/e2e/**", "test/faults/**"],
     globalSetup: ["./test/global-setup.ts"],
-    setupFiles: ["./test/apply-migrations.ts"],
+    projects: [
+      {
+        // Inside workerd, with the real bindings: almost every test.
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, "migrations")),
+                RECEIVER_URL: inject("receiverUrl"),
+                // Short clocks so the retry ladder and time-outs can be driven in tests.
+                DELIVERY_TIMEOUT_MS: "1500",
+                RATE_LIMIT_PER_MINUTE: "0",
+                // Off, like the per-key budget: the suite presents bad credentials on purpose, all from one address.
+                // test/credentials.test.ts turns it on.
+                AUTH_FAILURES_PER_MINUTE: "0",
+                // Each test's SDK keys stay far below it; test/ofrep.test.ts spends one key's whole budget.
+                SDK_RATE_LIMIT_PER_MINUTE: "300",
+                // test/deploy-drift.test.ts runs inside workerd, which cannot read the repository: it gets
+                // wrangler.toml and the Terraform module as text.
+                DEPLOY_FILES: JSON.stringify(readDeployFiles()),
+              },
+              // An extra, empty database for the migration test, which applies migrations/ from nothing.
+              // And one that plays a read replica that lags behind the primary (test/sessions.test.ts).
+              d1Databases: { FRESH_DB: "flagpost-fresh", REPLICA_DB: "flagpost-replica" },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**", "test/faults/**", "test/repo/**"],
+          setupFiles: ["./test/apply-migrations.ts"],
+        },
+      },
+      {
+        // In Node: checks of the repository's own files (docs, scripts, deploy configuration).
+        test: { name: "repo", include: ["test/repo/**/*.test.ts"], environment: "node" },
+      },
+    ],
   },
 });
 

@@ -1,4 +1,4 @@
-// `npm run bench:scale`: the README's scale figures, measured on the local runtime.
+// `npm run bench:scale`: the scale figures of docs/performance.md, measured on the local runtime.
 //
 //   A. One project of SCALE_FLAGS flags (default 10,000), made through the API with 20 requests in
 //      flight (a sustained load on one project's writer): creation changes/s; then, for a server SDK

@@ -3,7 +3,7 @@
 # D1 migrations go first, so the code that reaches the edge never runs against an older schema;
 # the migrations are additive, so the Worker still running meanwhile keeps working.
 # Needs a Cloudflare login (`npx wrangler login`) or CLOUDFLARE_API_TOKEN (+ CLOUDFLARE_ACCOUNT_ID),
-# and the one-time setup in docs/deploy.md (database, queues, secrets).
+# and the one-time setup in docs/deploying.md (database, queues, secrets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh

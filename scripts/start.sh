@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: install what is missing, apply the D1 migrations to the local database, serve Flagpost
 # on wrangler's embedded runtime (D1, Durable Objects and Queues in process), and print a first API key.
-# Settings come from environment variables of the same name (see the README).
+# Settings come from environment variables of the same name (see docs/operating.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh

@@ -21,7 +21,7 @@ import { ADMIN_TOKEN, call, env, json, newFlag, type Tenant } from "./helpers";
 const RUNS = 40;
 const REFUSALS = [400, 401, 403, 404, 409, 413, 415, 422];
 
-/** What the suite tried and saw, for the README's figures (printed at the end). */
+/** What the suite tried and saw, for docs/operating.md's figures (printed at the end). */
 const tally = { requests: 0, fiveHundreds: 0, statuses: new Map<number, number>() };
 function count(status: number) {
   tally.requests++;

@@ -1,4 +1,4 @@
-// The README's recipe for a receiver that keeps an exact local copy: on each webhook, re-read the
+// The recipe of docs/receiving-webhooks.md for a receiver that keeps an exact local copy: on each webhook, re-read the
 // configuration with min_revision = its X-Flagpost-Revision, keep the newest; after downtime, catch
 // up with since_revision. Across a burst of concurrent changes, no re-read is ever older than the
 // webhook that triggered it, and the copy ends exactly at the project's last revision.
@@ -7,7 +7,7 @@ import { call, json, newFlag, patchFlag, patchState, setup } from "./helpers";
 import { newSdkKey, tggl } from "./serve-helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
 
-describe("a receiver following the README's recipe", () => {
+describe("a receiver following the documented recipe", () => {
   it("never holds a configuration older than a webhook it got, and ends exact", async () => {
     const { tenant, project } = await setup();
     const url = receiverUrl("ok");

@@ -1,7 +1,7 @@
 # Flagpost on Cloudflare, the same Worker that `npm run deploy` ships from [env.production] of
 # wrangler.toml: every binding, class, queue, var and cron below has its twin there, and
 # test/deploy-drift.test.ts fails when the two stop agreeing. Terraform uploads the bundle that
-# wrangler builds; the D1 schema is applied by `wrangler d1 migrations apply` (see README.md).
+# wrangler builds; the D1 schema is applied by `wrangler d1 migrations apply` (see docs/deploying.md).
 
 locals {
   queue_name             = "${var.name}-deliveries"

@@ -152,7 +152,7 @@ async function signatureHeaders(delivery: DeliveryToSign, timestamp: string): Pr
 
 /**
  * Checks an `X-Rollgate-Signature` header against the raw body, in constant time.
- * This is what a receiver does; the README's Worker example and the tests use it.
+ * This is what a receiver does; docs/receiving-webhooks.md's Worker example and the tests use it.
  */
 export async function verifyRollgateSignature(
   body: string | ArrayBuffer | Uint8Array,

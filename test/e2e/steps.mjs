@@ -12,7 +12,7 @@ import { webhookPageSteps } from "./webhook-pages.mjs";
 
 const SECRET = "e2e-signing-secret";
 const CUSTOM_HEADER_VALUE = "Bearer team-payments-2f9c";
-// The README's screenshots are refreshed on request (E2E_SCREENSHOTS=docs/screenshots npm run test:e2e);
+// The screenshots of docs/ are refreshed on request (E2E_SCREENSHOTS=docs/screenshots npm run test:e2e);
 // an ordinary run keeps its pictures in test-results/, so it leaves the working tree as it was.
 const SHOTS = path.resolve(ROOT, process.env.E2E_SCREENSHOTS ?? "test-results/screenshots");
 

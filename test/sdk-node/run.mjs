@@ -1,4 +1,4 @@
-// `npm run test:sdk`: the README's OpenFeature snippet, copied out of README.md as it stands, run in
+// `npm run test:sdk`: the OpenFeature snippet of docs/using-flags.md, copied out as it stands, run in
 // Node against a real local run of Flagpost (wrangler dev, as `npm start` serves it); its answer must
 // be Flagpost's own OFREP answer over HTTP and what tggl-core computes from /tggl/config for the same
 // context. The in-workerd tests (test/serve-agreement.test.ts) cover every operator; this proves the
@@ -15,12 +15,12 @@ import { freePort, killAllStarted, ROOT, startWorker } from "../../bench/lib/loc
 const run = promisify(execFile);
 const WATCHDOG_MS = 4 * 60_000;
 
-/** The `// flags.mjs` code block of README.md, with the local address swapped for this run's. */
+/** The `// flags.mjs` code block of docs/using-flags.md, with the local address swapped for this run's. */
 function readmeSnippet(base) {
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const readme = fs.readFileSync(path.join(ROOT, "docs/using-flags.md"), "utf8");
   const block = /```js\n(\/\/ flags\.mjs[\s\S]*?)```/.exec(readme);
-  if (!block) throw new Error("README.md has no `// flags.mjs` snippet");
-  if (!block[1].includes("http://127.0.0.1:8787")) throw new Error("the README snippet no longer points at npm start's address");
+  if (!block) throw new Error("docs/using-flags.md has no `// flags.mjs` snippet");
+  if (!block[1].includes("http://127.0.0.1:8787")) throw new Error("the docs snippet no longer points at npm start's address");
   return block[1].replace("http://127.0.0.1:8787", base);
 }
 
@@ -52,11 +52,11 @@ async function main() {
     const tggl = evalFlag({ ...context, userId: context.targetingKey }, config.find((f) => f.slug === "new-checkout"));
     const expected = [String(own.value), own.variant, own.reason, String(own.metadata.revision)];
     const problems = [];
-    if ([value, variant, reason, revision].join(" ") !== expected.join(" ")) problems.push(`the README snippet printed "${stdout.trim()}", Flagpost's OFREP answers "${expected.join(" ")}"`);
+    if ([value, variant, reason, revision].join(" ") !== expected.join(" ")) problems.push(`the docs snippet printed "${stdout.trim()}", Flagpost's OFREP answers "${expected.join(" ")}"`);
     if (own.reason !== "TARGETING_MATCH" || own.value !== true) problems.push(`expected the Pro condition to match: ${JSON.stringify(own)}`);
     if (String(tggl) !== value) problems.push(`tggl-core on /tggl/config gives ${tggl}, the SDK ${value}`);
     if (problems.length) throw new Error(problems.join("\n"));
-    console.log(`README OpenFeature snippet against a local run: ${stdout.trim()} — agrees with OFREP and tggl-core. passed`);
+    console.log(`docs/using-flags.md OpenFeature snippet against a local run: ${stdout.trim()} — agrees with OFREP and tggl-core. passed`);
   } finally {
     fs.rmSync(snippetFile, { force: true });
     await worker.stop();
