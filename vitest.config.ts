@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { parse as parseHcl } from "@cdktf/hcl2json";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -26,7 +27,7 @@ export default defineConfig({
                 SDK_RATE_LIMIT_PER_MINUTE: "300",
                 // test/deploy-drift.test.ts runs inside workerd, which cannot read the repository: it gets
                 // wrangler.toml and the Terraform module as text.
-                DEPLOY_FILES: JSON.stringify(readDeployFiles()),
+                DEPLOY_FILES: JSON.stringify(await readDeployFiles()),
               },
               // An extra, empty database for the migration test, which applies migrations/ from nothing.
               // And one that plays a read replica that lags behind the primary (test/sessions.test.ts).
@@ -49,11 +50,13 @@ export default defineConfig({
   },
 });
 
-function readDeployFiles() {
+/** wrangler.toml, and the Terraform module as text and in HCL's JSON form (parsed here, in Node). */
+async function readDeployFiles() {
   const root = import.meta.dirname;
   const tfDir = path.join(root, "deploy/terraform");
   const terraform = Object.fromEntries(
     fs.readdirSync(tfDir).filter((f) => f.endsWith(".tf")).sort().map((f) => [f, fs.readFileSync(path.join(tfDir, f), "utf8")]),
   );
-  return { wrangler: fs.readFileSync(path.join(root, "wrangler.toml"), "utf8"), terraform };
+  const terraformJson = Object.fromEntries(await Promise.all(Object.entries(terraform).map(async ([f, text]) => [f, await parseHcl(f, text)])));
+  return { wrangler: fs.readFileSync(path.join(root, "wrangler.toml"), "utf8"), terraform, terraformJson };
 }

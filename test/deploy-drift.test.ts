@@ -9,7 +9,9 @@ import * as worker from "../src/index";
 
 interface DeployFiles {
   wrangler: string;
+  /** Each .tf file's text, and the same file in HCL's JSON form. */
   terraform: Record<string, string>;
+  terraformJson: Record<string, HclJson>;
 }
 
 const files = JSON.parse(env.DEPLOY_FILES) as DeployFiles;
@@ -19,7 +21,7 @@ let terraform: TerraformModule;
 let script: Block;
 
 beforeAll(() => {
-  terraform = new TerraformModule(Object.values(files.terraform).join("\n"));
+  terraform = new TerraformModule(Object.values(files.terraformJson));
   script = terraform.resource("cloudflare_workers_script");
 });
 
@@ -73,7 +75,8 @@ describe("deploy/terraform matches wrangler.toml [env.production]", () => {
     // The bundle `wrangler deploy --dry-run --outdir dist` writes for main = "src/index.ts".
     expect(production.main).toBe("src/index.ts");
     expect(terraform.eval(script.attrs.main_module)).toBe("index.js");
-    expect(terraform.eval(terraform.locals.bundle_path)).toMatch(/(^|\/)dist\/index\.js$/);
+    // coalesce(var.bundle_path, "${path.module}/../../dist/index.js"): a function, kept as written.
+    expect(terraform.locals.bundle_path).toMatch(/\/dist\/index\.js"\)\}$/);
   });
 
   it("has the same bindings: D1, Durable Object, queue, rate limiter, vars and secrets", () => {
@@ -209,15 +212,14 @@ function wranglerMigrations(e: WranglerEnv) {
 // ---- deploy/terraform, normalized ----
 
 function terraformBindings(script: Block): string[] {
-  const bindings = terraform.evalList(script.attrs.bindings);
+  const bindings = script.attrs.bindings as Record<string, unknown>[];
   return sorted(
-    bindings.map(({ expr, value }) => {
-      const b = value as Record<string, unknown>;
-      const attr = (name: string) => (expr.kind === "object" ? expr.items.find(([k]) => k === name)?.[1] : undefined);
+    bindings.map((raw) => {
+      const b = terraform.eval(raw) as Record<string, unknown>;
       switch (b.type) {
         case "d1":
           // The id is computed; follow the reference to the database resource and compare its name.
-          return `d1 ${b.name} database=${terraform.eval(terraform.follow(attr("id"), "name"))}`;
+          return `d1 ${b.name} database=${terraform.eval(terraform.follow(raw.id, "name"))}`;
         case "durable_object_namespace":
           return `durable_object_namespace ${b.name} class=${b.class_name}${b.script_name ? ` script=${b.script_name}` : ""}`;
         case "queue":
@@ -242,50 +244,48 @@ function sorted(list: unknown): string[] {
   return [...(list as string[])].sort();
 }
 
-// ---- A reader for the part of HCL that deploy/terraform uses ----
-// Blocks, attributes, strings with ${} interpolation, numbers, booleans, null, tuples, objects,
-// references and function calls are parsed; conditionals, operators and for-expressions are kept as
-// text, since nothing compared here depends on them. Evaluation resolves var.* to its default,
-// local.* and resource attributes written in the module; what only Cloudflare knows (an id) stays a
-// reference, which `follow` turns into the resource it points at.
+// ---- The module as HCL's JSON form (parsed by @cdktf/hcl2json in vitest.config.ts) ----
+// In that form every expression is a string: "${var.name}-deliveries", "${cloudflare_queue.x.id}".
+// Evaluation resolves var.* to its default, local.* and resource attributes written in the module;
+// what only Cloudflare knows (an id) or what needs a function stays unresolved, and `follow` turns a
+// reference into the attribute of the resource it points at.
 
-type Expr =
-  | { kind: "literal"; value: string | number | boolean | null }
-  | { kind: "template"; parts: (string | Expr)[] }
-  | { kind: "tuple"; items: Expr[] }
-  | { kind: "object"; items: [string, Expr][] }
-  | { kind: "ref"; path: string[] }
-  | { kind: "call"; name: string; args: Expr[] }
-  | { kind: "opaque"; text: string };
+type HclJson = Record<string, unknown>;
 
 interface Block {
-  type: string;
-  labels: string[];
-  attrs: Record<string, Expr>;
-  blocks: Block[];
+  name: string;
+  attrs: Record<string, unknown>;
 }
 
 class Unresolved {
   constructor(readonly text: string) {}
 }
 
-class TerraformModule {
-  readonly blocks: Block[];
-  readonly locals: Record<string, Expr> = {};
-  readonly outputs: Record<string, Expr> = {};
-  private readonly variables: Record<string, Expr | undefined> = {};
+/** `${a.b.c}` alone, as the path it refers to; null for any other expression. */
+function referenceOf(value: unknown): string[] | null {
+  const m = typeof value === "string" ? /^\$\{([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)\}$/.exec(value) : null;
+  return m ? m[1].split(".") : null;
+}
 
-  constructor(source: string) {
-    this.blocks = new HclParser(source).parseBody(false).blocks;
-    for (const block of this.blocks) {
-      if (block.type === "locals") Object.assign(this.locals, block.attrs);
-      if (block.type === "variable") this.variables[block.labels[0]] = block.attrs.default;
-      if (block.type === "output") this.outputs[block.labels[0]] = block.attrs.value;
+class TerraformModule {
+  readonly locals: Record<string, unknown> = {};
+  readonly outputs: Record<string, unknown> = {};
+  private readonly variables: Record<string, unknown> = {};
+  private readonly blocks: Record<string, Block[]> = {};
+
+  constructor(files: HclJson[]) {
+    for (const file of files) {
+      for (const locals of (file.locals ?? []) as Record<string, unknown>[]) Object.assign(this.locals, locals);
+      for (const [name, [v]] of Object.entries((file.variable ?? {}) as Record<string, Record<string, unknown>[]>)) this.variables[name] = v.default;
+      for (const [name, [o]] of Object.entries((file.output ?? {}) as Record<string, Record<string, unknown>[]>)) this.outputs[name] = o.value;
+      for (const [type, named] of Object.entries((file.resource ?? {}) as Record<string, Record<string, Record<string, unknown>[]>>)) {
+        for (const [name, [attrs]] of Object.entries(named)) (this.blocks[type] ??= []).push({ name, attrs });
+      }
     }
   }
 
   resources(type: string): Block[] {
-    return this.blocks.filter((b) => b.type === "resource" && b.labels[0] === type);
+    return this.blocks[type] ?? [];
   }
 
   resource(type: string): Block {
@@ -294,291 +294,37 @@ class TerraformModule {
     return found[0];
   }
 
-  /** The attribute `attr` of the resource that `expr` refers to (as in `cloudflare_queue.x.id`). */
-  follow(expr: Expr | undefined, attr: string): Expr | undefined {
-    if (expr?.kind !== "ref") throw new Error(`expected a reference to a resource, got ${JSON.stringify(expr)}`);
-    const [type, name] = expr.path;
-    const block = this.resources(type).find((b) => b.labels[1] === name);
-    if (!block) throw new Error(`no resource ${type}.${name} in deploy/terraform`);
+  /** The attribute `attr` of the resource that `value` refers to (as in `${cloudflare_queue.x.id}`). */
+  follow(value: unknown, attr: string): unknown {
+    const path = referenceOf(value);
+    if (!path) throw new Error(`expected a reference to a resource, got ${JSON.stringify(value)}`);
+    const block = this.resources(path[0]).find((b) => b.name === path[1]);
+    if (!block) throw new Error(`no resource ${path[0]}.${path[1]} in deploy/terraform`);
     return block.attrs[attr];
   }
 
-  evalList(expr: Expr | undefined): { expr: Expr; value: unknown }[] {
-    if (expr?.kind !== "tuple") throw new Error(`expected a list, got ${JSON.stringify(expr)}`);
-    return expr.items.map((item) => ({ expr: item, value: this.eval(item) }));
-  }
-
-  eval(expr: Expr | undefined): unknown {
-    if (expr === undefined) return undefined;
-    switch (expr.kind) {
-      case "literal":
-        return expr.value;
-      case "template": {
-        const parts = expr.parts.map((p) => (typeof p === "string" ? p : this.eval(p)));
-        return parts.some((p) => p instanceof Unresolved) ? new Unresolved(JSON.stringify(parts)) : parts.join("");
-      }
-      case "tuple":
-        return expr.items.map((item) => this.eval(item));
-      case "object":
-        return Object.fromEntries(expr.items.map(([k, v]) => [k, this.eval(v)]));
-      case "ref":
-        return this.evalRef(expr.path);
-      case "call":
-        if (expr.name === "coalesce") return expr.args.map((a) => this.eval(a)).find((v) => v !== null && v !== undefined);
-        return new Unresolved(`${expr.name}(…)`);
-      case "opaque":
-        return new Unresolved(expr.text);
-    }
+  eval(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.eval(v));
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.eval(v)]));
+    if (typeof value !== "string" || !value.includes("${")) return value;
+    const path = referenceOf(value);
+    if (path) return this.evalRef(path);
+    // A template: each ${reference} in it resolved, or the whole is unresolved.
+    let unresolved = false;
+    const text = value.replace(/\$\{([^${}]*)\}/g, (whole, inner: string) => {
+      const ref = referenceOf(`\${${inner.trim()}}`);
+      const v = ref ? this.evalRef(ref) : undefined;
+      if (v === undefined || v === null || v instanceof Unresolved || typeof v === "object") unresolved = true;
+      return String(v);
+    });
+    return unresolved ? new Unresolved(value) : text;
   }
 
   private evalRef([root, ...rest]: string[]): unknown {
     if (root === "var") return this.eval(this.variables[rest[0]]);
     if (root === "local") return this.eval(this.locals[rest[0]]);
-    if (root === "path") return ".";
-    const block = this.resources(root).find((b) => b.labels[1] === rest[0]);
+    const block = this.resources(root).find((b) => b.name === rest[0]);
     const attr = block?.attrs[rest[1]];
-    return attr ? this.eval(attr) : new Unresolved([root, ...rest].join("."));
-  }
-}
-
-class HclParser {
-  private pos = 0;
-  // Inside ( ) and [ ] newlines are plain whitespace; in bodies and objects they end an item.
-  private lenient = 0;
-
-  constructor(private readonly src: string) {}
-
-  parseBody(inBraces: boolean): { attrs: Record<string, Expr>; blocks: Block[] } {
-    const blocks: Block[] = [];
-    const attrs: Record<string, Expr> = {};
-    for (;;) {
-      this.skip(true);
-      if (this.pos >= this.src.length) {
-        if (inBraces) throw this.error("unclosed block");
-        break;
-      }
-      if (this.peek() === "}") {
-        if (!inBraces) throw this.error("unexpected }");
-        this.pos++;
-        break;
-      }
-      const name = this.ident();
-      this.skip(false);
-      if (this.peek() === "=") {
-        this.pos++;
-        attrs[name] = this.expr();
-        continue;
-      }
-      const labels: string[] = [];
-      while (this.peek() !== "{") {
-        labels.push(this.peek() === '"' ? this.plainString() : this.ident());
-        this.skip(false);
-      }
-      this.pos++;
-      blocks.push({ type: name, labels, ...this.parseBody(true) });
-    }
-    return { attrs, blocks };
-  }
-
-  private expr(): Expr {
-    const start = this.pos;
-    const first = this.unary();
-    this.skip(this.lenient > 0);
-    const rest = this.src.slice(this.pos);
-    const op = /^(==|!=|<=|>=|&&|\|\||[<>+*/%?-])/.exec(rest);
-    if (!op) return first;
-    // An operator follows: read the rest of the expression, keep it as text.
-    this.lenient++;
-    while (/^(==|!=|<=|>=|&&|\|\||[<>+*/%?:-])/.test(this.src.slice(this.pos))) {
-      this.pos += /^(==|!=|<=|>=|&&|\|\||.)/.exec(this.src.slice(this.pos))![0].length;
-      this.unary();
-      this.skip(true);
-    }
-    this.lenient--;
-    return { kind: "opaque", text: this.src.slice(start, this.pos).trim() };
-  }
-
-  private unary(): Expr {
-    this.skip(this.lenient > 0);
-    const c = this.peek();
-    if (c === "!" || (c === "-" && !/\d/.test(this.src[this.pos + 1] ?? ""))) {
-      const start = this.pos++;
-      this.unary();
-      return { kind: "opaque", text: this.src.slice(start, this.pos) };
-    }
-    return this.primary();
-  }
-
-  /** A primary expression with what may follow it: `.attr` and `[index]`. */
-  private primary(): Expr {
-    const start = this.pos;
-    let e = this.operand();
-    while (this.peek() === "." || this.peek() === "[") {
-      const step = this.peek() === "." ? (this.pos++, this.ident()) : this.balanced().slice(1, -1).trim().replace(/^"|"$/g, "");
-      e = e.kind === "ref" ? { kind: "ref", path: [...e.path, step] } : { kind: "opaque", text: this.src.slice(start, this.pos) };
-    }
-    return e;
-  }
-
-  private operand(): Expr {
-    const c = this.peek();
-    if (c === '"') return this.template();
-    if (c === "<" && this.src.startsWith("<<", this.pos)) return this.heredoc();
-    if (/[-\d]/.test(c)) {
-      const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(this.src.slice(this.pos))!;
-      this.pos += m[0].length;
-      return { kind: "literal", value: Number(m[0]) };
-    }
-    if (c === "[" || c === "{") {
-      if (/^[[{]\s*for\s/.test(this.src.slice(this.pos))) return { kind: "opaque", text: this.balanced() };
-      return c === "[" ? this.tuple() : this.object();
-    }
-    if (c === "(") {
-      this.pos++;
-      this.lenient++;
-      const inner = this.expr();
-      this.skip(true);
-      this.expect(")");
-      this.lenient--;
-      return inner;
-    }
-    const name = this.ident();
-    if (name === "true" || name === "false") return { kind: "literal", value: name === "true" };
-    if (name === "null") return { kind: "literal", value: null };
-    if (this.peek() === "(") {
-      this.pos++;
-      this.lenient++;
-      const args: Expr[] = [];
-      for (this.skip(true); this.peek() !== ")"; this.skip(true)) {
-        args.push(this.expr());
-        this.skip(true);
-        if (this.peek() === ",") this.pos++;
-      }
-      this.pos++;
-      this.lenient--;
-      return { kind: "call", name, args };
-    }
-    return { kind: "ref", path: [name] };
-  }
-
-  private tuple(): Expr {
-    this.pos++;
-    this.lenient++;
-    const items: Expr[] = [];
-    for (this.skip(true); this.peek() !== "]"; this.skip(true)) {
-      items.push(this.expr());
-      this.skip(true);
-      if (this.peek() === ",") this.pos++;
-    }
-    this.pos++;
-    this.lenient--;
-    return { kind: "tuple", items };
-  }
-
-  private object(): Expr {
-    this.pos++;
-    const saved = this.lenient;
-    this.lenient = 0;
-    const items: [string, Expr][] = [];
-    for (this.skip(true); this.peek() !== "}"; this.skip(true)) {
-      const key = this.peek() === '"' ? this.plainString() : this.ident();
-      this.skip(false);
-      if (this.peek() !== "=" && this.peek() !== ":") throw this.error("expected = or : in an object");
-      this.pos++;
-      items.push([key, this.expr()]);
-      this.skip(false);
-      if (this.peek() === ",") this.pos++;
-    }
-    this.pos++;
-    this.lenient = saved;
-    return { kind: "object", items };
-  }
-
-  private template(): Expr {
-    this.expect('"');
-    const parts: (string | Expr)[] = [];
-    let text = "";
-    for (;;) {
-      const c = this.src[this.pos++];
-      if (c === undefined) throw this.error("unclosed string");
-      if (c === '"') break;
-      if (c === "\\") {
-        const e = this.src[this.pos++];
-        text += e === "n" ? "\n" : e === "t" ? "\t" : e;
-      } else if (c === "$" && this.src[this.pos] === "{") {
-        this.pos++;
-        if (text) parts.push(text);
-        text = "";
-        this.lenient++;
-        parts.push(this.expr());
-        this.skip(true);
-        this.expect("}");
-        this.lenient--;
-      } else text += c;
-    }
-    if (text || parts.length === 0) parts.push(text);
-    return parts.every((p) => typeof p === "string") ? { kind: "literal", value: parts.join("") } : { kind: "template", parts };
-  }
-
-  private plainString(): string {
-    const e = this.template();
-    if (e.kind !== "literal") throw this.error("expected a plain string");
-    return String(e.value);
-  }
-
-  private heredoc(): Expr {
-    const m = /^<<-?([A-Za-z_]\w*)\n([\s\S]*?)\n\s*\1(?=\n|$)/.exec(this.src.slice(this.pos));
-    if (!m) throw this.error("bad heredoc");
-    this.pos += m[0].length;
-    return { kind: "literal", value: m[2] };
-  }
-
-  /** Skips a bracketed run as text, minding strings; returns it. */
-  private balanced(): string {
-    const start = this.pos;
-    let depth = 0;
-    do {
-      const c = this.src[this.pos];
-      if (c === undefined) throw this.error("unbalanced brackets");
-      if (c === '"') {
-        this.template();
-        continue;
-      }
-      if ("([{".includes(c)) depth++;
-      if (")]}".includes(c)) depth--;
-      this.pos++;
-    } while (depth > 0);
-    return this.src.slice(start, this.pos);
-  }
-
-  private ident(): string {
-    const m = /^[A-Za-z_][\w-]*/.exec(this.src.slice(this.pos));
-    if (!m) throw this.error("expected a name");
-    this.pos += m[0].length;
-    return m[0];
-  }
-
-  /** Skips spaces and comments, and newlines too when `newlines` (or inside brackets). */
-  private skip(newlines: boolean): void {
-    for (;;) {
-      const rest = this.src.slice(this.pos);
-      const m = (newlines || this.lenient > 0 ? /^(\s+|#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?\*\/)/ : /^([ \t\r]+|#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?\*\/)/).exec(rest);
-      if (!m) return;
-      this.pos += m[0].length;
-    }
-  }
-
-  private peek(): string {
-    return this.src[this.pos] ?? "";
-  }
-
-  private expect(c: string): void {
-    if (this.peek() !== c) throw this.error(`expected ${c}`);
-    this.pos++;
-  }
-
-  private error(message: string): Error {
-    const line = this.src.slice(0, this.pos).split("\n").length;
-    return new Error(`deploy/terraform (joined .tf files), line ${line}: ${message}`);
+    return attr === undefined ? new Unresolved([root, ...rest].join(".")) : this.eval(attr);
   }
 }
