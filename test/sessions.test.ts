@@ -11,14 +11,20 @@ import { ADMIN_TOKEN, newFlag, newTenant, patchState, setup } from "./helpers";
 const BASE = "http://flagpost.test/api/v1";
 const STALE_BOOKMARK = "00000000-00000000-00000000-stale";
 
-/** Sessions of the lagging deployment: unconstrained reads go to the replica, the rest to the primary. */
+/**
+ * Sessions of the lagging deployment: unconstrained reads go to the replica, the rest to the primary,
+ * opened with the constraint the app asked for ("first-primary" or the client's bookmark, which the
+ * primary has always reached). `constraints` lists what the app asked for, in order.
+ */
 function laggingD1(primary: D1Database, replica: D1Database) {
   const reads = { replica: 0, primary: 0 };
+  const constraints: (string | undefined)[] = [];
   const withSession = (constraint?: string) => {
+    constraints.push(constraint);
     const toReplica = constraint === undefined || constraint === "first-unconstrained" || constraint === STALE_BOOKMARK;
     if (toReplica) reads.replica++;
     else reads.primary++;
-    const session = toReplica ? replica.withSession("first-unconstrained") : primary.withSession(constraint === "first-primary" ? "first-primary" : "first-primary");
+    const session = toReplica ? replica.withSession("first-unconstrained") : primary.withSession(constraint);
     return {
       prepare: (sql: string) => session.prepare(sql),
       batch: <T>(statements: D1PreparedStatement[]) => session.batch<T>(statements),
@@ -26,7 +32,7 @@ function laggingD1(primary: D1Database, replica: D1Database) {
     };
   };
   const db = { withSession, prepare: (sql: string) => primary.prepare(sql), batch: <T>(s: D1PreparedStatement[]) => primary.batch<T>(s), exec: (sql: string) => primary.exec(sql) };
-  return { db: db as unknown as D1Database, reads };
+  return { db: db as unknown as D1Database, reads, constraints };
 }
 
 async function send(db: D1Database, path: string, init: { method?: string; token: string; body?: unknown; bookmark?: string }) {
@@ -117,14 +123,18 @@ describe("reading through a lagging replica", () => {
 describe("bookmarks", () => {
   it("a write answers a bookmark, and a read with it sees the write", async () => {
     const { tenant, project } = await setup();
-    const { db } = laggingD1(env.DB, env.REPLICA_DB);
+    const { db, constraints } = laggingD1(env.DB, env.REPLICA_DB);
     const flag = await newFlag(tenant, project.id);
     const write = await send(db, `/projects/${project.id}/flags/${flag.key}/environments/production`, { method: "PATCH", token: tenant.key, body: { enabled: true } });
+    expect(constraints[0]).toBe("first-primary");
     expect(write.status).toBe(200);
     const bookmark = write.headers.get("x-d1-bookmark");
     expect(bookmark).toBeTruthy();
     expect(bookmark).not.toBe(STALE_BOOKMARK);
+    constraints.length = 0;
     const read = await send(db, `/projects/${project.id}/flags/${flag.key}/environments/production`, { token: tenant.key, bookmark: bookmark! });
+    // The read's session starts from the client's bookmark, not from the primary's latest.
+    expect(constraints[0]).toBe(bookmark);
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ enabled: true, version: 2 });
   });
