@@ -21,6 +21,27 @@ function watchBatches(instance: ProjectDO, around?: (n: number, run: () => Promi
   return sizes;
 }
 
+/**
+ * Counts the changes the object has staged (planned and applied to its copy, waiting for a batch);
+ * `reach(k)` resolves once k have been, so a test can hold a batch until the changes it expects to
+ * arrive meanwhile really have, instead of guessing how long that takes.
+ */
+function countStaged(instance: ProjectDO) {
+  const target = instance as unknown as { stage: (r: unknown) => Promise<unknown> };
+  const real = target.stage.bind(instance);
+  let staged = 0;
+  const waiting: { k: number; resolve: () => void }[] = [];
+  vi.spyOn(target, "stage").mockImplementation(async (r) => {
+    const result = await real(r);
+    staged++;
+    for (const w of waiting.filter((w) => staged >= w.k)) w.resolve();
+    return result;
+  });
+  return {
+    reach: (k: number) => (staged >= k ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ k, resolve }))),
+  };
+}
+
 async function stateRow(projectId: string, flagKey: string, envKey: string) {
   return env.DB.prepare(
     `SELECT s.version, s.rollout_percentage AS rollout, s.enabled FROM flag_states s JOIN flags f ON f.id = s.flag_id
@@ -58,12 +79,13 @@ describe("group commit", () => {
           const stored = await stateRow(project.id, "hot", "production");
           if (stored!.version < r.state.version) answeredBeforeDurable.push(r.state.version);
         });
-      // The others arrive while the first change's batch is in flight, a few at a time.
+      // The others arrive while the first change's batch is in flight: it is held until all are staged.
+      const staged = countStaged(instance);
       let rest: Promise<void>[] = [];
       const sizes = watchBatches(instance, async (n, run) => {
         if (n === 1) {
-          rest = Array.from({ length: N - 1 }, (_, i) => new Promise<void>((r) => setTimeout(r, Math.floor(i / 5))).then(() => update(i + 1)));
-          await new Promise((r) => setTimeout(r, 10));
+          rest = Array.from({ length: N - 1 }, (_, i) => update(i + 1));
+          await staged.reach(N);
         }
         return run();
       });
@@ -72,9 +94,8 @@ describe("group commit", () => {
       return sizes;
     });
     expect(answeredBeforeDurable).toEqual([]);
-    // Fewer batches than changes: the ones staged during a batch went together in the next.
-    expect(sizes.length).toBeLessThan(N / 2);
-    expect(sizes.length).toBeGreaterThan(1);
+    // Two batches: the first change alone, then every change staged while it was in flight, together.
+    expect(sizes).toHaveLength(2);
     const stored = await stateRow(project.id, "hot", "production");
     expect(stored).toMatchObject({ version: N + 1, rollout: N - 1 });
     expect(await revisionOf(project.id)).toBe(N + 1);
@@ -107,11 +128,10 @@ describe("group commit", () => {
     await newFlag(tenant, project.id, { key: "hot" });
     const ctx = contextOf(tenant, project.id);
     const results = await runInDurableObject(env.PROJECTS.getByName(project.id), async (instance: ProjectDO) => {
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      // The first batch waits until every call below is queued.
+      // The first batch waits until every call below is staged.
+      const staged = countStaged(instance);
       watchBatches(instance, async (n, run) => {
-        if (n === 1) await held;
+        if (n === 1) await staged.reach(4);
         return run();
       });
       const calls = [
@@ -120,8 +140,6 @@ describe("group commit", () => {
         instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 30 }, 1), // stale: 1 is gone
         instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 40 }, 3), // on the queued 3 → 4
       ];
-      await new Promise((r) => setTimeout(r, 20));
-      release();
       return Promise.all(calls);
     });
     expect(results.map((r) => (r.ok ? r.state.version : r.code))).toEqual([2, 3, "version_conflict", 4]);
@@ -137,6 +155,7 @@ describe("group commit", () => {
     const outcome = await runInDurableObject(env.PROJECTS.getByName(project.id), async (instance: ProjectDO) => {
       let later: Promise<unknown>[] = [];
       let failing: Promise<unknown>[] = [];
+      const staged = countStaged(instance);
       const sizes = watchBatches(instance, async (n, run) => {
         // While the first change's batch is in flight, three more arrive: the second batch.
         if (n === 1)
@@ -153,7 +172,7 @@ describe("group commit", () => {
           instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 71 }), // applies to what is stored
           instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 72 }, 3),
         ];
-        await new Promise((r) => setTimeout(r, 10));
+        await staged.reach(7);
         // …and then the batch fails.
         throw new Error("injected: the D1 batch failed");
       });
@@ -189,8 +208,7 @@ describe("group commit", () => {
     await env.DB.prepare("UPDATE flag_states SET version = version + 100 WHERE flag_id = (SELECT id FROM flags WHERE project_id = ? AND key = 'cold')").bind(project.id).run();
     const deliveriesBefore = await deliveriesOf(project.id);
     const results = await runInDurableObject(stub, async (instance: ProjectDO) => {
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
+      const staged = countStaged(instance);
       let calls: Promise<Awaited<ReturnType<ProjectDO["updateFlagState"]>>>[] = [];
       watchBatches(instance, async (n, run) => {
         if (n === 1) {
@@ -200,14 +218,13 @@ describe("group commit", () => {
             instance.updateFlagState(ctx, "cold", "production", { rollout_percentage: 30 }), // its write of "cold" does not land
             instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 40 }),
           ];
-          await held;
+          await staged.reach(4);
         }
         return run();
       });
-      const first = instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 10 }); // batch 1, alone
-      await new Promise((r) => setTimeout(r, 20));
-      release();
-      return Promise.all([first, ...calls]);
+      // Batch 1, alone; it is answered after the three calls were made and staged.
+      const first = await instance.updateFlagState(ctx, "hot", "production", { rollout_percentage: 10 });
+      return [first, ...(await Promise.all(calls))];
     });
     expect(results.map((r) => (r.ok ? "ok" : r.code))).toEqual(["ok", "conflict", "conflict", "conflict"]);
     expect(await stateRow(project.id, "hot", "production")).toMatchObject({ version: 2, rollout: 10 });
