@@ -66,11 +66,24 @@ describe("single evaluation", () => {
 
   it("takes a body of up to 1 MiB and refuses a larger one with 413", async () => {
     const { key } = await fixture();
-    const big = { context: { blob: "x".repeat(900 * 1024) } };
+    const big = { context: { plan: "pro" }, padding: "x".repeat(900 * 1024) };
     expect((await ofrep(key, "checkout", big)).status).toBe(200);
-    const tooBig = await ofrep(key, "checkout", { context: { blob: "x".repeat(1024 * 1024) } });
+    const tooBig = await ofrep(key, "checkout", { context: {}, padding: "x".repeat(1024 * 1024) });
     expect(tooBig.status).toBe(413);
     expectCors(tooBig);
+  });
+
+  // v1.2: a context is at most 32 KiB of JSON, single and bulk alike (it was the body's 1 MiB).
+  it.each(["checkout", null])("takes a context of 32 KiB and refuses a larger one with 413 (flag %s)", async (flag) => {
+    const { key } = await fixture();
+    const fits = { blob: "x".repeat(32 * 1024 - '{"blob":""}'.length) };
+    expect((await ofrep(key, flag, { context: fits })).status).toBe(200);
+    const tooBig = await ofrep(key, flag, { context: { ...fits, b: 1 } });
+    expect(tooBig.status).toBe(413);
+    expect(((await tooBig.json()) as { error: unknown }).error).toMatchObject({ code: "payload_too_large", message: expect.stringContaining("32768") });
+    expectCors(tooBig);
+    // UTF-8 bytes count, not characters.
+    expect((await ofrep(key, flag, { context: { blob: "é".repeat(16 * 1024) } })).status).toBe(413);
   });
 });
 

@@ -9,6 +9,7 @@ import { sdkRateLimit } from "../sdk-keys/rate-limit";
 import type { SdkKeyKind, SdkPrincipal } from "../sdk-keys/store";
 import type { CompiledConfig } from "./compile";
 import { servedConfig } from "./config";
+import { contextBytes, MAX_CONTEXT_BYTES } from "./evaluate";
 
 export type ServeEnv = { Bindings: Env; Variables: { requestId: string } };
 
@@ -109,11 +110,14 @@ export function textDepth(text: string): number {
   return max;
 }
 
-/** A context must be a JSON object (arrays and scalars are not). */
+/** A context must be a JSON object (arrays and scalars are not) of at most 32 KiB. */
 export function asContext(value: unknown, where = "context"): Record<string, unknown> {
   if (value === undefined) return {};
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ServeError(400, "INVALID_CONTEXT", `${where} must be a JSON object of properties`);
-  return value as Record<string, unknown>;
+  const context = value as Record<string, unknown>;
+  const bytes = contextBytes(context);
+  if (bytes > MAX_CONTEXT_BYTES) throw new ServeError(413, "payload_too_large", `${where} is ${bytes} bytes of JSON; one context is at most ${MAX_CONTEXT_BYTES}`);
+  return context;
 }
 
 /** A 53-bit string hash (cyrb53): ETags of contexts, where speed matters and secrecy does not. */
