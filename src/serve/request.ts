@@ -1,7 +1,7 @@
 // What both protocols' routes share: the SDK key, min_revision, the JSON body and its context, the
 // configuration to answer from, and a refusal each protocol renders in its own shape.
 import type { Context as HonoContext } from "hono";
-import { clientAddress, recordFailure, refuseWhenBlocked } from "../auth/failed-auth";
+import { clientAddress, recordFailure } from "../auth/failed-auth";
 import { isLiveApiCredential } from "../auth/middleware";
 import { AppError } from "../errors";
 import { resolveSdkKey, presentedKey } from "../sdk-keys/auth";
@@ -32,13 +32,12 @@ export class ServeError extends Error {
 
 export async function requireSdkKey(c: HonoContext<ServeEnv>, header: "authorization" | "x-tggl-api-key", kinds: SdkKeyKind[]): Promise<SdkPrincipal> {
   const key = presentedKey(c.req.raw.headers, header);
-  const address = clientAddress(c);
-  failedAuthAsServeError(() => refuseWhenBlocked(c.env, address));
   const resolved = await resolveSdkKey(c.env, key);
   const how = header === "authorization" ? "Authorization: Bearer <sdk key> or X-API-Key: <sdk key>" : "x-tggl-api-key: <server sdk key>";
   if ("refused" in resolved) {
-    // A guess counts against the address; a live API key or the admin token in the wrong place does not.
-    if (key && !(await isLiveApiCredential(c.env, key))) failedAuthAsServeError(() => recordFailure(c.env, address));
+    // A guess counts against the address (429 past its limit); a live API key or the admin token in the
+    // wrong place does not. A live SDK key from the same address is served whatever its neighbours guess.
+    if (key && !(await isLiveApiCredential(c.env, key))) failedAuthAsServeError(() => recordFailure(c.env, clientAddress(c)));
     throw new ServeError(401, "unauthorized", resolved.refused === "missing" ? `missing credentials: send ${how}` : `not a live SDK key: send ${how} (API keys do not work here)`);
   }
   if (!kinds.includes(resolved.kind)) throw new ServeError(401, "unauthorized", `a ${resolved.kind} SDK key cannot call this route; use a ${kinds.join(" or ")} key`);
