@@ -1,7 +1,9 @@
 // OFREP's HTTP behaviour (CONTRACT.md v1.1): answers and metadata, the context-aware ETag and 304,
 // error bodies, CORS on every answer and the preflight, 429 with Retry-After, bad input as 4xx in
 // OFREP's shape, min_revision, and a compiled configuration built once per revision per isolate.
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../src/index";
 import { compileCount, REVISION_TTL_MS } from "../src/serve/config";
 import { OfrepBulkSchema, OfrepErrorSchema, OfrepEvaluationSchema } from "../src/serve/schemas";
 import { json, newFlag, patchFlag, patchState, setup } from "./helpers";
@@ -214,5 +216,26 @@ describe("the SDK keys' request budget", () => {
     expectCors(limited!);
     const fresh = await newSdkKey(tenant, project.id);
     expect((await ofrep(fresh.key, "checkout")).status).toBe(200);
+  });
+
+  it("deployed, asks the platform's rate limiter (SDK_RATE_LIMITER) by key, and answers 429 when it says no", async () => {
+    const { tenant, project, key } = await fixture();
+    const asked: string[] = [];
+    let allow = true;
+    const limiter = { limit: async ({ key: k }: { key: string }) => (asked.push(k), { success: allow }) };
+    const send = async () => {
+      const ctx = createExecutionContext();
+      const req = new Request("http://flagpost.test/ofrep/v1/evaluate/flags/checkout", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}" });
+      const res = await worker.fetch(req, { ...env, SDK_RATE_LIMITER: limiter } as unknown as Env, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    expect((await send()).status).toBe(200);
+    allow = false;
+    const limited = await send();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+    const keys = await json(root(`/api/v1/projects/${project.id}/environments/production/sdk-keys`, { headers: { authorization: `Bearer ${tenant.key}` } }), 200);
+    expect(new Set(asked)).toEqual(new Set([keys.data[0].id]));
   });
 });

@@ -41,7 +41,7 @@ export async function requireSdkKey(c: HonoContext<ServeEnv>, header: "authoriza
     throw new ServeError(401, "unauthorized", resolved.refused === "missing" ? `missing credentials: send ${how}` : `not a live SDK key: send ${how} (API keys do not work here)`);
   }
   if (!kinds.includes(resolved.kind)) throw new ServeError(401, "unauthorized", `a ${resolved.kind} SDK key cannot call this route; use a ${kinds.join(" or ")} key`);
-  const wait = sdkRateLimit(c.env, resolved.keyId);
+  const wait = await sdkRateLimit(c.env, resolved.keyId);
   if (wait !== null) throw new ServeError(429, "rate_limited", "too many requests for this SDK key; slow down", { "Retry-After": String(wait) });
   return resolved;
 }
