@@ -202,6 +202,38 @@ describe("the compiled configuration", () => {
   });
 });
 
+describe("min_revision far ahead (v1.2: it cost two uncached D1 reads every time)", () => {
+  it("is refused from what the isolate last read, with no D1 call, when the writer cannot have got there since", async () => {
+    const { key } = await fixture();
+    let calls = 0;
+    const counting = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare" || prop === "batch" || prop === "withSession") calls++;
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const send = async (min: number) => {
+      const ctx = createExecutionContext();
+      const req = new Request(`http://flagpost.test/ofrep/v1/evaluate/flags/checkout?min_revision=${min}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}" });
+      const res = await worker.fetch(req, { ...env, DB: counting } as unknown as Env, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    expect((await send(1)).status).toBe(200); // the key and the revision, read once
+    calls = 0;
+    for (let i = 0; i < 5; i++) {
+      const res = await send(1_000_000_000_000);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { errorCode: string }).errorCode).toBe("PARSE_ERROR");
+    }
+    expect(calls).toBe(0);
+    // Just above the revision, the primary still decides (a commit may have landed a moment ago).
+    expect((await send(3)).status).toBe(400);
+    expect(calls).toBeGreaterThan(0);
+  });
+});
+
 describe("the SDK keys' request budget", () => {
   it("answers 429 with Retry-After past SDK_RATE_LIMIT_PER_MINUTE (300 in tests), key by key", async () => {
     const { tenant, project, key } = await fixture();
