@@ -49,7 +49,7 @@ describe("decideRule agrees with tggl-core's evalRule", () => {
 const atom = fc.oneof(
   fc.constantFrom("a", "b", "é", "-", "@", "\\.", "\\-", "\\\\", "\\/", "\\n", "\\r", "\\t", "\\x41", "\\u00e9", "\\u2028", "\\0", "\\cJ", "\\}", "]", "}"),
   fc.constantFrom(".", "\\d", "\\D", "\\w", "\\W", "\\s", "\\S"),
-  fc.constantFrom("[ab]", "[^ab]", "[a-z]", "[^a-z]", "[\\d.]", "[\\s]", "[^\\s]", "[\\w-]", "[-a]", "[a-]", "[\\b]", "[\\]]", "[[]", "[^\\n]", "[\\u2028\\u2029]", "[é-ü]", "[\\x00-\\x1f]"),
+  fc.constantFrom("[ab]", "[^ab]", "[a-z]", "[^a-z]", "[\\d.]", "[\\s]", "[^\\s]", "[\\w-]", "[-a]", "[a-]", "[\\b]", "[\\]]", "[[]", "[^\\n]", "[\\u2028\\u2029]", "[é-ü]", "[\\x00-\\x1f]", "[\\s\\S]", "[a\\S]", "[\\S\\d]"),
 );
 const quantifier = fc.constantFrom("", "", "", "*", "+", "?", "{2}", "{1,3}", "{0,}", "*?", "+?");
 const piece = fc.tuple(atom, quantifier).map(([a, q]) => a + q);
@@ -101,6 +101,7 @@ describe("patterns: RE2 answers what V8 answers for every pattern the write chec
     ["\\ud83d", "Basic Multilingual Plane"],
     ["[]a]", "empty class"],
     ["[^]", "not supported"],
+    ["[^\\S]", "negated class"],
     ["a{", 'literal "{"'],
     ["a{1001}", "at most {1000}"],
     ["[\\d-z]", "range"],

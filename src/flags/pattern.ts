@@ -29,6 +29,8 @@ class Refusal extends Error {}
 const JS_SPACE = "\\x{9}-\\x{d}\\x{20}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}";
 /** JavaScript's `.` without flags: any code unit but a line terminator. */
 const JS_DOT = "[^\\x{a}\\x{d}\\x{2028}\\x{2029}]";
+/** `\S` met inside a class: written out by the class, which RE2 cannot nest a complement in. */
+const NON_SPACE = "\\S";
 const CONTROL_ESCAPES: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13 };
 const RE2_SPECIAL = new Set("\\.+*?()|[]{}^$".split(""));
 
@@ -236,10 +238,14 @@ class Parser {
     }
     if (this.peek() === "]") this.refuse(negated ? "[^] is not supported; use [\\s\\S]" : "an empty class [] never matches; remove it");
     let members = "";
+    let nonSpace = false;
     while (this.peek() !== "]") {
       if (this.pos >= this.src.length) this.refuse("a character class is not closed");
       const start = this.classAtom();
-      if (this.peek() === "-" && this.peek(1) !== "]" && this.peek(1) !== "") {
+      if (start === NON_SPACE) {
+        if (negated) this.refuse("\\S inside a negated class is not supported");
+        nonSpace = true;
+      } else if (this.peek() === "-" && this.peek(1) !== "]" && this.peek(1) !== "") {
         if (typeof start === "string") this.refuse("a range cannot start or end with a class escape like \\d");
         this.pos++;
         const end = this.classAtom();
@@ -249,6 +255,8 @@ class Parser {
       } else members += typeof start === "string" ? start : hexUnit(start);
     }
     this.pos++;
+    // RE2 cannot put a complement inside a class: [a\S] is (?:[a]|[^<JavaScript's spaces>]).
+    if (nonSpace) return members === "" ? `[^${JS_SPACE}]` : `(?:[${members}]|[^${JS_SPACE}])`;
     return `[${negated ? "^" : ""}${members}]`;
   }
 
@@ -268,7 +276,10 @@ class Parser {
       this.pos += 2;
       return JS_SPACE;
     }
-    if (next === "S") this.refuse("\\S inside a character class is not supported; use (?:\\S|…) instead");
+    if (next === "S") {
+      this.pos += 2;
+      return NON_SPACE;
+    }
     if (next === "-") {
       this.pos += 2;
       return 0x2d;
