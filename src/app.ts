@@ -157,9 +157,8 @@ async function refuseUnknownDryRuns(c: Context<AppEnv>, next: () => Promise<void
   if (!new URL(c.req.url).searchParams.has("dry_run")) return next();
   const path = c.req.path.replace(/^\/api\/v1/, "").replace(/\/$/, "");
   if (DRY_RUN_WRITES.some(([m, p]) => m === method && p.test(path))) return next();
-  throw new AppError("validation_failed", "request validation failed", [
-    { field: "dry_run", message: `${method} ${path} has no dry run; only flag writes (create, PATCH, DELETE, state PATCH) do. Remove dry_run to make this write.` },
-  ]);
+  const message = `${method} ${path} has no dry run; only flag writes (create, PATCH, DELETE, state PATCH) do. Remove dry_run to make this write.`;
+  throw new AppError("validation_failed", "request validation failed", [{ field: "dry_run", message }]);
 }
 
 /**

@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import { evalRule, Operator, type Rule as TgglRule } from "tggl-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { compilePattern, matchesPattern, MAX_PATTERN_LENGTH, patternProblem, translatePattern } from "../src/flags/pattern";
+import { compilePattern, matchesPattern, MAX_PATTERN_LENGTH, patternProblem } from "../src/flags/pattern";
+import { translatePattern } from "../src/flags/pattern-syntax";
 import { compileFlag, type ServedFlag } from "../src/serve/compile";
 import { decideRule, EvaluationBudget, EvaluationBudgetExceeded, evaluateFlag, ruleCost } from "../src/serve/evaluate";
 

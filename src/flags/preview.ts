@@ -22,8 +22,10 @@ export function previewContexts(before: ServedFlag, after: ServedFlag, contexts:
   const compiledAfter = compileFlag(after);
   contexts.forEach((context, i) => {
     const bytes = contextBytes(context);
-    if (bytes > MAX_CONTEXT_BYTES)
-      throw new AppError("payload_too_large", `one context is at most ${MAX_CONTEXT_BYTES} bytes of JSON`, [{ field: `contexts.${i}`, message: `${bytes} bytes` }]);
+    if (bytes > MAX_CONTEXT_BYTES) {
+      const details = [{ field: `contexts.${i}`, message: `${bytes} bytes` }];
+      throw new AppError("payload_too_large", `one context is at most ${MAX_CONTEXT_BYTES} bytes of JSON`, details);
+    }
   });
   let changed = 0;
   const budget = new EvaluationBudget();
@@ -35,7 +37,8 @@ export function previewContexts(before: ServedFlag, after: ServedFlag, contexts:
       if (differs(pair.before, pair.after)) changed++;
       return pair;
     } catch (err) {
-      if (err instanceof EvaluationBudgetExceeded) throw new AppError("validation_failed", "request validation failed", [{ field: `contexts.${i}`, message: err.message }]);
+      if (err instanceof EvaluationBudgetExceeded)
+        throw new AppError("validation_failed", "request validation failed", [{ field: `contexts.${i}`, message: err.message }]);
       throw err;
     }
   });

@@ -115,7 +115,8 @@ export function asContext(value: unknown, where = "context"): Record<string, unk
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ServeError(400, "INVALID_CONTEXT", `${where} must be a JSON object of properties`);
   const context = value as Record<string, unknown>;
   const bytes = contextBytes(context);
-  if (bytes > MAX_CONTEXT_BYTES) throw new ServeError(413, "payload_too_large", `${where} is ${bytes} bytes of JSON; one context is at most ${MAX_CONTEXT_BYTES}`);
+  if (bytes > MAX_CONTEXT_BYTES)
+    throw new ServeError(413, "payload_too_large", `${where} is ${bytes} bytes of JSON; one context is at most ${MAX_CONTEXT_BYTES}`);
   return context;
 }
 
