@@ -50,6 +50,7 @@ export function createApp() {
     c.header("X-Request-Id", c.get("requestId"));
   });
   app.use("*", refuseOwnWebhooks);
+  app.use("/api/*", refuseUnknownDryRuns);
   app.use("/api/*", limitBodies);
   app.use("/api/*", jsonBodies);
   app.use("/api/*", d1Sessions);
@@ -132,6 +133,32 @@ async function jsonBodies(c: Context<AppEnv>, next: () => Promise<void>) {
   const value = parseJsonBody(bytes);
   c.req.bodyCache.json = Promise.resolve(value);
   return next();
+}
+
+/**
+ * The writes that have a dry run (`?dry_run=true`): flag create, PATCH and DELETE, and the state
+ * PATCH; and a revision's revert. Method and path, under /api/v1.
+ */
+const DRY_RUN_WRITES: [method: string, path: RegExp][] = [
+  ["POST", /^\/projects\/[^/]+\/flags$/],
+  ["PATCH", /^\/projects\/[^/]+\/flags\/[^/]+$/],
+  ["DELETE", /^\/projects\/[^/]+\/flags\/[^/]+$/],
+  ["PATCH", /^\/projects\/[^/]+\/flags\/[^/]+\/environments\/[^/]+$/],
+  ["POST", /^\/projects\/[^/]+\/revisions\/[^/]+\/revert$/],
+];
+
+/**
+ * `dry_run` (any value) on a write that has no dry run is a 400, before anything runs: ignored, it
+ * would let a caller believe nothing was stored when the write was made (CONTRACT.md v1.2).
+ */
+async function refuseUnknownDryRuns(c: Context<AppEnv>, next: () => Promise<void>) {
+  const method = c.req.method;
+  if (method === "GET" || method === "HEAD" || method === "OPTIONS" || !c.req.url.includes("dry_run")) return next();
+  if (!new URL(c.req.url).searchParams.has("dry_run")) return next();
+  const path = c.req.path.replace(/^\/api\/v1/, "").replace(/\/$/, "");
+  if (DRY_RUN_WRITES.some(([m, p]) => m === method && p.test(path))) return next();
+  const message = `${method} ${path} has no dry run; only flag writes (create, PATCH, DELETE, state PATCH) do. Remove dry_run to make this write.`;
+  throw new AppError("validation_failed", "request validation failed", [{ field: "dry_run", message }]);
 }
 
 /**

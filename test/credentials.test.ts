@@ -87,7 +87,7 @@ describe("failed authentications, per client address", () => {
   }
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-  it("past 20 unknown tokens in a minute: 429 with Retry-After, for every credential from that address", async () => {
+  it("past 20 unknown tokens in a minute: 429 with Retry-After for the guesses, while a live key from that address is served", async () => {
     const t = await newTenant();
     const address = `198.51.100.${Math.floor(Math.random() * 250)}`;
     for (let i = 0; i < 20; i++) expect((await from(address, i % 2 ? "/me" : "/admin/orgs", bearer(`fp_guess-${i}`))).status).toBe(i % 2 ? 401 : 401);
@@ -95,10 +95,13 @@ describe("failed authentications, per client address", () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
-    // Nothing more is checked from there this minute, not even a right guess…
-    expect((await from(address, "/me", bearer(t.key))).status).toBe(429);
+    // A live key from the same address is served (v1.2: it was refused with 429 too)…
+    expect((await from(address, "/me", bearer(t.key))).status).toBe(200);
+    expect((await from(address, "/admin/orgs", bearer(ADMIN_TOKEN))).status).not.toBe(429);
+    // …while the guesses go on getting 429…
+    expect((await from(address, "/admin/orgs", bearer("fp_guess-22"))).status).toBe(429);
     // …and another address is not affected.
-    expect((await from("203.0.113.7", "/me", bearer(t.key))).status).toBe(200);
+    expect((await from("203.0.113.7", "/me", bearer("fp_guess-23"))).status).toBe(401);
   });
 
   it("a revoked key counts as a failure", async () => {
@@ -108,6 +111,16 @@ describe("failed authentications, per client address", () => {
     const address = "192.0.2.77";
     for (let i = 0; i < 20; i++) expect((await from(address, "/me", bearer(spare.key))).status).toBe(401);
     expect((await from(address, "/me", bearer(spare.key))).status).toBe(429);
+  });
+
+  it("one client still holding a revoked key does not lock out a live key from the same address", async () => {
+    const t = await newTenant();
+    const old = await newKey(t.userId);
+    await call(`/me/api-keys/${old.id}`, { token: t.key, method: "DELETE" });
+    const office = "192.0.2.78";
+    for (let i = 0; i < 100; i++) await from(office, "/me", bearer(old.key));
+    expect((await from(office, "/me", bearer(old.key))).status).toBe(429);
+    for (let i = 0; i < 5; i++) expect((await from(office, "/me", bearer(t.key))).status).toBe(200);
   });
 
   it("a missing credential, or a known key of the wrong kind, does not count", async () => {
@@ -150,6 +163,14 @@ describe("failed authentications, per client address", () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(limited.headers.get("access-control-allow-origin")).toBe("*");
+    // A revoked SDK key keeps getting 429 from that address; a live one is served.
+    const project = await json(call("/projects", { token: t.key, body: { key: "web", name: "Web" } }), 201);
+    const sdk = () => json(call(`/projects/${project.id}/environments/production/sdk-keys`, { token: t.key, method: "POST" }), 201);
+    const revoked = await sdk();
+    await call(`/projects/${project.id}/environments/production/sdk-keys/${revoked.id}`, { token: t.key, method: "DELETE" });
+    const live = await sdk();
+    expect((await evaluate(revoked.key)).status).toBe(429);
+    expect((await evaluate(live.key)).status).toBe(200);
   });
 });
 

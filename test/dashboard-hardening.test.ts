@@ -143,8 +143,10 @@ describe("the dashboard's API calls", () => {
     };
     const t = await newTenant();
     for (let i = 0; i < 3; i++) await attempt("192.0.2.200", `fp_guess-${i}`);
-    expect(await attempt("192.0.2.200", t.key)).toBe(429);
-    expect(await attempt("192.0.2.201", t.key)).toBe(303);
+    expect(await attempt("192.0.2.200", "fp_guess-3")).toBe(429);
+    expect(await attempt("192.0.2.201", "fp_guess-4")).not.toBe(429);
+    // v1.2: the guesses are throttled, not the address; a live key from it signs in.
+    expect(await attempt("192.0.2.200", t.key)).toBe(303);
   });
 });
 

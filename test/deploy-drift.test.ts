@@ -35,6 +35,12 @@ describe("wrangler.toml [env.production]", () => {
     expect(production.compatibility_flags).toContain("global_fetch_strictly_public");
   });
 
+  it("gives SDK keys a request budget: SDK_RATE_LIMITER's limit is SDK_RATE_LIMIT_PER_MINUTE a minute", () => {
+    const limiter = production.ratelimits?.find((r) => r.name === "SDK_RATE_LIMITER");
+    expect(limiter?.simple.period).toBe(60);
+    expect(String(limiter?.simple.limit)).toBe(production.vars?.SDK_RATE_LIMIT_PER_MINUTE);
+  });
+
   it("can never turn the test-only fault injection on", () => {
     // src/faults.ts opens its routes (and its faulty queue sender) only when FAULT_INJECTION is "true";
     // only the fault runner passes it, on the command line of a local run.

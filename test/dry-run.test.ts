@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { DryRunDeletionSchema, DryRunFlagSchema, DryRunFlagStateSchema } from "../src/flags/dry-run-schemas";
 import { FlagSchema, FlagStateSchema } from "../src/flags/schemas";
-import { badFields, call, env, expectError, getFlag, json, listEvents, newFlag, newProject, newTenant, setup, type Tenant } from "./helpers";
+import { ADMIN_TOKEN, badFields, call, env, expectError, getFlag, json, listEvents, newFlag, newProject, newTenant, setup, type Tenant } from "./helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
 
 interface Hook {
@@ -319,5 +319,41 @@ describe("in the OpenAPI document", () => {
     expect(JSON.stringify(preview.requestBody)).toContain("#/components/schemas/StatePreviewRequest");
     expect(JSON.stringify(preview.responses["200"])).toContain("#/components/schemas/StatePreview");
     for (const name of ["DryRunEvent", "StatePreviewRequest", "StatePreview", "PreviewOutcome"]) expect(doc.components.schemas[name], name).toBeDefined();
+  });
+});
+
+describe("dry_run on a write that has no dry run (v1.2)", () => {
+  const FLAG_WRITES = new Set(["post /projects/{projectId}/flags", "patch /projects/{projectId}/flags/{flagKey}", "delete /projects/{projectId}/flags/{flagKey}", "patch /projects/{projectId}/flags/{flagKey}/environments/{envKey}"]);
+
+  it("is a 400 naming dry_run on every other write route of the OpenAPI document, whatever its value", async () => {
+    const { tenant, project } = await setup();
+    const doc = await json(call("/openapi.json"), 200);
+    const writes: [string, string][] = [];
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      // The evaluation routes are served at the root and are reads, whatever their method.
+      if (path.startsWith("/ofrep") || path.startsWith("/tggl")) continue;
+      for (const method of Object.keys(ops)) if (["post", "put", "patch", "delete"].includes(method) && !FLAG_WRITES.has(`${method} ${path}`)) writes.push([method, path]);
+    }
+    expect(writes.length).toBeGreaterThan(20);
+    const fill = (path: string) =>
+      path.replace("{projectId}", project.id).replace(/\{(flagKey|envKey)\}/g, "production").replace(/\{[a-zA-Z]+\}/g, "00000000-0000-4000-8000-000000000000");
+    for (const [i, [method, path]] of writes.entries()) {
+      const value = ["true", "false", "1", ""][i % 4];
+      const res = await call(`${fill(path)}?dry_run=${value}`, { token: path.startsWith("/admin") ? ADMIN_TOKEN : tenant.key, method: method.toUpperCase(), body: {} });
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(badFields((await res.json()) as never), `${method} ${path}`).toEqual(["dry_run"]);
+    }
+  });
+
+  it("stores nothing: POST /projects?dry_run=true creates no project", async () => {
+    const tenant = await newTenant();
+    await expectError(call("/projects?dry_run=true", { token: tenant.key, body: { key: "web", name: "Web" } }), 400, "validation_failed");
+    expect((await json(call("/projects", { token: tenant.key }), 200)).data).toEqual([]);
+    await expectError(call("/me/api-keys?dry_run", { token: tenant.key, method: "POST", body: {} }), 400, "validation_failed");
+  });
+
+  it("still previews the flag writes that have one", async () => {
+    const { tenant, project } = await setup();
+    expect((await json(call(`/projects/${project.id}/flags?dry_run=true`, { token: tenant.key, body: { key: "f", name: "F" } }), 200)).dry_run).toBe(true);
   });
 });

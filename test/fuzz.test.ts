@@ -60,6 +60,8 @@ const oddString = fc.oneof(
 const domainWord = fc.constantFrom(
   "$live", "$off", "boolean", "string", "number", "json", "STR_EQUALS", "NUM_GT", "DATE_IS", "SEMVER_GTE", "STR_REGEXP", "PERCENTAGE", "IS_TRUE",
   "flag.toggled", "flag.created", "webhook.test", "rollgate", "tggl", "production", "development", "f", `${env.RECEIVER_URL}/ok/fuzz`, "https://127.0.0.1/", "ftp://x",
+  // Patterns (v1.2): one V8 backtracks on (accepted, matched by RE2), and refused ones.
+  "^(a+)+$", "(?=a)", "(a)\\1", "\\p{L}", "[a]{1,1000}[a]{1,1000}", "a".repeat(257),
 );
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),

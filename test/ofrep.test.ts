@@ -1,7 +1,9 @@
 // OFREP's HTTP behaviour (CONTRACT.md v1.1): answers and metadata, the context-aware ETag and 304,
 // error bodies, CORS on every answer and the preflight, 429 with Retry-After, bad input as 4xx in
 // OFREP's shape, min_revision, and a compiled configuration built once per revision per isolate.
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../src/index";
 import { compileCount, REVISION_TTL_MS } from "../src/serve/config";
 import { OfrepBulkSchema, OfrepErrorSchema, OfrepEvaluationSchema } from "../src/serve/schemas";
 import { json, newFlag, patchFlag, patchState, setup } from "./helpers";
@@ -66,11 +68,24 @@ describe("single evaluation", () => {
 
   it("takes a body of up to 1 MiB and refuses a larger one with 413", async () => {
     const { key } = await fixture();
-    const big = { context: { blob: "x".repeat(900 * 1024) } };
+    const big = { context: { plan: "pro" }, padding: "x".repeat(900 * 1024) };
     expect((await ofrep(key, "checkout", big)).status).toBe(200);
-    const tooBig = await ofrep(key, "checkout", { context: { blob: "x".repeat(1024 * 1024) } });
+    const tooBig = await ofrep(key, "checkout", { context: {}, padding: "x".repeat(1024 * 1024) });
     expect(tooBig.status).toBe(413);
     expectCors(tooBig);
+  });
+
+  // v1.2: a context is at most 32 KiB of JSON, single and bulk alike (it was the body's 1 MiB).
+  it.each(["checkout", null])("takes a context of 32 KiB and refuses a larger one with 413 (flag %s)", async (flag) => {
+    const { key } = await fixture();
+    const fits = { blob: "x".repeat(32 * 1024 - '{"blob":""}'.length) };
+    expect((await ofrep(key, flag, { context: fits })).status).toBe(200);
+    const tooBig = await ofrep(key, flag, { context: { ...fits, b: 1 } });
+    expect(tooBig.status).toBe(413);
+    expect(((await tooBig.json()) as { error: unknown }).error).toMatchObject({ code: "payload_too_large", message: expect.stringContaining("32768") });
+    expectCors(tooBig);
+    // UTF-8 bytes count, not characters.
+    expect((await ofrep(key, flag, { context: { blob: "é".repeat(16 * 1024) } })).status).toBe(413);
   });
 });
 
@@ -187,6 +202,38 @@ describe("the compiled configuration", () => {
   });
 });
 
+describe("min_revision far ahead (v1.2: it cost two uncached D1 reads every time)", () => {
+  it("is refused from what the isolate last read, with no D1 call, when the writer cannot have got there since", async () => {
+    const { key } = await fixture();
+    let calls = 0;
+    const counting = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare" || prop === "batch" || prop === "withSession") calls++;
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const send = async (min: number) => {
+      const ctx = createExecutionContext();
+      const req = new Request(`http://flagpost.test/ofrep/v1/evaluate/flags/checkout?min_revision=${min}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}" });
+      const res = await worker.fetch(req, { ...env, DB: counting } as unknown as Env, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    expect((await send(1)).status).toBe(200); // the key and the revision, read once
+    calls = 0;
+    for (let i = 0; i < 5; i++) {
+      const res = await send(1_000_000_000_000);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { errorCode: string }).errorCode).toBe("PARSE_ERROR");
+    }
+    expect(calls).toBe(0);
+    // Just above the revision, the primary still decides (a commit may have landed a moment ago).
+    expect((await send(3)).status).toBe(400);
+    expect(calls).toBeGreaterThan(0);
+  });
+});
+
 describe("the SDK keys' request budget", () => {
   it("answers 429 with Retry-After past SDK_RATE_LIMIT_PER_MINUTE (300 in tests), key by key", async () => {
     const { tenant, project, key } = await fixture();
@@ -201,5 +248,26 @@ describe("the SDK keys' request budget", () => {
     expectCors(limited!);
     const fresh = await newSdkKey(tenant, project.id);
     expect((await ofrep(fresh.key, "checkout")).status).toBe(200);
+  });
+
+  it("deployed, asks the platform's rate limiter (SDK_RATE_LIMITER) by key, and answers 429 when it says no", async () => {
+    const { tenant, project, key } = await fixture();
+    const asked: string[] = [];
+    let allow = true;
+    const limiter = { limit: async ({ key: k }: { key: string }) => (asked.push(k), { success: allow }) };
+    const send = async () => {
+      const ctx = createExecutionContext();
+      const req = new Request("http://flagpost.test/ofrep/v1/evaluate/flags/checkout", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}" });
+      const res = await worker.fetch(req, { ...env, SDK_RATE_LIMITER: limiter } as unknown as Env, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    expect((await send()).status).toBe(200);
+    allow = false;
+    const limited = await send();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+    const keys = await json(root(`/api/v1/projects/${project.id}/environments/production/sdk-keys`, { headers: { authorization: `Bearer ${tenant.key}` } }), 200);
+    expect(new Set(asked)).toEqual(new Set([keys.data[0].id]));
   });
 });

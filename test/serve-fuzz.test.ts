@@ -93,3 +93,37 @@ describe("the evaluation routes under random input", () => {
     );
   });
 });
+
+// v1.2: stored patterns of every shape (catastrophic in V8, refused, near the length limit) and
+// contexts up to and past 32 KiB. A pattern is accepted or refused with 400; an evaluation is
+// answered (200), refused for its size (413) or its cost (400 INVALID_CONTEXT): never a 5xx.
+const patternPiece = fc.constantFrom("a", "a+", "(a+)+", "(a|a)*", "\\w+", "\\s?", ".*", "[a-z]", "[^@]+", "@", "\\.", "(?=a)", "\\1", "{2}", "{1,1000}", "😀", "\\p{L}", "(", ")", "[", "$", "^", "|", "\\");
+const storedPattern = fc.array(patternPiece, { minLength: 1, maxLength: 40 }).map((p) => p.join(""));
+const bigValue = fc.oneof(
+  fc.nat(40_000).map((n) => "a".repeat(n)),
+  fc.nat(16_000).map((n) => "é".repeat(n)),
+  fc.nat(4_000).map((n) => Array.from({ length: n }, (_, i) => `t${i % 50}`)),
+  fc.string({ maxLength: 64 }),
+);
+
+describe("patterns and large contexts under random input (v1.2)", () => {
+  it("a stored pattern is accepted or refused with 400, and no context makes an evaluation fail with a 5xx", async () => {
+    const { tenant, project } = await setup();
+    const flag = await newFlag(tenant, project.id, { key: "rx" });
+    const client = (await newSdkKey(tenant, project.id, "production", "client")).key;
+    await fc.assert(
+      fc.asyncProperty(storedPattern, fc.dictionary(fc.constantFrom("email", "tags", "userId", "x"), bigValue, { maxKeys: 3 }), async (pattern, context) => {
+        const res = await patchState(tenant, project.id, "rx", "production", {
+          enabled: true,
+          conditions: [{ variation_id: flag.variations[0].id, rules: [{ property: "email", operator: "STR_REGEXP", value: pattern }, { property: "tags", operator: "ARR_NOT_OVERLAP", values: ["z"] }] }],
+        });
+        expect([200, 400], pattern).toContain(res.status);
+        await res.arrayBuffer();
+        const evaluated = await root("/ofrep/v1/evaluate/flags/rx", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${client}` }, body: JSON.stringify({ context }) });
+        expect([200, 400, 413]).toContain(evaluated.status);
+        await expectProtocolAnswer(evaluated, "ofrep");
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -48,8 +48,10 @@ describe("checkWebhookUrl, deployed (https to public hosts only)", () => {
     "https://[2606:4700:4700::1111]/",
     "https://[::ffff:8.8.8.8]/",
     "https://[64:ff9b::808:808]/",
-    "https://xn--caf-dma.example/",
-    "https://café.example/",
+    "https://xn--caf-dma.example.com/",
+    "https://café.example.com/",
+    "https://test.example.com/",
+    "https://corp.example.com:8443/",
     "https://my-localhost.example.com/",
     "https://internal.example.com/",
   ])("accepts %s", (raw) => {
@@ -135,6 +137,22 @@ describe("checkWebhookUrl, deployed (https to public hosts only)", () => {
     ["https://db.internal/", "private name (.internal)"],
     ["https://service.corp.internal./", "private name (.internal)"],
     ["https://router.home.arpa/", "private name (.home.arpa)"],
+    // v1.2: every special-use name, in any case, with or without a final dot, and port 0
+    ["https://app.localhost/", "loopback name"],
+    ["https://hooks.test/", "special-use or private name (.test)"],
+    ["https://HOOKS.TEST./", "special-use or private name (.test)"],
+    ["https://nothing.invalid/", "special-use or private name (.invalid)"],
+    ["https://hooks.example/", "special-use or private name (.example)"],
+    ["https://example/", "special-use or private name (.example)"],
+    ["https://abcdefghijklmnop.onion/", "special-use or private name (.onion)"],
+    ["https://nas.home.arpa./", "special-use or private name (.home.arpa)"],
+    ["https://printer.lan/", "special-use or private name (.lan)"],
+    ["https://jira.corp/", "special-use or private name (.corp)"],
+    ["https://Jira.Corp./", "special-use or private name (.corp)"],
+    ["https://mdns.local/", "special-use or private name (.local)"],
+    ["https://svc.internal/", "special-use or private name (.internal)"],
+    ["https://example.com:0/", "port 0"],
+    ["https://8.8.8.8:0/", "port 0"],
   ])("refuses %s (%s)", (raw, reason) => {
     expect(reasonFor(raw)).toContain(reason);
   });
@@ -145,6 +163,60 @@ describe("checkWebhookUrl, deployed (https to public hosts only)", () => {
     );
     expect(reasonFor("http://example.com/")).toBe("URL must use https");
     expect(reasonFor("nope")).toBe("URL is not a valid absolute URL");
+  });
+});
+
+describe("the URL that passes is the normalized one (WHATWG serialization), which is what is stored", () => {
+  it.each([
+    ["HTTPS://Example.COM:443/a/../b?x=1#f", "https://example.com/b?x=1#f"],
+    ["https://example.com", "https://example.com/"],
+    ["https://café.example.com/ü", "https://xn--caf-dma.example.com/%C3%BC"],
+    ["https://EXAMPLE.com./hook", "https://example.com./hook"],
+    ["https://example.com:8443/%7e", "https://example.com:8443/%7e"],
+  ])("%s passes as %s", (raw, href) => {
+    const result = checkWebhookUrl(raw, deployed);
+    expect(result.ok && result.url.href).toBe(href);
+  });
+});
+
+describe("a webhook may not call Flagpost itself, however its host is spelled (v1.2)", () => {
+  const localOwn = { allowInsecure: true, ownHosts: ["127.0.0.1:8787"] };
+  it.each([
+    "http://127.0.0.1:8787/x",
+    "http://[::ffff:127.0.0.1]:8787/x",
+    "http://[::FFFF:7f00:1]:8787/x",
+    "http://2130706433:8787/x",
+    "http://0x7f000001:8787/x",
+    "http://0177.0.0.1:8787/x",
+    "http://0177.0.0.01:8787/x",
+    "http://127.1:8787/x",
+    "http://127.0.0.1.:8787/x",
+    "http://LOCALHOST:8787/x",
+    "http://localhost.:8787/x",
+    "http://app.localhost:8787/x",
+    "http://[::1]:8787/x",
+  ])("locally, %s is Flagpost", (raw) => {
+    expect(reasonFor(raw, localOwn)).toContain("is Flagpost itself");
+  });
+
+  it("locally, another port of the same host is not Flagpost", () => {
+    expect(checkWebhookUrl("http://[::ffff:127.0.0.1]:9999/x", localOwn)).toMatchObject({ ok: true });
+  });
+
+  const deployedOwn = { allowInsecure: false, ownHosts: ["flags.example.com", "203.0.113.10"] };
+  it.each([
+    "https://flags.example.com/x",
+    "https://FLAGS.Example.COM./x",
+    "https://flags.example.com:8443/x",
+    "https://203.0.113.10/x",
+    "https://[::ffff:203.0.113.10]/x",
+    "https://[::ffff:cb00:710a]/x",
+    "https://3405803786/x",
+    "https://0xcb00710a/x",
+    "https://0313.0.0161.012/x",
+    "https://203.0.113.10./x",
+  ])("deployed, %s is Flagpost", (raw) => {
+    expect(reasonFor(raw, deployedOwn)).toContain("is Flagpost itself");
   });
 });
 

@@ -80,6 +80,18 @@ describe("custom headers", () => {
 });
 
 describe("webhook URLs", () => {
+  it("are stored in their normalized form and shown as stored (v1.2)", async () => {
+    const { tenant, project } = await setup();
+    const receiver = new URL(webhookInput().url as string);
+    const typed = `HTTP://127.0.0.1:${receiver.port}/a/../ok/%7e?x=1`;
+    const normal = `http://127.0.0.1:${receiver.port}/ok/%7e?x=1`;
+    const hook = await json(call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ url: typed }) }), 201);
+    expect(hook.url).toBe(normal);
+    expect((await json(call(`${hooksOf(project.id)}/${hook.id}`, { token: tenant.key }), 200)).url).toBe(normal);
+    const patched = await json(call(`${hooksOf(project.id)}/${hook.id}`, { token: tenant.key, method: "PATCH", body: { url: `http://LOCALHOST:${receiver.port}/./x` } }), 200);
+    expect(patched.url).toBe(`http://localhost:${receiver.port}/x`);
+  });
+
   it("one that points at Flagpost itself (the request's host) is a 400", async () => {
     const { tenant, project } = await setup();
     for (const url of ["http://flagpost.test/api/v1/webhooks", "http://FLAGPOST.test./api/v1/projects"]) {

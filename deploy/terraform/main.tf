@@ -74,6 +74,20 @@ resource "cloudflare_workers_script" "flagpost" {
       }
     },
     {
+      name         = "SDK_RATE_LIMITER"
+      type         = "ratelimit"
+      namespace_id = "1002"
+      simple = {
+        limit  = 6000
+        period = 60
+      }
+    },
+    {
+      name = "SDK_RATE_LIMIT_PER_MINUTE"
+      type = "plain_text"
+      text = "6000"
+    },
+    {
       name = "RETRY_SCHEDULE_SECONDS"
       type = "plain_text"
       text = "60,300,1800,7200,43200"

@@ -1,7 +1,9 @@
-// Failed authentications, limited per client address (CONTRACT.md, "Limits and refusals"): past
-// AUTH_FAILURES_PER_MINUTE (default 20) unknown or revoked credentials in a minute, an address gets
-// 429 with Retry-After for every credential it presents until the minute is over, a right guess
-// included, so keys and the admin token cannot be guessed at speed.
+// Failed authentications, limited per client address (CONTRACT.md v1.2, "Limits, round two"): past
+// AUTH_FAILURES_PER_MINUTE (default 20) unknown or revoked credentials in a minute, every further
+// failing credential from that address gets 429 with Retry-After until the minute is over. A live
+// credential from the same address is served as usual: one laptop still holding a revoked key must
+// not lock a whole office out. Guessing stays hopeless: keys carry 192 random bits, and a guess
+// costs the guesser a 429 answer just as a 401 did.
 //
 // What counts is one decision, `countsAsFailure`: a token that matches no live credential of any
 // kind. A missing credential does not count (nothing was guessed), nor does a known credential of the
@@ -45,15 +47,7 @@ export async function countsAsFailure(env: Env, token: string): Promise<boolean>
   return "refused" in (await resolveSdkKey(env, token));
 }
 
-/** 429 when the address has used up its failures for this minute; call before checking a credential. */
-export function refuseWhenBlocked(env: Env, address: string, now = Date.now()): void {
-  const limit = perMinute(env);
-  if (limit === 0) return;
-  const slot = windows.get(address);
-  if (slot && slot.window === Math.floor(now / 60_000) && slot.count >= limit) throw blocked(now);
-}
-
-/** Counts one failed authentication of the request's address; 429 once it is past the limit. */
+/** Counts one failed authentication of the request's address; 429 (instead of 401) once it is past the limit. */
 export function recordFailure(env: Env, address: string, now = Date.now()): void {
   const limit = perMinute(env);
   if (limit === 0) return;

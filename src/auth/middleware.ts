@@ -5,7 +5,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { primaryOf } from "../db/primary";
 import { readSettings } from "../env";
 import { AppError } from "../errors";
-import { clientAddress, countsAsFailure, presentedToken, recordFailure, refuseWhenBlocked } from "./failed-auth";
+import { clientAddress, countsAsFailure, recordFailure } from "./failed-auth";
 import { checkRateLimit } from "./rate-limit";
 import { findPrincipal, hashKey, type Principal } from "./store";
 
@@ -17,12 +17,7 @@ const principals = new Map<string, { principal: Principal; until: number }>();
 function bearer(c: Context<AppEnv>): string {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) {
-    // An X-API-Key is a credential too: a guess there counts like one in Authorization.
-    const other = presentedToken(c);
-    if (other !== undefined) refuseWhenBlocked(c.env, clientAddress(c));
-    throw new AppError("unauthorized", "missing credentials: send Authorization: Bearer <api key>");
-  }
+  if (!match) throw new AppError("unauthorized", "missing credentials: send Authorization: Bearer <api key>");
   return match[1];
 }
 
@@ -47,7 +42,11 @@ export function forgetPrincipal(hash: string): void {
   principals.delete(hash);
 }
 
-/** A token that matched nothing: counted against the client's address when it is a failure, then 401. */
+/**
+ * A token that matched nothing: counted against the client's address when it is a failure, then
+ * 401, or 429 once the address is past its limit. Only the guesses are refused: a live credential
+ * from the same address never reaches here (CONTRACT.md v1.2, "Limits, round two").
+ */
 async function unknownCredential(c: Context<AppEnv>, token: string, message: string): Promise<never> {
   if (await countsAsFailure(c.env, token)) recordFailure(c.env, clientAddress(c));
   throw new AppError("unauthorized", message);
@@ -57,7 +56,6 @@ async function unknownCredential(c: Context<AppEnv>, token: string, message: str
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.get("principal")) return next();
   const token = bearer(c);
-  refuseWhenBlocked(c.env, clientAddress(c));
   const resolved = await resolveKeyHash(c.env, await hashKey(token));
   if (!resolved) {
     if (await isAdminToken(c.env, token)) throw new AppError("forbidden", "the admin token cannot call this route: use an API key");
@@ -70,7 +68,6 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = bearer(c);
-  refuseWhenBlocked(c.env, clientAddress(c));
   if (await isAdminToken(c.env, token)) return next();
   if (await resolveApiKey(c.env, token)) throw new AppError("forbidden", "an API key cannot call admin routes");
   return unknownCredential(c, token, "invalid admin token");

@@ -15,6 +15,7 @@ export interface OperatorInfo {
 }
 
 const LIST_HINT = "One value per line (at least one, up to 1,000; each up to 1,024 characters).";
+const PATTERN_HELP = "A regular expression of at most 256 characters, such as beta-[0-9]+ (no lookarounds or backreferences).";
 
 const info = (operator: Operator, group: string, label: string, operand: Operand, hint: string): OperatorInfo => ({ operator, group, label, operand, hint });
 
@@ -29,8 +30,8 @@ export const OPERATORS: OperatorInfo[] = [
   info("STR_NOT_CONTAINS", "Text", "contains none of", "values", LIST_HINT),
   info("STR_BEFORE", "Text", "comes before (alphabetically, inclusive)", "value", "One piece of text, up to 1,024 characters."),
   info("STR_AFTER", "Text", "comes after (alphabetically, inclusive)", "value", "One piece of text, up to 1,024 characters."),
-  info("STR_REGEXP", "Text", "matches the regular expression", "value", "A regular expression JavaScript accepts, such as beta-[0-9]+."),
-  info("STR_NOT_REGEXP", "Text", "does not match the regular expression", "value", "A regular expression JavaScript accepts, such as beta-[0-9]+."),
+  info("STR_REGEXP", "Text", "matches the regular expression", "value", PATTERN_HELP),
+  info("STR_NOT_REGEXP", "Text", "does not match the regular expression", "value", PATTERN_HELP),
   info("SELECT_EQUALS", "Choice", "is one of (choice)", "values", LIST_HINT),
   info("SELECT_NOT_EQUALS", "Choice", "is not one of (choice)", "values", LIST_HINT),
   info("ARR_OVERLAP", "List", "has one of", "values", LIST_HINT),

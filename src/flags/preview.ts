@@ -2,7 +2,8 @@
 // the serving path's own code (serve/compile.ts, serve/evaluate.ts, OFREP's reading of a context),
 // so a preview and OFREP cannot disagree. Pure.
 import { compileFlag, type Outcome, type ServedFlag } from "../serve/compile";
-import { evaluateFlag, ofrepContext, type Context } from "../serve/evaluate";
+import { AppError } from "../errors";
+import { contextBytes, EvaluationBudget, EvaluationBudgetExceeded, evaluateFlag, MAX_CONTEXT_BYTES, ofrepContext, type Context } from "../serve/evaluate";
 
 export interface PreviewOutcome {
   variant: string;
@@ -19,12 +20,27 @@ export interface StatePreviewResult {
 export function previewContexts(before: ServedFlag, after: ServedFlag, contexts: Context[]): StatePreviewResult {
   const compiledBefore = compileFlag(before);
   const compiledAfter = compileFlag(after);
+  contexts.forEach((context, i) => {
+    const bytes = contextBytes(context);
+    if (bytes > MAX_CONTEXT_BYTES) {
+      const details = [{ field: `contexts.${i}`, message: `${bytes} bytes` }];
+      throw new AppError("payload_too_large", `one context is at most ${MAX_CONTEXT_BYTES} bytes of JSON`, details);
+    }
+  });
   let changed = 0;
-  const results = contexts.map((raw) => {
+  const budget = new EvaluationBudget();
+  const results = contexts.map((raw, i) => {
     const context = ofrepContext(raw);
-    const pair = { before: outcome(evaluateFlag(compiledBefore, context)), after: outcome(evaluateFlag(compiledAfter, context)) };
-    if (differs(pair.before, pair.after)) changed++;
-    return pair;
+    budget.nextContext();
+    try {
+      const pair = { before: outcome(evaluateFlag(compiledBefore, context, budget)), after: outcome(evaluateFlag(compiledAfter, context, budget)) };
+      if (differs(pair.before, pair.after)) changed++;
+      return pair;
+    } catch (err) {
+      if (err instanceof EvaluationBudgetExceeded)
+        throw new AppError("validation_failed", "request validation failed", [{ field: `contexts.${i}`, message: err.message }]);
+      throw err;
+    }
   });
   return { results, changed };
 }

@@ -3,6 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { IdSchema, KeySchema, NameSchema, TimestampSchema, VersionField } from "../schemas";
 import { BARE_OPERATORS, FLAG_TYPES, LIST_OPERATORS, VALUE_OPERATORS } from "./model";
+import { patternProblem } from "./pattern";
 
 const PropertySchema = z.string().trim().min(1).max(128).openapi({ example: "userId" });
 
@@ -39,7 +40,12 @@ export const RuleInputSchema = z
   })
   .openapi("Rule", { description: "A rule over one context property; the operator decides which fields it takes." });
 
-/** Checks a rule's operand beyond its type: numbers for NUM_*, dates, semvers, regexps, ranges. */
+/**
+ * Checks a rule's operand beyond its type: numbers for NUM_*, dates, semvers, patterns, ranges.
+ * Every write that takes rules (a state PATCH, a dry run, the what-if preview's patch) validates
+ * them with this schema, so a pattern flags/pattern.ts cannot match in linear time is never stored
+ * nor evaluated.
+ */
 function ruleValueIssues(rule: z.infer<typeof ListRuleSchema | typeof ValueRuleSchema | typeof BareRuleSchema | typeof PercentageRuleSchema>) {
   const issues: { message: string; path: string[] }[] = [];
   if (rule.operator === "PERCENTAGE") {
@@ -62,11 +68,8 @@ function ruleValueIssues(rule: z.infer<typeof ListRuleSchema | typeof ValueRuleS
       path: ["value"],
     });
   if (operator.endsWith("REGEXP")) {
-    try {
-      new RegExp(String(value));
-    } catch {
-      issues.push({ message: "not a valid regular expression", path: ["value"] });
-    }
+    const problem = typeof value === "string" ? patternProblem(value) : `${operator} takes a pattern (a string)`;
+    if (problem) issues.push({ message: problem, path: ["value"] });
   }
   return issues;
 }

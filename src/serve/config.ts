@@ -9,7 +9,10 @@
 // - One revision of one environment is compiled at most once per isolate: concurrent requests
 //   share the build in flight.
 // - min_revision: a read that is behind it (a lagging replica) is repeated on the primary; a
-//   min_revision above the primary's revision is the caller's mistake (`ahead`).
+//   min_revision above the primary's revision is the caller's mistake (`ahead`). One far above the
+//   last revision this isolate read, further than the project's writer could have committed since
+//   (MAX_REVISIONS_PER_SECOND), is `ahead` without reading at all: a client asking for revision
+//   10^12 in a loop costs no D1 call after the first.
 // - The cache is bounded by what it holds, not by how many environments: at most
 //   `configCache.budgetBytes` in all, an environment weighing its flags' stored JSON plus
 //   FLAG_OVERHEAD_BYTES a flag; the least recently served environment leaves first. The one just
@@ -39,6 +42,11 @@ let cachedWeight = 0;
 /** How long a project's revision read in this isolate is taken as current. */
 export const REVISION_TTL_MS = 1000;
 const revisions = new Map<string, { revision: number; until: number }>();
+/**
+ * More revisions than one project's single writer can commit in a second, by far (it commits a few
+ * hundred a second locally; each is a D1 batch).
+ */
+export const MAX_REVISIONS_PER_SECOND = 10_000;
 /** How many configurations this isolate compiled: tests and the bench read it. */
 export const compileCount = { n: 0 };
 
@@ -56,17 +64,27 @@ export async function servedConfig(db: D1Database, target: Target, minRevision: 
     touch(target.environmentId, cached);
     return { ok: true, config: await cached.config };
   }
+  // Seconds since that revision was read, plus one: what the writer could have committed since, at most.
+  if (minRevision !== null && known && minRevision > known.revision + MAX_REVISIONS_PER_SECOND * ((now - known.until + REVISION_TTL_MS) / 1000 + 1))
+    return { ok: false, reason: "ahead", revision: known.revision };
   let reader = session(db, "first-unconstrained");
   let revision = await readRevision(reader, target.projectId);
   if (revision === null) return { ok: false, reason: "gone" };
   if (minRevision !== null && revision < minRevision) {
     reader = session(db, "first-primary");
     revision = (await readRevision(reader, target.projectId)) ?? 0;
-    if (revision < minRevision) return { ok: false, reason: "ahead", revision };
+    if (revision < minRevision) {
+      remember(target.projectId, revision, now);
+      return { ok: false, reason: "ahead", revision };
+    }
   }
-  if (revisions.size > 10_000) revisions.clear();
-  revisions.set(target.projectId, { revision, until: now + REVISION_TTL_MS });
+  remember(target.projectId, revision, now);
   return { ok: true, config: await configAt(reader, target, revision) };
+}
+
+function remember(projectId: string, revision: number, now: number): void {
+  if (revisions.size > 10_000) revisions.clear();
+  revisions.set(projectId, { revision, until: now + REVISION_TTL_MS });
 }
 
 async function configAt(reader: Reader, target: Target, revision: number): Promise<CompiledConfig> {

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { KEY_PATTERN } from "../schemas";
 import type { CompiledConfig, CompiledFlag } from "./compile";
-import { evaluateFlag, ofrepContext } from "./evaluate";
+import { EvaluationBudget, evaluateFlag, ofrepContext } from "./evaluate";
 import { asContext, configFor, hashText, ifNoneMatch, jsonBody, MAX_EVALUATION_BODY_BYTES, requireSdkKey, ServeError, type ServeEnv } from "./request";
 import { renderServeError, tooLarge } from "./errors";
 
@@ -66,8 +66,8 @@ function readContext(body: unknown): Record<string, unknown> {
   return asContext((body as { context?: unknown }).context);
 }
 
-function evaluation(flag: CompiledFlag, context: Record<string, unknown>, revision: number) {
-  const { variation, reason } = evaluateFlag(flag, context);
+function evaluation(flag: CompiledFlag, context: Record<string, unknown>, revision: number, budget = new EvaluationBudget()) {
+  const { variation, reason } = evaluateFlag(flag, context, budget);
   return {
     key: flag.key,
     reason,
@@ -78,5 +78,6 @@ function evaluation(flag: CompiledFlag, context: Record<string, unknown>, revisi
 }
 
 function bulk(config: CompiledConfig, context: Record<string, unknown>) {
-  return { flags: config.flags.map((f) => evaluation(f, context, config.revision)), metadata: { revision: config.revision } };
+  const budget = new EvaluationBudget();
+  return { flags: config.flags.map((f) => evaluation(f, context, config.revision, budget)), metadata: { revision: config.revision } };
 }

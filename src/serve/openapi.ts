@@ -10,14 +10,15 @@ const MinRevisionQuery = z.object({
   min_revision: z.string().regex(/^\d+$/).optional().openapi({ description: "answer at this revision or later (also X-Flagpost-Min-Revision); above the project's revision: 400" }),
 });
 const ofrepErrors = {
-  400: jsonAnswer("PARSE_ERROR or INVALID_CONTEXT", OfrepErrorSchema),
+  400: jsonAnswer("PARSE_ERROR, or INVALID_CONTEXT (not an object, or too costly to evaluate against the rules: send a smaller context)", OfrepErrorSchema),
   401: jsonAnswer("no key, or not a live SDK key", ErrorSchema),
-  413: jsonAnswer("body over 1 MiB", ErrorSchema),
+  413: jsonAnswer("body over 1 MiB, or a context over 32 KiB of JSON", ErrorSchema),
   429: jsonAnswer("the SDK key's request budget is spent; see Retry-After", ErrorSchema),
 };
 const tgglErrors = {
-  400: jsonAnswer("bad input", ErrorSchema),
+  400: jsonAnswer("bad input, or a context too costly to evaluate against the rules", ErrorSchema),
   401: jsonAnswer("no key, a client key or not a live server SDK key", ErrorSchema),
+  413: jsonAnswer("body over 1 MiB, or a context over 32 KiB of JSON", ErrorSchema),
   429: jsonAnswer("the SDK key's request budget is spent; see Retry-After", ErrorSchema),
 };
 

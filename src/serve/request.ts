@@ -1,7 +1,7 @@
 // What both protocols' routes share: the SDK key, min_revision, the JSON body and its context, the
 // configuration to answer from, and a refusal each protocol renders in its own shape.
 import type { Context as HonoContext } from "hono";
-import { clientAddress, recordFailure, refuseWhenBlocked } from "../auth/failed-auth";
+import { clientAddress, recordFailure } from "../auth/failed-auth";
 import { isLiveApiCredential } from "../auth/middleware";
 import { AppError } from "../errors";
 import { resolveSdkKey, presentedKey } from "../sdk-keys/auth";
@@ -9,6 +9,7 @@ import { sdkRateLimit } from "../sdk-keys/rate-limit";
 import type { SdkKeyKind, SdkPrincipal } from "../sdk-keys/store";
 import type { CompiledConfig } from "./compile";
 import { servedConfig } from "./config";
+import { contextBytes, MAX_CONTEXT_BYTES } from "./evaluate";
 
 export type ServeEnv = { Bindings: Env; Variables: { requestId: string } };
 
@@ -31,17 +32,16 @@ export class ServeError extends Error {
 
 export async function requireSdkKey(c: HonoContext<ServeEnv>, header: "authorization" | "x-tggl-api-key", kinds: SdkKeyKind[]): Promise<SdkPrincipal> {
   const key = presentedKey(c.req.raw.headers, header);
-  const address = clientAddress(c);
-  failedAuthAsServeError(() => refuseWhenBlocked(c.env, address));
   const resolved = await resolveSdkKey(c.env, key);
   const how = header === "authorization" ? "Authorization: Bearer <sdk key> or X-API-Key: <sdk key>" : "x-tggl-api-key: <server sdk key>";
   if ("refused" in resolved) {
-    // A guess counts against the address; a live API key or the admin token in the wrong place does not.
-    if (key && !(await isLiveApiCredential(c.env, key))) failedAuthAsServeError(() => recordFailure(c.env, address));
+    // A guess counts against the address (429 past its limit); a live API key or the admin token in the
+    // wrong place does not. A live SDK key from the same address is served whatever its neighbours guess.
+    if (key && !(await isLiveApiCredential(c.env, key))) failedAuthAsServeError(() => recordFailure(c.env, clientAddress(c)));
     throw new ServeError(401, "unauthorized", resolved.refused === "missing" ? `missing credentials: send ${how}` : `not a live SDK key: send ${how} (API keys do not work here)`);
   }
   if (!kinds.includes(resolved.kind)) throw new ServeError(401, "unauthorized", `a ${resolved.kind} SDK key cannot call this route; use a ${kinds.join(" or ")} key`);
-  const wait = sdkRateLimit(c.env, resolved.keyId);
+  const wait = await sdkRateLimit(c.env, resolved.keyId);
   if (wait !== null) throw new ServeError(429, "rate_limited", "too many requests for this SDK key; slow down", { "Retry-After": String(wait) });
   return resolved;
 }
@@ -109,11 +109,15 @@ export function textDepth(text: string): number {
   return max;
 }
 
-/** A context must be a JSON object (arrays and scalars are not). */
+/** A context must be a JSON object (arrays and scalars are not) of at most 32 KiB. */
 export function asContext(value: unknown, where = "context"): Record<string, unknown> {
   if (value === undefined) return {};
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ServeError(400, "INVALID_CONTEXT", `${where} must be a JSON object of properties`);
-  return value as Record<string, unknown>;
+  const context = value as Record<string, unknown>;
+  const bytes = contextBytes(context);
+  if (bytes > MAX_CONTEXT_BYTES)
+    throw new ServeError(413, "payload_too_large", `${where} is ${bytes} bytes of JSON; one context is at most ${MAX_CONTEXT_BYTES}`);
+  return context;
 }
 
 /** A 53-bit string hash (cyrb53): ETags of contexts, where speed matters and secrecy does not. */

@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { CompiledConfig } from "./compile";
-import { evaluateFlag } from "./evaluate";
+import { EvaluationBudget, evaluateFlag } from "./evaluate";
 import { renderServeError, tooLarge } from "./errors";
 import { asContext, configFor, ifNoneMatch, jsonBody, MAX_EVALUATION_BODY_BYTES, requireSdkKey, ServeError, type ServeEnv } from "./request";
 
@@ -43,7 +43,11 @@ export function tgglRoutes() {
       const contexts = Array.isArray(body) ? body.map((b, i) => asContext(b, `context ${i}`)) : [asContext(body, "the body")];
       const config = await configFor(c, principal);
       c.header("X-Flagpost-Revision", String(config.revision));
-      const answers = contexts.map((context) => activeValues(config, context));
+      const budget = new EvaluationBudget();
+      const answers = contexts.map((context) => {
+        budget.nextContext();
+        return activeValues(config, context, budget);
+      });
       return c.json(Array.isArray(body) ? answers : answers[0], 200);
     } catch (err) {
       return renderServeError(c, err, undefined, "tggl");
@@ -63,10 +67,10 @@ export function tgglRoutes() {
 }
 
 /** `{<slug>: value}` for the flags whose served variation is active, as Tggl's SDKs expect. */
-function activeValues(config: CompiledConfig, context: Record<string, unknown>): Record<string, unknown> {
+function activeValues(config: CompiledConfig, context: Record<string, unknown>, budget: EvaluationBudget): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const flag of config.flags) {
-    const { variation } = evaluateFlag(flag, context);
+    const { variation } = evaluateFlag(flag, context, budget);
     if (variation.active) values[flag.key] = variation.value;
   }
   return values;

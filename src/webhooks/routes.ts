@@ -77,11 +77,13 @@ async function scopeOf(c: Context<AppEnv>, projectId: string | undefined): Promi
   return { orgId, projectId, project };
 }
 
-function checkUrl(c: Context<AppEnv>, url: string): void {
+/** The URL as it is stored and shown: its normalized form, once it passed the guard. */
+function checkUrl(c: Context<AppEnv>, url: string): string {
   const settings = readSettings(c.env);
   const ownHosts = [new URL(c.req.url).host, ...settings.publicHosts];
   const check = checkWebhookUrl(url, { allowInsecure: settings.allowInsecureUrls, ownHosts });
   if (!check.ok) throw new AppError("validation_failed", "request validation failed", [{ field: "url", message: check.reason }]);
+  return check.url.href;
 }
 
 /**
@@ -118,7 +120,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     route({ method: "post", path: prefix, operationId: id("create"), summary: `Create one of ${whose} webhooks`, request: { params, body: jsonBody(CreateWebhookSchema) }, responses: { 201: jsonAnswer("created", WebhookSchema), ...errors(400, 401, 404, 415, 422) } }),
     async (c) => {
       const input = c.req.valid("json");
-      checkUrl(c, input.url);
+      input.url = checkUrl(c, input.url);
       checkHeaderLimits(input.headers);
       const scope = await scopeOf(c, c.req.valid("param").projectId);
       const created = await createWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), scope, input, MAX_WEBHOOKS_PER_SCOPE);
@@ -147,7 +149,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const patch = c.req.valid("json");
-      if (patch.url !== undefined) checkUrl(c, patch.url);
+      if (patch.url !== undefined) patch.url = checkUrl(c, patch.url);
       if (patch.headers !== undefined) checkHeaderLimits(patch.headers);
       const row = await requireWebhook(c, projectId, webhookId);
       return c.json(await updateWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), row, patch), 200);

@@ -1,9 +1,13 @@
 // Which URLs a webhook may target. Checked when a webhook is saved and again before every attempt,
 // because the policy (ALLOW_INSECURE_WEBHOOK_URLS) can differ between the two.
 //
-// Outside local runs a webhook may only reach https:// public hosts. Only the URL is judged here: a
-// public name can still resolve to a private address, which is what the runtime's
-// `global_fetch_strictly_public` flag and the platform's refusal of raw IPs are for.
+// Outside local runs a webhook may only reach https:// public hosts, on a port other than 0, under
+// a name that can be public (special-use names such as .test, .onion or .corp never are). Only the
+// URL is judged here: a public name can still resolve to a private address, which is what the
+// runtime's `global_fetch_strictly_public` flag and the platform's refusal of raw IPs are for.
+//
+// The URL that passes is the WHATWG parser's serialization of what was sent (`url.href`): that is
+// what is stored and shown, so the string a webhook shows is the one that is checked and called.
 
 export type WebhookUrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
@@ -51,6 +55,7 @@ export function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): WebhookU
   if (isOwnHost(url, policy)) return refuse(`URL host ${url.host} is Flagpost itself; a webhook may not call Flagpost`);
   if (policy.allowInsecure) return { ok: true, url };
   if (url.protocol !== "https:") return refuse("URL must use https");
+  if (url.port === "0") return refuse("URL port 0 is not a port anything listens on");
   if (url.port !== "" && NON_HTTP_PORTS.has(Number(url.port))) return refuse(`URL port ${url.port} belongs to a service that does not speak HTTP`);
   const problem = hostProblem(url.hostname);
   return problem ? refuse(`URL host ${url.hostname} is ${problem}; ${PUBLIC_ONLY}`) : { ok: true, url };
@@ -70,9 +75,20 @@ function isOwnHost(url: URL, policy: WebhookUrlPolicy): boolean {
   });
 }
 
-/** A host name as compared with Flagpost's own: lower case, no final dot, every loopback name alike. */
+/**
+ * A host name as compared with Flagpost's own: lower case, no final dot, an IPv4 address however it
+ * is written (the URL parser already turned decimal, hexadecimal and octal forms into dotted ones;
+ * an IPv4-mapped IPv6 address is read as the IPv4 address it maps), every loopback name alike.
+ */
 function sameHostName(hostname: string): string {
-  const name = hostname.toLowerCase().replace(/\.$/, "");
+  let name = hostname.toLowerCase().replace(/\.$/, "");
+  if (name.startsWith("[")) {
+    const address = parseIPv6(name.slice(1, -1));
+    if (address !== null && inRange(address, "::ffff:0:0", 96)) name = formatIPv4(Number(address & 0xffffffffn));
+  } else if (endsInNumber(name)) {
+    const address = parseIPv4(name);
+    if (address !== null) name = formatIPv4(address);
+  }
   if (name === "localhost" || name.endsWith(".localhost") || name === "[::1]" || /^127\./.test(name) || name === "0.0.0.0") return "loopback";
   return name;
 }
@@ -105,14 +121,17 @@ const METADATA_NAMES = new Set([
   "instance-data",
   "instance-data.ec2.internal",
 ]);
-/** Special-use and private suffixes that never name a public host. */
-const PRIVATE_SUFFIXES = ["internal", "local", "localdomain", "home.arpa"];
+/**
+ * Special-use names (RFC 6761, 6762, 7686, 8375, 9476) and the private suffixes networks use in
+ * practice (.lan, .corp, .localdomain): none names a public host.
+ */
+const PRIVATE_SUFFIXES = ["internal", "local", "localdomain", "home.arpa", "test", "invalid", "example", "onion", "alt", "lan", "corp"];
 
 function nameProblem(name: string): string | null {
   if (METADATA_NAMES.has(name)) return "a cloud metadata host";
   if (name === "localhost" || name.endsWith(".localhost")) return "a loopback name";
   for (const suffix of PRIVATE_SUFFIXES) {
-    if (name === suffix || name.endsWith(`.${suffix}`)) return `a private name (.${suffix})`;
+    if (name === suffix || name.endsWith(`.${suffix}`)) return `a special-use or private name (.${suffix})`;
   }
   if (!name.includes(".")) return "a single-label name, not a fully qualified public domain";
   return null;
