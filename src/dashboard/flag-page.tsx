@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { ApiFailure } from "./api";
-import { ConflictNotice } from "./conflict-notice";
+import { ConflictNotice, staleNoticeWords } from "./conflict-notice";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField, type FieldErrors } from "./fields";
 import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, VariationsForm, type SettingsDraft } from "./flag-page-views";
@@ -150,7 +150,8 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
       <ArchiveOrDelete flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} />
     </>
   );
-  return renderPage(c, `${flag.name} · ${project.name}`, body, { section: "projects", status: outcome.status ?? 200 });
+  const noticeDetail = await staleNoticeWords(c);
+  return renderPage(c, `${flag.name} · ${project.name}`, body, { section: "projects", status: outcome.status ?? 200, noticeDetail });
 }
 
 async function deletePage(c: DashboardContext) {

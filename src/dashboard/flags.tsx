@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { FLAG_TYPES, type FlagType } from "../flags/model";
 import { ApiFailure } from "./api";
+import { staleNoticeWords } from "./conflict-notice";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField } from "./fields";
 import { ConfirmProduction, FlagTable, NewEnvironmentForm, NewFlagForm, ProjectTabs, Revision, type NewEnvironmentState, type NewFlagState } from "./flag-views";
@@ -214,5 +215,5 @@ async function flagsPage(c: DashboardContext, newEnvironment?: NewEnvironmentSta
       <NewEnvironmentForm project={project} csrf={c.get("csrf")} state={newEnvironment} />
     </>
   );
-  return renderPage(c, `${project.name} · Flags`, body, { section: "projects", status });
+  return renderPage(c, `${project.name} · Flags`, body, { section: "projects", status, noticeDetail: await staleNoticeWords(c) });
 }

@@ -5,9 +5,7 @@ import { SCRIPT_PATH, STYLE_PATH } from "./assets";
 import type { DashboardContext } from "./context";
 import { formatTime } from "./format";
 import { noticeFrom } from "./notices";
-import type { ChangeLogEntry, Me, Page } from "./resources";
-import { describeChanges } from "./change-words";
-import { isId } from "./context";
+import type { Me } from "./resources";
 
 export type Section = "projects" | "webhooks" | "api-keys";
 
@@ -64,19 +62,24 @@ const TopBar: FC<{ me: Me; csrf: string; section?: Section }> = ({ me, csrf, sec
   </header>
 );
 
+export interface PageOptions {
+  section?: Section;
+  status?: ContentfulStatusCode;
+  /** More words for the notice the page was redirected with, from the page that knows them. */
+  noticeDetail?: string | null;
+}
+
 /** Renders a full page for the signed-in person (or the sign-in page when there is nobody yet). */
-export async function renderPage(c: DashboardContext, title: string, body: Child, options: { section?: Section; status?: ContentfulStatusCode } = {}) {
+export async function renderPage(c: DashboardContext, title: string, body: Child, options: PageOptions = {}) {
   const me = c.get("me");
   const csrf = c.get("csrf");
-  const params = new URL(c.req.url).searchParams;
-  const notice = noticeFrom(params);
-  const staleBy = notice && params.get("notice") === "flag-stale" ? await conflictWords(c, params.get("change")) : null;
+  const notice = noticeFrom(new URL(c.req.url).searchParams);
   const page = (
     <Frame title={title} me={me} csrf={csrf} section={options.section}>
       {notice ? (
         <Notice kind={notice.kind} id="notice">
           {notice.text}
-          {staleBy ? <p>{staleBy}</p> : null}
+          {options.noticeDetail ? <p>{options.noticeDetail}</p> : null}
         </Notice>
       ) : null}
       {body}
@@ -101,16 +104,6 @@ export type Tone = "ok" | "bad" | "warn" | "off";
 
 /** Status always in colour and in words, so it reads without colour too. */
 export const Pill: FC<PropsWithChildren<{ tone: Tone }>> = ({ tone, children }) => <span class={`pill ${tone}`}>{children}</span>;
-
-/** The change a refused write collided with, in words: it names who changed what, read from the change log. */
-async function conflictWords(c: DashboardContext, eventId: string | null): Promise<string | null> {
-  const projectId = /^\/dashboard\/projects\/([0-9a-f-]{36})/.exec(c.req.path)?.[1];
-  if (!projectId || !eventId || !isId(eventId)) return null;
-  const page = await c.get("api").get<Page<ChangeLogEntry>>(`/projects/${projectId}/events`, { limit: 200 }).catch(() => null);
-  const entry = page?.data.find((e) => e.id === eventId);
-  if (!entry) return null;
-  return `${entry.triggered_by.email} changed ${entry.flag.name}${entry.environment ? ` in ${entry.environment.name}` : ""} at ${formatTime(entry.timestamp)}: ${describeChanges(entry).join("; ")}.`;
-}
 
 export const Notice: FC<PropsWithChildren<{ kind: "success" | "error" | "info" | "warn"; id?: string; autofocus?: boolean }>> = ({ kind, id, autofocus, children }) => (
   <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"} id={id} tabindex={id ? -1 : undefined} autofocus={autofocus}>
