@@ -7,7 +7,8 @@ import type { Session } from "./session";
 
 export type DashboardEnv = {
   Bindings: Env;
-  Variables: { requestId: string; session: Session; api: Api; me: Me; csrf: string };
+  /** `scriptPath` is set for every page by the router; the others once the session is checked. */
+  Variables: { requestId: string; scriptPath: string; session: Session; api: Api; me: Me; csrf: string };
 };
 
 export type DashboardContext = Context<DashboardEnv>;

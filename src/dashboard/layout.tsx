@@ -1,7 +1,7 @@
 // The page frame and the small pieces every page shares: status pills, notices, empty states, times.
 import type { Child, FC, PropsWithChildren } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { SCRIPT_PATH, STYLE_PATH } from "./assets";
+import { STYLE_PATH } from "./assets";
 import type { DashboardContext } from "./context";
 import { formatTime } from "./format";
 import { noticeFrom } from "./notices";
@@ -15,12 +15,13 @@ export const ICON =
 
 interface FrameProps {
   title: string;
+  scriptPath: string;
   me?: Me;
   csrf?: string;
   section?: Section;
 }
 
-const Frame: FC<PropsWithChildren<FrameProps>> = ({ title, me, csrf, section, children }) => (
+const Frame: FC<PropsWithChildren<FrameProps>> = ({ title, scriptPath, me, csrf, section, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -28,7 +29,7 @@ const Frame: FC<PropsWithChildren<FrameProps>> = ({ title, me, csrf, section, ch
       <title>{`${title} · Flagpost`}</title>
       <link rel="icon" href={ICON} />
       <link rel="stylesheet" href={STYLE_PATH} />
-      <script src={SCRIPT_PATH} defer></script>
+      <script src={scriptPath} defer></script>
     </head>
     <body>
       <a class="skip" href="#main">Skip to content</a>
@@ -75,7 +76,7 @@ export async function renderPage(c: DashboardContext, title: string, body: Child
   const csrf = c.get("csrf");
   const notice = noticeFrom(new URL(c.req.url).searchParams);
   const page = (
-    <Frame title={title} me={me} csrf={csrf} section={options.section}>
+    <Frame title={title} scriptPath={c.get("scriptPath")} me={me} csrf={csrf} section={options.section}>
       {notice ? (
         <Notice kind={notice.kind} id="notice">
           {notice.text}

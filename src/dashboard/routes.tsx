@@ -6,7 +6,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiFailure, type ApiFetch } from "./api";
 import { apiKeyRoutes } from "./api-keys";
-import { assetRoutes } from "./assets";
+import { dashboardAssets } from "./assets";
 import { changeLogRoutes } from "./change-log";
 import type { DashboardContext, DashboardEnv } from "./context";
 import { deliveryRoutes } from "./deliveries";
@@ -14,11 +14,13 @@ import { environmentRoutes } from "./environments";
 import { endSession, refuse, requireSession, sameOriginWrites, sessionCsrfToken, toSignIn, wantsJson } from "./guard";
 import { EmptyState, PageHead, renderPage } from "./layout";
 import { flagRoutes } from "./flags";
+import { OPERATORS } from "./operators";
 import { projectRoutes } from "./projects";
 import { revokeSession } from "./revoked-sessions";
 import { signInRoutes } from "./sign-in";
 import { verifyRoutes } from "./verify-debugger";
 import { signingRoutes } from "./webhook-signing";
+import { VALUE_HINTS } from "./variation-form";
 import { webhookRoutes } from "./webhooks";
 
 const CONTENT_SECURITY_POLICY = [
@@ -46,8 +48,14 @@ const pageHeaders: MiddlewareHandler = async (c, next) => {
 
 export function dashboardRoutes(apiFetch: ApiFetch) {
   const app = new Hono<DashboardEnv>();
+  // The page script carries the flag editors' tables; every page links it by its content's name.
+  const assets = dashboardAssets({ operators: OPERATORS, valueHints: VALUE_HINTS });
   app.use("*", pageHeaders);
-  app.route("/assets", assetRoutes());
+  app.route("/assets", assets.routes);
+  app.use("*", async (c, next) => {
+    c.set("scriptPath", assets.scriptPath);
+    await next();
+  });
   app.use("*", bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (c) => c.text("The form is too large.", 413) }));
   app.use("*", sameOriginWrites);
   app.route("/", signInRoutes(apiFetch));

@@ -10,14 +10,24 @@
 //   - a rule shows only the input its operator takes, with that operator's rule in words;
 //   - the new-flag form's value hints follow the chosen type;
 //   - buttons with data-copy copy the text of the element they name (a secret shown once).
-import { OPERATORS } from "../operators";
-import { VALUE_HINTS } from "../variation-form";
 
-// What each operator takes and its rule in words, from the same table the server renders.
-const OPERANDS = JSON.stringify(Object.fromEntries(OPERATORS.map((o) => [o.operator, [o.operand, o.hint]])));
-const VALUE_HINTS_JSON = JSON.stringify(VALUE_HINTS);
+/**
+ * What the script must know of the flag pages' fields, from the same tables the server renders them
+ * with. The router hands them in, so the page frame that links the script depends on no page.
+ */
+export interface ScriptTables {
+  /** Each rule operator: the input it takes and its rule in words. */
+  operators: readonly { operator: string; operand: string; hint: string }[];
+  /** The value hint of each flag type. */
+  valueHints: Record<string, string>;
+}
 
-export const SCRIPT = `
+export function dashboardScript({ operators, valueHints }: ScriptTables): string {
+  const operands = JSON.stringify(Object.fromEntries(operators.map((o) => [o.operator, [o.operand, o.hint]])));
+  return script(operands, JSON.stringify(valueHints));
+}
+
+const script = (OPERANDS: string, VALUE_HINTS_JSON: string) => `
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
