@@ -5,8 +5,9 @@
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import { idParam, type DashboardContext, type DashboardEnv } from "./context";
-import { EmptyState, PageHead, renderPage, RevokeForm, Time } from "./layout";
+import { EmptyState, PageHead, renderPage, Time } from "./layout";
 import type { ApiKeySummary, Page } from "./resources";
+import { RevokeForm } from "./revoke-form";
 
 const PAGE_SIZE = 200;
 const BASE = "/dashboard/settings/api-keys";

@@ -6,11 +6,11 @@ import type { FC } from "hono/jsx";
 import { ApiFailure } from "./api";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField } from "./fields";
-import { LongName, ProjectTabs, Revision } from "./flag-views";
-import { CsrfField, Notice, PageHead, Pill, renderPage, RevokeForm, Time } from "./layout";
+import { CopyButton, CsrfField, LongName, Notice, PageHead, Pill, renderPage, Time } from "./layout";
 import type { CreatedSdkKey, Page, Project, SdkKey } from "./resources";
 import { OnceField, spendOnce } from "./once";
-import { CopyButton } from "./webhook-signing";
+import { ProjectTabs, Revision } from "./project-head";
+import { RevokeForm } from "./revoke-form";
 
 const keysPath = (projectId: string) => `/dashboard/projects/${projectId}/sdk-keys`;
 

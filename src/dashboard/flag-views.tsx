@@ -1,8 +1,8 @@
-// The pieces of a project's pages: its tabs, the flag list with every environment side by side, the
-// on/off button (production asks first), and the new-flag form.
+// The pieces of a project's pages: the flag list with every environment side by side, the on/off
+// button (production asks first), and the new-flag form.
 import type { FC } from "hono/jsx";
 import { FLAG_TYPES, type FlagType } from "../flags/model";
-import { CsrfField, ErrorSummary, Pill } from "./layout";
+import { CsrfField, ErrorSummary, LongName, Pill } from "./layout";
 import { KeyField, TextField, type FieldErrors } from "./fields";
 import type { Flag, FlagState, Project } from "./resources";
 import { flagPath, PRODUCTION, targetingPath } from "./targeting";
@@ -10,40 +10,6 @@ import { VariationRows } from "./variation-editor";
 import type { VariationDraft } from "./variation-form";
 
 type Environment = Project["environments"][number];
-
-/** The project's revision: how many changes it has committed, as evaluation answers and deliveries carry it. */
-export const Revision: FC<{ project: Project }> = ({ project }) => (
-  <span class="muted revision" title="Committed changes of this project's flags; SDK answers and webhook deliveries carry it">
-    Revision <strong data-revision>{project.revision}</strong>
-  </span>
-);
-
-export const ProjectTabs: FC<{ project: Project; current: "flags" | "changes" | "keys" }> = ({ project, current }) => (
-  <nav class="tabs" aria-label="Project">
-    <a href={`/dashboard/projects/${project.id}`} aria-current={current === "flags" ? "page" : undefined}>
-      Flags
-    </a>
-    <a href={`/dashboard/projects/${project.id}/changes`} aria-current={current === "changes" ? "page" : undefined}>
-      Change log
-    </a>
-    <a href={`/dashboard/projects/${project.id}/sdk-keys`} aria-current={current === "keys" ? "page" : undefined}>
-      Environments &amp; SDK keys
-    </a>
-    <a href={`/dashboard/settings/webhooks#project-${project.id}`}>Webhooks</a>
-  </nav>
-);
-
-/** A name that may be one long word: it truncates on one line, with the whole of it on hover. */
-export const LongName: FC<{ text: string; tag?: "strong" | "span" }> = ({ text, tag }) =>
-  tag === "strong" ? (
-    <strong class="truncate" title={text}>
-      {text}
-    </strong>
-  ) : (
-    <span class="truncate" title={text}>
-      {text}
-    </span>
-  );
 
 /** Turn on or off in one environment; in production the browser asks first (and the server, without JS). */
 export const ToggleForm: FC<{ project: Project; flag: Flag; env: Environment; state: FlagState; csrf: string; back: "list" | "flag" }> = ({ project, flag, env, state, csrf, back }) => {

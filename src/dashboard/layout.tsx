@@ -91,16 +91,6 @@ export async function renderPage(c: DashboardContext, title: string, body: Child
 
 export const CsrfField: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
 
-/** A key's Revoke button: a form that asks `confirm` first (with JavaScript) and names what it revokes to assistive technology. */
-export const RevokeForm: FC<{ action: string; confirm: string; label: string; csrf: string }> = ({ action, confirm, label, csrf }) => (
-  <form method="post" action={action} class="inline" data-confirm={confirm}>
-    <CsrfField token={csrf} />
-    <button type="submit" class="danger" aria-label={label}>
-      Revoke
-    </button>
-  </form>
-);
-
 export type Tone = "ok" | "bad" | "warn" | "off";
 
 /** Status always in colour and in words, so it reads without colour too. */
@@ -157,4 +147,23 @@ export const ErrorSummary: FC<{ message: string; issues: { field: string; messag
       </ul>
     ) : null}
   </div>
+);
+
+/** A name that may be one long word: it truncates on one line, with the whole of it on hover. */
+export const LongName: FC<{ text: string; tag?: "strong" | "span" }> = ({ text, tag }) =>
+  tag === "strong" ? (
+    <strong class="truncate" title={text}>
+      {text}
+    </strong>
+  ) : (
+    <span class="truncate" title={text}>
+      {text}
+    </span>
+  );
+
+/** Copies an element's text; only with JavaScript (the text is selectable without it). */
+export const CopyButton: FC<{ target: string; label: string }> = ({ target, label }) => (
+  <button type="button" class="js-only small-button" data-copy={target}>
+    {label}
+  </button>
 );

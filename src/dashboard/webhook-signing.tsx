@@ -7,7 +7,7 @@ import type { FC } from "hono/jsx";
 import { ApiFailure } from "./api";
 import { formOf, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { errorsByField, TextField } from "./fields";
-import { CsrfField, ErrorSummary, Notice, PageHead, renderPage, Time } from "./layout";
+import { CopyButton, CsrfField, ErrorSummary, Notice, PageHead, renderPage, Time } from "./layout";
 import { OnceField, spendOnce } from "./once";
 import type { RotatedSecret, Webhook } from "./resources";
 import { webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
@@ -105,13 +105,6 @@ function rotatedPage(c: DashboardContext, scope: string, webhook: Webhook, rotat
   );
   return renderPage(c, "New secret", body, { section: "webhooks" });
 }
-
-/** Copies an element's text; only with JavaScript (the text is selectable without it). */
-export const CopyButton: FC<{ target: string; label: string }> = ({ target, label }) => (
-  <button type="button" class="js-only small-button" data-copy={target}>
-    {label}
-  </button>
-);
 
 const RotateForm: FC<{ scope: string; webhook: Webhook; csrf: string; overlap?: number; error?: string }> = ({ scope, webhook, csrf, overlap, error }) => (
   <form
