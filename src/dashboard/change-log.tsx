@@ -1,6 +1,6 @@
 // A project's change log: who changed what, when, in the product's words ("rollout 25% → 50%"),
 // what the flag served before and after as a line diff of the code-like text, filters by flag,
-// environment and person, and from each change the deliveries it caused (caused-deliveries.tsx).
+// environment and person, and from each change a link to the deliveries it caused (a webhooks page).
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import { describeChanges } from "./change-words";
@@ -11,7 +11,6 @@ import { diffLines } from "./line-diff";
 import { ProjectTabs } from "./project-head";
 import { filteredChanges, type ChangeFilter } from "./recent-changes";
 import type { ChangeLogEntry, Flag, Page, Project } from "./resources";
-import { causedDeliveriesPage } from "./caused-deliveries";
 import { KEY_PATTERN } from "../schemas";
 
 const PAGE_SIZE = 25;
@@ -66,8 +65,6 @@ export function changeLogRoutes() {
     );
     return renderPage(c, `${project.name} · Change log`, body, { section: "projects" });
   });
-
-  app.get("/projects/:projectId/changes/:eventId/deliveries", (c) => causedDeliveriesPage(c));
   return app;
 }
 

@@ -1,8 +1,10 @@
-// One webhook's page (its settings at a glance, the Test button, its delivery history) and one
-// delivery's page (every attempt, the next retry, the Redeliver button).
+// One webhook's page (its settings at a glance, the Test button, its delivery history), one
+// delivery's page (every attempt, the next retry, the Redeliver button), and the deliveries one
+// change caused (linked from the change log).
 import { Hono } from "hono";
 import { DELIVERY_STATUSES } from "../webhooks/schemas";
 import { ApiFailure } from "./api";
+import { causedDeliveriesPage } from "./caused-deliveries";
 import { idParam, type DashboardContext, type DashboardEnv } from "./context";
 import { originsOf } from "./delivery-origins";
 import { AttemptCard, DeliveryFacts, DeliveryHistory, type HistoryFilter } from "./delivery-views";
@@ -25,6 +27,7 @@ export function deliveryRoutes() {
   const app = new Hono<DashboardEnv>();
   app.get("/settings/webhooks/:scope/:webhookId", (c) => webhookHistoryPage(c));
   app.get("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId", (c) => deliveryPage(c));
+  app.get("/projects/:projectId/changes/:eventId/deliveries", (c) => causedDeliveriesPage(c));
   app.post("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId/redeliver", async (c) => {
     const { scope, webhookId } = webhookParams(c);
     const deliveryId = idParam(c, "deliveryId");
