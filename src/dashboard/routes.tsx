@@ -4,24 +4,24 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiFailure, type ApiFetch } from "./api";
-import { apiKeyRoutes } from "./api-keys";
-import { dashboardAssets } from "./assets";
-import { changeLogRoutes } from "./change-log";
-import type { DashboardContext, DashboardEnv } from "./context";
-import { deliveryRoutes } from "./deliveries";
-import { environmentRoutes } from "./environments";
-import { endSession, refuse, requireSession, sameOriginWrites, sessionCsrfToken, toSignIn, wantsJson } from "./guard";
-import { EmptyState, PageHead, renderPage } from "./layout";
-import { flagRoutes } from "./flags";
-import { OPERATORS } from "./operators";
-import { projectRoutes } from "./projects";
-import { revokeSession } from "./revoked-sessions";
-import { signInRoutes } from "./sign-in";
-import { verifyRoutes } from "./verify-debugger";
-import { signingRoutes } from "./webhook-signing";
-import { VALUE_HINTS } from "./variation-form";
-import { webhookRoutes } from "./webhooks";
+import { ApiFailure, type ApiFetch } from "./shell/api";
+import { apiKeyRoutes } from "./keys/api-keys";
+import { dashboardAssets } from "./shell/assets";
+import { changeLogRoutes } from "./flags/change-log";
+import type { DashboardContext, DashboardEnv } from "./shell/context";
+import { deliveryRoutes } from "./webhooks/deliveries";
+import { environmentRoutes } from "./keys/sdk-keys";
+import { endSession, refuse, requireSession, sameOriginWrites, sessionCsrfToken, toSignIn, wantsJson } from "./shell/guard";
+import { EmptyState, PageHead, renderPage } from "./shell/layout";
+import { flagRoutes } from "./flags/flags";
+import { OPERATORS } from "./flags/operators";
+import { projectRoutes } from "./flags/projects";
+import { revokeSession } from "./shell/revoked-sessions";
+import { signInRoutes } from "./shell/sign-in";
+import { verifyRoutes } from "./webhooks/verify-debugger";
+import { signingRoutes } from "./webhooks/webhook-signing";
+import { VALUE_HINTS } from "./flags/variation-form";
+import { webhookRoutes } from "./webhooks/webhooks";
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",

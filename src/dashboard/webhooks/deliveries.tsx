@@ -1,0 +1,149 @@
+// One webhook's page (its settings at a glance, the Test button, its delivery history), one
+// delivery's page (every attempt, the next retry, the Redeliver button), and the deliveries one
+// change caused (linked from the change log).
+import { Hono } from "hono";
+import { DELIVERY_STATUSES } from "../../webhooks/schemas";
+import { ApiFailure } from "../shell/api";
+import { causedDeliveriesPage } from "./caused-deliveries";
+import { idParam, type DashboardContext, type DashboardEnv } from "../shell/context";
+import { originsOf } from "./delivery-origins";
+import { AttemptCard, DeliveryFacts, DeliveryHistory, type HistoryFilter } from "./delivery-views";
+import { RedeliverForm } from "./redeliver-form";
+import { EVENT_LABELS, eventLabel } from "../shell/format";
+import { CsrfField, EmptyState, PageHead, renderPage } from "../shell/layout";
+import type { Delivery, DeliveryDetail, Page, Project, Webhook, WebhookStats } from "../shell/resources";
+import { RecoverForm, StatsPanel } from "./webhook-health";
+import { ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
+import { SigningSection } from "./webhook-signing";
+import { TestButton, WebhookFacts } from "./webhook-views";
+
+const PAGE_SIZE = 20;
+const SETTINGS_CRUMBS = [
+  { href: "/dashboard/settings/webhooks", label: "Settings" },
+  { href: "/dashboard/settings/webhooks", label: "Webhooks" },
+];
+
+export function deliveryRoutes() {
+  const app = new Hono<DashboardEnv>();
+  app.get("/settings/webhooks/:scope/:webhookId", (c) => webhookHistoryPage(c));
+  app.get("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId", (c) => deliveryPage(c));
+  app.get("/projects/:projectId/changes/:eventId/deliveries", (c) => causedDeliveriesPage(c));
+  app.post("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId/redeliver", async (c) => {
+    const { scope, webhookId } = webhookParams(c);
+    const deliveryId = idParam(c, "deliveryId");
+    const page = `${webhookPage(scope, webhookId)}/deliveries/${deliveryId}`;
+    try {
+      await c.get("api").send("POST", `${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}/redeliver`);
+    } catch (err) {
+      if (err instanceof ApiFailure && err.status === 409) return c.redirect(`${page}?notice=redelivery-busy`, 303);
+      throw err;
+    }
+    return c.redirect(`${page}?notice=redelivery-queued`, 303);
+  });
+  return app;
+}
+
+/** Only values the API accepts reach it; anything else means "no filter". */
+function filterOf(c: DashboardContext): HistoryFilter {
+  const status = c.req.query("status") ?? "";
+  const event = c.req.query("event") ?? "";
+  return { status: (DELIVERY_STATUSES as readonly string[]).includes(status) ? status : "", event: event in EVENT_LABELS ? event : "" };
+}
+
+/** The projects whose changes a webhook of this scope hears. */
+async function projectIdsOf(c: DashboardContext, scope: string): Promise<string[]> {
+  if (scope !== ORG_SCOPE) return [scope];
+  return (await c.get("api").get<Page<Project>>("/projects", { limit: 200 })).data.map((p) => p.id);
+}
+
+async function webhookHistoryPage(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const api = c.get("api");
+  const filter = filterOf(c);
+  const cursor = c.req.query("cursor");
+  const stats = (window: string) => api.get<WebhookStats>(`${webhooksApi(scope)}/${webhookId}/stats`, { window });
+  const [webhook, deliveries, project, hour, day] = await Promise.all([
+    api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
+    api.get<Page<Delivery>>(`${webhooksApi(scope)}/${webhookId}/deliveries`, { ...filter, cursor, limit: PAGE_SIZE }),
+    scope === ORG_SCOPE ? Promise.resolve(undefined) : api.get<Project>(`/projects/${scope}`),
+    stats("1h"),
+    stats("24h"),
+  ]);
+  const origins = await originsOf(api, await projectIdsOf(c, scope), deliveries.data);
+  const csrf = c.get("csrf");
+  const base = webhookPage(scope, webhookId);
+  const here = new URL(c.req.url);
+  const body = (
+    <>
+      <PageHead title={webhook.name} crumbs={SETTINGS_CRUMBS}>
+        <TestButton scope={scope} webhook={webhook} csrf={csrf} back={here.pathname + here.search} />
+        <a class="button" href={`${base}/edit`}>
+          Edit
+        </a>
+        <form method="post" action={`${base}/enabled`} class="inline">
+          <CsrfField token={csrf} />
+          <input type="hidden" name="enabled" value={webhook.enabled ? "false" : "true"} />
+          <button type="submit">{webhook.enabled ? "Disable" : "Enable"}</button>
+        </form>
+        <form method="post" action={`${base}/delete`} class="inline" data-confirm={`Delete the webhook "${webhook.name}" and its delivery history?`}>
+          <CsrfField token={csrf} />
+          <button type="submit" class="danger">
+            Delete
+          </button>
+        </form>
+      </PageHead>
+      <div class="card">
+        <WebhookFacts scope={scope} webhook={webhook} project={project} />
+      </div>
+      <section id="health" aria-labelledby="health-title">
+        <h2 id="health-title" class="visually-hidden">Health</h2>
+        <StatsPanel
+          windows={[
+            { label: "Last hour", stats: hour },
+            { label: "Last 24 hours", stats: day },
+          ]}
+        />
+        <RecoverForm action={`${base}/recover`} csrf={csrf} />
+      </section>
+      <SigningSection scope={scope} webhook={webhook} csrf={csrf} />
+      <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} origins={origins} />
+    </>
+  );
+  return renderPage(c, `${webhook.name} · Webhook`, body, { section: "webhooks" });
+}
+
+async function deliveryPage(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const deliveryId = idParam(c, "deliveryId");
+  const api = c.get("api");
+  const [webhook, delivery] = await Promise.all([
+    api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
+    api.get<DeliveryDetail>(`${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}`),
+  ]);
+  const origin = delivery.event_id ? (await originsOf(api, await projectIdsOf(c, scope), [delivery])).get(delivery.event_id) : undefined;
+  const base = webhookPage(scope, webhookId);
+  const attempts = [...delivery.attempts].sort((a, b) => b.number - a.number);
+  const title = `${eventLabel(delivery.event)} delivery`;
+  const body = (
+    <>
+      <PageHead title={title} crumbs={[...SETTINGS_CRUMBS, { href: base, label: webhook.name }]}>
+        <RedeliverForm action={`${base}/deliveries/${delivery.id}/redeliver`} delivery={delivery} csrf={c.get("csrf")} />
+        <a class="button" href={`${base}/verify?delivery=${delivery.id}`}>
+          My receiver says the signature is wrong
+        </a>
+      </PageHead>
+      <div class="card">
+        <DeliveryFacts delivery={delivery} origin={origin} />
+      </div>
+      <h2>Attempts, newest first</h2>
+      {attempts.length ? (
+        attempts.map((attempt) => <AttemptCard attempt={attempt} />)
+      ) : (
+        <EmptyState title="No attempt yet">
+          <p>The first attempt is on its way; reload in a moment.</p>
+        </EmptyState>
+      )}
+    </>
+  );
+  return renderPage(c, title, body, { section: "webhooks" });
+}

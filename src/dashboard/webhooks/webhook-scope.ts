@@ -1,0 +1,28 @@
+// A webhook belongs to the organization or to one project; dashboard URLs name that scope as `org`
+// or the project's id, and the API's paths follow from it.
+import type { Context } from "hono";
+import { ApiFailure } from "../shell/api";
+import { idParam, isId } from "../shell/context";
+
+export const ORG_SCOPE = "org";
+
+/** The API path of a scope's webhooks. */
+export function webhooksApi(scope: string): string {
+  return scope === ORG_SCOPE ? "/webhooks" : `/projects/${scope}/webhooks`;
+}
+
+/** The dashboard page of one webhook (its settings and delivery history). */
+export function webhookPage(scope: string, webhookId: string): string {
+  return `/dashboard/settings/webhooks/${scope}/${webhookId}`;
+}
+
+/** The scope and webhook id of the URL, or a 404 when they cannot name one. */
+export function webhookParams(c: Context): { scope: string; webhookId: string } {
+  const scope = c.req.param("scope") ?? "";
+  if (!isScope(scope)) throw new ApiFailure(404, "not_found", "no such webhook");
+  return { scope, webhookId: idParam(c, "webhookId") };
+}
+
+export function isScope(scope: string): boolean {
+  return scope === ORG_SCOPE || isId(scope);
+}
