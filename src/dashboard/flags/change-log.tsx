@@ -28,44 +28,48 @@ function filterOf(c: DashboardContext): ChangeFilter {
 
 export function changeLogRoutes() {
   const app = new Hono<DashboardEnv>();
-  app.get("/projects/:projectId/changes", async (c) => {
-    const projectId = idParam(c, "projectId");
-    const cursor = c.req.query("cursor");
-    const filter = filterOf(c);
-    const [project, flags, entries] = await Promise.all([
-      c.get("api").get<Project>(`/projects/${projectId}`),
-      c.get("api").get<Page<Flag>>(`/projects/${projectId}/flags`, { limit: 200 }),
-      filteredChanges(c.get("api"), projectId, filter, PAGE_SIZE, cursor),
-    ]);
-    const base = `/dashboard/projects/${projectId}/changes`;
-    const filtering = Boolean(filter.flag || filter.environment || filter.person);
-    const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][]);
-    const body = (
-      <>
-        <PageHead title={project.name} crumbs={[{ href: "/dashboard", label: "Projects" }]} />
-        <ProjectTabs project={project} current="changes" />
-        <ChangeFilters base={base} filter={filter} project={project} flags={flags.data} />
-        {entries.entries.length === 0 ? (
-          <EmptyState title={filtering ? "No change matches these filters" : cursor ? "No older changes" : "No changes yet"}>
-            <p>Every change to a flag of this project appears here, newest first, with what it served before and after.</p>
-          </EmptyState>
-        ) : (
-          entries.entries.map((entry) => <ChangeEntry entry={entry} projectId={projectId} />)
-        )}
-        {filtering && entries.next_cursor ? <p class="small muted">Searched the {entries.scanned} changes before this point; older ones may match too.</p> : null}
-        <p class="pager">
-          {cursor ? <a href={`${base}?${query}`}>← Newest changes</a> : <span />}
-          {entries.next_cursor ? (
-            <a class="button" href={`${base}?${new URLSearchParams([...query, ["cursor", entries.next_cursor]])}`}>
-              Older changes →
-            </a>
-          ) : null}
-        </p>
-      </>
-    );
-    return renderPage(c, `${project.name} · Change log`, body, { section: "projects" });
-  });
+  app.get("/projects/:projectId/changes", changeLogPage);
   return app;
+}
+
+async function changeLogPage(c: DashboardContext) {
+  const projectId = idParam(c, "projectId");
+  const cursor = c.req.query("cursor");
+  const filter = filterOf(c);
+  const [project, flags, entries] = await Promise.all([
+    c.get("api").get<Project>(`/projects/${projectId}`),
+    c.get("api").get<Page<Flag>>(`/projects/${projectId}/flags`, { limit: 200 }),
+    filteredChanges(c.get("api"), projectId, filter, PAGE_SIZE, cursor),
+  ]);
+  const base = `/dashboard/projects/${projectId}/changes`;
+  const filtering = Boolean(filter.flag || filter.environment || filter.person);
+  const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][]);
+  const body = (
+    <>
+      <PageHead title={project.name} crumbs={[{ href: "/dashboard", label: "Projects" }]} />
+      <ProjectTabs project={project} current="changes" />
+      <ChangeFilters base={base} filter={filter} project={project} flags={flags.data} />
+      {entries.entries.length === 0 ? (
+        <EmptyState title={filtering ? "No change matches these filters" : cursor ? "No older changes" : "No changes yet"}>
+          <p>Every change to a flag of this project appears here, newest first, with what it served before and after.</p>
+        </EmptyState>
+      ) : (
+        entries.entries.map((entry) => <ChangeEntry entry={entry} projectId={projectId} />)
+      )}
+      {filtering && entries.next_cursor ? (
+        <p class="small muted">Searched the {entries.scanned} changes before this point; older ones may match too.</p>
+      ) : null}
+      <p class="pager">
+        {cursor ? <a href={`${base}?${query}`}>← Newest changes</a> : <span />}
+        {entries.next_cursor ? (
+          <a class="button" href={`${base}?${new URLSearchParams([...query, ["cursor", entries.next_cursor]])}`}>
+            Older changes →
+          </a>
+        ) : null}
+      </p>
+    </>
+  );
+  return renderPage(c, `${project.name} · Change log`, body, { section: "projects" });
 }
 
 const ChangeFilters: FC<{ base: string; filter: ChangeFilter; project: Project; flags: Flag[] }> = ({ base, filter, project, flags }) => (

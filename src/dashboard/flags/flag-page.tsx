@@ -29,50 +29,66 @@ const ROUTE = "/projects/:projectId/flags/:flagKey";
 export function flagPageRoutes() {
   const app = new Hono<DashboardEnv>();
   app.get(ROUTE, (c) => flagPage(c));
-
-  app.post(`${ROUTE}/settings`, async (c) => {
-    const { projectId, flagKey } = params(c);
-    const form = await formOf(c);
-    const draft = {
-      name: textField(form, "name"),
-      key: textField(form, "key").trim(),
-      description: textField(form, "description"),
-      tags: textField(form, "tags"),
-      share_with_everyone: textField(form, "share_with_everyone") === "true",
-      roles: textField(form, "roles"),
-    };
-    const sharing = { share_with_everyone: draft.share_with_everyone, roles: listOf(draft.roles) };
-    const patch = { name: draft.name.trim(), key: draft.key, description: draft.description.trim(), tags: listOf(draft.tags), sharing, version: Number(textField(form, "version")) };
-    return saveFlag(c, patch, (errors) => ({ settings: { draft, errors } }), (flag) => `${flagPath(projectId, flag.key)}?notice=flag-saved#notice`, flagKey);
-  });
-
-  app.post(`${ROUTE}/variations`, async (c) => {
-    const { projectId } = params(c);
-    const form = await formOf(c);
-    const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${params(c).flagKey}`);
-    const drafts = variationDraftsOfForm(form);
-    const intent = textField(form, "intent") || "save";
-    if (applyVariationIntent(drafts, intent)) return flagPage(c, { variations: { drafts, errors: {}, focusLast: intent === "add-variation" } });
-    const built = variationsOfDrafts(drafts, flag.type);
-    if ("errors" in built) return flagPage(c, { variations: { drafts, errors: built.errors }, status: 400 });
-    const patch = { variations: built.variations, version: Number(textField(form, "version")) };
-    return saveFlag(c, patch, (errors, err) => ({ variations: { drafts, errors: { ...errors, ...variationErrorsOf(err?.issues ?? [], drafts) } } }), (f) => `${flagPath(projectId, f.key)}?notice=flag-saved#variations`);
-  });
-
-  app.post(`${ROUTE}/archived`, async (c) => {
-    const { projectId } = params(c);
-    const form = await formOf(c);
-    const patch = { archived: textField(form, "archived") === "true", version: Number(textField(form, "version")) };
-    return saveFlag(c, patch, () => ({}), (f) => `${flagPath(projectId, f.key)}?notice=${f.archived ? "flag-archived" : "flag-unarchived"}#notice`);
-  });
-
-  app.get(`${ROUTE}/delete`, (c) => deletePage(c));
-  app.post(`${ROUTE}/delete`, async (c) => {
-    const { projectId, flagKey } = params(c);
-    await c.get("api").send("DELETE", `/projects/${projectId}/flags/${flagKey}`);
-    return c.redirect(`/dashboard/projects/${projectId}?notice=flag-deleted#notice`, 303);
-  });
+  app.post(`${ROUTE}/settings`, saveSettings);
+  app.post(`${ROUTE}/variations`, saveVariations);
+  app.post(`${ROUTE}/archived`, setArchived);
+  app.get(`${ROUTE}/delete`, deletePage);
+  app.post(`${ROUTE}/delete`, deleteFlag);
   return app;
+}
+
+/** Name, key, description, tags and sharing; a changed key moves the page to the new address. */
+async function saveSettings(c: DashboardContext) {
+  const { projectId, flagKey } = params(c);
+  const form = await formOf(c);
+  const draft = {
+    name: textField(form, "name"),
+    key: textField(form, "key").trim(),
+    description: textField(form, "description"),
+    tags: textField(form, "tags"),
+    share_with_everyone: textField(form, "share_with_everyone") === "true",
+    roles: textField(form, "roles"),
+  };
+  const patch = {
+    name: draft.name.trim(),
+    key: draft.key,
+    description: draft.description.trim(),
+    tags: listOf(draft.tags),
+    sharing: { share_with_everyone: draft.share_with_everyone, roles: listOf(draft.roles) },
+    version: Number(textField(form, "version")),
+  };
+  const keep = (errors: FieldErrors) => ({ settings: { draft, errors } });
+  return saveFlag(c, patch, keep, (flag) => `${flagPath(projectId, flag.key)}?notice=flag-saved#notice`, flagKey);
+}
+
+/** The variation rows: their buttons edit the draft; Save sends the list as the flag's type reads it. */
+async function saveVariations(c: DashboardContext) {
+  const { projectId, flagKey } = params(c);
+  const form = await formOf(c);
+  const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
+  const drafts = variationDraftsOfForm(form);
+  const intent = textField(form, "intent") || "save";
+  if (applyVariationIntent(drafts, intent)) return flagPage(c, { variations: { drafts, errors: {}, focusLast: intent === "add-variation" } });
+  const built = variationsOfDrafts(drafts, flag.type);
+  if ("errors" in built) return flagPage(c, { variations: { drafts, errors: built.errors }, status: 400 });
+  const patch = { variations: built.variations, version: Number(textField(form, "version")) };
+  const keep = (errors: FieldErrors, err?: ApiFailure) => ({
+    variations: { drafts, errors: { ...errors, ...variationErrorsOf(err?.issues ?? [], drafts) } },
+  });
+  return saveFlag(c, patch, keep, (f) => `${flagPath(projectId, f.key)}?notice=flag-saved#variations`);
+}
+
+async function setArchived(c: DashboardContext) {
+  const { projectId } = params(c);
+  const form = await formOf(c);
+  const patch = { archived: textField(form, "archived") === "true", version: Number(textField(form, "version")) };
+  return saveFlag(c, patch, () => ({}), (f) => `${flagPath(projectId, f.key)}?notice=${f.archived ? "flag-archived" : "flag-unarchived"}#notice`);
+}
+
+async function deleteFlag(c: DashboardContext) {
+  const { projectId, flagKey } = params(c);
+  await c.get("api").send("DELETE", `/projects/${projectId}/flags/${flagKey}`);
+  return c.redirect(`/dashboard/projects/${projectId}?notice=flag-deleted#notice`, 303);
 }
 
 /** A comma-separated list, trimmed, without blanks or repeats. */

@@ -22,67 +22,78 @@ export function flagRoutes() {
   const app = new Hono<DashboardEnv>();
   app.get("/projects/:projectId", (c) => flagsPage(c));
   app.get("/projects/:projectId/new-flag", (c) => newFlagPage(c, newFlagState()));
-
-  app.post("/projects/:projectId/flags", async (c) => {
-    const projectId = idParam(c, "projectId");
-    const form = await formOf(c);
-    const state = newFlagStateOf(form);
-    const intent = textField(form, "intent") || "create";
-    if (applyVariationIntent(state.variations, intent)) return newFlagPage(c, { ...state, focusLast: intent === "add-variation" });
-    const built = variationsOfDrafts(state.variations, state.values.type);
-    if ("errors" in built) return newFlagPage(c, { ...state, errors: built.errors, message: "The flag could not be created." }, 400);
-    const { tags, type, ...values } = state.values;
-    const body = { ...values, type, tags: tagsOf(tags), ...(built.variations.length ? { variations: built.variations } : {}) };
-    try {
-      const flag = await c.get("api").send<Flag>("POST", `/projects/${projectId}/flags`, body);
-      return c.redirect(`${flagPath(projectId, flag.key)}?notice=flag-created#notice`, 303);
-    } catch (err) {
-      if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409 && err.status !== 422)) throw err;
-      const errors = err.status === 409 ? { key: "Another flag in this project already uses this key." } : { ...wordsOf(errorsByField(err.issues)), ...variationErrorsOf(err.issues, state.variations) };
-      return newFlagPage(c, { ...state, errors, message: "The flag could not be created." }, 400);
-    }
-  });
-
-  app.post("/projects/:projectId/flags/:flagKey/environments/:envKey", async (c) => {
-    const [projectId, flagKey, envKey] = [idParam(c, "projectId"), keyParam(c, "flagKey"), keyParam(c, "envKey")];
-    const form = await formOf(c);
-    const patch = statePatch(form);
-    const backTo = textField(form, "back") === "flag" ? flagPath(projectId, flagKey) : `/dashboard/projects/${projectId}`;
-    const back = (notice: string, extra = "") => c.redirect(`${backTo}?notice=${notice}${extra}#notice`, 303);
-    if (!patch) return back("rollout-invalid");
-    if (envKey === PRODUCTION && textField(form, "confirm") !== PRODUCTION) return confirmPage(c, form, patch);
-    try {
-      const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
-      const state = await c.get("api").send<FlagState>("PATCH", path, patch);
-      return back(state.version === patch.version ? "flag-unchanged" : "flag-saved");
-    } catch (err) {
-      if (err instanceof ApiFailure && err.status === 409) {
-        const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
-        const change = await lastChangeOf(c.get("api"), projectId, flag.id, envKey);
-        return back("flag-stale", change ? `&change=${change.id}` : "");
-      }
-      if (err instanceof ApiFailure && err.status === 400) return back("rollout-invalid");
-      throw err;
-    }
-  });
-  app.post("/projects/:projectId/environments", async (c) => {
-    const projectId = idParam(c, "projectId");
-    const form = await formOf(c);
-    const values = { key: textField(form, "key").trim(), name: textField(form, "name").trim() };
-    try {
-      await c.get("api").send("POST", `/projects/${projectId}/environments`, values);
-      return c.redirect(`/dashboard/projects/${projectId}?notice=environment-created#notice`, 303);
-    } catch (err) {
-      if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409)) throw err;
-      const errors = err.status === 409 ? { key: "Another environment of this project already uses this key." } : wordsOf(errorsByField(err.issues));
-      return flagsPage(c, { values, errors }, 400);
-    }
-  });
+  app.post("/projects/:projectId/flags", createFlag);
+  app.post("/projects/:projectId/flags/:flagKey/environments/:envKey", setFlagState);
+  app.post("/projects/:projectId/environments", createEnvironment);
 
   // A flag's own page and its targeting editor hang off the project's flags.
   app.route("/", flagPageRoutes());
   app.route("/", targetingRoutes());
   return app;
+}
+
+/** The new-flag form: its variation buttons edit the draft; Create sends it. */
+async function createFlag(c: DashboardContext) {
+  const projectId = idParam(c, "projectId");
+  const form = await formOf(c);
+  const state = newFlagStateOf(form);
+  const intent = textField(form, "intent") || "create";
+  if (applyVariationIntent(state.variations, intent)) return newFlagPage(c, { ...state, focusLast: intent === "add-variation" });
+  const built = variationsOfDrafts(state.variations, state.values.type);
+  if ("errors" in built) return newFlagPage(c, { ...state, errors: built.errors, message: "The flag could not be created." }, 400);
+  const { tags, type, ...values } = state.values;
+  const body = { ...values, type, tags: tagsOf(tags), ...(built.variations.length ? { variations: built.variations } : {}) };
+  try {
+    const flag = await c.get("api").send<Flag>("POST", `/projects/${projectId}/flags`, body);
+    return c.redirect(`${flagPath(projectId, flag.key)}?notice=flag-created#notice`, 303);
+  } catch (err) {
+    if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409 && err.status !== 422)) throw err;
+    const errors =
+      err.status === 409
+        ? { key: "Another flag in this project already uses this key." }
+        : { ...wordsOf(errorsByField(err.issues)), ...variationErrorsOf(err.issues, state.variations) };
+    return newFlagPage(c, { ...state, errors, message: "The flag could not be created." }, 400);
+  }
+}
+
+/** The on/off button and the rollout form, from the list or the flag page; production asks first. */
+async function setFlagState(c: DashboardContext) {
+  const [projectId, flagKey, envKey] = [idParam(c, "projectId"), keyParam(c, "flagKey"), keyParam(c, "envKey")];
+  const form = await formOf(c);
+  const patch = statePatch(form);
+  const backTo = textField(form, "back") === "flag" ? flagPath(projectId, flagKey) : `/dashboard/projects/${projectId}`;
+  const back = (notice: string, extra = "") => c.redirect(`${backTo}?notice=${notice}${extra}#notice`, 303);
+  if (!patch) return back("rollout-invalid");
+  if (envKey === PRODUCTION && textField(form, "confirm") !== PRODUCTION) return confirmPage(c, form, patch);
+  try {
+    const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
+    const state = await c.get("api").send<FlagState>("PATCH", path, patch);
+    return back(state.version === patch.version ? "flag-unchanged" : "flag-saved");
+  } catch (err) {
+    if (err instanceof ApiFailure && err.status === 409) {
+      const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
+      const change = await lastChangeOf(c.get("api"), projectId, flag.id, envKey);
+      return back("flag-stale", change ? `&change=${change.id}` : "");
+    }
+    if (err instanceof ApiFailure && err.status === 400) return back("rollout-invalid");
+    throw err;
+  }
+}
+
+/** The add-an-environment form at the foot of the flag list; a refusal shows the list with the form open. */
+async function createEnvironment(c: DashboardContext) {
+  const projectId = idParam(c, "projectId");
+  const form = await formOf(c);
+  const values = { key: textField(form, "key").trim(), name: textField(form, "name").trim() };
+  try {
+    await c.get("api").send("POST", `/projects/${projectId}/environments`, values);
+    return c.redirect(`/dashboard/projects/${projectId}?notice=environment-created#notice`, 303);
+  } catch (err) {
+    if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409)) throw err;
+    const errors =
+      err.status === 409 ? { key: "Another environment of this project already uses this key." } : wordsOf(errorsByField(err.issues));
+    return flagsPage(c, { values, errors }, 400);
+  }
 }
 
 /** The toggle form sends `enabled`, the rollout form `rollout_percentage`; both send the version. */

@@ -10,20 +10,22 @@ import type { Page, Project } from "../shell/resources";
 export function projectRoutes() {
   const app = new Hono<DashboardEnv>();
   app.get("/", (c) => projectsPage(c));
-
-  app.post("/projects", async (c) => {
-    const form = await formOf(c);
-    const input = { key: textField(form, "key").trim(), name: textField(form, "name").trim() };
-    try {
-      const project = await c.get("api").send<Project>("POST", "/projects", input);
-      return c.redirect(`/dashboard/projects/${project.id}?notice=project-created`, 303);
-    } catch (err) {
-      if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409)) throw err;
-      const errors = err.status === 409 ? { key: "Another project already uses this key." } : errorsByField(err.issues);
-      return projectsPage(c, { values: input, errors, message: err.status === 409 ? "That key is taken." : "The project could not be created." });
-    }
-  });
+  app.post("/projects", createProject);
   return app;
+}
+
+async function createProject(c: DashboardContext) {
+  const form = await formOf(c);
+  const input = { key: textField(form, "key").trim(), name: textField(form, "name").trim() };
+  try {
+    const project = await c.get("api").send<Project>("POST", "/projects", input);
+    return c.redirect(`/dashboard/projects/${project.id}?notice=project-created`, 303);
+  } catch (err) {
+    if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409)) throw err;
+    const errors = err.status === 409 ? { key: "Another project already uses this key." } : errorsByField(err.issues);
+    const message = err.status === 409 ? "That key is taken." : "The project could not be created.";
+    return projectsPage(c, { values: input, errors, message });
+  }
 }
 
 interface NewProjectState {

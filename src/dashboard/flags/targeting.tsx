@@ -35,35 +35,47 @@ interface Outcome {
 export function targetingRoutes() {
   const app = new Hono<DashboardEnv>();
   app.get("/projects/:projectId/flags/:flagKey/targeting/:envKey", (c) => targetingPage(c));
-  app.post("/projects/:projectId/flags/:flagKey/targeting/:envKey", async (c) => {
-    const [projectId, flagKey, envKey] = [idParam(c, "projectId"), keyParam(c, "flagKey"), keyParam(c, "envKey")];
-    const form = await formOf(c);
-    const draft = draftOfForm(form);
-    const intent = textField(form, "intent") || "save";
-    const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
-    if (applyIntent(draft, intent, flag.variations[0]?.id ?? "")) return targetingPage(c, { draft, focus: focusAfter(intent, draft) });
-    const prepared = patchOfDraft(draft);
-    if ("errors" in prepared) return targetingPage(c, { draft, errors: prepared.errors, status: 400 });
-    if (envKey === PRODUCTION && intent !== "save-production") return targetingPage(c, { draft, banner: <ProductionCheck flag={flag} /> });
-    try {
-      const state = await c.get("api").send<FlagState>("PATCH", `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`, prepared.patch);
-      const notice = state.version === prepared.patch.version ? "flag-unchanged" : "flag-saved";
-      return c.redirect(`${targetingPath(projectId, flagKey, envKey)}?notice=${notice}#notice`, 303);
-    } catch (err) {
-      if (!(err instanceof ApiFailure)) throw err;
-      if (err.status === 409) {
-        const change = await lastChangeOf(c.get("api"), projectId, flag.id, envKey);
-        return targetingPage(c, { draft, banner: <ConflictNotice change={change} reload={targetingPath(projectId, flagKey, envKey)} subject="this" reloadLabel="Reload the current state" />, status: 409 });
-      }
-      if (err.status === 400 || err.status === 422) {
-        const errors = stateErrorsOf(err.issues);
-        if (!Object.keys(errors).length) errors.form = err.message;
-        return targetingPage(c, { draft, errors, status: err.status });
-      }
-      throw err;
-    }
-  });
+  app.post("/projects/:projectId/flags/:flagKey/targeting/:envKey", saveTargeting);
   return app;
+}
+
+/** The editor's buttons edit the draft; Save sends it (production asks first). */
+async function saveTargeting(c: DashboardContext) {
+  const [projectId, flagKey, envKey] = [idParam(c, "projectId"), keyParam(c, "flagKey"), keyParam(c, "envKey")];
+  const form = await formOf(c);
+  const draft = draftOfForm(form);
+  const intent = textField(form, "intent") || "save";
+  const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
+  if (applyIntent(draft, intent, flag.variations[0]?.id ?? "")) return targetingPage(c, { draft, focus: focusAfter(intent, draft) });
+  const prepared = patchOfDraft(draft);
+  if ("errors" in prepared) return targetingPage(c, { draft, errors: prepared.errors, status: 400 });
+  if (envKey === PRODUCTION && intent !== "save-production") return targetingPage(c, { draft, banner: <ProductionCheck flag={flag} /> });
+  try {
+    const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
+    const state = await c.get("api").send<FlagState>("PATCH", path, prepared.patch);
+    const notice = state.version === prepared.patch.version ? "flag-unchanged" : "flag-saved";
+    return c.redirect(`${targetingPath(projectId, flagKey, envKey)}?notice=${notice}#notice`, 303);
+  } catch (err) {
+    if (!(err instanceof ApiFailure)) throw err;
+    return refusedTargeting(c, err, draft, flag);
+  }
+}
+
+/** A refused save comes back with the draft: a conflict names who changed what, a refusal each field's problem. */
+async function refusedTargeting(c: DashboardContext, err: ApiFailure, draft: StateDraft, flag: Flag) {
+  const [projectId, flagKey, envKey] = [idParam(c, "projectId"), keyParam(c, "flagKey"), keyParam(c, "envKey")];
+  if (err.status === 409) {
+    const change = await lastChangeOf(c.get("api"), projectId, flag.id, envKey);
+    const reload = targetingPath(projectId, flagKey, envKey);
+    const banner = <ConflictNotice change={change} reload={reload} subject="this" reloadLabel="Reload the current state" />;
+    return targetingPage(c, { draft, banner, status: 409 });
+  }
+  if (err.status === 400 || err.status === 422) {
+    const errors = stateErrorsOf(err.issues);
+    if (!Object.keys(errors).length) errors.form = err.message;
+    return targetingPage(c, { draft, errors, status: err.status });
+  }
+  throw err;
 }
 
 /** After adding a condition or a rule, the keyboard goes to its first field. */

@@ -14,12 +14,14 @@ const BASE = "/dashboard/settings/api-keys";
 
 export function apiKeyRoutes() {
   const app = new Hono<DashboardEnv>();
-  app.get("/settings/api-keys", (c) => apiKeysPage(c));
-  app.post("/settings/api-keys/:keyId/revoke", async (c) => {
-    await c.get("api").send("DELETE", `/me/api-keys/${idParam(c, "keyId")}`);
-    return c.redirect(`${BASE}?notice=api-key-revoked#notice`, 303);
-  });
+  app.get("/settings/api-keys", apiKeysPage);
+  app.post("/settings/api-keys/:keyId/revoke", revokeApiKey);
   return app;
+}
+
+async function revokeApiKey(c: DashboardContext) {
+  await c.get("api").send("DELETE", `/me/api-keys/${idParam(c, "keyId")}`);
+  return c.redirect(`${BASE}?notice=api-key-revoked#notice`, 303);
 }
 
 async function apiKeysPage(c: DashboardContext) {

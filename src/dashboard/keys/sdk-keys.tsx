@@ -14,36 +14,45 @@ import { RevokeForm } from "./revoke-form";
 
 const keysPath = (projectId: string) => `/dashboard/projects/${projectId}/sdk-keys`;
 
-export function environmentRoutes() {
+export function sdkKeyRoutes() {
   const app = new Hono<DashboardEnv>();
-  app.get("/projects/:projectId/sdk-keys", (c) => keysPage(c, idParam(c, "projectId")));
-
-  // The address the new-key form answers at; asked for again (a bookmark, the back button), it is the keys page.
-  app.get("/projects/:projectId/environments/:envKey/sdk-keys", (c) => c.redirect(keysPath(idParam(c, "projectId")), 303));
-
-  app.post("/projects/:projectId/environments/:envKey/sdk-keys", async (c) => {
-    const projectId = idParam(c, "projectId");
-    const envKey = keyParam(c, "envKey");
-    const form = await formOf(c);
-    if (!spendOnce(c, form)) return c.redirect(`${keysPath(projectId)}?notice=already-sent#notice`, 303);
-    const name = textField(form, "name").trim();
-    const kind = textField(form, "kind") === "client" ? "client" : "server";
-    try {
-      const created = await c.get("api").send<CreatedSdkKey>("POST", `/projects/${projectId}/environments/${envKey}/sdk-keys`, { kind, ...(name ? { name } : {}) });
-      return keysPage(c, projectId, { created });
-    } catch (err) {
-      if (!(err instanceof ApiFailure) || err.status !== 400) throw err;
-      const errors = errorsByField(err.issues);
-      return keysPage(c, projectId, { failed: { envKey, name, message: errors.name || Object.values(errors).join(" ") || err.message } });
-    }
-  });
-
-  app.post("/projects/:projectId/environments/:envKey/sdk-keys/:keyId/revoke", async (c) => {
-    const projectId = idParam(c, "projectId");
-    await c.get("api").send("DELETE", `/projects/${projectId}/environments/${keyParam(c, "envKey")}/sdk-keys/${idParam(c, "keyId")}`);
-    return c.redirect(`${keysPath(projectId)}?notice=sdk-key-revoked#notice`, 303);
-  });
+  app.get("/projects/:projectId/sdk-keys", (c) => keysPage(c));
+  app.get("/projects/:projectId/environments/:envKey/sdk-keys", backToKeys);
+  app.post("/projects/:projectId/environments/:envKey/sdk-keys", createSdkKey);
+  app.post("/projects/:projectId/environments/:envKey/sdk-keys/:keyId/revoke", revokeSdkKey);
   return app;
+}
+
+/** The address the new-key form answers at; asked for again (a bookmark, the back button), it is the keys page. */
+function backToKeys(c: DashboardContext) {
+  return c.redirect(keysPath(idParam(c, "projectId")), 303);
+}
+
+/** A new key is shown once, on the page that answers this form; the form sent again makes no second key. */
+async function createSdkKey(c: DashboardContext) {
+  const projectId = idParam(c, "projectId");
+  const envKey = keyParam(c, "envKey");
+  const form = await formOf(c);
+  if (!spendOnce(c, form)) return c.redirect(`${keysPath(projectId)}?notice=already-sent#notice`, 303);
+  const name = textField(form, "name").trim();
+  const kind = textField(form, "kind") === "client" ? "client" : "server";
+  try {
+    const path = `/projects/${projectId}/environments/${envKey}/sdk-keys`;
+    const created = await c.get("api").send<CreatedSdkKey>("POST", path, { kind, ...(name ? { name } : {}) });
+    return keysPage(c, { created });
+  } catch (err) {
+    if (!(err instanceof ApiFailure) || err.status !== 400) throw err;
+    const errors = errorsByField(err.issues);
+    const message = errors.name || Object.values(errors).join(" ") || err.message;
+    return keysPage(c, { failed: { envKey, name, message } });
+  }
+}
+
+async function revokeSdkKey(c: DashboardContext) {
+  const projectId = idParam(c, "projectId");
+  const path = `/projects/${projectId}/environments/${keyParam(c, "envKey")}/sdk-keys/${idParam(c, "keyId")}`;
+  await c.get("api").send("DELETE", path);
+  return c.redirect(`${keysPath(projectId)}?notice=sdk-key-revoked#notice`, 303);
 }
 
 interface Outcome {
@@ -51,7 +60,8 @@ interface Outcome {
   failed?: { envKey: string; name: string; message: string };
 }
 
-async function keysPage(c: DashboardContext, projectId: string, outcome: Outcome = {}) {
+async function keysPage(c: DashboardContext, outcome: Outcome = {}) {
+  const projectId = idParam(c, "projectId");
   const api = c.get("api");
   const project = await api.get<Project>(`/projects/${projectId}`);
   const keys = await Promise.all(project.environments.map((env) => api.get<Page<SdkKey>>(`/projects/${projectId}/environments/${env.key}/sdk-keys`, { limit: 200 })));

@@ -5,9 +5,9 @@ import type { FC } from "hono/jsx";
 import { getCookie } from "hono/cookie";
 import { ApiFailure, apiFor, type ApiFetch } from "./api";
 import { formOf, safeNext, textField, type DashboardContext, type DashboardEnv } from "./context";
-import { readSignInNonce, refuse, sessionCookie, setSignInNonce, startSession } from "./guard";
+import { endSession, readSignInNonce, refuse, sessionCookie, setSignInNonce, startSession } from "./guard";
 import { CsrfField, ICON, Notice, renderPage } from "./layout";
-import { isSessionRevoked } from "./revoked-sessions";
+import { isSessionRevoked, revokeSession } from "./revoked-sessions";
 import { csrfToken, isCsrfToken, newNonce, openSession, SESSION_TTL_SECONDS } from "./session";
 
 const COOKIE_REFUSED =
@@ -17,27 +17,37 @@ const COOKIE_REFUSED =
 
 export function signInRoutes(apiFetch: ApiFetch) {
   const app = new Hono<DashboardEnv>();
-
-  app.get("/sign-in", async (c) => {
-    const next = safeNext(c.req.query("next"));
-    const session = await openSession(c.env, getCookie(c, sessionCookie(c)));
-    if (session && !(await isSessionRevoked(c.env, session))) return c.redirect(next, 302);
-    return signInPage(c, { next });
-  });
-
-  app.post("/sign-in", async (c) => {
-    const form = await formOf(c);
-    const next = safeNext(textField(form, "next"));
-    const nonce = readSignInNonce(c);
-    if (!nonce || !(await isCsrfToken(c.env, "sign-in", nonce, textField(form, "_csrf")))) return refuse(c, COOKIE_REFUSED);
-    const apiKey = textField(form, "api_key").trim();
-    if (!apiKey) return signInPage(c, { next, error: "Enter your API key.", status: 400 });
-    const problem = await checkKey(apiFetch, c, apiKey);
-    if (problem) return signInPage(c, { next, error: problem, status: 401 });
-    await startSession(c, apiKey);
-    return c.redirect(next, 303);
-  });
+  app.get("/sign-in", showSignIn);
+  app.post("/sign-in", (c) => signIn(apiFetch, c));
   return app;
+}
+
+/** A signed-in person asking for the sign-in page goes where they were headed. */
+async function showSignIn(c: DashboardContext) {
+  const next = safeNext(c.req.query("next"));
+  const session = await openSession(c.env, getCookie(c, sessionCookie(c)));
+  if (session && !(await isSessionRevoked(c.env, session))) return c.redirect(next, 302);
+  return signInPage(c, { next });
+}
+
+async function signIn(apiFetch: ApiFetch, c: DashboardContext) {
+  const form = await formOf(c);
+  const next = safeNext(textField(form, "next"));
+  const nonce = readSignInNonce(c);
+  if (!nonce || !(await isCsrfToken(c.env, "sign-in", nonce, textField(form, "_csrf")))) return refuse(c, COOKIE_REFUSED);
+  const apiKey = textField(form, "api_key").trim();
+  if (!apiKey) return signInPage(c, { next, error: "Enter your API key.", status: 400 });
+  const problem = await checkKey(apiFetch, c, apiKey);
+  if (problem) return signInPage(c, { next, error: problem, status: 401 });
+  await startSession(c, apiKey);
+  return c.redirect(next, 303);
+}
+
+/** Signing out ends the session on the server too (revoked-sessions.ts), then drops the cookie. */
+export async function signOut(c: DashboardContext) {
+  await revokeSession(c.env, c.get("session"));
+  endSession(c);
+  return c.redirect("/dashboard/sign-in?notice=signed-out", 303);
 }
 
 /** Why the key cannot sign in, or null when it can. */

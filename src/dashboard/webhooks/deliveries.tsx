@@ -25,22 +25,25 @@ const SETTINGS_CRUMBS = [
 
 export function deliveryRoutes() {
   const app = new Hono<DashboardEnv>();
-  app.get("/settings/webhooks/:scope/:webhookId", (c) => webhookHistoryPage(c));
-  app.get("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId", (c) => deliveryPage(c));
-  app.get("/projects/:projectId/changes/:eventId/deliveries", (c) => causedDeliveriesPage(c));
-  app.post("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId/redeliver", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    const deliveryId = idParam(c, "deliveryId");
-    const page = `${webhookPage(scope, webhookId)}/deliveries/${deliveryId}`;
-    try {
-      await c.get("api").send("POST", `${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}/redeliver`);
-    } catch (err) {
-      if (err instanceof ApiFailure && err.status === 409) return c.redirect(`${page}?notice=redelivery-busy`, 303);
-      throw err;
-    }
-    return c.redirect(`${page}?notice=redelivery-queued`, 303);
-  });
+  app.get("/settings/webhooks/:scope/:webhookId", webhookHistoryPage);
+  app.get("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId", deliveryPage);
+  app.post("/settings/webhooks/:scope/:webhookId/deliveries/:deliveryId/redeliver", redeliver);
+  app.get("/projects/:projectId/changes/:eventId/deliveries", causedDeliveriesPage);
   return app;
+}
+
+/** One more attempt of a delivery, now; refused while one of its attempts is in flight. */
+async function redeliver(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const deliveryId = idParam(c, "deliveryId");
+  const page = `${webhookPage(scope, webhookId)}/deliveries/${deliveryId}`;
+  try {
+    await c.get("api").send("POST", `${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}/redeliver`);
+  } catch (err) {
+    if (err instanceof ApiFailure && err.status === 409) return c.redirect(`${page}?notice=redelivery-busy`, 303);
+    throw err;
+  }
+  return c.redirect(`${page}?notice=redelivery-queued`, 303);
 }
 
 /** Only values the API accepts reach it; anything else means "no filter". */

@@ -32,35 +32,41 @@ interface Draft {
 
 export function verifyRoutes() {
   const app = new Hono<DashboardEnv>();
-  app.get("/settings/webhooks/:scope/:webhookId/verify", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    const deliveryId = c.req.query("delivery") ?? "";
-    const api = c.get("api");
-    const [webhook, delivery] = await Promise.all([
-      api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
-      isId(deliveryId) ? api.get<DeliveryDetail>(`${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}`) : Promise.resolve(null),
-    ]);
-    return debuggerPage(c, scope, webhook, { draft: delivery ? draftOf(delivery) : { headers: "", body: "" } });
-  });
-  app.post("/settings/webhooks/:scope/:webhookId/verify", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    const form = await formOf(c);
-    // A browser sends a textarea's line breaks as CRLF whatever was pasted; bodies Flagpost sends
-    // break lines with LF, so LF is what the receiver most likely got.
-    const draft: Draft = { headers: textField(form, "headers"), body: textField(form, "body").replace(/\r\n/g, "\n") };
-    const secret = textField(form, "secret");
-    const webhook = await c.get("api").get<Webhook>(`${webhooksApi(scope)}/${webhookId}`);
-    const { headers, problems } = parseHeaderLines(draft.headers);
-    if (problems.length) return debuggerPage(c, scope, webhook, { draft, errors: { headers: problems.join(" ") } });
-    try {
-      const result = await c.get("api").send<VerifyResult>("POST", "/webhooks/verify", { webhook_id: webhook.id, headers, body: draft.body, ...(secret ? { secret } : {}) });
-      return debuggerPage(c, scope, webhook, { draft, result });
-    } catch (err) {
-      if (!(err instanceof ApiFailure) || err.status !== 400) throw err;
-      return debuggerPage(c, scope, webhook, { draft, errors: errorsByField(err.issues) });
-    }
-  });
+  app.get("/settings/webhooks/:scope/:webhookId/verify", verifyPage);
+  app.post("/settings/webhooks/:scope/:webhookId/verify", checkSignature);
   return app;
+}
+
+/** The debugger, filled in from a delivery's latest attempt when the page was opened from one. */
+async function verifyPage(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const deliveryId = c.req.query("delivery") ?? "";
+  const api = c.get("api");
+  const [webhook, delivery] = await Promise.all([
+    api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
+    isId(deliveryId) ? api.get<DeliveryDetail>(`${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}`) : Promise.resolve(null),
+  ]);
+  return debuggerPage(c, scope, webhook, { draft: delivery ? draftOf(delivery) : { headers: "", body: "" } });
+}
+
+async function checkSignature(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const form = await formOf(c);
+  // A browser sends a textarea's line breaks as CRLF whatever was pasted; bodies Flagpost sends
+  // break lines with LF, so LF is what the receiver most likely got.
+  const draft: Draft = { headers: textField(form, "headers"), body: textField(form, "body").replace(/\r\n/g, "\n") };
+  const secret = textField(form, "secret");
+  const webhook = await c.get("api").get<Webhook>(`${webhooksApi(scope)}/${webhookId}`);
+  const { headers, problems } = parseHeaderLines(draft.headers);
+  if (problems.length) return debuggerPage(c, scope, webhook, { draft, errors: { headers: problems.join(" ") } });
+  try {
+    const request = { webhook_id: webhook.id, headers, body: draft.body, ...(secret ? { secret } : {}) };
+    const result = await c.get("api").send<VerifyResult>("POST", "/webhooks/verify", request);
+    return debuggerPage(c, scope, webhook, { draft, result });
+  } catch (err) {
+    if (!(err instanceof ApiFailure) || err.status !== 400) throw err;
+    return debuggerPage(c, scope, webhook, { draft, errors: errorsByField(err.issues) });
+  }
 }
 
 /** The latest attempt's request, as Flagpost sent it. */

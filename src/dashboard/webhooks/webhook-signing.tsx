@@ -28,16 +28,20 @@ const SETTINGS_CRUMBS = [
 
 export function signingRoutes() {
   const app = new Hono<DashboardEnv>();
-  app.post("/settings/webhooks/:scope/:webhookId/rotate-secret", (c) => rotate(c));
-  app.post("/settings/webhooks/:scope/:webhookId/ed25519-key", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    await c.get("api").send("POST", `${webhooksApi(scope)}/${webhookId}/ed25519-key`);
-    return c.redirect(`${webhookPage(scope, webhookId)}?notice=ed25519-created#signing`, 303);
-  });
+  app.post("/settings/webhooks/:scope/:webhookId/rotate-secret", rotateSecret);
+  app.post("/settings/webhooks/:scope/:webhookId/ed25519-key", createKeyPair);
   return app;
 }
 
-async function rotate(c: DashboardContext) {
+/** Creates or replaces the ed25519 key pair; the public key shows on the webhook's page. */
+async function createKeyPair(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  await c.get("api").send("POST", `${webhooksApi(scope)}/${webhookId}/ed25519-key`);
+  return c.redirect(`${webhookPage(scope, webhookId)}?notice=ed25519-created#signing`, 303);
+}
+
+/** The new secret is shown once, on the page that answers this form; the form sent again rotates nothing. */
+async function rotateSecret(c: DashboardContext) {
   const { scope, webhookId } = webhookParams(c);
   const form = await formOf(c);
   if (!spendOnce(c, form)) return c.redirect(`${webhookPage(scope, webhookId)}?notice=already-sent#signing`, 303);

@@ -16,56 +16,69 @@ const SETTINGS_CRUMBS = [{ href: "/dashboard/settings/webhooks", label: "Setting
 
 export function webhookRoutes() {
   const app = new Hono<DashboardEnv>();
-  app.get("/settings/webhooks", (c) => webhookListPage(c));
-  app.get("/settings/webhooks/new", async (c) => {
-    const scope = c.req.query("scope") ?? "";
-    return webhookFormPage(c, { values: { ...NEW_WEBHOOK, scope: isScope(scope) ? scope : ORG_SCOPE } });
-  });
+  app.get("/settings/webhooks", webhookListPage);
+  app.get("/settings/webhooks/new", newWebhookPage);
   app.post("/settings/webhooks", (c) => saveWebhook(c));
-  app.get("/settings/webhooks/:scope/:webhookId/edit", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    const webhook = await c.get("api").get<Webhook>(`${webhooksApi(scope)}/${webhookId}`);
-    return webhookFormPage(c, { values: valuesOf(webhook, scope), existing: webhook });
-  });
-  app.post("/settings/webhooks/:scope/:webhookId/edit", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    return saveWebhook(c, await c.get("api").get<Webhook>(`${webhooksApi(scope)}/${webhookId}`));
-  });
-
-  app.post("/settings/webhooks/:scope/:webhookId/enabled", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    const enabled = textField(await formOf(c), "enabled") === "true";
-    await c.get("api").send("PATCH", `${webhooksApi(scope)}/${webhookId}`, { enabled });
-    return c.redirect(`${webhookPage(scope, webhookId)}?notice=${enabled ? "webhook-enabled" : "webhook-disabled"}`, 303);
-  });
-
-  app.post("/settings/webhooks/:scope/:webhookId/recover", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    const form = await formOf(c);
-    const since = recoverSince(textField(form, "since"), textField(form, "since_at"), Date.now());
-    if (!since) return c.redirect(`${webhookPage(scope, webhookId)}?notice=recover-invalid#notice`, 303);
-    const result = await c.get("api").send<RecoverResult>("POST", `${webhooksApi(scope)}/${webhookId}/recover`, { since });
-    return c.redirect(`${webhookPage(scope, webhookId)}?notice=recovered&count=${result.deliveries}#notice`, 303);
-  });
-
-  app.post("/settings/webhooks/:scope/:webhookId/delete", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    await c.get("api").send("DELETE", `${webhooksApi(scope)}/${webhookId}`);
-    return c.redirect("/dashboard/settings/webhooks?notice=webhook-deleted", 303);
-  });
-
-  app.post("/settings/webhooks/:scope/:webhookId/test", async (c) => {
-    const { scope, webhookId } = webhookParams(c);
-    const result = await c.get("api").send<TestResult>("POST", `${webhooksApi(scope)}/${webhookId}/test`);
-    if (wantsJson(c)) return c.json(result);
-    const back = new URL(safeNext(textField(await formOf(c), "back")), c.req.url);
-    back.searchParams.delete("notice");
-    back.searchParams.set("test", result.success ? "success" : "failure");
-    back.searchParams.set("status", result.status_code === null ? "none" : String(result.status_code));
-    back.searchParams.set("ms", String(result.response_time_ms));
-    return c.redirect(back.pathname + back.search, 303);
-  });
+  app.get("/settings/webhooks/:scope/:webhookId/edit", editWebhookPage);
+  app.post("/settings/webhooks/:scope/:webhookId/edit", updateWebhook);
+  app.post("/settings/webhooks/:scope/:webhookId/enabled", setEnabled);
+  app.post("/settings/webhooks/:scope/:webhookId/recover", recoverFailed);
+  app.post("/settings/webhooks/:scope/:webhookId/delete", deleteWebhook);
+  app.post("/settings/webhooks/:scope/:webhookId/test", testWebhook);
   return app;
+}
+
+/** The new-webhook form, its scope chosen when the page was opened from a project's section. */
+function newWebhookPage(c: DashboardContext) {
+  const scope = c.req.query("scope") ?? "";
+  return webhookFormPage(c, { values: { ...NEW_WEBHOOK, scope: isScope(scope) ? scope : ORG_SCOPE } });
+}
+
+async function editWebhookPage(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const webhook = await c.get("api").get<Webhook>(`${webhooksApi(scope)}/${webhookId}`);
+  return webhookFormPage(c, { values: valuesOf(webhook, scope), existing: webhook });
+}
+
+async function updateWebhook(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  return saveWebhook(c, await c.get("api").get<Webhook>(`${webhooksApi(scope)}/${webhookId}`));
+}
+
+async function setEnabled(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const enabled = textField(await formOf(c), "enabled") === "true";
+  await c.get("api").send("PATCH", `${webhooksApi(scope)}/${webhookId}`, { enabled });
+  return c.redirect(`${webhookPage(scope, webhookId)}?notice=${enabled ? "webhook-enabled" : "webhook-disabled"}`, 303);
+}
+
+/** One more attempt of every failed delivery since the moment the form names. */
+async function recoverFailed(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const form = await formOf(c);
+  const since = recoverSince(textField(form, "since"), textField(form, "since_at"), Date.now());
+  if (!since) return c.redirect(`${webhookPage(scope, webhookId)}?notice=recover-invalid#notice`, 303);
+  const result = await c.get("api").send<RecoverResult>("POST", `${webhooksApi(scope)}/${webhookId}/recover`, { since });
+  return c.redirect(`${webhookPage(scope, webhookId)}?notice=recovered&count=${result.deliveries}#notice`, 303);
+}
+
+async function deleteWebhook(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  await c.get("api").send("DELETE", `${webhooksApi(scope)}/${webhookId}`);
+  return c.redirect("/dashboard/settings/webhooks?notice=webhook-deleted", 303);
+}
+
+/** The Test button: JSON for the inline button, else back to the page it was pressed on, the outcome in the query. */
+async function testWebhook(c: DashboardContext) {
+  const { scope, webhookId } = webhookParams(c);
+  const result = await c.get("api").send<TestResult>("POST", `${webhooksApi(scope)}/${webhookId}/test`);
+  if (wantsJson(c)) return c.json(result);
+  const back = new URL(safeNext(textField(await formOf(c), "back")), c.req.url);
+  back.searchParams.delete("notice");
+  back.searchParams.set("test", result.success ? "success" : "failure");
+  back.searchParams.set("status", result.status_code === null ? "none" : String(result.status_code));
+  back.searchParams.set("ms", String(result.response_time_ms));
+  return c.redirect(back.pathname + back.search, 303);
 }
 
 async function projectsOf(c: DashboardContext): Promise<Project[]> {
