@@ -3,15 +3,15 @@
 // environment and person, and from each change a link to the deliveries it caused (a webhooks page).
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
-import { describeChanges } from "./change-words";
+import { KEY_PATTERN } from "../../schemas";
 import { idParam, type DashboardContext, type DashboardEnv } from "../shell/context";
 import { eventLabel } from "../shell/format";
-import { EmptyState, PageHead, Pill, renderPage, Time, type Tone } from "../shell/layout";
-import { diffLines } from "./line-diff";
-import { ProjectTabs } from "../shell/project-head";
-import { filteredChanges, type ChangeFilter } from "./recent-changes";
+import { EmptyState, PageHead, Pager, Pill, renderPage, Time, type Tone } from "../shell/layout";
+import { projectCrumbs, ProjectTabs } from "../shell/project-head";
 import type { ChangeLogEntry, Flag, Page, Project } from "../shell/resources";
-import { KEY_PATTERN } from "../../schemas";
+import { describeChanges } from "./change-words";
+import { diffLines } from "./line-diff";
+import { filteredChanges, type ChangeFilter } from "./recent-changes";
 
 const PAGE_SIZE = 25;
 
@@ -46,7 +46,7 @@ async function changeLogPage(c: DashboardContext) {
   const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][]);
   const body = (
     <>
-      <PageHead title={project.name} crumbs={[{ href: "/dashboard", label: "Projects" }]} />
+      <PageHead title={project.name} crumbs={projectCrumbs()} />
       <ProjectTabs project={project} current="changes" />
       <ChangeFilters base={base} filter={filter} project={project} flags={flags.data} />
       {entries.entries.length === 0 ? (
@@ -59,14 +59,11 @@ async function changeLogPage(c: DashboardContext) {
       {filtering && entries.next_cursor ? (
         <p class="small muted">Searched the {entries.scanned} changes before this point; older ones may match too.</p>
       ) : null}
-      <p class="pager">
-        {cursor ? <a href={`${base}?${query}`}>← Newest changes</a> : <span />}
-        {entries.next_cursor ? (
-          <a class="button" href={`${base}?${new URLSearchParams([...query, ["cursor", entries.next_cursor]])}`}>
-            Older changes →
-          </a>
-        ) : null}
-      </p>
+      <Pager
+        what="changes"
+        newest={cursor ? `${base}?${query}` : undefined}
+        older={entries.next_cursor ? `${base}?${new URLSearchParams([...query, ["cursor", entries.next_cursor]])}` : undefined}
+      />
     </>
   );
   return renderPage(c, `${project.name} · Change log`, body, { section: "projects" });

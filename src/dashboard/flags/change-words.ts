@@ -2,8 +2,8 @@
 // "Beta users" added: userId is one of alice, bob → serves Live'. The rollout travels in webhooks as
 // a synthetic condition (CONTRACT.md); here it is a rollout again, told apart by its derived id.
 import { derivedId } from "../../flags/tggl";
-import { OPERATOR_INFO } from "./operators";
 import type { ChangeLogEntry } from "../shell/resources";
+import { OPERATOR_INFO } from "./operators";
 
 type Change = { __typename: string } & Record<string, unknown>;
 type TgglVariation = { name: string; value: unknown; active: boolean; color: string; description: string; order: number };

@@ -1,11 +1,11 @@
 // What a refused write says when someone else changed the flag first: who, when, what (from the
 // change log), that the person's edits are still in the form, and a way to reload.
 import type { FC } from "hono/jsx";
-import { describeChanges } from "./change-words";
 import { isId, type DashboardContext } from "../shell/context";
 import { formatTime } from "../shell/format";
 import { Time } from "../shell/layout";
 import type { ChangeLogEntry, Page } from "../shell/resources";
+import { describeChanges } from "./change-words";
 
 export const ConflictNotice: FC<{ change?: ChangeLogEntry; reload: string; subject: string; reloadLabel: string }> = ({ change, reload, subject, reloadLabel }) => (
   <div class="notice error" role="alert" tabindex={-1} autofocus>

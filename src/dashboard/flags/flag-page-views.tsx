@@ -2,11 +2,11 @@
 // the name, key, description and tags form, its recent changes, and archive or delete.
 import type { FC } from "hono/jsx";
 import { renderState } from "../../flags/code-like";
-import { describeChanges } from "./change-words";
-import { KeyField, TextField, type FieldErrors } from "../shell/fields";
-import { stateSummary, StatePill, ToggleForm } from "./flag-views";
+import { fieldIdsOf, KeyField, TextField, type FieldErrors } from "../shell/fields";
 import { CsrfField, ErrorSummary, LongName, Time } from "../shell/layout";
 import type { ChangeLogEntry, Flag, Project } from "../shell/resources";
+import { describeChanges } from "./change-words";
+import { stateSummary, StatePill, ToggleForm } from "./flag-views";
 import { targetingPath } from "./targeting";
 import { VariationRows } from "./variation-editor";
 import type { VariationDraft } from "./variation-form";
@@ -44,8 +44,6 @@ export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string }
   </div>
 );
 
-const fieldIdsOf = (errors: FieldErrors) => Object.fromEntries(Object.keys(errors).map((f) => [f, f.replace(/\./g, "-")]));
-
 export const VariationsForm: FC<{ flag: Flag; base: string; csrf: string; drafts: VariationDraft[]; errors: FieldErrors; focusLast?: boolean }> = ({ flag, base, csrf, drafts, errors, focusLast }) => (
   <form method="post" action={`${base}/variations`} class="card">
     {/* Enter in a field saves: the first submit button of a form is the one Enter presses. */}
@@ -54,7 +52,7 @@ export const VariationsForm: FC<{ flag: Flag; base: string; csrf: string; drafts
     </button>
     <CsrfField token={csrf} />
     <input type="hidden" name="version" value={String(flag.version)} />
-    {Object.keys(errors).length ? <ErrorSummary message="The variations were not saved." issues={Object.entries(errors).map(([field, message]) => ({ field, message }))} fieldIds={fieldIdsOf(errors)} /> : null}
+    {Object.keys(errors).length ? <ErrorSummary message="The variations were not saved." errors={errors} fieldIds={fieldIdsOf(errors)} /> : null}
     <VariationRows drafts={drafts} type={flag.type} errors={errors} focusLast={focusLast} />
     <p class="small muted">A variation that an environment still serves (as default, rollout or condition) cannot be removed.</p>
     <button type="submit" name="intent" value="save" class="primary">

@@ -4,16 +4,16 @@
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { ApiFailure } from "../shell/api";
-import { ConflictNotice, staleNoticeWords } from "./conflict-notice";
-import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "../shell/context";
-import { errorsByField, type FieldErrors } from "../shell/fields";
-import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, VariationsForm, type SettingsDraft } from "./flag-page-views";
+import { commaList, formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "../shell/context";
+import type { FieldErrors } from "../shell/fields";
 import { CsrfField, PageHead, Pill, renderPage } from "../shell/layout";
-import { ProjectTabs } from "../shell/project-head";
-import { filteredChanges, lastChangeOf } from "./recent-changes";
+import { projectCrumbs, ProjectTabs } from "../shell/project-head";
 import type { Flag, Project } from "../shell/resources";
+import { ConflictNotice, staleNoticeWords } from "./conflict-notice";
+import { fieldSentences, sentence } from "./field-words";
+import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, VariationsForm, type SettingsDraft } from "./flag-page-views";
+import { filteredChanges, lastChangeOf } from "./recent-changes";
 import { SdkSnippet } from "./sdk-snippet";
-import { sentence } from "./state-form";
 import { flagPath } from "./targeting";
 import { applyVariationIntent, draftsOfVariations, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts, type VariationDraft } from "./variation-form";
 
@@ -53,8 +53,8 @@ async function saveSettings(c: DashboardContext) {
     name: draft.name.trim(),
     key: draft.key,
     description: draft.description.trim(),
-    tags: listOf(draft.tags),
-    sharing: { share_with_everyone: draft.share_with_everyone, roles: listOf(draft.roles) },
+    tags: commaList(draft.tags),
+    sharing: { share_with_everyone: draft.share_with_everyone, roles: commaList(draft.roles) },
     version: Number(textField(form, "version")),
   };
   const keep = (errors: FieldErrors) => ({ settings: { draft, errors } });
@@ -91,11 +91,6 @@ async function deleteFlag(c: DashboardContext) {
   return c.redirect(`/dashboard/projects/${projectId}?notice=flag-deleted#notice`, 303);
 }
 
-/** A comma-separated list, trimmed, without blanks or repeats. */
-function listOf(text: string): string[] {
-  return [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
-}
-
 function params(c: DashboardContext) {
   return { projectId: idParam(c, "projectId"), flagKey: keyParam(c, "flagKey") };
 }
@@ -123,8 +118,7 @@ async function saveFlag(
       return flagPage(c, { ...keep({}, err), banner: <ConflictNotice change={change} reload={flagPath(projectId, flagKey)} subject="this flag" reloadLabel="Reload the flag" />, status: 409 });
     }
     if (err.status === 400 || err.status === 422) {
-      const errors: FieldErrors = Object.fromEntries(Object.entries(errorsByField(err.issues)).filter(([f]) => f !== "variations").map(([f, m]) => [f, sentence(m.replace(/\.$/, ""))]));
-      const outcome = keep(errors, err);
+      const outcome = keep(fieldSentences(err.issues), err);
       return flagPage(c, { ...outcome, banner: <div class="notice error" role="alert" tabindex={-1} autofocus>{sentence(err.message)}</div>, status: err.status });
     }
     throw err;
@@ -142,7 +136,7 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
   const variations = outcome.variations ?? { drafts: draftsOfVariations(flag.variations, flag.type), errors: {} };
   const body = (
     <>
-      <PageHead title={flag.name} crumbs={[{ href: "/dashboard", label: "Projects" }, { href: `/dashboard/projects/${projectId}`, label: project.name }]}>
+      <PageHead title={flag.name} crumbs={projectCrumbs(project)}>
         <Pill tone="off">{flag.type}</Pill>
         {flag.archived ? <Pill tone="warn">Archived</Pill> : null}
       </PageHead>
@@ -176,7 +170,7 @@ async function deletePage(c: DashboardContext) {
   const on = project.environments.filter((e) => flag.environments[e.key]?.enabled).map((e) => e.name);
   const body = (
     <>
-      <PageHead title={`Delete ${flag.name}?`} crumbs={[{ href: "/dashboard", label: "Projects" }, { href: `/dashboard/projects/${projectId}`, label: project.name }, { href: flagPath(projectId, flagKey), label: flag.name }]} />
+      <PageHead title={`Delete ${flag.name}?`} crumbs={[...projectCrumbs(project), { href: flagPath(projectId, flagKey), label: flag.name }]} />
       <div class="notice warn" role="alert">
         <p>
           <strong>

@@ -2,8 +2,8 @@
 // button (production asks first), and the new-flag form.
 import type { FC } from "hono/jsx";
 import { FLAG_TYPES, type FlagType } from "../../flags/model";
+import { fieldIdsOf, KeyField, TextField, type FieldErrors } from "../shell/fields";
 import { CsrfField, ErrorSummary, LongName, Pill } from "../shell/layout";
-import { KeyField, TextField, type FieldErrors } from "../shell/fields";
 import type { Flag, FlagState, Project } from "../shell/resources";
 import { flagPath, PRODUCTION, targetingPath } from "./targeting";
 import { VariationRows } from "./variation-editor";
@@ -136,14 +136,14 @@ const TYPE_WORDS: Record<FlagType, string> = {
 };
 
 export const NewFlagForm: FC<{ project: Project; csrf: string; state: NewFlagState }> = ({ project, csrf, state }) => {
-  const issues = Object.entries(state.errors).map(([field, message]) => ({ field, message }));
-  const ids = { ...FLAG_FIELD_IDS, ...Object.fromEntries(Object.keys(state.errors).filter((f) => f.startsWith("v")).map((f) => [f, f.replace(/\./g, "-")])) };
+  const variationErrors = Object.fromEntries(Object.entries(state.errors).filter(([field]) => field.startsWith("v")));
+  const ids = { ...FLAG_FIELD_IDS, ...fieldIdsOf(variationErrors) };
   return (
     <form method="post" action={`/dashboard/projects/${project.id}/flags`} class="card">
       <button type="submit" name="intent" value="create" class="visually-hidden" tabindex={-1} aria-hidden="true">
         Create flag
       </button>
-      {state.message ? <ErrorSummary message={state.message} issues={issues} fieldIds={ids} /> : null}
+      {state.message ? <ErrorSummary message={state.message} errors={state.errors} fieldIds={ids} /> : null}
       <CsrfField token={csrf} />
       <div class="grid2">
         <TextField id="flag-name" name="name" label="Name" value={state.values.name} error={state.errors.name} required placeholder="New checkout" keySource />
@@ -184,7 +184,7 @@ export interface NewEnvironmentState {
 export const NewEnvironmentForm: FC<{ project: Project; csrf: string; state?: NewEnvironmentState }> = ({ project, csrf, state }) => (
   <details class="card" open={state !== undefined} id="new-environment">
     <summary>Add an environment</summary>
-    {state ? <ErrorSummary message="The environment could not be added." issues={Object.entries(state.errors).map(([field, message]) => ({ field, message }))} fieldIds={{ key: "environment-key", name: "environment-name" }} /> : null}
+    {state ? <ErrorSummary message="The environment could not be added." errors={state.errors} fieldIds={{ key: "environment-key", name: "environment-name" }} /> : null}
     <form method="post" action={`/dashboard/projects/${project.id}/environments`}>
       <CsrfField token={csrf} />
       <div class="grid2">

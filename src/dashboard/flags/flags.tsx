@@ -3,16 +3,15 @@
 import { Hono } from "hono";
 import { FLAG_TYPES, type FlagType } from "../../flags/model";
 import { ApiFailure } from "../shell/api";
-import { staleNoticeWords } from "./conflict-notice";
-import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "../shell/context";
-import { errorsByField } from "../shell/fields";
-import { ConfirmProduction, FlagTable, NewEnvironmentForm, NewFlagForm, type NewEnvironmentState, type NewFlagState } from "./flag-views";
+import { commaList, formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "../shell/context";
 import { EmptyState, PageHead, renderPage } from "../shell/layout";
-import { ProjectTabs, Revision } from "../shell/project-head";
+import { projectCrumbs, ProjectTabs, Revision } from "../shell/project-head";
 import type { Flag, FlagState, Page, Project } from "../shell/resources";
-import { lastChangeOf } from "./recent-changes";
-import { sentence } from "./state-form";
+import { staleNoticeWords } from "./conflict-notice";
+import { fieldSentences } from "./field-words";
 import { flagPageRoutes } from "./flag-page";
+import { ConfirmProduction, FlagTable, NewEnvironmentForm, NewFlagForm, type NewEnvironmentState, type NewFlagState } from "./flag-views";
+import { lastChangeOf } from "./recent-changes";
 import { flagPath, PRODUCTION, targetingRoutes } from "./targeting";
 import { applyVariationIntent, blankVariation, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts } from "./variation-form";
 
@@ -42,7 +41,7 @@ async function createFlag(c: DashboardContext) {
   const built = variationsOfDrafts(state.variations, state.values.type);
   if ("errors" in built) return newFlagPage(c, { ...state, errors: built.errors, message: "The flag could not be created." }, 400);
   const { tags, type, ...values } = state.values;
-  const body = { ...values, type, tags: tagsOf(tags), ...(built.variations.length ? { variations: built.variations } : {}) };
+  const body = { ...values, type, tags: commaList(tags), ...(built.variations.length ? { variations: built.variations } : {}) };
   try {
     const flag = await c.get("api").send<Flag>("POST", `/projects/${projectId}/flags`, body);
     return c.redirect(`${flagPath(projectId, flag.key)}?notice=flag-created#notice`, 303);
@@ -51,7 +50,7 @@ async function createFlag(c: DashboardContext) {
     const errors =
       err.status === 409
         ? { key: "Another flag in this project already uses this key." }
-        : { ...wordsOf(errorsByField(err.issues)), ...variationErrorsOf(err.issues, state.variations) };
+        : { ...fieldSentences(err.issues), ...variationErrorsOf(err.issues, state.variations) };
     return newFlagPage(c, { ...state, errors, message: "The flag could not be created." }, 400);
   }
 }
@@ -91,7 +90,7 @@ async function createEnvironment(c: DashboardContext) {
   } catch (err) {
     if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409)) throw err;
     const errors =
-      err.status === 409 ? { key: "Another environment of this project already uses this key." } : wordsOf(errorsByField(err.issues));
+      err.status === 409 ? { key: "Another environment of this project already uses this key." } : fieldSentences(err.issues);
     return flagsPage(c, { values, errors }, 400);
   }
 }
@@ -122,14 +121,6 @@ async function confirmPage(c: DashboardContext, form: Parameters<typeof textFiel
   return renderPage(c, "Change production?", body, { section: "projects" });
 }
 
-function tagsOf(text: string): string[] {
-  return [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
-}
-
-function wordsOf(errors: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(errors).filter(([field]) => field !== "variations").map(([field, message]) => [field, sentence(message.replace(/\.$/, ""))]));
-}
-
 function newFlagState(): NewFlagState {
   return { values: { key: "", name: "", description: "", type: "boolean", tags: "" }, variations: [blankVariation(0), blankVariation(1)], errors: {} };
 }
@@ -154,7 +145,7 @@ async function newFlagPage(c: DashboardContext, state: NewFlagState, status: 200
   const project = await c.get("api").get<Project>(`/projects/${projectId}`);
   const body = (
     <>
-      <PageHead title="New flag" crumbs={[{ href: "/dashboard", label: "Projects" }, { href: `/dashboard/projects/${projectId}`, label: project.name }]} />
+      <PageHead title="New flag" crumbs={projectCrumbs(project)} />
       <NewFlagForm project={project} csrf={c.get("csrf")} state={state} />
     </>
   );
@@ -184,7 +175,7 @@ async function flagsPage(c: DashboardContext, newEnvironment?: NewEnvironmentSta
   const base = `/dashboard/projects/${projectId}`;
   const body = (
     <>
-      <PageHead title={project.name} crumbs={[{ href: "/dashboard", label: "Projects" }]}>
+      <PageHead title={project.name} crumbs={projectCrumbs()}>
         <Revision project={project} />
         <a class="button primary" href={`${base}/new-flag`}>
           New flag

@@ -91,7 +91,7 @@ const ProjectList: FC<{ projects: Project[] }> = ({ projects }) => (
 const NewProjectForm: FC<{ csrf: string; state?: NewProjectState; open: boolean }> = ({ csrf, state, open }) => (
   <details class="card" open={open}>
     <summary>New project</summary>
-    {state ? <ErrorSummary message={state.message} issues={Object.entries(state.errors).map(([field, message]) => ({ field, message }))} fieldIds={{ key: "project-key", name: "project-name" }} /> : null}
+    {state ? <ErrorSummary message={state.message} errors={state.errors} fieldIds={{ key: "project-key", name: "project-name" }} /> : null}
     <form method="post" action="/dashboard/projects">
       <CsrfField token={csrf} />
       <div class="grid2">

@@ -4,11 +4,12 @@
 // applies to the draft, so the editor needs no JavaScript; the script only hides the inputs an
 // operator does not take.
 import type { Child, FC } from "hono/jsx";
+import { FieldError, fieldIdOf, fieldIdsOf, type FieldErrors } from "../shell/fields";
 import { CsrfField, ErrorSummary } from "../shell/layout";
-import { FieldError, type FieldErrors } from "../shell/fields";
+import type { Variation } from "../shell/resources";
+import { MoveButtons } from "./move-buttons";
 import { OPERATOR_INFO, operatorGroups } from "./operators";
 import type { ConditionDraft, RuleDraft, StateDraft } from "./state-form";
-import type { Variation } from "../shell/resources";
 
 export interface EditorProps {
   action: string;
@@ -24,15 +25,13 @@ export interface EditorProps {
   banner?: Child;
 }
 
-const fieldId = (name: string) => name.replace(/\./g, "-");
-
 const VariationSelect: FC<{ name: string; label: string; value: string; variations: Variation[]; hint?: string; autofocus?: boolean }> = ({ name, label, value, variations, hint, autofocus }) => (
   <div class="field">
-    <label for={fieldId(name)}>
+    <label for={fieldIdOf(name)}>
       {label}
       {hint ? <span class="hint">{hint}</span> : null}
     </label>
-    <select id={fieldId(name)} name={name} autofocus={autofocus}>
+    <select id={fieldIdOf(name)} name={name} autofocus={autofocus}>
       {variations.map((v) => (
         <option value={v.id} selected={v.id === value}>
           {v.name}
@@ -45,7 +44,7 @@ const VariationSelect: FC<{ name: string; label: string; value: string; variatio
 
 /** A described input: its hint and its error both read out with it. */
 const Input: FC<{ name: string; label: string; value: string; error?: string; hint?: string; type?: string; multiline?: boolean; autofocus?: boolean; class?: string }> = (p) => {
-  const id = fieldId(p.name);
+  const id = fieldIdOf(p.name);
   const described = [p.hint ? `${id}-hint` : "", p.error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
   const common = { id, name: p.name, "aria-describedby": described, "aria-invalid": p.error ? "true" : undefined, autofocus: p.autofocus, spellcheck: false };
   return (
@@ -75,8 +74,8 @@ const RuleFields: FC<{ at: string; rule: RuleDraft; n: number; errors: FieldErro
       <div class="rule-grid">
         <Input name={`${at}.property`} label="Context property" value={rule.property} error={err("property")} autofocus={focus === `${at}.property`} hint="Such as userId, email or plan." />
         <div class="field">
-          <label for={fieldId(`${at}.operator`)}>Operator</label>
-          <select id={fieldId(`${at}.operator`)} name={`${at}.operator`} data-operator aria-describedby={`${fieldId(at)}-operand-hint`}>
+          <label for={fieldIdOf(`${at}.operator`)}>Operator</label>
+          <select id={fieldIdOf(`${at}.operator`)} name={`${at}.operator`} data-operator aria-describedby={`${fieldIdOf(at)}-operand-hint`}>
             {operatorGroups().map(({ group, operators }) => (
               <optgroup label={group}>
                 {operators.map((o) => (
@@ -87,10 +86,10 @@ const RuleFields: FC<{ at: string; rule: RuleDraft; n: number; errors: FieldErro
               </optgroup>
             ))}
           </select>
-          <p class="hint" id={`${fieldId(at)}-operand-hint`} data-operand-hint>
+          <p class="hint" id={`${fieldIdOf(at)}-operand-hint`} data-operand-hint>
             {info?.hint ?? ""}
           </p>
-          <FieldError id={fieldId(`${at}.operator`)} error={err("operator")} />
+          <FieldError id={fieldIdOf(`${at}.operator`)} error={err("operator")} />
         </div>
       </div>
       <div data-operand="values">
@@ -128,7 +127,7 @@ const ConditionFields: FC<{ ci: number; count: number; condition: ConditionDraft
         <Input name={`${at}.name`} label="Name (optional)" value={condition.name} error={errors[`${at}.name`]} autofocus={focus === `${at}.name`} hint="Such as Beta users; it names the condition in the change log." />
         <VariationSelect name={`${at}.variation_id`} label="Serves" value={condition.variation_id} variations={variations} hint="When every rule below matches." />
       </div>
-      <FieldError id={fieldId(`${at}.rules`)} error={errors[`${at}.rules`]} />
+      <FieldError id={fieldIdOf(`${at}.rules`)} error={errors[`${at}.rules`]} />
       {condition.rules.map((rule, ri) => (
         <RuleFields at={`${at}.r${ri}`} rule={rule} n={ri + 1} errors={errors} focus={focus} removable={true} conditionLabel={label} />
       ))}
@@ -136,16 +135,7 @@ const ConditionFields: FC<{ ci: number; count: number; condition: ConditionDraft
         <button type="submit" name="intent" value={`add-rule:${ci}`}>
           Add a rule<span class="visually-hidden"> to {label}</span>
         </button>
-        {ci > 0 ? (
-          <button type="submit" name="intent" value={`up-condition:${ci}`} aria-label={`Move ${label} up`}>
-            ↑ Move up
-          </button>
-        ) : null}
-        {ci < count - 1 ? (
-          <button type="submit" name="intent" value={`down-condition:${ci}`} aria-label={`Move ${label} down`}>
-            ↓ Move down
-          </button>
-        ) : null}
+        <MoveButtons row="condition" at={ci} count={count} label={label} />
         <button type="submit" name="intent" value={`remove-condition:${ci}`} class="danger">
           Remove {label}
         </button>
@@ -155,8 +145,6 @@ const ConditionFields: FC<{ ci: number; count: number; condition: ConditionDraft
 };
 
 export const StateEditor: FC<EditorProps> = ({ action, csrf, draft, variations, envName, production, errors, focus, banner }) => {
-  const issues = Object.entries(errors).map(([field, message]) => ({ field, message }));
-  const ids = Object.fromEntries(Object.keys(errors).map((f) => [f, fieldId(f)]));
   return (
     <form method="post" action={action} class="state-editor">
       {/* Enter in a field saves: the first submit button of a form is the one Enter presses. */}
@@ -166,7 +154,7 @@ export const StateEditor: FC<EditorProps> = ({ action, csrf, draft, variations, 
       <CsrfField token={csrf} />
       <input type="hidden" name="version" value={draft.version} />
       {banner ?? null}
-      {issues.length ? <ErrorSummary message="Nothing was saved: some fields need a change." issues={issues} fieldIds={ids} /> : null}
+      {Object.keys(errors).length ? <ErrorSummary message="Nothing was saved: some fields need a change." errors={errors} fieldIds={fieldIdsOf(errors)} /> : null}
       <fieldset class="card">
         <legend>In {envName}</legend>
         <div class="choices">

@@ -5,8 +5,9 @@
 import type { FieldIssue } from "../shell/api";
 import { textField, type FormBody } from "../shell/context";
 import type { FieldErrors } from "../shell/fields";
-import { OPERATOR_INFO, operandOf } from "./operators";
 import type { FlagState } from "../shell/resources";
+import { sentence } from "./field-words";
+import { OPERATOR_INFO, operandOf } from "./operators";
 
 export interface RuleDraft {
   id: string;
@@ -224,12 +225,4 @@ export function stateErrorsOf(issues: FieldIssue[]): FieldErrors {
     errors[at] = errors[at] ? `${errors[at]} ${text}` : text;
   }
   return errors;
-}
-
-/** An API message as a sentence, with the key pattern said in words. */
-export function sentence(message: string): string {
-  const words = message.includes("must match ^[a-z0-9]")
-    ? "use lower-case letters, digits, - and _ (at most 64), starting with a letter or a digit"
-    : message.replace(/range_start/g, "from").replace(/range_end/g, "to");
-  return `${words.charAt(0).toUpperCase()}${words.slice(1)}${/[.!?]$/.test(words) ? "" : "."}`;
 }

@@ -3,16 +3,17 @@
 // refusal comes back beside the field it concerns with the draft kept.
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
-import { ApiFailure } from "../shell/api";
-import { ConflictNotice } from "./conflict-notice";
-import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "../shell/context";
 import { renderState } from "../../flags/code-like";
+import { ApiFailure } from "../shell/api";
+import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "../shell/context";
+import type { FieldErrors } from "../shell/fields";
 import { PageHead, renderPage } from "../shell/layout";
-import { lastChangeOf } from "./recent-changes";
+import { projectCrumbs } from "../shell/project-head";
 import type { Flag, FlagState, Project } from "../shell/resources";
+import { ConflictNotice } from "./conflict-notice";
+import { lastChangeOf } from "./recent-changes";
 import { StateEditor } from "./state-editor";
 import { applyIntent, draftOfForm, draftOfState, patchOfDraft, stateErrorsOf, type StateDraft } from "./state-form";
-import type { FieldErrors } from "../shell/fields";
 
 export const PRODUCTION = "production";
 
@@ -97,11 +98,7 @@ async function targetingPage(c: DashboardContext, outcome?: Outcome) {
     <>
       <PageHead
         title={`${flag.name} in ${env.name}`}
-        crumbs={[
-          { href: "/dashboard", label: "Projects" },
-          { href: `/dashboard/projects/${projectId}`, label: project.name },
-          { href: flagPath(projectId, flagKey), label: flag.name },
-        ]}
+        crumbs={[...projectCrumbs(project), { href: flagPath(projectId, flagKey), label: flag.name }]}
       />
       <nav class="tabs" aria-label="Environment">
         {project.environments.map((e) => (

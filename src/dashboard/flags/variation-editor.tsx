@@ -3,42 +3,41 @@
 // by the new-flag page and the flag page.
 import type { FC } from "hono/jsx";
 import type { FlagType } from "../../flags/model";
-import { FieldError, type FieldErrors } from "../shell/fields";
+import { FieldError, fieldIdOf, type FieldErrors } from "../shell/fields";
+import { MoveButtons } from "./move-buttons";
 import { VALUE_HINTS, type VariationDraft } from "./variation-form";
-
-const id = (name: string) => name.replace(/\./g, "-");
 
 const Row: FC<{ i: number; count: number; draft: VariationDraft; type: FlagType; errors: FieldErrors; autofocus: boolean }> = ({ i, count, draft, type, errors, autofocus }) => {
   const at = `v${i}`;
   const label = `variation ${i + 1}${draft.name ? ` (${draft.name})` : ""}`;
-  const described = (f: string, hint?: boolean) => [hint ? `${id(`${at}.${f}`)}-hint` : "", errors[`${at}.${f}`] ? `${id(`${at}.${f}`)}-error` : ""].filter(Boolean).join(" ") || undefined;
+  const described = (f: string, hint?: boolean) => [hint ? `${fieldIdOf(`${at}.${f}`)}-hint` : "", errors[`${at}.${f}`] ? `${fieldIdOf(`${at}.${f}`)}-error` : ""].filter(Boolean).join(" ") || undefined;
   return (
     <fieldset class="variation">
       <legend>Variation {i + 1}</legend>
       <input type="hidden" name={`${at}.id`} value={draft.id} />
       <div class="variation-grid">
         <div class="field">
-          <label for={id(`${at}.name`)}>Name</label>
-          <input id={id(`${at}.name`)} name={`${at}.name`} type="text" value={draft.name} autofocus={autofocus} aria-invalid={errors[`${at}.name`] ? "true" : undefined} aria-describedby={described("name")} />
-          <FieldError id={id(`${at}.name`)} error={errors[`${at}.name`]} />
+          <label for={fieldIdOf(`${at}.name`)}>Name</label>
+          <input id={fieldIdOf(`${at}.name`)} name={`${at}.name`} type="text" value={draft.name} autofocus={autofocus} aria-invalid={errors[`${at}.name`] ? "true" : undefined} aria-describedby={described("name")} />
+          <FieldError id={fieldIdOf(`${at}.name`)} error={errors[`${at}.name`]} />
         </div>
         <div class="field">
-          <label for={id(`${at}.value`)}>Value</label>
+          <label for={fieldIdOf(`${at}.value`)}>Value</label>
           {type === "json" ? (
-            <textarea id={id(`${at}.value`)} name={`${at}.value`} rows={2} spellcheck={false} data-value-input aria-invalid={errors[`${at}.value`] ? "true" : undefined} aria-describedby={described("value", true)}>
+            <textarea id={fieldIdOf(`${at}.value`)} name={`${at}.value`} rows={2} spellcheck={false} data-value-input aria-invalid={errors[`${at}.value`] ? "true" : undefined} aria-describedby={described("value", true)}>
               {draft.value}
             </textarea>
           ) : (
-            <input id={id(`${at}.value`)} name={`${at}.value`} type="text" value={draft.value} spellcheck={false} data-value-input aria-invalid={errors[`${at}.value`] ? "true" : undefined} aria-describedby={described("value", true)} />
+            <input id={fieldIdOf(`${at}.value`)} name={`${at}.value`} type="text" value={draft.value} spellcheck={false} data-value-input aria-invalid={errors[`${at}.value`] ? "true" : undefined} aria-describedby={described("value", true)} />
           )}
-          <p class="hint" id={`${id(`${at}.value`)}-hint`} data-value-hint>
+          <p class="hint" id={`${fieldIdOf(`${at}.value`)}-hint`} data-value-hint>
             {VALUE_HINTS[type]}
           </p>
-          <FieldError id={id(`${at}.value`)} error={errors[`${at}.value`]} />
+          <FieldError id={fieldIdOf(`${at}.value`)} error={errors[`${at}.value`]} />
         </div>
         <div class="field">
-          <label for={id(`${at}.color`)}>Colour</label>
-          <input id={id(`${at}.color`)} name={`${at}.color`} type="color" value={draft.color || "#94a3b8"} />
+          <label for={fieldIdOf(`${at}.color`)}>Colour</label>
+          <input id={fieldIdOf(`${at}.color`)} name={`${at}.color`} type="color" value={draft.color || "#94a3b8"} />
         </div>
         <div class="field checkbox-field">
           <label>
@@ -48,20 +47,11 @@ const Row: FC<{ i: number; count: number; draft: VariationDraft; type: FlagType;
         </div>
       </div>
       <div class="field">
-        <label for={id(`${at}.description`)}>Description (optional)</label>
-        <input id={id(`${at}.description`)} name={`${at}.description`} type="text" value={draft.description} />
+        <label for={fieldIdOf(`${at}.description`)}>Description (optional)</label>
+        <input id={fieldIdOf(`${at}.description`)} name={`${at}.description`} type="text" value={draft.description} />
       </div>
       <div class="controls">
-        {i > 0 ? (
-          <button type="submit" name="intent" value={`up-variation:${i}`} aria-label={`Move ${label} up`}>
-            ↑ Move up
-          </button>
-        ) : null}
-        {i < count - 1 ? (
-          <button type="submit" name="intent" value={`down-variation:${i}`} aria-label={`Move ${label} down`}>
-            ↓ Move down
-          </button>
-        ) : null}
+        <MoveButtons row="variation" at={i} count={count} label={label} />
         <button type="submit" name="intent" value={`remove-variation:${i}`} class="danger" aria-label={`Remove ${label}`}>
           Remove
         </button>

@@ -1,11 +1,11 @@
 // A flag's variations as a form (`v0.name`, `v0.value`, …): the draft, the editing intents (add,
 // remove, move), and the list the API takes, each value read as the flag's type.
 import type { FlagType } from "../../flags/model";
+import type { FieldIssue } from "../shell/api";
 import { textField, type FormBody } from "../shell/context";
 import type { FieldErrors } from "../shell/fields";
-import { sentence } from "./state-form";
-import type { FieldIssue } from "../shell/api";
 import type { Variation } from "../shell/resources";
+import { sentence } from "./field-words";
 
 export interface VariationDraft {
   id: string;

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import { idParam, type DashboardContext, type DashboardEnv } from "../shell/context";
-import { EmptyState, PageHead, renderPage, Time } from "../shell/layout";
+import { EmptyState, PageHead, Pager, renderPage, Time } from "../shell/layout";
 import type { ApiKeySummary, Page } from "../shell/resources";
 import { RevokeForm } from "./revoke-form";
 
@@ -42,14 +42,7 @@ async function apiKeysPage(c: DashboardContext) {
           <p>Keys are made by an administrator of this Flagpost.</p>
         </EmptyState>
       )}
-      <p class="pager">
-        {cursor ? <a href={BASE}>← Newest keys</a> : <span />}
-        {keys.next_cursor ? (
-          <a class="button" href={`${BASE}?cursor=${encodeURIComponent(keys.next_cursor)}`}>
-            Older keys →
-          </a>
-        ) : null}
-      </p>
+      <Pager what="keys" newest={cursor ? BASE : undefined} older={keys.next_cursor ? `${BASE}?cursor=${encodeURIComponent(keys.next_cursor)}` : undefined} />
     </>
   );
   return renderPage(c, "API keys", body, { section: "api-keys" });

@@ -7,9 +7,9 @@ import { ApiFailure } from "../shell/api";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "../shell/context";
 import { errorsByField } from "../shell/fields";
 import { CopyButton, CsrfField, LongName, Notice, PageHead, Pill, renderPage, Time } from "../shell/layout";
-import type { CreatedSdkKey, Page, Project, SdkKey } from "../shell/resources";
 import { OnceField, spendOnce } from "../shell/once";
-import { ProjectTabs, Revision } from "../shell/project-head";
+import { projectCrumbs, ProjectTabs, Revision } from "../shell/project-head";
+import type { CreatedSdkKey, Page, Project, SdkKey } from "../shell/resources";
 import { RevokeForm } from "./revoke-form";
 
 const keysPath = (projectId: string) => `/dashboard/projects/${projectId}/sdk-keys`;
@@ -68,7 +68,7 @@ async function keysPage(c: DashboardContext, outcome: Outcome = {}) {
   const csrf = c.get("csrf");
   const body = (
     <>
-      <PageHead title={project.name} crumbs={[{ href: "/dashboard", label: "Projects" }]}>
+      <PageHead title={project.name} crumbs={projectCrumbs()}>
         <Revision project={project} />
       </PageHead>
       <ProjectTabs project={project} current="keys" />

@@ -35,6 +35,11 @@ export function listField(form: FormBody, name: string): string[] {
   return all.filter((v): v is string => typeof v === "string");
 }
 
+/** A comma-separated field as a list (tags, roles): trimmed, without blanks or repeats. */
+export function commaList(text: string): string[] {
+  return [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
+}
+
 /**
  * A path inside the dashboard to return to (after signing in, after the Test button); anything else
  * goes home. It is judged as the browser will resolve it (`/dashboard/..//evil.com` is `//evil.com`),

@@ -5,6 +5,16 @@ import type { FieldIssue } from "./api";
 
 export type FieldErrors = Record<string, string>;
 
+/** The element id of a field named like `c0.r1.value` (`c0-r1-value`): forms and their error summaries agree on it. */
+export function fieldIdOf(name: string): string {
+  return name.replace(/\./g, "-");
+}
+
+/** Each field with a problem, by its element id. */
+export function fieldIdsOf(errors: FieldErrors): Record<string, string> {
+  return Object.fromEntries(Object.keys(errors).map((field) => [field, fieldIdOf(field)]));
+}
+
 /** The API names fields like `url`, `headers.X-Token` or `rules.0.value`: file each under its root. */
 export function errorsByField(issues: FieldIssue[]): FieldErrors {
   const errors: FieldErrors = {};

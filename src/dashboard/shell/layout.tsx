@@ -3,6 +3,7 @@ import type { Child, FC, PropsWithChildren } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { STYLE_PATH } from "./assets";
 import type { DashboardContext } from "./context";
+import type { FieldErrors } from "./fields";
 import { formatTime } from "./format";
 import { noticeFrom } from "./notices";
 import type { Me } from "./resources";
@@ -135,19 +136,34 @@ export const PageHead: FC<PropsWithChildren<{ title: string; crumbs?: Crumb[] }>
   </div>
 );
 
-/** A form's problems at its top, each linking to its field, as well as beside the field itself. */
-export const ErrorSummary: FC<{ message: string; issues: { field: string; message: string }[]; fieldIds: Record<string, string> }> = ({ message, issues, fieldIds }) => (
-  <div class="notice error" role="alert" tabindex={-1} id="form-errors">
-    <strong>{message}</strong>
-    {issues.length ? (
-      <ul>
-        {issues.map((issue) => (
-          <li>{fieldIds[issue.field] ? <a href={`#${fieldIds[issue.field]}`}>{issue.message}</a> : issue.message}</li>
-        ))}
-      </ul>
+/** The pager of a list read by cursor: back to the newest page (when this is not it), on to older ones (when there are). */
+export const Pager: FC<{ what: string; newest?: string; older?: string }> = ({ what, newest, older }) => (
+  <p class="pager">
+    {newest ? <a href={newest}>← Newest {what}</a> : <span />}
+    {older ? (
+      <a class="button" href={older}>
+        Older {what} →
+      </a>
     ) : null}
-  </div>
+  </p>
 );
+
+/** A form's problems at its top, each linking to its field, as well as beside the field itself. */
+export const ErrorSummary: FC<{ message: string; errors: FieldErrors; fieldIds: Record<string, string> }> = ({ message, errors, fieldIds }) => {
+  const issues = Object.entries(errors);
+  return (
+    <div class="notice error" role="alert" tabindex={-1} id="form-errors">
+      <strong>{message}</strong>
+      {issues.length ? (
+        <ul>
+          {issues.map(([field, text]) => (
+            <li>{fieldIds[field] ? <a href={`#${fieldIds[field]}`}>{text}</a> : text}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+};
 
 /** A name that may be one long word: it truncates on one line, with the whole of it on hover. */
 export const LongName: FC<{ text: string; tag?: "strong" | "span" }> = ({ text, tag }) =>

@@ -1,7 +1,14 @@
 // The head of a project's pages: its tabs (flags, change log, environments and SDK keys, webhooks)
 // and its revision, shown by the flag pages and the SDK keys page alike.
 import type { FC } from "hono/jsx";
+import type { Crumb } from "./layout";
 import type { Project } from "./resources";
+
+/** The crumbs above a project's pages: Projects, then the project itself on the pages inside it. */
+export function projectCrumbs(project?: Pick<Project, "id" | "name">): Crumb[] {
+  const home = { href: "/dashboard", label: "Projects" };
+  return project ? [home, { href: `/dashboard/projects/${project.id}`, label: project.name }] : [home];
+}
 
 /** The project's revision: how many changes it has committed, as evaluation answers and deliveries carry it. */
 export const Revision: FC<{ project: Project }> = ({ project }) => (

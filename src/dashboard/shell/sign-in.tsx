@@ -1,8 +1,8 @@
 // Signing in with an API key, and out again. The key is checked against the API (GET /me) and then
 // kept only inside the sealed session cookie: never in the page, never in browser storage.
 import { Hono } from "hono";
-import type { FC } from "hono/jsx";
 import { getCookie } from "hono/cookie";
+import type { FC } from "hono/jsx";
 import { ApiFailure, apiFor, type ApiFetch } from "./api";
 import { formOf, safeNext, textField, type DashboardContext, type DashboardEnv } from "./context";
 import { endSession, readSignInNonce, refuse, sessionCookie, setSignInNonce, startSession } from "./guard";

@@ -3,14 +3,15 @@
 // and of the organization for its deliveries of that event name and keeps the ones of this event
 // (among each webhook's latest 200).
 import type { FC } from "hono/jsx";
-import { describeChanges } from "../flags/change-words";
 import { idParam, isId, type DashboardContext } from "../shell/context";
-import { StatusPill } from "./delivery-views";
 import { eventLabel } from "../shell/format";
 import { EmptyState, PageHead, renderPage, Time } from "../shell/layout";
-import { filteredChanges } from "../flags/recent-changes";
 import type { ChangeLogEntry, Delivery, Page, Project, Webhook } from "../shell/resources";
-import { ORG_SCOPE, webhookPage } from "./webhook-scope";
+// From another area, flags/: the change itself, read from the change log and named in its words.
+import { describeChanges } from "../flags/change-words";
+import { filteredChanges } from "../flags/recent-changes";
+import { StatusPill } from "./delivery-views";
+import { ORG_SCOPE, webhookPage, webhooksApi } from "./webhook-scope";
 
 const PER_WEBHOOK = 200;
 
@@ -28,7 +29,7 @@ async function deliveriesOf(c: DashboardContext, projectId: string, entry: Chang
     hooks
       .filter(({ webhook }) => webhook.events.includes(entry.event))
       .map(async ({ scope, webhook }) => {
-        const path = `${scope === ORG_SCOPE ? "/webhooks" : `/projects/${projectId}/webhooks`}/${webhook.id}/deliveries`;
+        const path = `${webhooksApi(scope)}/${webhook.id}/deliveries`;
         const page = await api.get<Page<Delivery>>(path, { event: entry.event, limit: PER_WEBHOOK });
         return page.data.filter((d) => d.event_id === entry.id).map((delivery) => ({ scope, webhook, delivery }));
       }),

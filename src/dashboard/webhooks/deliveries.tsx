@@ -4,24 +4,20 @@
 import { Hono } from "hono";
 import { DELIVERY_STATUSES } from "../../webhooks/schemas";
 import { ApiFailure } from "../shell/api";
-import { causedDeliveriesPage } from "./caused-deliveries";
 import { idParam, type DashboardContext, type DashboardEnv } from "../shell/context";
-import { originsOf } from "./delivery-origins";
-import { AttemptCard, DeliveryFacts, DeliveryHistory, type HistoryFilter } from "./delivery-views";
-import { RedeliverForm } from "./redeliver-form";
 import { EVENT_LABELS, eventLabel } from "../shell/format";
 import { CsrfField, EmptyState, PageHead, renderPage } from "../shell/layout";
 import type { Delivery, DeliveryDetail, Page, Project, Webhook, WebhookStats } from "../shell/resources";
+import { causedDeliveriesPage } from "./caused-deliveries";
+import { originsOf } from "./delivery-origins";
+import { AttemptCard, DeliveryFacts, DeliveryHistory, newestFirst, type HistoryFilter } from "./delivery-views";
+import { RedeliverForm } from "./redeliver-form";
 import { RecoverForm, StatsPanel } from "./webhook-health";
-import { ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
+import { ORG_SCOPE, webhookCrumbs, WEBHOOKS_CRUMBS, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 import { SigningSection } from "./webhook-signing";
 import { TestButton, WebhookFacts } from "./webhook-views";
 
 const PAGE_SIZE = 20;
-const SETTINGS_CRUMBS = [
-  { href: "/dashboard/settings/webhooks", label: "Settings" },
-  { href: "/dashboard/settings/webhooks", label: "Webhooks" },
-];
 
 export function deliveryRoutes() {
   const app = new Hono<DashboardEnv>();
@@ -78,7 +74,7 @@ async function webhookHistoryPage(c: DashboardContext) {
   const here = new URL(c.req.url);
   const body = (
     <>
-      <PageHead title={webhook.name} crumbs={SETTINGS_CRUMBS}>
+      <PageHead title={webhook.name} crumbs={WEBHOOKS_CRUMBS}>
         <TestButton scope={scope} webhook={webhook} csrf={csrf} back={here.pathname + here.search} />
         <a class="button" href={`${base}/edit`}>
           Edit
@@ -125,11 +121,11 @@ async function deliveryPage(c: DashboardContext) {
   ]);
   const origin = delivery.event_id ? (await originsOf(api, await projectIdsOf(c, scope), [delivery])).get(delivery.event_id) : undefined;
   const base = webhookPage(scope, webhookId);
-  const attempts = [...delivery.attempts].sort((a, b) => b.number - a.number);
+  const attempts = newestFirst(delivery.attempts);
   const title = `${eventLabel(delivery.event)} delivery`;
   const body = (
     <>
-      <PageHead title={title} crumbs={[...SETTINGS_CRUMBS, { href: base, label: webhook.name }]}>
+      <PageHead title={title} crumbs={webhookCrumbs(scope, webhook)}>
         <RedeliverForm action={`${base}/deliveries/${delivery.id}/redeliver`} delivery={delivery} csrf={c.get("csrf")} />
         <a class="button" href={`${base}/verify?delivery=${delivery.id}`}>
           My receiver says the signature is wrong

@@ -2,15 +2,20 @@
 import type { FC } from "hono/jsx";
 import { DELIVERY_STATUSES } from "../../webhooks/schemas";
 import { EVENT_LABELS, eventLabel, isJson, prettyBody, statusLine } from "../shell/format";
-import { EmptyState, Pill, Time, type Tone } from "../shell/layout";
-import type { Origin } from "./delivery-origins";
+import { EmptyState, Pager, Pill, Time, type Tone } from "../shell/layout";
 import type { Attempt, Delivery, DeliveryDetail, Page } from "../shell/resources";
+import type { Origin } from "./delivery-origins";
 
 const STATUS_TONES: Record<string, Tone> = { succeeded: "ok", failed: "bad", pending: "warn" };
 const STATUS_WORDS: Record<string, string> = { succeeded: "Succeeded", failed: "Failed", pending: "Pending" };
 
 // Headers that carry the signature (or identify what was signed), marked so they are easy to find.
 const SIGNATURE_HEADERS = new Set(["x-rollgate-signature", "webhook-signature", "webhook-id", "webhook-timestamp"]);
+
+/** A delivery's attempts, the latest first. */
+export function newestFirst(attempts: Attempt[]): Attempt[] {
+  return [...attempts].sort((a, b) => b.number - a.number);
+}
 
 export const StatusPill: FC<{ status: string }> = ({ status }) => <Pill tone={STATUS_TONES[status] ?? "off"}>{STATUS_WORDS[status] ?? status}</Pill>;
 
@@ -192,7 +197,8 @@ export const AttemptCard: FC<{ attempt: Attempt }> = ({ attempt }) => {
 /** The history section; the inline Test button reloads it (by its id) so the test shows up at once. */
 export const DeliveryHistory: FC<{ base: string; filter: HistoryFilter; page: Page<Delivery>; cursor?: string; origins: Map<string, Origin> }> = ({ base, filter, page, cursor, origins }) => {
   const filtered = Boolean(filter.status || filter.event);
-  const older = page.next_cursor ? `${base}?${new URLSearchParams({ ...filter, cursor: page.next_cursor }).toString()}` : null;
+  const newest = cursor ? `${base}?${new URLSearchParams({ ...filter }).toString()}` : undefined;
+  const older = page.next_cursor ? `${base}?${new URLSearchParams({ ...filter, cursor: page.next_cursor }).toString()}` : undefined;
   return (
     <section id="history" aria-labelledby="history-title">
       <div class="section-head">
@@ -212,14 +218,7 @@ export const DeliveryHistory: FC<{ base: string; filter: HistoryFilter; page: Pa
           )}
         </EmptyState>
       )}
-      <p class="pager">
-        {cursor ? <a href={`${base}?${new URLSearchParams({ ...filter }).toString()}`}>← Newest deliveries</a> : <span />}
-        {older ? (
-          <a class="button" href={older}>
-            Older deliveries →
-          </a>
-        ) : null}
-      </p>
+      <Pager what="deliveries" newest={newest} older={older} />
     </section>
   );
 };

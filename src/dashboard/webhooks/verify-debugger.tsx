@@ -10,6 +10,7 @@ import { errorsByField, FieldError, TextField, type FieldErrors } from "../shell
 import { formatTime } from "../shell/format";
 import { CsrfField, ErrorSummary, Notice, PageHead, Pill, renderPage } from "../shell/layout";
 import type { DeliveryDetail, VerifyResult, Webhook } from "../shell/resources";
+import { newestFirst } from "./delivery-views";
 import { parseHeaderLines } from "./webhook-form";
 import { webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 
@@ -71,7 +72,7 @@ async function checkSignature(c: DashboardContext) {
 
 /** The latest attempt's request, as Flagpost sent it. */
 function draftOf(delivery: DeliveryDetail): Draft {
-  const latest = [...delivery.attempts].sort((a, b) => b.number - a.number)[0];
+  const [latest] = newestFirst(delivery.attempts);
   if (!latest) return { headers: "", body: "" };
   const headers = Object.entries(latest.request.headers).map(([name, value]) => `${name}: ${value}`).join("\n");
   return { headers, body: latest.request.body, from: { deliveryId: delivery.id, attempt: latest.number, at: latest.started_at } };
@@ -95,7 +96,7 @@ function debuggerPage(c: DashboardContext, scope: string, webhook: Webhook, stat
     <>
       <PageHead title="Why does my receiver refuse the signature?" crumbs={crumbs} />
       {state.result ? <Verdict result={state.result} /> : null}
-      {failed ? <ErrorSummary message="Nothing was checked." issues={Object.entries(errors).map(([field, message]) => ({ field, message }))} fieldIds={{ headers: "verify-headers", body: "verify-body", secret: "verify-secret" }} /> : null}
+      {failed ? <ErrorSummary message="Nothing was checked." errors={errors} fieldIds={{ headers: "verify-headers", body: "verify-body", secret: "verify-secret" }} /> : null}
       <p class="muted">
         Paste the headers and the raw body exactly as your receiver got them, and the secret it verifies with. Flagpost compares them with what it signed and sent for{" "}
         <strong>{webhook.name}</strong>.

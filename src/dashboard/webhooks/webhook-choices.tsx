@@ -2,9 +2,9 @@
 // each with its description and the sample body of the event catalog (GET /event-types) in the chosen
 // format. The stylesheet shows only the chosen format's sample (:has), so it needs no script.
 import type { FC } from "hono/jsx";
+import { WEBHOOK_EVENTS } from "../../webhooks/schemas";
 import { FieldError } from "../shell/fields";
 import { eventLabel } from "../shell/format";
-import { WEBHOOK_EVENTS } from "../../webhooks/schemas";
 import type { EventType } from "../shell/resources";
 
 export const FORMATS = [

@@ -106,7 +106,7 @@ export const WebhookForm: FC<WebhookFormProps> = (p) => {
   const envKeys = [...new Set([...p.environmentKeys, ...p.values.environments])];
   return (
     <form method="post" action={p.action} class="card">
-      {p.message ? <ErrorSummary message={p.message} issues={Object.entries(p.errors).map(([field, message]) => ({ field, message }))} fieldIds={FIELD_IDS} /> : null}
+      {p.message ? <ErrorSummary message={p.message} errors={p.errors} fieldIds={FIELD_IDS} /> : null}
       <CsrfField token={p.csrf} />
       {p.scopes ? <ScopeChoices scopes={p.scopes} value={p.values.scope} error={p.errors.scope} /> : null}
       <div class="grid2">

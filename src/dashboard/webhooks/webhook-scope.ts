@@ -3,6 +3,8 @@
 import type { Context } from "hono";
 import { ApiFailure } from "../shell/api";
 import { idParam, isId } from "../shell/context";
+import type { Crumb } from "../shell/layout";
+import type { Webhook } from "../shell/resources";
 
 export const ORG_SCOPE = "org";
 
@@ -14,6 +16,17 @@ export function webhooksApi(scope: string): string {
 /** The dashboard page of one webhook (its settings and delivery history). */
 export function webhookPage(scope: string, webhookId: string): string {
   return `/dashboard/settings/webhooks/${scope}/${webhookId}`;
+}
+
+/** The crumbs above one webhook's page. */
+export const WEBHOOKS_CRUMBS: Crumb[] = [
+  { href: "/dashboard/settings/webhooks", label: "Settings" },
+  { href: "/dashboard/settings/webhooks", label: "Webhooks" },
+];
+
+/** The crumbs above the pages beneath a webhook's own (a delivery, a rotated secret). */
+export function webhookCrumbs(scope: string, webhook: Pick<Webhook, "id" | "name">): Crumb[] {
+  return [...WEBHOOKS_CRUMBS, { href: webhookPage(scope, webhook.id), label: webhook.name }];
 }
 
 /** The scope and webhook id of the URL, or a 404 when they cannot name one. */

@@ -10,7 +10,7 @@ import { errorsByField, TextField } from "../shell/fields";
 import { CopyButton, CsrfField, ErrorSummary, Notice, PageHead, renderPage, Time } from "../shell/layout";
 import { OnceField, spendOnce } from "../shell/once";
 import type { RotatedSecret, Webhook } from "../shell/resources";
-import { webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
+import { webhookCrumbs, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 
 /** How long the previous secret keeps signing: the choices offered, in seconds (the API allows 0–7 days). */
 export const OVERLAPS = [
@@ -20,11 +20,6 @@ export const OVERLAPS = [
   { seconds: 604_800, label: "7 days" },
 ] as const;
 const DEFAULT_OVERLAP = 86_400;
-
-const SETTINGS_CRUMBS = [
-  { href: "/dashboard/settings/webhooks", label: "Settings" },
-  { href: "/dashboard/settings/webhooks", label: "Webhooks" },
-];
 
 export function signingRoutes() {
   const app = new Hono<DashboardEnv>();
@@ -58,8 +53,8 @@ async function rotateSecret(c: DashboardContext) {
     const errors = errorsByField(err.issues);
     const body = (
       <>
-        <PageHead title={`Rotate the secret of ${webhook.name}`} crumbs={[...SETTINGS_CRUMBS, { href: webhookPage(scope, webhook.id), label: webhook.name }]} />
-        <ErrorSummary message="The secret was not rotated: the current one still signs." issues={Object.entries(errors).map(([field, message]) => ({ field, message }))} fieldIds={{ secret: "rotate-secret" }} />
+        <PageHead title={`Rotate the secret of ${webhook.name}`} crumbs={webhookCrumbs(scope, webhook)} />
+        <ErrorSummary message="The secret was not rotated: the current one still signs." errors={errors} fieldIds={{ secret: "rotate-secret" }} />
         <div class="card">
           <RotateForm scope={scope} webhook={webhook} csrf={c.get("csrf")} overlap={overlap} error={errors.secret ?? errors.previous_expires_in_seconds} />
         </div>
@@ -81,7 +76,7 @@ function rotatedPage(c: DashboardContext, scope: string, webhook: Webhook, rotat
       : "There was no previous secret: requests are signed from now on.";
   const body = (
     <>
-      <PageHead title={`New secret for ${webhook.name}`} crumbs={[...SETTINGS_CRUMBS, { href: back, label: webhook.name }]} />
+      <PageHead title={`New secret for ${webhook.name}`} crumbs={webhookCrumbs(scope, webhook)} />
       <Notice kind="warn" id="notice" autofocus>
         <strong>Copy the secret now: it is shown only this once.</strong> Flagpost never shows it again; if it is lost, rotate again.
       </Notice>

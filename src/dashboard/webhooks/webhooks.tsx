@@ -8,8 +8,8 @@ import { wantsJson } from "../shell/guard";
 import { PageHead, renderPage } from "../shell/layout";
 import type { EventType, Page, Project, RecoverResult, TestResult, Webhook } from "../shell/resources";
 import { NEW_WEBHOOK, parseHeaderLines, readWebhookForm, valuesOf, webhookBody, WebhookForm, type WebhookFormValues } from "./webhook-form";
-import { isScope, ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 import { recoverSince } from "./webhook-health";
+import { isScope, ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 import { NoWebhooks, ScopeSection } from "./webhook-views";
 
 const SETTINGS_CRUMBS = [{ href: "/dashboard/settings/webhooks", label: "Settings" }];
