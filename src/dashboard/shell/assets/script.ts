@@ -24,13 +24,16 @@ export interface ScriptTables {
 
 export function dashboardScript({ operators, valueHints }: ScriptTables): string {
   const operands = JSON.stringify(Object.fromEntries(operators.map((o) => [o.operator, [o.operand, o.hint]])));
-  return script(operands, JSON.stringify(valueHints));
-}
-
-const script = (OPERANDS: string, VALUE_HINTS_JSON: string) => `
+  const behaviours = [FORMS_AND_TIMES, KEY_FIELDS, fieldHints(operands, JSON.stringify(valueHints)), COPY_BUTTONS];
+  return `
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
+${behaviours.join("")}})();
+`;
+}
+
+/** Confirmations, the inline Test button (and the history it refreshes), and local times. */
+const FORMS_AND_TIMES = `  document.documentElement.classList.add("js");
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
@@ -98,7 +101,10 @@ const script = (OPERANDS: string, VALUE_HINTS_JSON: string) => `
   }
   localTimes(document);
 
-  function keyOf(name) {
+`;
+
+/** A key field following its name field. */
+const KEY_FIELDS = `  function keyOf(name) {
     return name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
       .replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").replace(/-+$/, "").replace(/-{2,}/g, "-").slice(0, 64);
   }
@@ -111,7 +117,10 @@ const script = (OPERANDS: string, VALUE_HINTS_JSON: string) => `
     source.addEventListener("input", function () { if (following) key.value = keyOf(source.value); });
   })(sources[s]);
 
-  var OPERANDS = ${OPERANDS};
+`;
+
+/** A rule's operand and hint, and the value hints of the new-flag form, from the server's tables. */
+const fieldHints = (OPERANDS: string, VALUE_HINTS_JSON: string) => `  var OPERANDS = ${OPERANDS};
   function showOperand(select) {
     var rule = select.closest("[data-rule]");
     if (!rule) return;
@@ -133,7 +142,10 @@ const script = (OPERANDS: string, VALUE_HINTS_JSON: string) => `
   });
   var VALUE_HINTS = ${VALUE_HINTS_JSON};
 
-  document.addEventListener("click", function (event) {
+`;
+
+/** Copy buttons. */
+const COPY_BUTTONS = `  document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("button[data-copy]");
     if (!button) return;
     var source = document.getElementById(button.getAttribute("data-copy"));
@@ -144,5 +156,4 @@ const script = (OPERANDS: string, VALUE_HINTS_JSON: string) => `
       function () { button.textContent = "Select the text to copy it"; }
     );
   });
-})();
 `;
