@@ -8,8 +8,8 @@ import { FieldError, fieldIdOf, fieldIdsOf, type FieldErrors } from "../shell/fi
 import { CsrfField, ErrorSummary } from "../shell/layout";
 import type { Variation } from "../shell/resources";
 import { MoveButtons } from "./move-buttons";
-import { OPERATOR_INFO, operatorGroups } from "./operators";
-import type { ConditionDraft, RuleDraft, StateDraft } from "./state-form";
+import type { ConditionDraft, StateDraft } from "./state-form";
+import { Input, RuleFields, VariationSelect } from "./state-fields";
 
 export interface EditorProps {
   action: string;
@@ -25,96 +25,16 @@ export interface EditorProps {
   banner?: Child;
 }
 
-const VariationSelect: FC<{ name: string; label: string; value: string; variations: Variation[]; hint?: string; autofocus?: boolean }> = ({ name, label, value, variations, hint, autofocus }) => (
-  <div class="field">
-    <label for={fieldIdOf(name)}>
-      {label}
-      {hint ? <span class="hint">{hint}</span> : null}
-    </label>
-    <select id={fieldIdOf(name)} name={name} autofocus={autofocus}>
-      {variations.map((v) => (
-        <option value={v.id} selected={v.id === value}>
-          {v.name}
-          {v.active ? "" : " (inactive)"}
-        </option>
-      ))}
-    </select>
-  </div>
-);
+interface ConditionFieldsProps {
+  ci: number;
+  count: number;
+  condition: ConditionDraft;
+  variations: Variation[];
+  errors: FieldErrors;
+  focus?: string;
+}
 
-/** A described input: its hint and its error both read out with it. */
-const Input: FC<{ name: string; label: string; value: string; error?: string; hint?: string; type?: string; multiline?: boolean; autofocus?: boolean; class?: string }> = (p) => {
-  const id = fieldIdOf(p.name);
-  const described = [p.hint ? `${id}-hint` : "", p.error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
-  const common = { id, name: p.name, "aria-describedby": described, "aria-invalid": p.error ? "true" : undefined, autofocus: p.autofocus, spellcheck: false };
-  return (
-    <div class={`field ${p.class ?? ""}`}>
-      <label for={id}>{p.label}</label>
-      {p.multiline ? <textarea {...common} rows={3}>{p.value}</textarea> : <input {...common} type={p.type ?? "text"} value={p.value} />}
-      {p.hint ? (
-        <p class="hint" id={`${id}-hint`}>
-          {p.hint}
-        </p>
-      ) : null}
-      <FieldError id={id} error={p.error} />
-    </div>
-  );
-};
-
-const RuleFields: FC<{ at: string; rule: RuleDraft; n: number; errors: FieldErrors; focus?: string; removable: boolean; conditionLabel: string }> = ({ at, rule, n, errors, focus, removable, conditionLabel }) => {
-  const info = OPERATOR_INFO[rule.operator];
-  const err = (f: string) => errors[`${at}.${f}`];
-  return (
-    <fieldset class="rule" data-rule>
-      <legend>
-        Rule {n}
-        <span class="visually-hidden"> of {conditionLabel}</span>
-      </legend>
-      <input type="hidden" name={`${at}.id`} value={rule.id} />
-      <div class="rule-grid">
-        <Input name={`${at}.property`} label="Context property" value={rule.property} error={err("property")} autofocus={focus === `${at}.property`} hint="Such as userId, email or plan." />
-        <div class="field">
-          <label for={fieldIdOf(`${at}.operator`)}>Operator</label>
-          <select id={fieldIdOf(`${at}.operator`)} name={`${at}.operator`} data-operator aria-describedby={`${fieldIdOf(at)}-operand-hint`}>
-            {operatorGroups().map(({ group, operators }) => (
-              <optgroup label={group}>
-                {operators.map((o) => (
-                  <option value={o.operator} selected={o.operator === rule.operator}>
-                    {o.label}
-                  </option>
-                ))}
-              </optgroup>
-            ))}
-          </select>
-          <p class="hint" id={`${fieldIdOf(at)}-operand-hint`} data-operand-hint>
-            {info?.hint ?? ""}
-          </p>
-          <FieldError id={fieldIdOf(`${at}.operator`)} error={err("operator")} />
-        </div>
-      </div>
-      <div data-operand="values">
-        <Input name={`${at}.values`} label="Values (one per line)" value={rule.values} error={err("values")} multiline />
-      </div>
-      <div data-operand="value">
-        <Input name={`${at}.value`} label="Value" value={rule.value} error={err("value")} />
-      </div>
-      <div data-operand="range" class="rule-grid">
-        <Input name={`${at}.range_start`} label="From %" value={rule.range_start} error={err("range_start")} type="number" />
-        <Input name={`${at}.range_end`} label="To %" value={rule.range_end} error={err("range_end")} type="number" />
-        <Input name={`${at}.seed`} label="Seed (optional)" value={rule.seed} error={err("seed")} type="number" />
-      </div>
-      <p class="hint no-js-only">Fill in only the input the operator takes: a list, one value, the range, or nothing.</p>
-      {removable ? (
-        <button type="submit" name="intent" value={`remove-rule:${at.slice(1).replace(".r", ":")}`} class="danger small-button">
-          Remove rule {n}
-          <span class="visually-hidden"> of {conditionLabel}</span>
-        </button>
-      ) : null}
-    </fieldset>
-  );
-};
-
-const ConditionFields: FC<{ ci: number; count: number; condition: ConditionDraft; variations: Variation[]; errors: FieldErrors; focus?: string }> = ({ ci, count, condition, variations, errors, focus }) => {
+const ConditionFields: FC<ConditionFieldsProps> = ({ ci, count, condition, variations, errors, focus }) => {
   const at = `c${ci}`;
   const label = `condition ${ci + 1}`;
   return (
@@ -124,8 +44,21 @@ const ConditionFields: FC<{ ci: number; count: number; condition: ConditionDraft
       </legend>
       <input type="hidden" name={`${at}.id`} value={condition.id} />
       <div class="rule-grid">
-        <Input name={`${at}.name`} label="Name (optional)" value={condition.name} error={errors[`${at}.name`]} autofocus={focus === `${at}.name`} hint="Such as Beta users; it names the condition in the change log." />
-        <VariationSelect name={`${at}.variation_id`} label="Serves" value={condition.variation_id} variations={variations} hint="When every rule below matches." />
+        <Input
+          name={`${at}.name`}
+          label="Name (optional)"
+          value={condition.name}
+          error={errors[`${at}.name`]}
+          autofocus={focus === `${at}.name`}
+          hint="Such as Beta users; it names the condition in the change log."
+        />
+        <VariationSelect
+          name={`${at}.variation_id`}
+          label="Serves"
+          value={condition.variation_id}
+          variations={variations}
+          hint="When every rule below matches."
+        />
       </div>
       <FieldError id={fieldIdOf(`${at}.rules`)} error={errors[`${at}.rules`]} />
       {condition.rules.map((rule, ri) => (
@@ -144,51 +77,74 @@ const ConditionFields: FC<{ ci: number; count: number; condition: ConditionDraft
   );
 };
 
-export const StateEditor: FC<EditorProps> = ({ action, csrf, draft, variations, envName, production, errors, focus, banner }) => {
-  return (
-    <form method="post" action={action} class="state-editor">
-      {/* Enter in a field saves: the first submit button of a form is the one Enter presses. */}
-      <button type="submit" name="intent" value="save" class="visually-hidden" tabindex={-1} aria-hidden="true">
-        Save
+type PartProps = Pick<EditorProps, "draft" | "variations" | "envName" | "errors">;
+
+const OnOffFields: FC<PartProps> = ({ draft, variations, envName }) => (
+  <fieldset class="card">
+    <legend>In {envName}</legend>
+    <div class="choices">
+      <label for="enabled">
+        <input type="checkbox" id="enabled" name="enabled" value="true" checked={draft.enabled} />
+        On: serve the conditions and the rollout below
+      </label>
+    </div>
+    <p class="hint">When off, everyone gets the default variation.</p>
+    <VariationSelect
+      name="default_variation_id"
+      label="Default variation"
+      value={draft.default_variation_id}
+      variations={variations}
+      hint="Served when the flag is off, and to those the rollout leaves out."
+    />
+  </fieldset>
+);
+
+const RolloutFields: FC<PartProps> = ({ draft, variations, errors }) => (
+  <fieldset class="card">
+    <legend>Everyone else: the rollout</legend>
+    <div class="rule-grid">
+      <Input
+        name="rollout_percentage"
+        label="Rollout %"
+        value={draft.rollout_percentage}
+        error={errors.rollout_percentage}
+        type="number"
+        hint="A whole number from 0 to 100. That share of users (by userId) gets the rollout variation; the rest get the default."
+      />
+      <VariationSelect name="rollout_variation_id" label="Rollout variation" value={draft.rollout_variation_id} variations={variations} />
+    </div>
+  </fieldset>
+);
+
+export const StateEditor: FC<EditorProps> = ({ action, csrf, draft, variations, envName, production, errors, focus, banner }) => (
+  <form method="post" action={action} class="state-editor">
+    {/* Enter in a field saves: the first submit button of a form is the one Enter presses. */}
+    <button type="submit" name="intent" value="save" class="visually-hidden" tabindex={-1} aria-hidden="true">
+      Save
+    </button>
+    <CsrfField token={csrf} />
+    <input type="hidden" name="version" value={draft.version} />
+    {banner ?? null}
+    {Object.keys(errors).length ? (
+      <ErrorSummary message="Nothing was saved: some fields need a change." errors={errors} fieldIds={fieldIdsOf(errors)} />
+    ) : null}
+    <OnOffFields draft={draft} variations={variations} envName={envName} errors={errors} />
+    <h2>Conditions</h2>
+    <p class="muted small">The first condition whose rules all match serves its variation; the others are not looked at.</p>
+    {draft.conditions.length === 0 ? <p class="muted">No conditions: everyone goes to the rollout.</p> : null}
+    {draft.conditions.map((condition, ci) => (
+      <ConditionFields ci={ci} count={draft.conditions.length} condition={condition} variations={variations} errors={errors} focus={focus} />
+    ))}
+    <p>
+      <button type="submit" name="intent" value="add-condition">
+        Add a condition
       </button>
-      <CsrfField token={csrf} />
-      <input type="hidden" name="version" value={draft.version} />
-      {banner ?? null}
-      {Object.keys(errors).length ? <ErrorSummary message="Nothing was saved: some fields need a change." errors={errors} fieldIds={fieldIdsOf(errors)} /> : null}
-      <fieldset class="card">
-        <legend>In {envName}</legend>
-        <div class="choices">
-          <label for="enabled">
-            <input type="checkbox" id="enabled" name="enabled" value="true" checked={draft.enabled} />
-            On: serve the conditions and the rollout below
-          </label>
-        </div>
-        <p class="hint">When off, everyone gets the default variation.</p>
-        <VariationSelect name="default_variation_id" label="Default variation" value={draft.default_variation_id} variations={variations} hint="Served when the flag is off, and to those the rollout leaves out." />
-      </fieldset>
-      <h2>Conditions</h2>
-      <p class="muted small">The first condition whose rules all match serves its variation; the others are not looked at.</p>
-      {draft.conditions.length === 0 ? <p class="muted">No conditions: everyone goes to the rollout.</p> : null}
-      {draft.conditions.map((condition, ci) => (
-        <ConditionFields ci={ci} count={draft.conditions.length} condition={condition} variations={variations} errors={errors} focus={focus} />
-      ))}
-      <p>
-        <button type="submit" name="intent" value="add-condition">
-          Add a condition
-        </button>
-      </p>
-      <fieldset class="card">
-        <legend>Everyone else: the rollout</legend>
-        <div class="rule-grid">
-          <Input name="rollout_percentage" label="Rollout %" value={draft.rollout_percentage} error={errors.rollout_percentage} type="number" hint="A whole number from 0 to 100. That share of users (by userId) gets the rollout variation; the rest get the default." />
-          <VariationSelect name="rollout_variation_id" label="Rollout variation" value={draft.rollout_variation_id} variations={variations} />
-        </div>
-      </fieldset>
-      <p class="controls">
-        <button type="submit" name="intent" value="save" class="primary">
-          {production ? "Save to production…" : `Save to ${envName}`}
-        </button>
-      </p>
-    </form>
-  );
-};
+    </p>
+    <RolloutFields draft={draft} variations={variations} envName={envName} errors={errors} />
+    <p class="controls">
+      <button type="submit" name="intent" value="save" class="primary">
+        {production ? "Save to production…" : `Save to ${envName}`}
+      </button>
+    </p>
+  </form>
+);
