@@ -6,7 +6,8 @@ import { fieldIdsOf, KeyField, TextField, type FieldErrors } from "../shell/fiel
 import { CsrfField, ErrorSummary, LongName, Time } from "../shell/layout";
 import type { ChangeLogEntry, Flag, Project } from "../shell/resources";
 import { describeChanges } from "./change-words";
-import { stateSummary, StatePill, ToggleForm } from "./flag-views";
+import { stateSummary, StatePill } from "./flag-views";
+import { ToggleForm } from "./toggle";
 import { targetingPath } from "./targeting";
 import { VariationRows } from "./variation-editor";
 import type { VariationDraft } from "./variation-form";

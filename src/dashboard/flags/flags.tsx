@@ -1,18 +1,19 @@
-// A project's flags: every environment's state side by side, search by key, name or tag, turning a
-// flag on or off (production asks first), and the new-flag page (any type, with its variations).
+// A project's flags: every environment's state side by side, search by key, name or tag, adding an
+// environment, and the new-flag page (any type, with its variations). The on/off button is toggle.tsx.
 import { Hono } from "hono";
+import type { FC } from "hono/jsx";
 import { FLAG_TYPES, type FlagType } from "../../flags/model";
 import { ApiFailure } from "../shell/api";
-import { commaList, formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv } from "../shell/context";
+import { commaList, formOf, idParam, textField, type DashboardContext, type DashboardEnv, type FormBody } from "../shell/context";
 import { EmptyState, PageHead, renderPage } from "../shell/layout";
 import { projectCrumbs, ProjectTabs, Revision } from "../shell/project-head";
-import type { Flag, FlagState, Page, Project } from "../shell/resources";
+import type { Flag, Page, Project } from "../shell/resources";
 import { staleNoticeWords } from "./conflict-notice";
 import { fieldSentences } from "./field-words";
 import { flagPageRoutes } from "./flag-page";
-import { ConfirmProduction, FlagTable, NewEnvironmentForm, NewFlagForm, type NewEnvironmentState, type NewFlagState } from "./flag-views";
-import { lastChangeOf } from "./recent-changes";
-import { flagPath, PRODUCTION, targetingRoutes } from "./targeting";
+import { FlagTable, NewEnvironmentForm, NewFlagForm, type NewEnvironmentState, type NewFlagState } from "./flag-views";
+import { flagPath, targetingRoutes } from "./targeting";
+import { toggleRoutes } from "./toggle";
 import { applyVariationIntent, blankVariation, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts } from "./variation-form";
 
 const SEARCH_PAGES = 10;
@@ -22,10 +23,10 @@ export function flagRoutes() {
   app.get("/projects/:projectId", (c) => flagsPage(c));
   app.get("/projects/:projectId/new-flag", (c) => newFlagPage(c, newFlagState()));
   app.post("/projects/:projectId/flags", createFlag);
-  app.post("/projects/:projectId/flags/:flagKey/environments/:envKey", setFlagState);
   app.post("/projects/:projectId/environments", createEnvironment);
 
-  // A flag's own page and its targeting editor hang off the project's flags.
+  // A flag's on/off button, its own page and its targeting editor hang off the project's flags.
+  app.route("/", toggleRoutes());
   app.route("/", flagPageRoutes());
   app.route("/", targetingRoutes());
   return app;
@@ -41,41 +42,18 @@ async function createFlag(c: DashboardContext) {
   const built = variationsOfDrafts(state.variations, state.values.type);
   if ("errors" in built) return newFlagPage(c, { ...state, errors: built.errors, message: "The flag could not be created." }, 400);
   const { tags, type, ...values } = state.values;
-  const body = { ...values, type, tags: commaList(tags), ...(built.variations.length ? { variations: built.variations } : {}) };
+  const variations = built.variations.length ? { variations: built.variations } : {};
+  const body = { ...values, type, tags: commaList(tags), ...variations };
   try {
     const flag = await c.get("api").send<Flag>("POST", `/projects/${projectId}/flags`, body);
     return c.redirect(`${flagPath(projectId, flag.key)}?notice=flag-created#notice`, 303);
   } catch (err) {
-    if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409 && err.status !== 422)) throw err;
+    if (!(err instanceof ApiFailure) || ![400, 409, 422].includes(err.status)) throw err;
     const errors =
       err.status === 409
         ? { key: "Another flag in this project already uses this key." }
         : { ...fieldSentences(err.issues), ...variationErrorsOf(err.issues, state.variations) };
     return newFlagPage(c, { ...state, errors, message: "The flag could not be created." }, 400);
-  }
-}
-
-/** The on/off button and the rollout form, from the list or the flag page; production asks first. */
-async function setFlagState(c: DashboardContext) {
-  const [projectId, flagKey, envKey] = [idParam(c, "projectId"), keyParam(c, "flagKey"), keyParam(c, "envKey")];
-  const form = await formOf(c);
-  const patch = statePatch(form);
-  const backTo = textField(form, "back") === "flag" ? flagPath(projectId, flagKey) : `/dashboard/projects/${projectId}`;
-  const back = (notice: string, extra = "") => c.redirect(`${backTo}?notice=${notice}${extra}#notice`, 303);
-  if (!patch) return back("rollout-invalid");
-  if (envKey === PRODUCTION && textField(form, "confirm") !== PRODUCTION) return confirmPage(c, form, patch);
-  try {
-    const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
-    const state = await c.get("api").send<FlagState>("PATCH", path, patch);
-    return back(state.version === patch.version ? "flag-unchanged" : "flag-saved");
-  } catch (err) {
-    if (err instanceof ApiFailure && err.status === 409) {
-      const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
-      const change = await lastChangeOf(c.get("api"), projectId, flag.id, envKey);
-      return back("flag-stale", change ? `&change=${change.id}` : "");
-    }
-    if (err instanceof ApiFailure && err.status === 400) return back("rollout-invalid");
-    throw err;
   }
 }
 
@@ -95,37 +73,12 @@ async function createEnvironment(c: DashboardContext) {
   }
 }
 
-/** The toggle form sends `enabled`, the rollout form `rollout_percentage`; both send the version. */
-function statePatch(form: Parameters<typeof textField>[0]): { version: number; enabled?: boolean; rollout_percentage?: number } | null {
-  const version = Number(textField(form, "version"));
-  if (!Number.isInteger(version) || version < 1) return null;
-  const enabled = textField(form, "enabled");
-  if (enabled === "true" || enabled === "false") return { version, enabled: enabled === "true" };
-  const rollout = textField(form, "rollout_percentage").trim();
-  if (!/^\d{1,3}$/.test(rollout) || Number(rollout) > 100) return null;
-  return { version, rollout_percentage: Number(rollout) };
-}
-
-/** Without JavaScript (or when the browser's question was skipped) a production change asks here. */
-async function confirmPage(c: DashboardContext, form: Parameters<typeof textField>[0], patch: { enabled?: boolean; rollout_percentage?: number }) {
-  const [projectId, flagKey] = [idParam(c, "projectId"), keyParam(c, "flagKey")];
-  const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
-  const what = patch.enabled === undefined ? `Set the rollout of ${flag.name} to ${patch.rollout_percentage}% in production?` : `Turn ${patch.enabled ? "on" : "off"} ${flag.name} in production?`;
-  const fields = Object.fromEntries(["enabled", "rollout_percentage", "version", "back"].map((name) => [name, textField(form, name)]).filter(([, v]) => v !== ""));
-  const body = (
-    <>
-      <PageHead title="Change production?" crumbs={[{ href: "/dashboard", label: "Projects" }, { href: `/dashboard/projects/${projectId}`, label: "Flags" }]} />
-      <ConfirmProduction question={what} action={c.req.path} fields={fields} csrf={c.get("csrf")} cancel={textField(form, "back") === "flag" ? flagPath(projectId, flagKey) : `/dashboard/projects/${projectId}`} />
-    </>
-  );
-  return renderPage(c, "Change production?", body, { section: "projects" });
-}
-
 function newFlagState(): NewFlagState {
-  return { values: { key: "", name: "", description: "", type: "boolean", tags: "" }, variations: [blankVariation(0), blankVariation(1)], errors: {} };
+  const values = { key: "", name: "", description: "", type: "boolean" as const, tags: "" };
+  return { values, variations: [blankVariation(0), blankVariation(1)], errors: {} };
 }
 
-function newFlagStateOf(form: Parameters<typeof textField>[0]): NewFlagState {
+function newFlagStateOf(form: FormBody): NewFlagState {
   const type = textField(form, "type") as FlagType;
   return {
     values: {
@@ -152,15 +105,18 @@ async function newFlagPage(c: DashboardContext, state: NewFlagState, status: 200
   return renderPage(c, `${project.name} · New flag`, body, { section: "projects", status });
 }
 
+type FoundFlags = Page<Flag> & { searched_all?: boolean };
+
 /** Every flag when searching (up to SEARCH_PAGES pages of 200), one page otherwise. */
-async function flagsOf(c: DashboardContext, projectId: string, query: string, cursor?: string): Promise<Page<Flag> & { searched_all?: boolean }> {
+async function flagsOf(c: DashboardContext, projectId: string, query: string, cursor?: string): Promise<FoundFlags> {
   if (!query) return c.get("api").get<Page<Flag>>(`/projects/${projectId}/flags`, { limit: 100, cursor });
   const needle = query.toLowerCase();
+  const matches = (f: Flag) => f.key.includes(needle) || f.name.toLowerCase().includes(needle) || f.tags.some((t) => t.toLowerCase().includes(needle));
   const found: Flag[] = [];
   let next: string | null | undefined;
   for (let i = 0; i < SEARCH_PAGES; i++) {
     const page: Page<Flag> = await c.get("api").get<Page<Flag>>(`/projects/${projectId}/flags`, { limit: 200, cursor: next ?? undefined });
-    found.push(...page.data.filter((f) => f.key.includes(needle) || f.name.toLowerCase().includes(needle) || f.tags.some((t) => t.toLowerCase().includes(needle))));
+    found.push(...page.data.filter(matches));
     next = page.next_cursor;
     if (!next) break;
   }
@@ -182,41 +138,50 @@ async function flagsPage(c: DashboardContext, newEnvironment?: NewEnvironmentSta
         </a>
       </PageHead>
       <ProjectTabs project={project} current="flags" />
-      <form method="get" action={base} class="inline search" role="search">
-        <label for="flag-search">Search flags</label>
-        <input id="flag-search" type="search" name="q" value={query} placeholder="Key, name or tag" />
-        <button type="submit">Search</button>
-        {query ? <a href={base}>Clear</a> : null}
-      </form>
+      <SearchForm base={base} query={query} />
       {flags.data.length === 0 ? (
-        query ? (
-          <EmptyState title="No flag matches">
-            <p>No flag's key, name or tag contains “{query}”.</p>
-          </EmptyState>
-        ) : (
-          <EmptyState title={cursor ? "No more flags" : "No flags yet"}>
-            <p>A flag starts turned off everywhere. Turning it on, or changing its targeting, is recorded in the change log and sent to webhooks.</p>
-            <p>
-              <a class="button primary" href={`${base}/new-flag`}>
-                Create the first flag
-              </a>
-            </p>
-          </EmptyState>
-        )
+        <NoFlags base={base} query={query} cursor={cursor} />
       ) : (
         <FlagTable flags={flags.data} project={project} csrf={c.get("csrf")} />
       )}
       {flags.searched_all === false ? <p class="small muted">Searched the newest {SEARCH_PAGES * 200} flags; older ones may match too.</p> : null}
-      {flags.next_cursor ? (
-        <p class="pager">
-          <span class="muted small">Showing {flags.data.length} flags, newest first.</span>
-          <a class="button" href={`${base}?cursor=${encodeURIComponent(flags.next_cursor)}`}>
-            More flags →
-          </a>
-        </p>
-      ) : null}
+      {flags.next_cursor ? <MoreFlags base={base} shown={flags.data.length} cursor={flags.next_cursor} /> : null}
       <NewEnvironmentForm project={project} csrf={c.get("csrf")} state={newEnvironment} />
     </>
   );
   return renderPage(c, `${project.name} · Flags`, body, { section: "projects", status, noticeDetail: await staleNoticeWords(c) });
 }
+
+const SearchForm: FC<{ base: string; query: string }> = ({ base, query }) => (
+  <form method="get" action={base} class="inline search" role="search">
+    <label for="flag-search">Search flags</label>
+    <input id="flag-search" type="search" name="q" value={query} placeholder="Key, name or tag" />
+    <button type="submit">Search</button>
+    {query ? <a href={base}>Clear</a> : null}
+  </form>
+);
+
+const NoFlags: FC<{ base: string; query: string; cursor?: string }> = ({ base, query, cursor }) =>
+  query ? (
+    <EmptyState title="No flag matches">
+      <p>No flag's key, name or tag contains “{query}”.</p>
+    </EmptyState>
+  ) : (
+    <EmptyState title={cursor ? "No more flags" : "No flags yet"}>
+      <p>A flag starts turned off everywhere. Turning it on, or changing its targeting, is recorded in the change log and sent to webhooks.</p>
+      <p>
+        <a class="button primary" href={`${base}/new-flag`}>
+          Create the first flag
+        </a>
+      </p>
+    </EmptyState>
+  );
+
+const MoreFlags: FC<{ base: string; shown: number; cursor: string }> = ({ base, shown, cursor }) => (
+  <p class="pager">
+    <span class="muted small">Showing {shown} flags, newest first.</span>
+    <a class="button" href={`${base}?cursor=${encodeURIComponent(cursor)}`}>
+      More flags →
+    </a>
+  </p>
+);

@@ -16,6 +16,7 @@ export type WebhookStats = z.infer<typeof WebhookStatsSchema>;
 export type RecoverResult = z.infer<typeof RecoverResultSchema>;
 export type CreatedSdkKey = z.infer<typeof CreatedSdkKeySchema>;
 export type Project = z.infer<typeof ProjectSchema>;
+export type Environment = Project["environments"][number];
 export type ChangeLogEntry = z.infer<typeof ChangeLogEntrySchema>;
 export type DeliveryDetail = Delivery & { attempts: Attempt[] };
 export type TestResult = { success: boolean; status_code: number | null; response_time_ms: number };
