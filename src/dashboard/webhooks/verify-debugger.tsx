@@ -92,34 +92,65 @@ function debuggerPage(c: DashboardContext, scope: string, webhook: Webhook, stat
   ];
   const errors = state.errors ?? {};
   const failed = Object.keys(errors).length > 0;
+  const from = state.draft.from;
   const body = (
     <>
       <PageHead title="Why does my receiver refuse the signature?" crumbs={crumbs} />
       {state.result ? <Verdict result={state.result} /> : null}
-      {failed ? <ErrorSummary message="Nothing was checked." errors={errors} fieldIds={{ headers: "verify-headers", body: "verify-body", secret: "verify-secret" }} /> : null}
+      {failed ? <ErrorSummary message="Nothing was checked." errors={errors} fieldIds={FIELD_IDS} /> : null}
       <p class="muted">
-        Paste the headers and the raw body exactly as your receiver got them, and the secret it verifies with. Flagpost compares them with what it signed and sent for{" "}
-        <strong>{webhook.name}</strong>.
+        Paste the headers and the raw body exactly as your receiver got them, and the secret it verifies with. Flagpost compares them
+        with what it signed and sent for <strong>{webhook.name}</strong>.
       </p>
-      {state.draft.from ? (
+      {from ? (
         <Notice kind="info">
-          Filled in with what Flagpost sent in attempt {state.draft.from.attempt} of delivery <code>{state.draft.from.deliveryId}</code> ({formatTime(state.draft.from.at)}). Replace
-          what differs on your side, or type your receiver's secret, and check.
+          Filled in with what Flagpost sent in attempt {from.attempt} of delivery <code>{from.deliveryId}</code> ({formatTime(from.at)}).
+          Replace what differs on your side, or type your receiver's secret, and check.
         </Notice>
       ) : null}
-      <form method="post" action={`${base}/verify`} class="card">
-        <CsrfField token={c.get("csrf")} />
-        <TextField id="verify-secret" name="secret" type="password" autocomplete="off" label="The secret your receiver uses (optional)" hint="Without it, the signatures are checked against this webhook's own secrets." error={errors.secret} />
-        <Area id="verify-headers" name="headers" label="Headers your receiver got" hint="One Name: value per line. The signature headers and webhook-id matter most." value={state.draft.headers} error={errors.headers} rows={8} />
-        <Area id="verify-body" name="body" label="Raw body your receiver got" hint="The bytes before any parsing: re-serialized JSON no longer matches its signature." value={state.draft.body} error={errors.body} rows={8} />
-        <button type="submit" class="primary">
-          Check the signature
-        </button>
-      </form>
+      <DebuggerForm action={`${base}/verify`} csrf={c.get("csrf")} draft={state.draft} errors={errors} />
     </>
   );
   return renderPage(c, `Signature debugger · ${webhook.name}`, body, { section: "webhooks", status: failed ? 400 : 200 });
 }
+
+const FIELD_IDS = { headers: "verify-headers", body: "verify-body", secret: "verify-secret" };
+
+const DebuggerForm: FC<{ action: string; csrf: string; draft: Draft; errors: FieldErrors }> = ({ action, csrf, draft, errors }) => (
+  <form method="post" action={action} class="card">
+    <CsrfField token={csrf} />
+    <TextField
+      id="verify-secret"
+      name="secret"
+      type="password"
+      autocomplete="off"
+      label="The secret your receiver uses (optional)"
+      hint="Without it, the signatures are checked against this webhook's own secrets."
+      error={errors.secret}
+    />
+    <Area
+      id="verify-headers"
+      name="headers"
+      label="Headers your receiver got"
+      hint="One Name: value per line. The signature headers and webhook-id matter most."
+      value={draft.headers}
+      error={errors.headers}
+      rows={8}
+    />
+    <Area
+      id="verify-body"
+      name="body"
+      label="Raw body your receiver got"
+      hint="The bytes before any parsing: re-serialized JSON no longer matches its signature."
+      value={draft.body}
+      error={errors.body}
+      rows={8}
+    />
+    <button type="submit" class="primary">
+      Check the signature
+    </button>
+  </form>
+);
 
 const Area: FC<{ id: string; name: string; label: string; hint: string; value: string; error?: string; rows: number }> = (p) => (
   <div class="field">
@@ -127,7 +158,14 @@ const Area: FC<{ id: string; name: string; label: string; hint: string; value: s
       {p.label}
       <span class="hint">{p.hint}</span>
     </label>
-    <textarea id={p.id} name={p.name} rows={p.rows} spellcheck={false} aria-invalid={p.error ? "true" : undefined} aria-describedby={p.error ? `${p.id}-error` : undefined}>
+    <textarea
+      id={p.id}
+      name={p.name}
+      rows={p.rows}
+      spellcheck={false}
+      aria-invalid={p.error ? "true" : undefined}
+      aria-describedby={p.error ? `${p.id}-error` : undefined}
+    >
       {p.value}
     </textarea>
     <FieldError id={p.id} error={p.error} />
@@ -135,7 +173,14 @@ const Area: FC<{ id: string; name: string; label: string; hint: string; value: s
 );
 
 const Verdict: FC<{ result: VerifyResult }> = ({ result }) => (
-  <section class={`notice ${result.valid ? "success" : "error"}`} id="notice" tabindex={-1} autofocus role={result.valid ? "status" : "alert"} aria-labelledby="verdict-title">
+  <section
+    class={`notice ${result.valid ? "success" : "error"}`}
+    id="notice"
+    tabindex={-1}
+    autofocus
+    role={result.valid ? "status" : "alert"}
+    aria-labelledby="verdict-title"
+  >
     <h2 id="verdict-title">{result.valid ? "✓ Every check passed: this request verifies" : "✗ This request does not verify"}</h2>
     <ul class="checks">
       {result.checks.map((check) => (
