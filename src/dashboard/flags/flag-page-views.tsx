@@ -45,7 +45,16 @@ export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string }
   </div>
 );
 
-export const VariationsForm: FC<{ flag: Flag; base: string; csrf: string; drafts: VariationDraft[]; errors: FieldErrors; focusLast?: boolean }> = ({ flag, base, csrf, drafts, errors, focusLast }) => (
+interface VariationsFormProps {
+  flag: Flag;
+  base: string;
+  csrf: string;
+  drafts: VariationDraft[];
+  errors: FieldErrors;
+  focusLast?: boolean;
+}
+
+export const VariationsForm: FC<VariationsFormProps> = ({ flag, base, csrf, drafts, errors, focusLast }) => (
   <form method="post" action={`${base}/variations`} class="card">
     {/* Enter in a field saves: the first submit button of a form is the one Enter presses. */}
     <button type="submit" name="intent" value="save" class="visually-hidden" tabindex={-1} aria-hidden="true">
@@ -62,16 +71,36 @@ export const VariationsForm: FC<{ flag: Flag; base: string; csrf: string; drafts
   </form>
 );
 
-export const SettingsForm: FC<{ flag: Flag; base: string; csrf: string; draft: SettingsDraft; errors: FieldErrors }> = ({ flag, base, csrf, draft, errors }) => (
+interface SettingsFormProps {
+  flag: Flag;
+  base: string;
+  csrf: string;
+  draft: SettingsDraft;
+  errors: FieldErrors;
+}
+
+export const SettingsForm: FC<SettingsFormProps> = ({ flag, base, csrf, draft, errors }) => (
   <form method="post" action={`${base}/settings`} class="card">
     <CsrfField token={csrf} />
     <input type="hidden" name="version" value={String(flag.version)} />
     <div class="grid2">
       <TextField id="flag-name" name="name" label="Name" value={draft.name} error={errors.name} required />
-      <KeyField id="flag-key" hint="Changing it breaks code that asks for the old key. Lower-case letters, digits, - and _ (at most 64)." value={draft.key} error={errors.key} />
+      <KeyField
+        id="flag-key"
+        hint="Changing it breaks code that asks for the old key. Lower-case letters, digits, - and _ (at most 64)."
+        value={draft.key}
+        error={errors.key}
+      />
     </div>
     <TextField id="flag-description" name="description" label="Description (optional)" value={draft.description} error={errors.description} />
-    <TextField id="flag-tags" name="tags" label="Tags (optional)" hint="Separated by commas; each up to 64 characters, at most 50." value={draft.tags} error={errors.tags} />
+    <TextField
+      id="flag-tags"
+      name="tags"
+      label="Tags (optional)"
+      hint="Separated by commas; each up to 64 characters, at most 50."
+      value={draft.tags}
+      error={errors.tags}
+    />
     <fieldset>
       <legend>Sharing</legend>
       <div class="choices">
@@ -79,7 +108,14 @@ export const SettingsForm: FC<{ flag: Flag; base: string; csrf: string; draft: S
           <input type="checkbox" id="flag-share" name="share_with_everyone" value="true" checked={draft.share_with_everyone} /> Shared with everyone
         </label>
       </div>
-      <TextField id="flag-roles" name="roles" label="Roles (optional)" hint="Separated by commas; each up to 100 characters, at most 100. Carried in Tggl's change bodies." value={draft.roles} error={errors.sharing} />
+      <TextField
+        id="flag-roles"
+        name="roles"
+        label="Roles (optional)"
+        hint="Separated by commas; each up to 100 characters, at most 100. Carried in Tggl's change bodies."
+        value={draft.roles}
+        error={errors.sharing}
+      />
     </fieldset>
     <button type="submit" class="primary">
       Save
@@ -93,7 +129,8 @@ export const RecentChanges: FC<{ entries: ChangeLogEntry[]; projectId: string; f
       <ul class="card change-list">
         {entries.map((entry) => (
           <li>
-            <Time iso={entry.timestamp} /> · {entry.environment ? entry.environment.name : "all environments"} · {entry.triggered_by.email}: {describeChanges(entry).join("; ")}
+            <Time iso={entry.timestamp} /> · {entry.environment ? entry.environment.name : "all environments"} · {entry.triggered_by.email}:{" "}
+            {describeChanges(entry).join("; ")}
           </li>
         ))}
       </ul>

@@ -109,20 +109,39 @@ async function saveFlag(
     return c.redirect(then(flag), 303);
   } catch (err) {
     if (!(err instanceof ApiFailure)) throw err;
-    if (err.status === 409 && err.code === "conflict") {
-      return flagPage(c, { ...keep({ key: "Another flag in this project already uses this key." }, err), status: 409 });
-    }
-    if (err.status === 409) {
-      const current = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`).catch(() => null);
-      const change = current ? await lastChangeOf(c.get("api"), projectId, current.id) : undefined;
-      return flagPage(c, { ...keep({}, err), banner: <ConflictNotice change={change} reload={flagPath(projectId, flagKey)} subject="this flag" reloadLabel="Reload the flag" />, status: 409 });
-    }
-    if (err.status === 400 || err.status === 422) {
-      const outcome = keep(fieldSentences(err.issues), err);
-      return flagPage(c, { ...outcome, banner: <div class="notice error" role="alert" tabindex={-1} autofocus>{sentence(err.message)}</div>, status: err.status });
-    }
-    throw err;
+    return refusedSave(c, err, keep, flagKey);
   }
+}
+
+/** A taken key is said beside the field; a stale version names who changed what; a refusal says why, in words. */
+async function refusedSave(c: DashboardContext, err: ApiFailure, keep: (errors: FieldErrors, err?: ApiFailure) => Outcome, flagKey: string) {
+  const { projectId } = params(c);
+  if (err.status === 409 && err.code === "conflict") {
+    return flagPage(c, { ...keep({ key: "Another flag in this project already uses this key." }, err), status: 409 });
+  }
+  if (err.status === 409) {
+    const current = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`).catch(() => null);
+    const change = current ? await lastChangeOf(c.get("api"), projectId, current.id) : undefined;
+    const reload = flagPath(projectId, flagKey);
+    const banner = <ConflictNotice change={change} reload={reload} subject="this flag" reloadLabel="Reload the flag" />;
+    return flagPage(c, { ...keep({}, err), banner, status: 409 });
+  }
+  if (err.status === 400 || err.status === 422) {
+    const outcome = keep(fieldSentences(err.issues), err);
+    const banner = (
+      <div class="notice error" role="alert" tabindex={-1} autofocus>
+        {sentence(err.message)}
+      </div>
+    );
+    return flagPage(c, { ...outcome, banner, status: err.status });
+  }
+  throw err;
+}
+
+/** The settings form as the flag stands. */
+function settingsDraftOf(flag: Flag): SettingsDraft {
+  const { name, key, description, sharing } = flag;
+  return { name, key, description, tags: flag.tags.join(", "), share_with_everyone: sharing.share_with_everyone, roles: sharing.roles.join(", ") };
 }
 
 
@@ -132,7 +151,7 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
   const [project, flag] = await Promise.all([api.get<Project>(`/projects/${projectId}`), api.get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
   const changes = await filteredChanges(api, projectId, { flag: flag.id }, 8, undefined, 400);
   const csrf = c.get("csrf");
-  const settings = outcome.settings ?? { draft: { name: flag.name, key: flag.key, description: flag.description, tags: flag.tags.join(", "), share_with_everyone: flag.sharing.share_with_everyone, roles: flag.sharing.roles.join(", ") }, errors: {} };
+  const settings = outcome.settings ?? { draft: settingsDraftOf(flag), errors: {} };
   const variations = outcome.variations ?? { drafts: draftsOfVariations(flag.variations, flag.type), errors: {} };
   const body = (
     <>
@@ -166,7 +185,8 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
 
 async function deletePage(c: DashboardContext) {
   const { projectId, flagKey } = params(c);
-  const [project, flag] = await Promise.all([c.get("api").get<Project>(`/projects/${projectId}`), c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
+  const api = c.get("api");
+  const [project, flag] = await Promise.all([api.get<Project>(`/projects/${projectId}`), api.get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
   const on = project.environments.filter((e) => flag.environments[e.key]?.enabled).map((e) => e.name);
   const body = (
     <>
@@ -177,7 +197,10 @@ async function deletePage(c: DashboardContext) {
             Delete the flag “{flag.name}” (key <code>{flag.key}</code>) from every environment?
           </strong>
         </p>
-        <p>{on.length ? `It is on in ${on.join(", ")}. ` : ""}Code that asks for it gets its own default from then on. Its webhooks are told. This cannot be undone; archiving keeps it instead.</p>
+        <p>
+          {on.length ? `It is on in ${on.join(", ")}. ` : ""}Code that asks for it gets its own default from then on. Its webhooks are told.
+          This cannot be undone; archiving keeps it instead.
+        </p>
         <form method="post" action={`${flagPath(projectId, flagKey)}/delete`} class="inline">
           <CsrfField token={c.get("csrf")} />
           <button type="submit" class="danger" autofocus>

@@ -7,34 +7,25 @@ import { FieldError, fieldIdOf, type FieldErrors } from "../shell/fields";
 import { MoveButtons } from "./move-buttons";
 import { VALUE_HINTS, type VariationDraft } from "./variation-form";
 
-const Row: FC<{ i: number; count: number; draft: VariationDraft; type: FlagType; errors: FieldErrors; autofocus: boolean }> = ({ i, count, draft, type, errors, autofocus }) => {
+interface RowProps {
+  i: number;
+  count: number;
+  draft: VariationDraft;
+  type: FlagType;
+  errors: FieldErrors;
+  autofocus: boolean;
+}
+
+const Row: FC<RowProps> = ({ i, count, draft, type, errors, autofocus }) => {
   const at = `v${i}`;
   const label = `variation ${i + 1}${draft.name ? ` (${draft.name})` : ""}`;
-  const described = (f: string, hint?: boolean) => [hint ? `${fieldIdOf(`${at}.${f}`)}-hint` : "", errors[`${at}.${f}`] ? `${fieldIdOf(`${at}.${f}`)}-error` : ""].filter(Boolean).join(" ") || undefined;
   return (
     <fieldset class="variation">
       <legend>Variation {i + 1}</legend>
       <input type="hidden" name={`${at}.id`} value={draft.id} />
       <div class="variation-grid">
-        <div class="field">
-          <label for={fieldIdOf(`${at}.name`)}>Name</label>
-          <input id={fieldIdOf(`${at}.name`)} name={`${at}.name`} type="text" value={draft.name} autofocus={autofocus} aria-invalid={errors[`${at}.name`] ? "true" : undefined} aria-describedby={described("name")} />
-          <FieldError id={fieldIdOf(`${at}.name`)} error={errors[`${at}.name`]} />
-        </div>
-        <div class="field">
-          <label for={fieldIdOf(`${at}.value`)}>Value</label>
-          {type === "json" ? (
-            <textarea id={fieldIdOf(`${at}.value`)} name={`${at}.value`} rows={2} spellcheck={false} data-value-input aria-invalid={errors[`${at}.value`] ? "true" : undefined} aria-describedby={described("value", true)}>
-              {draft.value}
-            </textarea>
-          ) : (
-            <input id={fieldIdOf(`${at}.value`)} name={`${at}.value`} type="text" value={draft.value} spellcheck={false} data-value-input aria-invalid={errors[`${at}.value`] ? "true" : undefined} aria-describedby={described("value", true)} />
-          )}
-          <p class="hint" id={`${fieldIdOf(`${at}.value`)}-hint`} data-value-hint>
-            {VALUE_HINTS[type]}
-          </p>
-          <FieldError id={fieldIdOf(`${at}.value`)} error={errors[`${at}.value`]} />
-        </div>
+        <NameField at={at} draft={draft} type={type} errors={errors} autofocus={autofocus} />
+        <ValueField at={at} draft={draft} type={type} errors={errors} />
         <div class="field">
           <label for={fieldIdOf(`${at}.color`)}>Colour</label>
           <input id={fieldIdOf(`${at}.color`)} name={`${at}.color`} type="color" value={draft.color || "#94a3b8"} />
@@ -60,7 +51,71 @@ const Row: FC<{ i: number; count: number; draft: VariationDraft; type: FlagType;
   );
 };
 
-export const VariationRows: FC<{ drafts: VariationDraft[]; type: FlagType; errors: FieldErrors; focusLast?: boolean }> = ({ drafts, type, errors, focusLast }) => (
+/** The ids of what is read out with a field: its hint (when it has one) and its error (when there is one). */
+function describedBy(at: string, field: string, errors: FieldErrors, hint?: boolean): string | undefined {
+  const id = fieldIdOf(`${at}.${field}`);
+  return [hint ? `${id}-hint` : "", errors[`${at}.${field}`] ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+}
+
+type FieldProps = Pick<RowProps, "draft" | "type" | "errors"> & { at: string; autofocus?: boolean };
+
+const NameField: FC<FieldProps> = ({ at, draft, errors, autofocus }) => (
+  <div class="field">
+    <label for={fieldIdOf(`${at}.name`)}>Name</label>
+    <input
+      id={fieldIdOf(`${at}.name`)}
+      name={`${at}.name`}
+      type="text"
+      value={draft.name}
+      autofocus={autofocus}
+      aria-invalid={errors[`${at}.name`] ? "true" : undefined}
+      aria-describedby={describedBy(at, "name", errors)}
+    />
+    <FieldError id={fieldIdOf(`${at}.name`)} error={errors[`${at}.name`]} />
+  </div>
+);
+
+/** The value, read as the flag's type: a text area for JSON, a line for the others, with the type's hint. */
+const ValueField: FC<FieldProps> = ({ at, draft, type, errors }) => {
+  const id = fieldIdOf(`${at}.value`);
+  const invalid = errors[`${at}.value`] ? "true" : undefined;
+  const described = describedBy(at, "value", errors, true);
+  return (
+    <div class="field">
+      <label for={id}>Value</label>
+      {type === "json" ? (
+        <textarea id={id} name={`${at}.value`} rows={2} spellcheck={false} data-value-input aria-invalid={invalid} aria-describedby={described}>
+          {draft.value}
+        </textarea>
+      ) : (
+        <input
+          id={id}
+          name={`${at}.value`}
+          type="text"
+          value={draft.value}
+          spellcheck={false}
+          data-value-input
+          aria-invalid={invalid}
+          aria-describedby={described}
+        />
+      )}
+      <p class="hint" id={`${id}-hint`} data-value-hint>
+        {VALUE_HINTS[type]}
+      </p>
+      <FieldError id={id} error={errors[`${at}.value`]} />
+    </div>
+  );
+};
+
+interface RowsProps {
+  drafts: VariationDraft[];
+  type: FlagType;
+  errors: FieldErrors;
+  /** After Add a variation, the keyboard goes to the new row. */
+  focusLast?: boolean;
+}
+
+export const VariationRows: FC<RowsProps> = ({ drafts, type, errors, focusLast }) => (
   <div class="variations" data-variations>
     {drafts.map((draft, i) => (
       <Row i={i} count={drafts.length} draft={draft} type={type} errors={errors} autofocus={Boolean(focusLast) && i === drafts.length - 1} />
