@@ -6,6 +6,7 @@ import type { FC } from "hono/jsx";
 import { idParam, isId, type DashboardContext } from "../shell/context";
 import { eventLabel } from "../shell/format";
 import { EmptyState, PageHead, renderPage, Time } from "../shell/layout";
+import { projectCrumbs } from "../shell/project-head";
 import type { ChangeLogEntry, Delivery, Page, Project, Webhook } from "../shell/resources";
 // From another area, flags/: the change itself, read from the change log and named in its words.
 import { describeChanges } from "../flags/change-words";
@@ -41,20 +42,25 @@ export async function causedDeliveriesPage(c: DashboardContext) {
   const projectId = idParam(c, "projectId");
   const eventId = c.req.param("eventId") ?? "";
   if (!isId(eventId)) return c.notFound();
-  const [project, recent] = await Promise.all([c.get("api").get<Project>(`/projects/${projectId}`), filteredChanges(c.get("api"), projectId, {}, 1000, undefined, 1000)]);
+  const api = c.get("api");
+  const [project, recent] = await Promise.all([api.get<Project>(`/projects/${projectId}`), filteredChanges(api, projectId, {}, 1000, undefined, 1000)]);
   const entry = recent.entries.find((e) => e.id === eventId);
   const rows = entry ? await deliveriesOf(c, projectId, entry) : [];
+  const crumbs = [...projectCrumbs(), { href: `/dashboard/projects/${projectId}/changes`, label: `${project.name} · Change log` }];
   const body = (
     <>
-      <PageHead title="Deliveries of a change" crumbs={[{ href: "/dashboard", label: "Projects" }, { href: `/dashboard/projects/${projectId}/changes`, label: `${project.name} · Change log` }]} />
+      <PageHead title="Deliveries of a change" crumbs={crumbs} />
       {entry ? (
-        <p>
-          {eventLabel(entry.event)} of <strong>{entry.flag.name}</strong> {entry.environment ? `in ${entry.environment.name}` : ""} by {entry.triggered_by.email}, <Time iso={entry.timestamp} />: {describeChanges(entry).join("; ")}.
-        </p>
+        <ChangeSummary entry={entry} />
       ) : (
-        <p class="muted">This change is not among the project's 1,000 most recent, so its deliveries are not looked up here; find them on each webhook's page, filtered by event.</p>
+        <p class="muted">
+          This change is not among the project's 1,000 most recent, so its deliveries are not looked up here; find them on each webhook's page,
+          filtered by event.
+        </p>
       )}
-      <p class="small muted">Each webhook's latest {PER_WEBHOOK} deliveries of this event type are searched for this change (event id <code>{eventId}</code>).</p>
+      <p class="small muted">
+        Each webhook's latest {PER_WEBHOOK} deliveries of this event type are searched for this change (event id <code>{eventId}</code>).
+      </p>
       {rows.length ? (
         <CausedTable rows={rows} />
       ) : (
@@ -66,6 +72,14 @@ export async function causedDeliveriesPage(c: DashboardContext) {
   );
   return renderPage(c, "Deliveries of a change", body, { section: "projects" });
 }
+
+/** The change, in the change log's words. */
+const ChangeSummary: FC<{ entry: ChangeLogEntry }> = ({ entry }) => (
+  <p>
+    {eventLabel(entry.event)} of <strong>{entry.flag.name}</strong> {entry.environment ? `in ${entry.environment.name}` : ""} by{" "}
+    {entry.triggered_by.email}, <Time iso={entry.timestamp} />: {describeChanges(entry).join("; ")}.
+  </p>
+);
 
 const CausedTable: FC<{ rows: Caused[] }> = ({ rows }) => (
   <div class="table-wrap" tabindex={0} role="region" aria-label="Deliveries of this change">

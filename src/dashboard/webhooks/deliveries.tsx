@@ -6,16 +6,17 @@ import { DELIVERY_STATUSES } from "../../webhooks/schemas";
 import { ApiFailure } from "../shell/api";
 import { idParam, type DashboardContext, type DashboardEnv } from "../shell/context";
 import { EVENT_LABELS, eventLabel } from "../shell/format";
-import { CsrfField, EmptyState, PageHead, renderPage } from "../shell/layout";
+import { EmptyState, PageHead, renderPage } from "../shell/layout";
 import type { Delivery, DeliveryDetail, Page, Project, Webhook, WebhookStats } from "../shell/resources";
 import { causedDeliveriesPage } from "./caused-deliveries";
 import { originsOf } from "./delivery-origins";
-import { AttemptCard, DeliveryFacts, DeliveryHistory, newestFirst, type HistoryFilter } from "./delivery-views";
+import { DeliveryHistory, type HistoryFilter } from "./delivery-history";
+import { AttemptCard, DeliveryFacts, newestFirst } from "./delivery-views";
 import { RedeliverForm } from "./redeliver-form";
-import { RecoverForm, StatsPanel } from "./webhook-health";
-import { ORG_SCOPE, webhookCrumbs, WEBHOOKS_CRUMBS, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
+import { HealthSection } from "./webhook-health";
+import { ORG_SCOPE, projectIdsOf, webhookCrumbs, WEBHOOKS_CRUMBS, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 import { SigningSection } from "./webhook-signing";
-import { TestButton, WebhookFacts } from "./webhook-views";
+import { WebhookActions, WebhookFacts } from "./webhook-views";
 
 const PAGE_SIZE = 20;
 
@@ -49,12 +50,6 @@ function filterOf(c: DashboardContext): HistoryFilter {
   return { status: (DELIVERY_STATUSES as readonly string[]).includes(status) ? status : "", event: event in EVENT_LABELS ? event : "" };
 }
 
-/** The projects whose changes a webhook of this scope hears. */
-async function projectIdsOf(c: DashboardContext, scope: string): Promise<string[]> {
-  if (scope !== ORG_SCOPE) return [scope];
-  return (await c.get("api").get<Page<Project>>("/projects", { limit: 200 })).data.map((p) => p.id);
-}
-
 async function webhookHistoryPage(c: DashboardContext) {
   const { scope, webhookId } = webhookParams(c);
   const api = c.get("api");
@@ -68,42 +63,19 @@ async function webhookHistoryPage(c: DashboardContext) {
     stats("1h"),
     stats("24h"),
   ]);
-  const origins = await originsOf(api, await projectIdsOf(c, scope), deliveries.data);
+  const origins = await originsOf(api, await projectIdsOf(api, scope), deliveries.data);
   const csrf = c.get("csrf");
   const base = webhookPage(scope, webhookId);
   const here = new URL(c.req.url);
   const body = (
     <>
       <PageHead title={webhook.name} crumbs={WEBHOOKS_CRUMBS}>
-        <TestButton scope={scope} webhook={webhook} csrf={csrf} back={here.pathname + here.search} />
-        <a class="button" href={`${base}/edit`}>
-          Edit
-        </a>
-        <form method="post" action={`${base}/enabled`} class="inline">
-          <CsrfField token={csrf} />
-          <input type="hidden" name="enabled" value={webhook.enabled ? "false" : "true"} />
-          <button type="submit">{webhook.enabled ? "Disable" : "Enable"}</button>
-        </form>
-        <form method="post" action={`${base}/delete`} class="inline" data-confirm={`Delete the webhook "${webhook.name}" and its delivery history?`}>
-          <CsrfField token={csrf} />
-          <button type="submit" class="danger">
-            Delete
-          </button>
-        </form>
+        <WebhookActions scope={scope} webhook={webhook} csrf={csrf} back={here.pathname + here.search} />
       </PageHead>
       <div class="card">
         <WebhookFacts scope={scope} webhook={webhook} project={project} />
       </div>
-      <section id="health" aria-labelledby="health-title">
-        <h2 id="health-title" class="visually-hidden">Health</h2>
-        <StatsPanel
-          windows={[
-            { label: "Last hour", stats: hour },
-            { label: "Last 24 hours", stats: day },
-          ]}
-        />
-        <RecoverForm action={`${base}/recover`} csrf={csrf} />
-      </section>
+      <HealthSection hour={hour} day={day} recover={`${base}/recover`} csrf={csrf} />
       <SigningSection scope={scope} webhook={webhook} csrf={csrf} />
       <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} origins={origins} />
     </>
@@ -119,7 +91,8 @@ async function deliveryPage(c: DashboardContext) {
     api.get<Webhook>(`${webhooksApi(scope)}/${webhookId}`),
     api.get<DeliveryDetail>(`${webhooksApi(scope)}/${webhookId}/deliveries/${deliveryId}`),
   ]);
-  const origin = delivery.event_id ? (await originsOf(api, await projectIdsOf(c, scope), [delivery])).get(delivery.event_id) : undefined;
+  const eventId = delivery.event_id;
+  const origin = eventId ? (await originsOf(api, await projectIdsOf(api, scope), [delivery])).get(eventId) : undefined;
   const base = webhookPage(scope, webhookId);
   const attempts = newestFirst(delivery.attempts);
   const title = `${eventLabel(delivery.event)} delivery`;

@@ -29,7 +29,8 @@ export async function originsOf(api: Api, projectIds: string[], deliveries: Deli
     projectIds.slice(0, MAX_PROJECTS).map(async (projectId) => {
       let cursor: string | null | undefined;
       for (let pages = 0; pages < MAX_LOG_PAGES && found.size < wanted.size; pages++) {
-        const page: Page<ChangeLogEntry> = await api.get<Page<ChangeLogEntry>>(`/projects/${projectId}/events`, { limit: LOG_PAGE, cursor: cursor ?? undefined });
+        const query = { limit: LOG_PAGE, cursor: cursor ?? undefined };
+        const page: Page<ChangeLogEntry> = await api.get<Page<ChangeLogEntry>>(`/projects/${projectId}/events`, query);
         for (const entry of page.data) {
           if (wanted.has(entry.id)) found.set(entry.id, { projectId, flag: entry.flag, environment: entry.environment, revision: entry.revision });
         }

@@ -1,13 +1,13 @@
-// Delivery history and the inspection of one delivery: every attempt's request and response.
+// One delivery inspected: its facts (status, the change it carries, its schedule) and every attempt's
+// request and response, signature headers marked. The history that lists deliveries is delivery-history.tsx.
 import type { FC } from "hono/jsx";
-import { DELIVERY_STATUSES } from "../../webhooks/schemas";
-import { EVENT_LABELS, eventLabel, isJson, prettyBody, statusLine } from "../shell/format";
-import { EmptyState, Pager, Pill, Time, type Tone } from "../shell/layout";
-import type { Attempt, Delivery, DeliveryDetail, Page } from "../shell/resources";
+import { isJson, prettyBody, statusLine } from "../shell/format";
+import { Pill, Time, type Tone } from "../shell/layout";
+import type { Attempt, DeliveryDetail } from "../shell/resources";
 import type { Origin } from "./delivery-origins";
 
 const STATUS_TONES: Record<string, Tone> = { succeeded: "ok", failed: "bad", pending: "warn" };
-const STATUS_WORDS: Record<string, string> = { succeeded: "Succeeded", failed: "Failed", pending: "Pending" };
+export const STATUS_WORDS: Record<string, string> = { succeeded: "Succeeded", failed: "Failed", pending: "Pending" };
 
 // Headers that carry the signature (or identify what was signed), marked so they are easy to find.
 const SIGNATURE_HEADERS = new Set(["x-rollgate-signature", "webhook-signature", "webhook-id", "webhook-timestamp"]);
@@ -18,107 +18,6 @@ export function newestFirst(attempts: Attempt[]): Attempt[] {
 }
 
 export const StatusPill: FC<{ status: string }> = ({ status }) => <Pill tone={STATUS_TONES[status] ?? "off"}>{STATUS_WORDS[status] ?? status}</Pill>;
-
-export interface HistoryFilter {
-  status: string;
-  event: string;
-}
-
-export const FilterForm: FC<{ action: string; filter: HistoryFilter }> = ({ action, filter }) => (
-  <form method="get" action={action} class="inline" aria-label="Filter deliveries">
-    <label for="filter-status" class="small">
-      Status
-    </label>
-    <select id="filter-status" name="status">
-      <option value="">Any status</option>
-      {DELIVERY_STATUSES.map((s) => (
-        <option value={s} selected={filter.status === s}>
-          {STATUS_WORDS[s]}
-        </option>
-      ))}
-    </select>
-    <label for="filter-event" class="small">
-      Event
-    </label>
-    <select id="filter-event" name="event">
-      <option value="">Any event</option>
-      {Object.keys(EVENT_LABELS).map((e) => (
-        <option value={e} selected={filter.event === e}>
-          {eventLabel(e)}
-        </option>
-      ))}
-    </select>
-    <button type="submit">Filter</button>
-    {filter.status || filter.event ? <a href={action}>Clear filters</a> : null}
-  </form>
-);
-
-/** The change a delivery carries, in a cell: the flag, where, and the revision. */
-export const OriginCell: FC<{ delivery: Delivery; origin?: Origin }> = ({ delivery, origin }) => {
-  if (delivery.event_id === null) return <span class="muted">{delivery.event === "webhook.disabled" ? "Notice of a disabled webhook" : "Test request"}</span>;
-  if (!origin) return <span class="muted" title="Not among the latest changes of the projects searched">—</span>;
-  return (
-    <>
-      <span class="truncate origin-flag" title={`${origin.flag.name} (${origin.flag.key})`}>
-        {origin.flag.name}
-      </span>
-      <div class="small muted">
-        {origin.environment ? origin.environment.name : "every environment"} · rev {origin.revision}
-      </div>
-    </>
-  );
-};
-
-export const DeliveryTable: FC<{ deliveries: Delivery[]; pageOf: (id: string) => string; origins: Map<string, Origin> }> = ({ deliveries, pageOf, origins }) => (
-  <div class="table-wrap">
-    <table>
-      <caption class="skip">Deliveries, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Status</th>
-          <th scope="col">Event</th>
-          <th scope="col">Change</th>
-          <th scope="col">Created</th>
-          <th scope="col">Response</th>
-          <th scope="col" class="hide-narrow">
-            Attempts
-          </th>
-          <th scope="col" class="hide-narrow">
-            Next retry
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {deliveries.map((d) => (
-          <tr>
-            <td>
-              <StatusPill status={d.status} />
-            </td>
-            <td>
-              <a href={pageOf(d.id)} aria-label={`${eventLabel(d.event)} delivery, ${d.status}, view details`}>
-                {eventLabel(d.event)}
-              </a>
-              <div class="small muted">
-                <code>{d.event}</code>
-              </div>
-            </td>
-            <td class="origin">
-              <OriginCell delivery={d} origin={d.event_id ? origins.get(d.event_id) : undefined} />
-            </td>
-            <td class="small">
-              <Time iso={d.created_at} />
-            </td>
-            <td class="num">{d.last_status_code ?? (d.attempt_count ? "no answer" : "—")}</td>
-            <td class="num hide-narrow">{d.attempt_count}</td>
-            <td class="small hide-narrow">
-              <Time iso={d.next_attempt_at} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </div>
-);
 
 export const HeadersTable: FC<{ headers: Record<string, string>; label: string }> = ({ headers, label }) => {
   const entries = Object.entries(headers);
@@ -194,35 +93,6 @@ export const AttemptCard: FC<{ attempt: Attempt }> = ({ attempt }) => {
   );
 };
 
-/** The history section; the inline Test button reloads it (by its id) so the test shows up at once. */
-export const DeliveryHistory: FC<{ base: string; filter: HistoryFilter; page: Page<Delivery>; cursor?: string; origins: Map<string, Origin> }> = ({ base, filter, page, cursor, origins }) => {
-  const filtered = Boolean(filter.status || filter.event);
-  const newest = cursor ? `${base}?${new URLSearchParams({ ...filter }).toString()}` : undefined;
-  const older = page.next_cursor ? `${base}?${new URLSearchParams({ ...filter, cursor: page.next_cursor }).toString()}` : undefined;
-  return (
-    <section id="history" aria-labelledby="history-title">
-      <div class="section-head">
-        <h2 id="history-title">Delivery history</h2>
-        <FilterForm action={base} filter={filter} />
-      </div>
-      {page.data.length ? (
-        <DeliveryTable deliveries={page.data} pageOf={(id) => `${base}/deliveries/${id}`} origins={origins} />
-      ) : (
-        <EmptyState title={filtered ? "No deliveries match these filters" : cursor ? "No older deliveries" : "No deliveries yet"}>
-          {filtered ? (
-            <p>
-              <a href={base}>Show every delivery</a>
-            </p>
-          ) : (
-            <p>Press Test to send a signed sample request, or change a flag this webhook listens to. Each call appears here, newest first.</p>
-          )}
-        </EmptyState>
-      )}
-      <Pager what="deliveries" newest={newest} older={older} />
-    </section>
-  );
-};
-
 export const DeliveryFacts: FC<{ delivery: DeliveryDetail; origin?: Origin }> = ({ delivery, origin }) => (
   <dl class="facts">
     <dt>Status</dt>
@@ -233,16 +103,7 @@ export const DeliveryFacts: FC<{ delivery: DeliveryDetail; origin?: Origin }> = 
     <dd>
       <code>{delivery.event}</code>
     </dd>
-    {origin ? (
-      <>
-        <dt>Change</dt>
-        <dd>
-          <a href={`/dashboard/projects/${origin.projectId}/flags/${origin.flag.key}`}>{origin.flag.name}</a> <code>{origin.flag.key}</code> ·{" "}
-          {origin.environment ? origin.environment.name : "every environment"} · revision {origin.revision} ·{" "}
-          <a href={`/dashboard/projects/${origin.projectId}/changes/${delivery.event_id}/deliveries`}>every delivery of this change</a>
-        </dd>
-      </>
-    ) : null}
+    {origin ? <ChangeFacts origin={origin} eventId={delivery.event_id} /> : null}
     <dt>Delivery id</dt>
     <dd>
       <code>{delivery.id}</code> <span class="small muted">(X-Rollgate-Delivery and webhook-id, the same on every attempt)</span>
@@ -256,7 +117,15 @@ export const DeliveryFacts: FC<{ delivery: DeliveryDetail; origin?: Origin }> = 
       {delivery.attempt_count} · last response {statusLine(delivery.last_status_code)}
     </dd>
     <dt>{delivery.attempt_count === 0 ? "First attempt" : "Next retry"}</dt>
-    <dd>{delivery.next_attempt_at ? <Time iso={delivery.next_attempt_at} /> : delivery.status === "pending" ? "Being sent now" : "None: this delivery is finished"}</dd>
+    <dd>
+      {delivery.next_attempt_at ? (
+        <Time iso={delivery.next_attempt_at} />
+      ) : delivery.status === "pending" ? (
+        "Being sent now"
+      ) : (
+        "None: this delivery is finished"
+      )}
+    </dd>
     <dt>Completed</dt>
     <dd>
       <Time iso={delivery.completed_at} />
@@ -268,4 +137,16 @@ export const DeliveryFacts: FC<{ delivery: DeliveryDetail; origin?: Origin }> = 
       </>
     ) : null}
   </dl>
+);
+
+/** The change a delivery carries: its flag, where, the revision, and every delivery it caused. */
+const ChangeFacts: FC<{ origin: Origin; eventId: string | null }> = ({ origin, eventId }) => (
+  <>
+    <dt>Change</dt>
+    <dd>
+      <a href={`/dashboard/projects/${origin.projectId}/flags/${origin.flag.key}`}>{origin.flag.name}</a> <code>{origin.flag.key}</code> ·{" "}
+      {origin.environment ? origin.environment.name : "every environment"} · revision {origin.revision} ·{" "}
+      <a href={`/dashboard/projects/${origin.projectId}/changes/${eventId}/deliveries`}>every delivery of this change</a>
+    </dd>
+  </>
 );

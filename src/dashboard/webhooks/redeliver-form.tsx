@@ -8,10 +8,14 @@ import type { Delivery } from "../shell/resources";
  * attempt, final; a pending one gets its next attempt now and keeps the rest of its schedule.
  */
 export function redeliverWords(delivery: Delivery): { button: string; what: string } {
-  if (delivery.status !== "pending") return { button: "Redeliver", what: "One more attempt of the same delivery (same id and body), now. If it fails, it is not retried." };
+  if (delivery.status !== "pending") {
+    return { button: "Redeliver", what: "One more attempt of the same delivery (same id and body), now. If it fails, it is not retried." };
+  }
   return {
     button: "Attempt now",
-    what: "Makes this delivery's next attempt now, even while a circuit holds it. The rest of its schedule is kept: if this attempt fails, the retries still planned follow.",
+    what:
+      "Makes this delivery's next attempt now, even while a circuit holds it. " +
+      "The rest of its schedule is kept: if this attempt fails, the retries still planned follow.",
   };
 }
 

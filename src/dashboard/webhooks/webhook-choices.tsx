@@ -10,11 +10,17 @@ import type { EventType } from "../shell/resources";
 export const FORMATS = [
   { value: "rollgate", label: "Rollgate", about: "JSON with the flag, the environment and the typed changes." },
   { value: "tggl", label: "Tggl", about: "flagSlug, codeLikeBefore/After and changes, for receivers written against Tggl's docs." },
-  { value: "slack", label: "Slack", about: "A sentence and the before/after in a code block: paste a Slack incoming-webhook URL (https://hooks.slack.com/services/…)." },
+  {
+    value: "slack",
+    label: "Slack",
+    about: "A sentence and the before/after in a code block: paste a Slack incoming-webhook URL (https://hooks.slack.com/services/…).",
+  },
   {
     value: "sentry",
     label: "Sentry",
-    about: "Sentry's feature-flag change tracking, signed in X-Sentry-Signature: use the URL Sentry shows, the same secret on both sides, and usually one environment.",
+    about:
+      "Sentry's feature-flag change tracking, signed in X-Sentry-Signature: use the URL Sentry shows, the same secret on both sides, " +
+      "and usually one environment.",
   },
 ] as const;
 
@@ -50,7 +56,9 @@ export const FormatChoices: FC<{ value: string; error?: string }> = ({ value, er
 
 // Events a webhook may subscribe to that the catalog does not describe, with their words here.
 const NOT_IN_CATALOG: Record<string, string> = {
-  "webhook.disabled": "Flagpost disabled one of the organization's webhooks (its receiver answered 410 Gone, or it failed for five days): the body names it, its scope and why. Organization webhooks only.",
+  "webhook.disabled":
+    "Flagpost disabled one of the organization's webhooks (its receiver answered 410 Gone, or it failed for five days): " +
+    "the body names it, its scope and why. Organization webhooks only.",
 };
 
 /** The events a webhook may choose: the catalog's (never the test call, which is not subscribed to), then the others the API takes. */
@@ -71,28 +79,35 @@ export const EventChoices: FC<{ catalog: EventType[]; checked: string[]; error?:
     <p class="hint">At least one. Open "Sample body" to see what your receiver gets, in the format chosen below.</p>
     <div class="event-choices">
       {subscribableEvents(catalog).map((type) => (
-        <div class="event-choice">
-          <label>
-            <input type="checkbox" name="events" value={type.event} checked={checked.includes(type.event)} /> {eventLabel(type.event)} (<code>{type.event}</code>)
-          </label>
-          <p class="hint">
-            {type.description}
-            {type.environment_scoped ? " Narrowed by the environments below." : " Not tied to an environment: always arrives."}
-          </p>
-          {Object.keys(type.samples).length ? <details class="sample">
-            <summary>Sample body</summary>
-            {Object.entries(type.samples).map(([format, sample]) => (
-              <div data-sample={format}>
-                <p class="small muted">{formatLabel(format)} format</p>
-                <pre tabindex={0} aria-label={`Sample ${formatLabel(format)} body of ${type.event}`}>
-                  {JSON.stringify(sample, null, 2)}
-                </pre>
-              </div>
-            ))}
-          </details> : null}
-        </div>
+        <EventChoice type={type} checked={checked.includes(type.event)} />
       ))}
     </div>
     <FieldError id="wh-events" error={error} />
   </fieldset>
+);
+
+/** One event: its box, what it means, and its sample body in each format (the stylesheet shows the chosen one). */
+const EventChoice: FC<{ type: EventType; checked: boolean }> = ({ type, checked }) => (
+  <div class="event-choice">
+    <label>
+      <input type="checkbox" name="events" value={type.event} checked={checked} /> {eventLabel(type.event)} (<code>{type.event}</code>)
+    </label>
+    <p class="hint">
+      {type.description}
+      {type.environment_scoped ? " Narrowed by the environments below." : " Not tied to an environment: always arrives."}
+    </p>
+    {Object.keys(type.samples).length ? (
+      <details class="sample">
+        <summary>Sample body</summary>
+        {Object.entries(type.samples).map(([format, sample]) => (
+          <div data-sample={format}>
+            <p class="small muted">{formatLabel(format)} format</p>
+            <pre tabindex={0} aria-label={`Sample ${formatLabel(format)} body of ${type.event}`}>
+              {JSON.stringify(sample, null, 2)}
+            </pre>
+          </div>
+        ))}
+      </details>
+    ) : null}
+  </div>
 );

@@ -111,7 +111,17 @@ export const WebhookForm: FC<WebhookFormProps> = (p) => {
       {p.scopes ? <ScopeChoices scopes={p.scopes} value={p.values.scope} error={p.errors.scope} /> : null}
       <div class="grid2">
         <TextField id="wh-name" name="name" label="Name" value={p.values.name} error={p.errors.name} required placeholder="Deploy notifier" />
-        <TextField id="wh-url" name="url" type="url" label="URL" hint="Flagpost POSTs each change here. Deployed, it must be a public https:// URL." value={p.values.url} error={p.errors.url} required placeholder="https://hooks.example.com/flagpost" />
+        <TextField
+          id="wh-url"
+          name="url"
+          type="url"
+          label="URL"
+          hint="Flagpost POSTs each change here. Deployed, it must be a public https:// URL."
+          value={p.values.url}
+          error={p.errors.url}
+          required
+          placeholder="https://hooks.example.com/flagpost"
+        />
       </div>
       <EventChoices catalog={p.catalog} checked={p.values.events} error={p.errors.events} />
       <Checkboxes
@@ -139,41 +149,64 @@ export const WebhookForm: FC<WebhookFormProps> = (p) => {
 
 const SecretAndHeaders: FC<WebhookFormProps> = ({ values, errors, existing }) => (
   <div class="grid2">
-    <div>
-      <TextField
-        id="wh-secret"
-        name="secret"
-        type="password"
-        autocomplete="new-password"
-        label={existing?.has_secret ? "New secret (optional)" : "Secret (optional)"}
-        hint={
-          existing?.has_secret
-            ? "A secret is set and never shown. Leave blank to keep it."
-            : "Signs every request (X-Rollgate-Signature, webhook-signature). Write-only: it is never shown again."
-        }
-        error={errors.secret}
-      />
-      {existing?.has_secret ? (
-        <div class="field choices">
-          <label>
-            <input type="checkbox" name="remove_secret" checked={values.removeSecret} /> Remove the secret (requests go unsigned)
-          </label>
-        </div>
-      ) : null}
-    </div>
+    <SecretField values={values} errors={errors} existing={existing} />
+    <HeadersField values={values} errors={errors} existing={existing} />
+  </div>
+);
+
+type WriteOnlyProps = Pick<WebhookFormProps, "values" | "errors" | "existing">;
+
+/** The secret is never shown: a set one can be replaced or removed, never read. */
+const SecretField: FC<WriteOnlyProps> = ({ values, errors, existing }) => (
+  <div>
+    <TextField
+      id="wh-secret"
+      name="secret"
+      type="password"
+      autocomplete="new-password"
+      label={existing?.has_secret ? "New secret (optional)" : "Secret (optional)"}
+      hint={
+        existing?.has_secret
+          ? "A secret is set and never shown. Leave blank to keep it."
+          : "Signs every request (X-Rollgate-Signature, webhook-signature). Write-only: it is never shown again."
+      }
+      error={errors.secret}
+    />
+    {existing?.has_secret ? (
+      <div class="field choices">
+        <label>
+          <input type="checkbox" name="remove_secret" checked={values.removeSecret} /> Remove the secret (requests go unsigned)
+        </label>
+      </div>
+    ) : null}
+  </div>
+);
+
+/** Custom headers are sent only when typed anew; the ones set are named in the hint. */
+const HeadersField: FC<WriteOnlyProps> = ({ values, errors, existing }) => {
+  const current = existing ? Object.entries(existing.headers).map(([k, v]) => `${k}: ${v}`) : [];
+  return (
     <div class="field">
       <label for="wh-headers">
         Custom headers (optional)
         <span class="hint">
           One <code>Name: value</code> per line, sent with every request.
-          {existing && Object.keys(existing.headers).length ? " Current: " + Object.entries(existing.headers).map(([k, v]) => `${k}: ${v}`).join(", ") + ". Type the full set to replace them." : ""}
+          {current.length ? " Current: " + current.join(", ") + ". Type the full set to replace them." : ""}
         </span>
       </label>
-      <textarea id="wh-headers" name="headers" rows={3} spellcheck={false} placeholder="Authorization: Bearer s3cr3t" aria-invalid={errors.headers ? "true" : undefined} aria-describedby={errors.headers ? "wh-headers-error" : undefined}>
+      <textarea
+        id="wh-headers"
+        name="headers"
+        rows={3}
+        spellcheck={false}
+        placeholder="Authorization: Bearer s3cr3t"
+        aria-invalid={errors.headers ? "true" : undefined}
+        aria-describedby={errors.headers ? "wh-headers-error" : undefined}
+      >
         {values.headers}
       </textarea>
       <FieldError id="wh-headers" error={errors.headers} />
-      {existing && Object.keys(existing.headers).length ? (
+      {current.length ? (
         <div class="choices">
           <label>
             <input type="checkbox" name="clear_headers" checked={values.clearHeaders} /> Remove all custom headers
@@ -181,8 +214,8 @@ const SecretAndHeaders: FC<WebhookFormProps> = ({ values, errors, existing }) =>
         </div>
       ) : null}
     </div>
-  </div>
-);
+  );
+};
 
 const ScopeChoices: FC<{ scopes: ScopeChoice[]; value: string; error?: string }> = ({ scopes, value, error }) => (
   <fieldset id="wh-scope">

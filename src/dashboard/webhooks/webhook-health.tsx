@@ -41,8 +41,8 @@ export const HealthStory: FC<{ health: Health }> = ({ health }) => {
     case "circuit_open":
       return (
         <>
-          Deliveries wait instead of being attempted; one probe at a time follows the retry schedule. When a probe succeeds, what waited is sent in the order of the
-          changes, oldest first. Nothing is dropped.
+          Deliveries wait instead of being attempted; one probe at a time follows the retry schedule. When a probe succeeds, what waited is
+          sent in the order of the changes, oldest first. Nothing is dropped.
         </>
       );
     case "disabled":
@@ -98,6 +98,22 @@ export const StatsPanel: FC<{ windows: { label: string; stats: WebhookStats }[] 
   </section>
 );
 
+/** A webhook's health on its page: the last hour's and day's figures, and the form that recovers failed deliveries. */
+export const HealthSection: FC<{ hour: WebhookStats; day: WebhookStats; recover: string; csrf: string }> = ({ hour, day, recover, csrf }) => (
+  <section id="health" aria-labelledby="health-title">
+    <h2 id="health-title" class="visually-hidden">
+      Health
+    </h2>
+    <StatsPanel
+      windows={[
+        { label: "Last hour", stats: hour },
+        { label: "Last 24 hours", stats: day },
+      ]}
+    />
+    <RecoverForm action={recover} csrf={csrf} />
+  </section>
+);
+
 /** The windows the recover form offers, in seconds back from now. */
 export const RECOVER_WINDOWS = [
   { value: "1h", label: "the last hour", seconds: 3_600 },
@@ -117,7 +133,10 @@ export function recoverSince(choice: string, custom: string, now: number): strin
 export const RecoverForm: FC<{ action: string; csrf: string; error?: string }> = ({ action, csrf, error }) => (
   <form method="post" action={action} class="card tight recover" aria-labelledby="recover-title">
     <h3 id="recover-title">Recover failed deliveries</h3>
-    <p class="small muted">One more attempt of every failed delivery of this webhook created since the moment you choose, oldest first. Pending deliveries keep their own schedule.</p>
+    <p class="small muted">
+      One more attempt of every failed delivery of this webhook created since the moment you choose, oldest first. Pending deliveries keep
+      their own schedule.
+    </p>
     <CsrfField token={csrf} />
     <fieldset>
       <legend>Failed since</legend>

@@ -3,8 +3,9 @@
 import type { Context } from "hono";
 import { ApiFailure } from "../shell/api";
 import { idParam, isId } from "../shell/context";
+import type { Api } from "../shell/api";
 import type { Crumb } from "../shell/layout";
-import type { Webhook } from "../shell/resources";
+import type { Page, Project, Webhook } from "../shell/resources";
 
 export const ORG_SCOPE = "org";
 
@@ -38,4 +39,15 @@ export function webhookParams(c: Context): { scope: string; webhookId: string } 
 
 export function isScope(scope: string): boolean {
   return scope === ORG_SCOPE || isId(scope);
+}
+
+/** The organization's projects: the scopes a webhook may have (the first 200, as the API lists them). */
+export async function projectsOf(api: Api): Promise<Project[]> {
+  return (await api.get<Page<Project>>("/projects", { limit: 200 })).data;
+}
+
+/** The projects whose changes a webhook of this scope hears. */
+export async function projectIdsOf(api: Api, scope: string): Promise<string[]> {
+  if (scope !== ORG_SCOPE) return [scope];
+  return (await projectsOf(api)).map((p) => p.id);
 }

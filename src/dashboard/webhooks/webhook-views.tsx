@@ -27,6 +27,30 @@ export const TestButton: FC<{ scope: string; webhook: Webhook; csrf: string; bac
   </form>
 );
 
+/** A webhook's own page's buttons: Test, Edit, Enable or Disable, Delete (which asks first). */
+export const WebhookActions: FC<{ scope: string; webhook: Webhook; csrf: string; back: string }> = ({ scope, webhook, csrf, back }) => {
+  const base = webhookPage(scope, webhook.id);
+  return (
+    <>
+      <TestButton scope={scope} webhook={webhook} csrf={csrf} back={back} />
+      <a class="button" href={`${base}/edit`}>
+        Edit
+      </a>
+      <form method="post" action={`${base}/enabled`} class="inline">
+        <CsrfField token={csrf} />
+        <input type="hidden" name="enabled" value={webhook.enabled ? "false" : "true"} />
+        <button type="submit">{webhook.enabled ? "Disable" : "Enable"}</button>
+      </form>
+      <form method="post" action={`${base}/delete`} class="inline" data-confirm={`Delete the webhook "${webhook.name}" and its delivery history?`}>
+        <CsrfField token={csrf} />
+        <button type="submit" class="danger">
+          Delete
+        </button>
+      </form>
+    </>
+  );
+};
+
 export const WebhookCard: FC<{ scope: string; webhook: Webhook; csrf: string }> = ({ scope, webhook, csrf }) => (
   <article class="card tight" id={`webhook-${webhook.id}`}>
     <div class="head">
@@ -66,7 +90,11 @@ export const ScopeSection: FC<{ id: string; title: string; intro: string; scope:
       </a>
     </div>
     <p class="muted small">{p.intro}</p>
-    {p.webhooks.length === 0 ? <p class="muted">No webhooks here yet.</p> : p.webhooks.map((webhook) => <WebhookCard scope={p.scope} webhook={webhook} csrf={p.csrf} />)}
+    {p.webhooks.length === 0 ? (
+      <p class="muted">No webhooks here yet.</p>
+    ) : (
+      p.webhooks.map((webhook) => <WebhookCard scope={p.scope} webhook={webhook} csrf={p.csrf} />)
+    )}
   </section>
 );
 

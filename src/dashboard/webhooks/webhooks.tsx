@@ -9,7 +9,7 @@ import { PageHead, renderPage } from "../shell/layout";
 import type { EventType, Page, Project, RecoverResult, TestResult, Webhook } from "../shell/resources";
 import { NEW_WEBHOOK, parseHeaderLines, readWebhookForm, valuesOf, webhookBody, WebhookForm, type WebhookFormValues } from "./webhook-form";
 import { recoverSince } from "./webhook-health";
-import { isScope, ORG_SCOPE, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
+import { isScope, ORG_SCOPE, projectsOf, webhookPage, webhookParams, webhooksApi } from "./webhook-scope";
 import { NoWebhooks, ScopeSection } from "./webhook-views";
 
 const SETTINGS_CRUMBS = [{ href: "/dashboard/settings/webhooks", label: "Settings" }];
@@ -81,13 +81,9 @@ async function testWebhook(c: DashboardContext) {
   return c.redirect(back.pathname + back.search, 303);
 }
 
-async function projectsOf(c: DashboardContext): Promise<Project[]> {
-  return (await c.get("api").get<Page<Project>>("/projects", { limit: 200 })).data;
-}
-
 async function webhookListPage(c: DashboardContext) {
   const api = c.get("api");
-  const projects = await projectsOf(c);
+  const projects = await projectsOf(api);
   const [orgHooks, ...projectHooks] = await Promise.all([
     api.get<Page<Webhook>>("/webhooks", { limit: 200 }),
     ...projects.map((p) => api.get<Page<Webhook>>(`/projects/${p.id}/webhooks`, { limit: 200 })),
@@ -101,11 +97,28 @@ async function webhookListPage(c: DashboardContext) {
           New webhook
         </a>
       </PageHead>
-      <p class="muted">Flagpost sends a signed POST to each enabled webhook when a flag changes, retries failures (by default for about 15 hours), and keeps every attempt.</p>
+      <p class="muted">
+        Flagpost sends a signed POST to each enabled webhook when a flag changes, retries failures (by default for about 15 hours), and keeps
+        every attempt.
+      </p>
       {none ? <NoWebhooks /> : null}
-      <ScopeSection id="organization" title="Organization webhooks" intro="Called for changes in every project." scope={ORG_SCOPE} webhooks={orgHooks.data} csrf={csrf} />
+      <ScopeSection
+        id="organization"
+        title="Organization webhooks"
+        intro="Called for changes in every project."
+        scope={ORG_SCOPE}
+        webhooks={orgHooks.data}
+        csrf={csrf}
+      />
       {projects.map((project, i) => (
-        <ScopeSection id={`project-${project.id}`} title={`Project: ${project.name}`} intro={`Called for changes in ${project.name} only.`} scope={project.id} webhooks={projectHooks[i].data} csrf={csrf} />
+        <ScopeSection
+          id={`project-${project.id}`}
+          title={`Project: ${project.name}`}
+          intro={`Called for changes in ${project.name} only.`}
+          scope={project.id}
+          webhooks={projectHooks[i].data}
+          csrf={csrf}
+        />
       ))}
     </>
   );
@@ -120,11 +133,11 @@ interface FormPageState {
 }
 
 async function webhookFormPage(c: DashboardContext, state: FormPageState) {
-  const [projects, catalog] = await Promise.all([projectsOf(c), c.get("api").get<Page<EventType>>("/event-types")]);
+  const [projects, catalog] = await Promise.all([projectsOf(c.get("api")), c.get("api").get<Page<EventType>>("/event-types")]);
   const { existing, values } = state;
   const scoped = projects.filter((p) => values.scope === ORG_SCOPE || p.id === values.scope);
   const environmentKeys = [...new Set((existing ? scoped : projects).flatMap((p) => p.environments.map((e) => e.key)))];
-  const scopes = existing ? undefined : [{ value: ORG_SCOPE, label: "The organization (every project)" }, ...projects.map((p) => ({ value: p.id, label: `Project ${p.name}` }))];
+  const scopes = existing ? undefined : [{ value: ORG_SCOPE, label: "The organization (every project)" }, ...projects.map(scopeChoice)];
   const title = existing ? `Edit ${existing.name}` : "New webhook";
   const crumbs = existing ? [...SETTINGS_CRUMBS, { href: webhookPage(values.scope, existing.id), label: existing.name }] : SETTINGS_CRUMBS;
   const action = existing ? `${webhookPage(values.scope, existing.id)}/edit` : "/dashboard/settings/webhooks";
@@ -148,13 +161,18 @@ async function webhookFormPage(c: DashboardContext, state: FormPageState) {
   return renderPage(c, title, body, { section: "webhooks", status: state.message ? 400 : 200 });
 }
 
+function scopeChoice(project: Project) {
+  return { value: project.id, label: `Project ${project.name}` };
+}
+
 /** Creates (no `existing`) or updates a webhook from the form; problems re-render the form. */
 async function saveWebhook(c: DashboardContext, existing?: Webhook) {
   const { values, secret } = readWebhookForm(await formOf(c));
   if (existing) values.scope = webhookParams(c).scope;
   const { headers, problems } = parseHeaderLines(values.headers);
-  if (!isScope(values.scope)) return webhookFormPage(c, { values, existing, errors: { scope: "Choose where changes come from." }, message: "The webhook was not saved." });
-  if (problems.length) return webhookFormPage(c, { values, existing, errors: { headers: problems.join(" ") }, message: "The webhook was not saved." });
+  const notSaved = (errors: Record<string, string>) => webhookFormPage(c, { values, existing, errors, message: "The webhook was not saved." });
+  if (!isScope(values.scope)) return notSaved({ scope: "Choose where changes come from." });
+  if (problems.length) return notSaved({ headers: problems.join(" ") });
   try {
     const path = existing ? `${webhooksApi(values.scope)}/${existing.id}` : webhooksApi(values.scope);
     const saved = await c.get("api").send<Webhook>(existing ? "PATCH" : "POST", path, webhookBody(values, secret, headers, existing));
@@ -162,7 +180,9 @@ async function saveWebhook(c: DashboardContext, existing?: Webhook) {
   } catch (err) {
     if (!(err instanceof ApiFailure) || err.status !== 400) throw err;
     const errors = errorsByField(err.issues);
-    const message = secret ? "The webhook was not saved. Enter the secret again: it is never sent back to the page." : "The webhook was not saved.";
+    const message = secret
+      ? "The webhook was not saved. Enter the secret again: it is never sent back to the page."
+      : "The webhook was not saved.";
     return webhookFormPage(c, { values, existing, errors, message });
   }
 }
