@@ -7,7 +7,15 @@ import { Time } from "../shell/layout";
 import type { ChangeLogEntry, Page } from "../shell/resources";
 import { describeChanges } from "./change-words";
 
-export const ConflictNotice: FC<{ change?: ChangeLogEntry; reload: string; subject: string; reloadLabel: string }> = ({ change, reload, subject, reloadLabel }) => (
+interface ConflictProps {
+  /** The newest change of what the page edits, when the change log has it. */
+  change?: ChangeLogEntry;
+  reload: string;
+  subject: string;
+  reloadLabel: string;
+}
+
+export const ConflictNotice: FC<ConflictProps> = ({ change, reload, subject, reloadLabel }) => (
   <div class="notice error" role="alert" tabindex={-1} autofocus>
     <p>
       <strong>Nothing was saved: someone changed {subject} since you opened the page.</strong>

@@ -96,7 +96,13 @@ const NewProjectForm: FC<{ csrf: string; state?: NewProjectState; open: boolean 
       <CsrfField token={csrf} />
       <div class="grid2">
         <TextField id="project-name" name="name" label="Name" value={state?.values.name} error={state?.errors.name} required placeholder="Web" keySource />
-        <KeyField id="project-key" hint="Lower-case letters, digits, - and _; used in webhook bodies." value={state?.values.key} error={state?.errors.key} placeholder="web" />
+        <KeyField
+          id="project-key"
+          hint="Lower-case letters, digits, - and _; used in webhook bodies."
+          value={state?.values.key}
+          error={state?.errors.key}
+          placeholder="web"
+        />
       </div>
       <button class="primary" type="submit">
         Create project

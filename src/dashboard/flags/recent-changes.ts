@@ -28,7 +28,14 @@ export interface FilteredChanges {
 const SCAN_PAGE = 200;
 
 /** Up to `want` matching entries, reading at most `maxScan` entries of the log from `cursor`. */
-export async function filteredChanges(api: Api, projectId: string, filter: ChangeFilter, want: number, cursor?: string, maxScan = 1000): Promise<FilteredChanges> {
+export async function filteredChanges(
+  api: Api,
+  projectId: string,
+  filter: ChangeFilter,
+  want: number,
+  cursor?: string,
+  maxScan = 1000,
+): Promise<FilteredChanges> {
   const entries: ChangeLogEntry[] = [];
   let scanned = 0;
   let next: string | null | undefined = cursor;

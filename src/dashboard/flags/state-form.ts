@@ -214,12 +214,18 @@ function ruleOf(r: RuleDraft, at: string, errors: FieldErrors): Record<string, u
   }
 }
 
+/** `conditions.0.rules.1.value` is `c0.r1.value`; a rule's own problem goes to its operator, a condition's to its name. */
+function formFieldOf(condition: string, rule: string | undefined, field: string | undefined): string {
+  const at = `c${condition}${rule !== undefined ? `.r${rule}` : ""}`;
+  return `${at}${field ? `.${field}` : rule !== undefined ? ".operator" : ".name"}`;
+}
+
 /** The API names fields like `conditions.0.rules.1.value`: file each under the form's own name. */
 export function stateErrorsOf(issues: FieldIssue[]): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of issues) {
     const match = /^conditions\.(\d+)(?:\.rules\.(\d+))?(?:\.(\w+))?/.exec(issue.field);
-    const at = match ? `c${match[1]}${match[2] !== undefined ? `.r${match[2]}` : ""}${match[3] ? `.${match[3]}` : match[2] !== undefined ? ".operator" : ".name"}` : issue.field;
+    const at = match ? formFieldOf(match[1], match[2], match[3]) : issue.field;
     // The API names operators by their codes; the page shows them by the words of the operator list.
     const text = sentence(issue.message.replace(/\b[A-Z][A-Z_]+\b/g, (code) => (OPERATOR_INFO[code] ? `“${OPERATOR_INFO[code].label}”` : code)));
     errors[at] = errors[at] ? `${errors[at]} ${text}` : text;

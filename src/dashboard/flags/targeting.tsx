@@ -89,7 +89,8 @@ function focusAfter(intent: string, draft: StateDraft): string | undefined {
 
 async function targetingPage(c: DashboardContext, outcome?: Outcome) {
   const [projectId, flagKey, envKey] = [idParam(c, "projectId"), keyParam(c, "flagKey"), keyParam(c, "envKey")];
-  const [project, flag] = await Promise.all([c.get("api").get<Project>(`/projects/${projectId}`), c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
+  const api = c.get("api");
+  const [project, flag] = await Promise.all([api.get<Project>(`/projects/${projectId}`), api.get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
   const env = project.environments.find((e) => e.key === envKey);
   const state = flag.environments[envKey];
   if (!env || !state) throw new ApiFailure(404, "not_found", "no such environment");

@@ -18,7 +18,14 @@ export interface VariationDraft {
 
 export const PALETTE = ["#22c55e", "#94a3b8", "#3b82f6", "#f59e0b", "#a855f7", "#ef4444", "#14b8a6", "#ec4899"];
 
-export const blankVariation = (n: number): VariationDraft => ({ id: "", name: "", value: "", active: true, color: PALETTE[n % PALETTE.length], description: "" });
+export const blankVariation = (n: number): VariationDraft => ({
+  id: "",
+  name: "",
+  value: "",
+  active: true,
+  color: PALETTE[n % PALETTE.length],
+  description: "",
+});
 
 /** A value as the person typed it: text as itself, anything else as JSON. */
 export function valueText(value: unknown, type: FlagType): string {
@@ -26,7 +33,9 @@ export function valueText(value: unknown, type: FlagType): string {
 }
 
 export function draftsOfVariations(variations: Variation[], type: FlagType): VariationDraft[] {
-  return [...variations].sort((a, b) => a.order - b.order).map((v) => ({ id: v.id, name: v.name, value: valueText(v.value, type), active: v.active, color: v.color, description: v.description }));
+  return [...variations]
+    .sort((a, b) => a.order - b.order)
+    .map((v) => ({ id: v.id, name: v.name, value: valueText(v.value, type), active: v.active, color: v.color, description: v.description }));
 }
 
 export function variationDraftsOfForm(form: FormBody): VariationDraft[] {
@@ -39,7 +48,8 @@ export function variationDraftsOfForm(form: FormBody): VariationDraft[] {
     .sort((a, b) => a - b)
     .map((i) => {
       const text = (f: string) => textField(form, `v${i}.${f}`);
-      return { id: text("id"), name: text("name"), value: text("value"), active: text("active") === "true", color: text("color"), description: text("description") };
+      const active = text("active") === "true";
+      return { id: text("id"), name: text("name"), value: text("value"), active, color: text("color"), description: text("description") };
     });
 }
 
@@ -94,7 +104,8 @@ export function variationsOfDrafts(drafts: VariationDraft[], type: FlagType): { 
     const parsed = parseValue(d.value, type);
     if ("error" in parsed) errors[`v${i}.value`] = parsed.error;
     const color = /^#[0-9a-fA-F]{6}$/.test(d.color) ? d.color : undefined;
-    variations.push({ ...(d.id ? { id: d.id } : {}), name: d.name.trim(), description: d.description, active: d.active, ...(color ? { color } : {}), value: "value" in parsed ? parsed.value : null });
+    const value = "value" in parsed ? parsed.value : null;
+    variations.push({ ...(d.id ? { id: d.id } : {}), name: d.name.trim(), description: d.description, active: d.active, ...(color ? { color } : {}), value });
   });
   return Object.keys(errors).length ? { errors } : { variations };
 }
