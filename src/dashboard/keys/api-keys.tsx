@@ -32,8 +32,9 @@ async function apiKeysPage(c: DashboardContext) {
     <>
       <PageHead title="API keys" crumbs={[{ href: BASE, label: "Settings" }]} />
       <p class="muted">
-        The live API keys of <strong>{me.user.email}</strong> in {me.org.name}. A key's text is shown only when it is made (<code>POST /admin/users/:userId/api-keys</code>, or{" "}
-        <code>npm start</code> locally); here you see when each was made and revoke the ones no longer used. A revoked key is refused everywhere within 30 seconds.
+        The live API keys of <strong>{me.user.email}</strong> in {me.org.name}. A key's text is shown only when it is made
+        (<code>POST /admin/users/:userId/api-keys</code>, or <code>npm start</code> locally); here you see when each was made and revoke the
+        ones no longer used. A revoked key is refused everywhere within 30 seconds.
       </p>
       {keys.data.length ? (
         <KeyTable keys={keys.data} csrf={c.get("csrf")} />
@@ -65,33 +66,37 @@ const KeyTable: FC<{ keys: ApiKeySummary[]; csrf: string }> = ({ keys, csrf }) =
         </tr>
       </thead>
       <tbody>
-        {keys.map((key) => {
-          const name = key.name ?? "Unnamed key";
-          return (
-            <tr id={`api-key-${key.id}`}>
-              <td>
-                <span class="truncate" title={name}>
-                  {key.name ?? <span class="muted">Unnamed key</span>}
-                </span>
-              </td>
-              <td class="small">
-                <Time iso={key.created_at} />
-              </td>
-              <td class="hide-narrow">
-                <code>{key.id}</code>
-              </td>
-              <td>
-                <RevokeForm
-                  action={`${BASE}/${key.id}/revoke`}
-                  confirm={`Revoke the API key "${name}"? Everything using it is refused within 30 seconds. If you signed in with it, you are signed out.`}
-                  label={`Revoke the API key ${name}`}
-                  csrf={csrf}
-                />
-              </td>
-            </tr>
-          );
-        })}
+        {keys.map((key) => (
+          <KeyRow apiKey={key} csrf={csrf} />
+        ))}
       </tbody>
     </table>
   </div>
 );
+
+const KeyRow: FC<{ apiKey: ApiKeySummary; csrf: string }> = ({ apiKey: key, csrf }) => {
+  const name = key.name ?? "Unnamed key";
+  return (
+    <tr id={`api-key-${key.id}`}>
+      <td>
+        <span class="truncate" title={name}>
+          {key.name ?? <span class="muted">Unnamed key</span>}
+        </span>
+      </td>
+      <td class="small">
+        <Time iso={key.created_at} />
+      </td>
+      <td class="hide-narrow">
+        <code>{key.id}</code>
+      </td>
+      <td>
+        <RevokeForm
+          action={`${BASE}/${key.id}/revoke`}
+          confirm={`Revoke the API key "${name}"? Everything using it is refused within 30 seconds. If you signed in with it, you are signed out.`}
+          label={`Revoke the API key ${name}`}
+          csrf={csrf}
+        />
+      </td>
+    </tr>
+  );
+};

@@ -9,7 +9,7 @@ import { errorsByField } from "../shell/fields";
 import { CopyButton, CsrfField, LongName, Notice, PageHead, Pill, renderPage, Time } from "../shell/layout";
 import { OnceField, spendOnce } from "../shell/once";
 import { projectCrumbs, ProjectTabs, Revision } from "../shell/project-head";
-import type { CreatedSdkKey, Page, Project, SdkKey } from "../shell/resources";
+import type { CreatedSdkKey, Environment, Page, Project, SdkKey } from "../shell/resources";
 import { RevokeForm } from "./revoke-form";
 
 const keysPath = (projectId: string) => `/dashboard/projects/${projectId}/sdk-keys`;
@@ -64,7 +64,8 @@ async function keysPage(c: DashboardContext, outcome: Outcome = {}) {
   const projectId = idParam(c, "projectId");
   const api = c.get("api");
   const project = await api.get<Project>(`/projects/${projectId}`);
-  const keys = await Promise.all(project.environments.map((env) => api.get<Page<SdkKey>>(`/projects/${projectId}/environments/${env.key}/sdk-keys`, { limit: 200 })));
+  const keysOf = (env: Environment) => api.get<Page<SdkKey>>(`/projects/${projectId}/environments/${env.key}/sdk-keys`, { limit: 200 });
+  const keys = await Promise.all(project.environments.map(keysOf));
   const csrf = c.get("csrf");
   const body = (
     <>
@@ -74,9 +75,10 @@ async function keysPage(c: DashboardContext, outcome: Outcome = {}) {
       <ProjectTabs project={project} current="keys" />
       {outcome.created ? <CreatedKey created={outcome.created} projectId={project.id} /> : null}
       <p class="small muted">
-        The revision counts this project's committed changes; evaluation answers and webhook deliveries carry it. An SDK key lets OpenFeature (OFREP) and Tggl's SDKs
-        evaluate one environment's flags: a <em>client</em> key may only evaluate (safe in a browser or an app), a <em>server</em> key may also download the
-        targeting rules. Add environments from the <a href={`/dashboard/projects/${project.id}`}>Flags</a> tab.
+        The revision counts this project's committed changes; evaluation answers and webhook deliveries carry it. An SDK key lets
+        OpenFeature (OFREP) and Tggl's SDKs evaluate one environment's flags: a <em>client</em> key may only evaluate (safe in a browser or
+        an app), a <em>server</em> key may also download the targeting rules. Add environments from the{" "}
+        <a href={`/dashboard/projects/${project.id}`}>Flags</a> tab.
       </p>
       {project.environments.map((env, i) => (
         <section class="card" id={`env-${env.key}`} aria-labelledby={`env-${env.key}-title`}>
@@ -109,14 +111,26 @@ const CreatedKey: FC<{ created: CreatedSdkKey; projectId: string }> = ({ created
   </Notice>
 );
 
-const NewKeyForm: FC<{ projectId: string; env: Project["environments"][number]; csrf: string; failed?: Outcome["failed"] }> = ({ projectId, env, csrf, failed }) => {
+type NewKeyProps = { projectId: string; env: Environment; csrf: string; failed?: Outcome["failed"] };
+
+const NewKeyForm: FC<NewKeyProps> = ({ projectId, env, csrf, failed }) => {
   const id = (field: string) => `sdk-${env.key}-${field}`;
+  const action = `/dashboard/projects/${projectId}/environments/${env.key}/sdk-keys`;
   return (
-    <form method="post" action={`/dashboard/projects/${projectId}/environments/${env.key}/sdk-keys`} class="inline new-key" aria-label={`New SDK key for ${env.name}`}>
+    <form method="post" action={action} class="inline new-key" aria-label={`New SDK key for ${env.name}`}>
       <CsrfField token={csrf} />
       <OnceField />
       <label for={id("name")}>Name</label>
-      <input id={id("name")} type="text" name="name" maxLength={200} value={failed?.name ?? ""} placeholder="e.g. checkout service" aria-invalid={failed ? "true" : undefined} aria-describedby={failed ? id("error") : undefined} />
+      <input
+        id={id("name")}
+        type="text"
+        name="name"
+        maxLength={200}
+        value={failed?.name ?? ""}
+        placeholder="e.g. checkout service"
+        aria-invalid={failed ? "true" : undefined}
+        aria-describedby={failed ? id("error") : undefined}
+      />
       <label for={id("kind")}>Kind</label>
       <select id={id("kind")} name="kind">
         <option value="server">server</option>
@@ -134,7 +148,9 @@ const NewKeyForm: FC<{ projectId: string; env: Project["environments"][number]; 
   );
 };
 
-const KeyTable: FC<{ projectId: string; envKey: string; envName: string; keys: SdkKey[]; csrf: string }> = ({ projectId, envKey, envName, keys, csrf }) =>
+type KeyTableProps = { projectId: string; envKey: string; envName: string; keys: SdkKey[]; csrf: string };
+
+const KeyTable: FC<KeyTableProps> = ({ projectId, envKey, envName, keys, csrf }) =>
   keys.length === 0 ? (
     <p class="small muted">No SDK keys yet.</p>
   ) : (
@@ -152,29 +168,33 @@ const KeyTable: FC<{ projectId: string; envKey: string; envName: string; keys: S
           </tr>
         </thead>
         <tbody>
-          {keys.map((key) => {
-            const name = key.name ?? "Unnamed key";
-            return (
-              <tr id={`sdk-key-${key.id}`}>
-                <td>{key.name ? <LongName text={key.name} /> : <span class="muted">Unnamed key</span>}</td>
-                <td>
-                  <Pill tone={key.kind === "server" ? "warn" : "ok"}>{key.kind}</Pill>
-                </td>
-                <td class="small">
-                  <Time iso={key.created_at} />
-                </td>
-                <td>
-                  <RevokeForm
-                    action={`/dashboard/projects/${projectId}/environments/${envKey}/sdk-keys/${key.id}/revoke`}
-                    confirm={`Revoke the SDK key "${name}" of ${envName}? Apps using it stop getting flags within 30 seconds.`}
-                    label={`Revoke the SDK key ${name} of ${envName}`}
-                    csrf={csrf}
-                  />
-                </td>
-              </tr>
-            );
-          })}
+          {keys.map((key) => (
+            <KeyRow projectId={projectId} envKey={envKey} envName={envName} sdkKey={key} csrf={csrf} />
+          ))}
         </tbody>
       </table>
     </div>
   );
+
+const KeyRow: FC<Omit<KeyTableProps, "keys"> & { sdkKey: SdkKey }> = ({ projectId, envKey, envName, sdkKey: key, csrf }) => {
+  const name = key.name ?? "Unnamed key";
+  return (
+    <tr id={`sdk-key-${key.id}`}>
+      <td>{key.name ? <LongName text={key.name} /> : <span class="muted">Unnamed key</span>}</td>
+      <td>
+        <Pill tone={key.kind === "server" ? "warn" : "ok"}>{key.kind}</Pill>
+      </td>
+      <td class="small">
+        <Time iso={key.created_at} />
+      </td>
+      <td>
+        <RevokeForm
+          action={`/dashboard/projects/${projectId}/environments/${envKey}/sdk-keys/${key.id}/revoke`}
+          confirm={`Revoke the SDK key "${name}" of ${envName}? Apps using it stop getting flags within 30 seconds.`}
+          label={`Revoke the SDK key ${name} of ${envName}`}
+          csrf={csrf}
+        />
+      </td>
+    </tr>
+  );
+};
