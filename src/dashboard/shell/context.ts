@@ -53,7 +53,8 @@ export function safeNext(next: string | undefined): string {
   } catch {
     return "/dashboard";
   }
-  const inside = url.origin === "http://dashboard.invalid" && (url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/")) && !url.pathname.includes("//");
+  const dashboardPath = url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/");
+  const inside = url.origin === "http://dashboard.invalid" && dashboardPath && !url.pathname.includes("//");
   return inside ? url.pathname + url.search : "/dashboard";
 }
 

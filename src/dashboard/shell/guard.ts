@@ -113,7 +113,13 @@ export const sessionCsrfToken: MiddlewareHandler<DashboardEnv> = async (c, next)
 /** A 403 that reads well in a browser and, for the inline Test button, as JSON. */
 export function refuse(c: Context, message: string) {
   if (wantsJson(c)) return c.json({ error: message }, 403);
-  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Request refused · Flagpost</title><link rel="stylesheet" href="${STYLE_PATH}"></head><body><main><div class="card signin"><h1>Request refused</h1><p>${escapeHtml(message)}</p><p><a href="/dashboard">Back to the dashboard</a></p></div></main></body></html>`;
+  // Plain HTML rather than the page frame: it may answer before any session is open (a cross-site post).
+  const body = [
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>Request refused · Flagpost</title><link rel="stylesheet" href="${STYLE_PATH}"></head>`,
+    `<body><main><div class="card signin"><h1>Request refused</h1><p>${escapeHtml(message)}</p>`,
+    '<p><a href="/dashboard">Back to the dashboard</a></p></div></main></body></html>',
+  ].join("");
   return c.html(body, 403);
 }
 

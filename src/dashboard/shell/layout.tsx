@@ -12,7 +12,10 @@ export type Section = "projects" | "webhooks" | "api-keys";
 
 export const ICON =
   "data:image/svg+xml," +
-  encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#3b4cca"/><path d="M10 6v21M10 7h12l-3 5 3 5H10" stroke="#fff" stroke-width="3" fill="none" stroke-linejoin="round"/></svg>`);
+  encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#3b4cca"/>' +
+      '<path d="M10 6v21M10 7h12l-3 5 3 5H10" stroke="#fff" stroke-width="3" fill="none" stroke-linejoin="round"/></svg>',
+  );
 
 interface FrameProps {
   title: string;
@@ -97,7 +100,9 @@ export type Tone = "ok" | "bad" | "warn" | "off";
 /** Status always in colour and in words, so it reads without colour too. */
 export const Pill: FC<PropsWithChildren<{ tone: Tone }>> = ({ tone, children }) => <span class={`pill ${tone}`}>{children}</span>;
 
-export const Notice: FC<PropsWithChildren<{ kind: "success" | "error" | "info" | "warn"; id?: string; autofocus?: boolean }>> = ({ kind, id, autofocus, children }) => (
+type NoticeProps = PropsWithChildren<{ kind: "success" | "error" | "info" | "warn"; id?: string; autofocus?: boolean }>;
+
+export const Notice: FC<NoticeProps> = ({ kind, id, autofocus, children }) => (
   <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"} id={id} tabindex={id ? -1 : undefined} autofocus={autofocus}>
     {children}
   </div>

@@ -23,7 +23,10 @@ const NOTICES: Record<string, { kind: Kind; text: string }> = {
   "recover-invalid": { kind: "error", text: "Nothing was recovered: choose a window, or type a whole time in UTC (year, month, day, hour and minute)." },
   "redelivery-queued": { kind: "success", text: "Redelivery sent: one more attempt of the same delivery, now. Reload in a moment to see it." },
   "redelivery-busy": { kind: "error", text: "An attempt of this delivery is in flight; try again when it has finished." },
-  "already-sent": { kind: "info", text: "That form was already sent from this browser, so nothing was done again. What it made was shown once, on the page that answered it." },
+  "already-sent": {
+    kind: "info",
+    text: "That form was already sent from this browser, so nothing was done again. What it made was shown once, on the page that answered it.",
+  },
   "sdk-key-revoked": { kind: "success", text: "SDK key revoked: apps using it stop getting flags within 30 seconds." },
   "api-key-revoked": { kind: "success", text: "API key revoked: everything using it is refused within 30 seconds." },
   "signed-out": { kind: "info", text: "You are signed out." },
@@ -42,7 +45,8 @@ function recoverNotice(params: URLSearchParams): { kind: Kind; text: string } | 
   const count = params.get("count") ?? "";
   if (params.get("notice") !== "recovered" || !/^\d{1,7}$/.test(count)) return null;
   if (count === "0") return { kind: "info", text: "No failed delivery since then: nothing to recover." };
-  return { kind: "success", text: `${count === "1" ? "1 failed delivery gets" : `${count} failed deliveries get`} one more attempt, oldest first. Reload in a moment to see them.` };
+  const deliveries = count === "1" ? "1 failed delivery gets" : `${count} failed deliveries get`;
+  return { kind: "success", text: `${deliveries} one more attempt, oldest first. Reload in a moment to see them.` };
 }
 
 /** The no-JavaScript outcome of the Test button: numbers only, checked before they are shown. */

@@ -95,7 +95,16 @@ const SignInForm: FC<{ next: string; error?: string; token: string }> = ({ next,
               <code>npm start</code> prints one for the local organization. It starts with <code>fp_</code>.
             </span>
           </label>
-          <input id="api-key" name="api_key" type="password" autocomplete="current-password" required autofocus spellcheck={false} aria-invalid={error ? "true" : undefined} />
+          <input
+            id="api-key"
+            name="api_key"
+            type="password"
+            autocomplete="current-password"
+            required
+            autofocus
+            spellcheck={false}
+            aria-invalid={error ? "true" : undefined}
+          />
         </div>
         <button class="primary" type="submit">
           Sign in
