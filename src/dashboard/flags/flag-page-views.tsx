@@ -7,8 +7,8 @@ import { CsrfField, ErrorSummary, LongName, Time } from "../shell/layout";
 import type { ChangeLogEntry, Flag, Project } from "../shell/resources";
 import { describeChanges } from "./change-words";
 import { stateSummary, StatePill } from "./flag-views";
+import { targetingPath } from "./paths";
 import { ToggleForm } from "./toggle";
-import { targetingPath } from "./targeting";
 import { VariationRows } from "./variation-editor";
 import type { VariationDraft } from "./variation-form";
 

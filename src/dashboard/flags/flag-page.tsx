@@ -12,9 +12,9 @@ import type { Flag, Project } from "../shell/resources";
 import { ConflictNotice, staleNoticeWords } from "./conflict-notice";
 import { fieldSentences, sentence } from "./field-words";
 import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, VariationsForm, type SettingsDraft } from "./flag-page-views";
+import { flagPath } from "./paths";
 import { filteredChanges, lastChangeOf } from "./recent-changes";
 import { SdkSnippet } from "./sdk-snippet";
-import { flagPath } from "./targeting";
 import { applyVariationIntent, draftsOfVariations, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts, type VariationDraft } from "./variation-form";
 
 interface Outcome {

@@ -5,7 +5,7 @@ import { FLAG_TYPES, type FlagType } from "../../flags/model";
 import { fieldIdsOf, KeyField, TextField, type FieldErrors } from "../shell/fields";
 import { CsrfField, ErrorSummary, LongName, Pill } from "../shell/layout";
 import type { Environment, Flag, FlagState, Project } from "../shell/resources";
-import { flagPath, targetingPath } from "./targeting";
+import { flagPath, targetingPath } from "./paths";
 import { ToggleForm } from "./toggle";
 import { VariationRows } from "./variation-editor";
 import type { VariationDraft } from "./variation-form";

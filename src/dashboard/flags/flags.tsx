@@ -12,7 +12,8 @@ import { staleNoticeWords } from "./conflict-notice";
 import { fieldSentences } from "./field-words";
 import { flagPageRoutes } from "./flag-page";
 import { FlagTable, NewEnvironmentForm, NewFlagForm, type NewEnvironmentState, type NewFlagState } from "./flag-views";
-import { flagPath, targetingRoutes } from "./targeting";
+import { flagPath } from "./paths";
+import { targetingRoutes } from "./targeting";
 import { toggleRoutes } from "./toggle";
 import { applyVariationIntent, blankVariation, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts } from "./variation-form";
 

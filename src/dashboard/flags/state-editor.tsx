@@ -8,8 +8,8 @@ import { FieldError, fieldIdOf, fieldIdsOf, type FieldErrors } from "../shell/fi
 import { CsrfField, ErrorSummary } from "../shell/layout";
 import type { Variation } from "../shell/resources";
 import { MoveButtons } from "./move-buttons";
-import type { ConditionDraft, StateDraft } from "./state-form";
 import { Input, RuleFields, VariationSelect } from "./state-fields";
+import type { ConditionDraft, StateDraft } from "./state-form";
 
 export interface EditorProps {
   action: string;

@@ -11,19 +11,10 @@ import { PageHead, renderPage } from "../shell/layout";
 import { projectCrumbs } from "../shell/project-head";
 import type { Flag, FlagState, Project } from "../shell/resources";
 import { ConflictNotice } from "./conflict-notice";
+import { flagPath, PRODUCTION, targetingPath } from "./paths";
 import { lastChangeOf } from "./recent-changes";
 import { StateEditor } from "./state-editor";
 import { applyIntent, draftOfForm, draftOfState, patchOfDraft, stateErrorsOf, type StateDraft } from "./state-form";
-
-export const PRODUCTION = "production";
-
-export function targetingPath(projectId: string, flagKey: string, envKey: string): string {
-  return `/dashboard/projects/${projectId}/flags/${flagKey}/targeting/${envKey}`;
-}
-
-export function flagPath(projectId: string, flagKey: string): string {
-  return `/dashboard/projects/${projectId}/flags/${flagKey}`;
-}
 
 interface Outcome {
   draft: StateDraft;

@@ -8,8 +8,8 @@ import { formOf, idParam, keyParam, textField, type DashboardContext, type Dashb
 import { CsrfField, PageHead, renderPage } from "../shell/layout";
 import { projectCrumbs } from "../shell/project-head";
 import type { Environment, Flag, FlagState, Project } from "../shell/resources";
+import { flagPath, PRODUCTION } from "./paths";
 import { lastChangeOf } from "./recent-changes";
-import { flagPath, PRODUCTION } from "./targeting";
 
 export function toggleRoutes() {
   const app = new Hono<DashboardEnv>();

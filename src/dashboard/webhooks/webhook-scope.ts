@@ -2,8 +2,8 @@
 // or the project's id, and the API's paths follow from it.
 import type { Context } from "hono";
 import { ApiFailure } from "../shell/api";
-import { idParam, isId } from "../shell/context";
 import type { Api } from "../shell/api";
+import { idParam, isId } from "../shell/context";
 import type { Crumb } from "../shell/layout";
 import type { Page, Project, Webhook } from "../shell/resources";
 
