@@ -22,7 +22,7 @@ const isHttps = (c: Context) => new URL(c.req.url).protocol === "https:";
 export const sessionCookie = (c: Context) => (isHttps(c) ? "__Host-flagpost_session" : "flagpost_session");
 export const signInCookie = (c: Context) => (isHttps(c) ? "__Host-flagpost_sign_in" : "flagpost_sign_in");
 const bookmarkCookie = (c: Context) => (isHttps(c) ? "__Host-flagpost_bookmark" : "flagpost_bookmark");
-/** The one-time tokens of forms this browser has sent (once.ts). */
+/** The one-time tokens of forms this browser has sent (once.tsx). */
 export const onceCookie = (c: Context) => (isHttps(c) ? "__Host-flagpost_once" : "flagpost_once");
 // Long enough to cover a form's redirect and the page it lands on; D1 replicas catch up within it.
 const BOOKMARK_TTL_SECONDS = 60;
