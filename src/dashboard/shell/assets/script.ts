@@ -32,7 +32,6 @@ ${behaviours.join("")}})();
 `;
 }
 
-/** Confirmations, the inline Test button (and the history it refreshes), and local times. */
 const FORMS_AND_TIMES = `  document.documentElement.classList.add("js");
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -103,7 +102,6 @@ const FORMS_AND_TIMES = `  document.documentElement.classList.add("js");
 
 `;
 
-/** A key field following its name field. */
 const KEY_FIELDS = `  function keyOf(name) {
     return name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
       .replace(/[^a-z0-9_-]+/g, "-").replace(/^[-_]+/, "").replace(/-+$/, "").replace(/-{2,}/g, "-").slice(0, 64);
@@ -119,7 +117,7 @@ const KEY_FIELDS = `  function keyOf(name) {
 
 `;
 
-/** A rule's operand and hint, and the value hints of the new-flag form, from the server's tables. */
+/** Built from the server's own tables, so a rule's inputs and hints in the browser are the ones the server renders. */
 const fieldHints = (OPERANDS: string, VALUE_HINTS_JSON: string) => `  var OPERANDS = ${OPERANDS};
   function showOperand(select) {
     var rule = select.closest("[data-rule]");
@@ -144,7 +142,6 @@ const fieldHints = (OPERANDS: string, VALUE_HINTS_JSON: string) => `  var OPERAN
 
 `;
 
-/** Copy buttons. */
 const COPY_BUTTONS = `  document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("button[data-copy]");
     if (!button) return;
