@@ -4,9 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { BARE_OPERATORS, LIST_OPERATORS, VALUE_OPERATORS } from "../src/flags/model";
 import { derivedId } from "../src/flags/tggl";
-import { describeChanges } from "../src/dashboard/change-words";
-import { errorsByField } from "../src/dashboard/fields";
-import { OPERATORS, operandOf } from "../src/dashboard/operators";
+import { describeChanges } from "../src/dashboard/flags/change-words";
+import { errorsByField } from "../src/dashboard/shell/fields";
+import { OPERATORS, operandOf } from "../src/dashboard/flags/operators";
 import { dash, signIn } from "./dashboard-client";
 import { call, getFlag, json, newFlag, patchState, setup } from "./helpers";
 

@@ -2,7 +2,7 @@
 // sign-out that left the cookie usable, and a sign-in page that told an admin token from a bad key.
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { safeNext } from "../src/dashboard/context";
+import { safeNext } from "../src/dashboard/shell/context";
 import { ADMIN_TOKEN, call, json, newTenant, setup, type Tenant } from "./helpers";
 
 const ORIGIN = "http://flagpost.test";

@@ -2,8 +2,8 @@
 // which form posts are believed. The browser journey itself is test/e2e (a real Chromium).
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { diffLines } from "../src/dashboard/line-diff";
-import { sealSession, SESSION_TTL_SECONDS } from "../src/dashboard/session";
+import { diffLines } from "../src/dashboard/flags/line-diff";
+import { sealSession, SESSION_TTL_SECONDS } from "../src/dashboard/shell/session";
 import { ADMIN_TOKEN, call, json, newFlag, newTenant, setup, type Tenant } from "./helpers";
 
 const ORIGIN = "http://flagpost.test";

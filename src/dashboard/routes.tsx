@@ -1,25 +1,28 @@
 // The dashboard: server-rendered pages under /dashboard, served by the same Worker as the API and
 // built only on it (every read and write is an in-process call of /api/v1 with the session's key).
 // `apiFetch` is the app's own fetch, passed in so this module does not import app.ts.
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+//
+// This router is the one place that knows every area: shell/ (frame, session, sign-in, guard, the
+// API client), flags/, webhooks/ and keys/. Areas build on the shell and never on this file.
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiFailure, type ApiFetch } from "./api";
-import { apiKeyRoutes } from "./api-keys";
-import { assetRoutes } from "./assets";
-import { changeLogRoutes } from "./change-log";
-import type { DashboardContext, DashboardEnv } from "./context";
-import { deliveryRoutes } from "./deliveries";
-import { environmentRoutes } from "./environments";
-import { endSession, refuse, requireSession, sameOriginWrites, sessionCsrfToken, toSignIn, wantsJson } from "./guard";
-import { EmptyState, PageHead, renderPage } from "./layout";
-import { flagRoutes } from "./flags";
-import { projectRoutes } from "./projects";
-import { revokeSession } from "./revoked-sessions";
-import { signInRoutes } from "./sign-in";
-import { verifyRoutes } from "./verify-debugger";
-import { signingRoutes } from "./webhook-signing";
-import { webhookRoutes } from "./webhooks";
+import { changeLogRoutes } from "./flags/change-log";
+import { flagRoutes } from "./flags/flags";
+import { OPERATORS } from "./flags/operators";
+import { projectRoutes } from "./flags/projects";
+import { VALUE_HINTS } from "./flags/variation-form";
+import { apiKeyRoutes } from "./keys/api-keys";
+import { sdkKeyRoutes } from "./keys/sdk-keys";
+import type { ApiFetch } from "./shell/api";
+import { dashboardAssets } from "./shell/assets";
+import type { DashboardContext, DashboardEnv } from "./shell/context";
+import { notFound, renderFailure } from "./shell/failure";
+import { requireSession, sameOriginWrites, sessionCsrfToken } from "./shell/guard";
+import { signInRoutes, signOut } from "./shell/sign-in";
+import { deliveryRoutes } from "./webhooks/deliveries";
+import { verifyRoutes } from "./webhooks/verify-debugger";
+import { signingRoutes } from "./webhooks/webhook-signing";
+import { webhookRoutes } from "./webhooks/webhooks";
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -46,21 +49,20 @@ const pageHeaders: MiddlewareHandler = async (c, next) => {
 
 export function dashboardRoutes(apiFetch: ApiFetch) {
   const app = new Hono<DashboardEnv>();
+  // The page script carries the flag editors' tables; every page links it by its content's name.
+  const assets = dashboardAssets({ operators: OPERATORS, valueHints: VALUE_HINTS });
   app.use("*", pageHeaders);
-  app.route("/assets", assetRoutes());
-  app.use("*", bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (c) => c.text("The form is too large.", 413) }));
+  app.route("/assets", assets.routes);
+  app.use("*", linkScript(assets.scriptPath));
+  app.use("*", bodyLimit({ maxSize: MAX_FORM_BYTES, onError: formTooLarge }));
   app.use("*", sameOriginWrites);
   app.route("/", signInRoutes(apiFetch));
 
   const signedIn = [requireSession(apiFetch), sessionCsrfToken] as const;
   for (const path of ["/", "/sign-out", "/projects", "/projects/*", "/settings/*"]) app.use(path, ...signedIn);
-  app.post("/sign-out", async (c) => {
-    await revokeSession(c.env, c.get("session"));
-    endSession(c);
-    return c.redirect("/dashboard/sign-in?notice=signed-out", 303);
-  });
-  app.get("/projects", (c) => c.redirect("/dashboard", 301));
-  app.get("/settings", (c) => c.redirect("/dashboard/settings/webhooks", 301));
+  app.post("/sign-out", signOut);
+  app.get("/projects", toProjects);
+  app.get("/settings", toWebhookSettings);
   app.route("/", projectRoutes());
   app.route("/", flagRoutes());
   app.route("/", changeLogRoutes());
@@ -69,57 +71,34 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", signingRoutes());
   app.route("/", verifyRoutes());
   app.route("/", apiKeyRoutes());
-  app.route("/", environmentRoutes()); // a project's revision and its environments' SDK keys
-  app.get("/*", (c) => (c.req.path.endsWith("/") ? c.redirect(c.req.path.replace(/\/+$/, "") || "/dashboard", 301) : notFound(c)));
+  app.route("/", sdkKeyRoutes()); // a project's revision and its environments' SDK keys
+  app.get("/*", withoutTrailingSlash);
   app.onError((err, c) => renderFailure(err, c as DashboardContext));
   return app;
 }
 
-function notFound(c: DashboardContext) {
-  const body = (
-    <>
-      <PageHead title="Not found" />
-      <EmptyState title="There is nothing here">
-        <p>It may have been deleted, or it belongs to another organization.</p>
-        <p>
-          <a class="button primary" href="/dashboard">
-            Go to your projects
-          </a>
-        </p>
-      </EmptyState>
-    </>
-  );
-  return renderPage(c, "Not found", body, { status: 404 });
+/** Every page links the script by the name of its current content. */
+function linkScript(scriptPath: string): MiddlewareHandler<DashboardEnv> {
+  return async (c, next) => {
+    c.set("scriptPath", scriptPath);
+    await next();
+  };
 }
 
-/** Errors no page handled itself: an ended key signs out, a missing resource is a 404 page. */
-function renderFailure(err: Error, c: DashboardContext) {
-  if (err instanceof ApiFailure) {
-    if (err.status === 401) {
-      endSession(c);
-      return toSignIn(c, "key-rejected");
-    }
-    if (err.status === 404) return wantsJson(c) ? c.json({ error: err.message }, 404) : notFound(c);
-    if (err.status === 403) return refuse(c as Context, err.message);
-  }
-  const requestId = err instanceof ApiFailure && err.requestId ? err.requestId : (c.get("requestId") ?? crypto.randomUUID());
-  if (!(err instanceof ApiFailure)) console.error("dashboard error", requestId, err);
-  const message = err instanceof ApiFailure ? err.message : "Something went wrong on our side.";
-  // An API refusal keeps its status (429 stays 429); anything unexpected is ours, a 500.
-  const status = err instanceof ApiFailure && err.status >= 400 && err.status < 500 ? (err.status as ContentfulStatusCode) : 500;
-  if (wantsJson(c)) return c.json({ error: `${message} (request ${requestId})` }, status);
-  const body = (
-    <>
-      <PageHead title="Something went wrong" />
-      <EmptyState title={message}>
-        <p>
-          Try again in a moment. If it keeps happening, quote request <code>{requestId}</code>.
-        </p>
-        <p>
-          <a href="/dashboard">Back to your projects</a>
-        </p>
-      </EmptyState>
-    </>
-  );
-  return renderPage(c, "Something went wrong", body, { status });
+function formTooLarge(c: DashboardContext) {
+  return c.text("The form is too large.", 413);
+}
+
+function toProjects(c: DashboardContext) {
+  return c.redirect("/dashboard", 301);
+}
+
+function toWebhookSettings(c: DashboardContext) {
+  return c.redirect("/dashboard/settings/webhooks", 301);
+}
+
+/** `/dashboard/projects/` is `/dashboard/projects`; any other unknown address is the not-found page. */
+function withoutTrailingSlash(c: DashboardContext) {
+  if (!c.req.path.endsWith("/")) return notFound(c);
+  return c.redirect(c.req.path.replace(/\/+$/, "") || "/dashboard", 301);
 }
