@@ -150,7 +150,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       if (patch.url !== undefined) checkUrl(c, patch.url);
       if (patch.headers !== undefined) checkHeaderLimits(patch.headers);
       const row = await requireWebhook(c, projectId, webhookId);
-      return c.json(await updateWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), row, patch), 200);
+      return c.json(await updateWebhook(c.env, drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), row, patch), 200);
     },
   );
 
@@ -208,7 +208,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       operationId: id("redeliver", "WebhookDelivery"),
       summary: "One more attempt of the same delivery, now: final for a finished delivery, while a pending one keeps its schedule",
       request: { params: deliveryParams },
-      responses: { 202: jsonAnswer("accepted", DeliverySchema), ...errors(401, 404, 409) },
+      responses: { 202: jsonAnswer("accepted: the attempt is on its way, whatever the webhook's circuit", DeliverySchema), ...errors(401, 404, 409) },
     }),
     async (c) => {
       const { projectId, webhookId, deliveryId } = c.req.valid("param");
@@ -242,15 +242,15 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       method: "post",
       path: `${prefix}/{webhookId}/recover`,
       operationId: id("recover", "WebhookDeliveries"),
-      summary: "One more attempt of every failed delivery created since a moment, oldest first",
+      summary: "One more attempt of up to 1,000 failed deliveries created since a moment, oldest first",
       request: { params: hookParams, body: jsonBody(RecoverSchema) },
-      responses: { 202: jsonAnswer("how many deliveries get another attempt", RecoverResultSchema), ...errors(400, 401, 404, 415) },
+      responses: { 202: jsonAnswer("how many deliveries get another attempt, and whether more are left", RecoverResultSchema), ...errors(400, 401, 404, 409, 415) },
     }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { since } = c.req.valid("json");
       const row = await requireWebhook(c, projectId, webhookId);
-      return c.json({ deliveries: await recover(c.env, row.id, Date.parse(since)) }, 202);
+      return c.json(await recover(c.env, row.id, Date.parse(since)), 202);
     },
   );
 }

@@ -165,7 +165,12 @@ export const RecoverSchema = z
   })
   .openapi("RecoverDeliveries");
 
-export const RecoverResultSchema = z.object({ deliveries: z.number().int() }).openapi("RecoverResult");
+export const RecoverResultSchema = z
+  .object({
+    deliveries: z.number().int().openapi({ description: "failed deliveries given one more attempt by this call (at most 1,000), oldest first" }),
+    more: z.boolean().openapi({ description: "true when failed deliveries since that moment are left: call again" }),
+  })
+  .openapi("RecoverResult");
 
 export type CreateWebhookInput = z.infer<typeof CreateWebhookSchema>;
 export type UpdateWebhookInput = z.infer<typeof UpdateWebhookSchema>;
