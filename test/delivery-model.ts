@@ -205,16 +205,18 @@ export class World {
     if (list.length === 0) return;
     const target = list[k % list.length];
     let status = 0;
+    // Asked from the moment of the request: taking it out of the backlog is no release of the drain's.
+    this.model.asked.add(target.id);
     await this.action(async () => {
       const res = await call(`/projects/${this.projectId}/webhooks/${this.hookIds[hook]}/deliveries/${target.id}/redeliver`, { token: this.tenant.key, method: "POST" });
       status = res.status;
       await res.text();
     });
     if (status !== 202) {
+      this.model.asked.delete(target.id);
       if (status === 409 && !this.model.enabled[hook]) return; // refused on a disabled webhook
       broken("redeliver answers 202 (nothing is in flight here)", { status, hook, target: target.id });
     }
-    this.model.asked.add(target.id);
     const sent = this.model.requests.get(target.id) ?? 0;
     await this.deliver();
     if ((this.model.requests.get(target.id) ?? 0) !== sent + 1) broken("a redelivery (202) is attempted at once, whatever the circuit", { hook, target: target.id, requests: sent });

@@ -22,6 +22,8 @@ const PREPARE_MS = 5_000;
 export const RECORD_MS = 30_000;
 /** The writer's and the consumer's clocks may differ a little: an attempt due this soon is due. */
 const CLOCK_SLACK_MS = 2_000;
+/** The claim's own round trip, and the time between it and the first attempts' start. */
+const CLAIM_MS = 5_000;
 
 export interface AttemptOutcome {
   success: boolean;
@@ -44,9 +46,9 @@ export async function attemptDelivery(env: Env, message: DeliveryMessage): Promi
   return (await attemptDeliveries(env, [message]))[0];
 }
 
-/** How long the claims of `n` attempts last: every turn for a connection, each a whole attempt, then the record. */
+/** How long the claims of `n` attempts last: the claim itself, every turn for a connection (each a whole attempt), then the record. */
 export function claimWindowMs(n: number, settings: Settings, slots = 6): number {
-  return Math.ceil(Math.max(n, 1) / slots) * (settings.deliveryTimeoutMs + PREPARE_MS) + RECORD_MS;
+  return CLAIM_MS + Math.ceil(Math.max(n, 1) / slots) * (settings.deliveryTimeoutMs + PREPARE_MS) + RECORD_MS;
 }
 
 /** Claims every due attempt among the messages, sends them six at a time, records them in groups. */

@@ -77,6 +77,12 @@ async function scopeOf(c: Context<AppEnv>, projectId: string | undefined): Promi
   return { orgId, projectId, project };
 }
 
+/** A sentry body has no way to say that a webhook was disabled: such a webhook may not subscribe to it. */
+function checkNoticeFormat(format: string, events: readonly string[]): void {
+  if (format === "sentry" && events.includes("webhook.disabled"))
+    throw new AppError("unprocessable", "a sentry webhook cannot receive webhook.disabled notices", [{ field: "events", message: "webhook.disabled is not sent in the sentry format" }]);
+}
+
 function checkUrl(c: Context<AppEnv>, url: string): void {
   const settings = readSettings(c.env);
   const ownHosts = [new URL(c.req.url).host, ...settings.publicHosts];
@@ -119,6 +125,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     async (c) => {
       const input = c.req.valid("json");
       checkUrl(c, input.url);
+      checkNoticeFormat(input.format, input.events);
       checkHeaderLimits(input.headers);
       const scope = await scopeOf(c, c.req.valid("param").projectId);
       const created = await createWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), scope, input, MAX_WEBHOOKS_PER_SCOPE);
@@ -150,6 +157,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       if (patch.url !== undefined) checkUrl(c, patch.url);
       if (patch.headers !== undefined) checkHeaderLimits(patch.headers);
       const row = await requireWebhook(c, projectId, webhookId);
+      checkNoticeFormat(patch.format ?? row.format, patch.events ?? row.events);
       return c.json(await updateWebhook(c.env, drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), row, patch), 200);
     },
   );
