@@ -17,7 +17,7 @@ describe("the delivery machine, explored", () => {
   it("keeps every invariant after every step, and everything arrives in the end", async () => {
     await fc.assert(
       fc.asyncProperty(fc.commands(COMMANDS, { maxCommands: 30, size: "max" }), (cmds) => runSequence(cmds)),
-      { numRuns: 40, endOnFailure: false },
+      { numRuns: 60, endOnFailure: false },
     );
   }, 240_000);
 });
