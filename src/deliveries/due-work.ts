@@ -23,7 +23,7 @@ interface FailingRow {
 /**
  * Auto-disable, judged by the clock: every enabled webhook of this clock failing with no success for
  * WEBHOOK_AUTO_DISABLE_SECONDS is disabled ("failing"), what it had waiting fails, and notices go out
- * (due now on this clock). Answers how many were disabled.
+ * (due now on this clock: the ring's sweep, which runs next, sends them). Answers how many were disabled.
  */
 export async function judgedFailing(env: Env, clockId: string, now: number): Promise<number> {
   const cutoff = now - readSettings(env).autoDisableSeconds * 1000;

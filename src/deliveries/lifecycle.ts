@@ -1,7 +1,10 @@
 // The delivery machine: a webhook's circuit and health, and its deliveries' states, decided here and in
-// the files beside this one, one named transition each (claims.ts, finish.ts, circuit.ts,
-// interventions.ts). ProjectDO, the consumer, the routes, the clock and retention call these
-// transitions and decide nothing of their own; none writes delivery or circuit SQL of its own.
+// the files beside this one, one named transition each: claims.ts (claimed), finish.ts (an attempt
+// recorded), circuit.ts (the circuit settled, disabled, enabled), interventions.ts (tests, "attempt
+// now", recover, deletion, retention), due-work.ts (what the clock judges), with record.ts and
+// health.ts putting them together for the consumer. ProjectDO, the consumer, the routes, the clock
+// and retention call these transitions and decide nothing of their own; none writes delivery or
+// circuit SQL of its own.
 //
 // A WEBHOOK
 //   enabled ── disabled by hand ──► disabled: what waited fails ("webhook disabled"); no attempt starts
