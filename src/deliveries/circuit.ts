@@ -41,10 +41,11 @@ export function circuitSettled(d1: D1Database, s: Settling): D1PreparedStatement
   return [
     d1
       .prepare(
+        // Only open circuits with a probe are looked into: a closed one's history is never scanned.
         `UPDATE deliveries SET held = 1, next_attempt_at = NULL, enqueued_at = NULL
-         WHERE webhook_id IN (SELECT value FROM json_each(?1)) AND status = 'pending' AND held = 0 AND asked = 0
-           AND (claimed_until IS NULL OR claimed_until <= ?2)
-           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.circuit = 'open' AND w.probe_delivery_id != deliveries.id)`,
+         WHERE webhook_id IN (SELECT w.id FROM webhooks w WHERE w.circuit = 'open' AND w.probe_delivery_id IS NOT NULL AND w.id IN (SELECT value FROM json_each(?1)))
+           AND status = 'pending' AND held = 0 AND asked = 0 AND (claimed_until IS NULL OR claimed_until <= ?2)
+           AND id != (SELECT w.probe_delivery_id FROM webhooks w WHERE w.id = deliveries.webhook_id)`,
       )
       .bind(hooks, s.now),
     d1

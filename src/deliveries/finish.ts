@@ -78,10 +78,10 @@ export function succeeded(d1: D1Database, attempts: FinishedAttempt[], now: numb
   return [
     d1
       .prepare(
+        // Only the group's open circuits are looked into: a closed one's history is never scanned.
         `UPDATE deliveries SET held = 1, next_attempt_at = NULL, enqueued_at = NULL
-         WHERE webhook_id IN (SELECT h.webhook_id FROM ${HELD} h) AND status = 'pending' AND held = 0 AND asked = 0
-           AND (claimed_until IS NULL OR claimed_until <= ?2)
-           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.circuit = 'open')`,
+         WHERE webhook_id IN (SELECT w.id FROM webhooks w WHERE w.circuit = 'open' AND w.id IN (SELECT h.webhook_id FROM ${HELD} h))
+           AND status = 'pending' AND held = 0 AND asked = 0 AND (claimed_until IS NULL OR claimed_until <= ?2)`,
       )
       .bind(rows, now),
     d1
