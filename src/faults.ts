@@ -135,6 +135,24 @@ export function faultRoutes() {
     return c.json({ broken: Boolean(broken) });
   });
 
+  /**
+   * {webhook_id, count}: `count` (at most 50,000) failed deliveries of the webhook's latest event, as a
+   * long outage and a disabled webhook leave them (no attempt made), for recover to bring back.
+   */
+  app.post("/failed-deliveries", async (c) => {
+    const body = await jsonBody<{ webhook_id?: string; count?: number }>(c);
+    const { meta } = await c.env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+       INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, status, attempt_count, final, created_at, completed_at, error)
+       SELECT lower(hex(randomblob(16))), w.id, w.org_id, w.project_id, e.id, e.event, w.format, 'failed', 0, 0, ?3, ?3, 'webhook disabled'
+       FROM n, webhooks w JOIN events e ON e.project_id = w.project_id AND e.seq = (SELECT MAX(seq) FROM events WHERE project_id = w.project_id)
+       WHERE w.id = ?1`,
+    )
+      .bind(String(body.webhook_id), count(body.count, 50_000), Date.now())
+      .run();
+    return c.json({ inserted: meta.changes });
+  });
+
   /** {}: retention now, with everything finished counting as old. */
   app.post("/retention", async (c) => c.json(await pruneOlderThan(c.env.DB, Date.now() + 1)));
   return app;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { SentryBodySchema } from "../src/webhooks/formats/sentry";
 import { RollgateBodySchema, TgglBodySchema, WEBHOOK_FORMATS } from "../src/webhooks/payload";
 import { EventTypeListSchema } from "../src/webhooks/receiver-schemas";
+import { WEBHOOK_EVENTS } from "../src/webhooks/schemas";
 import { call, expectError, json, newFlag, patchState, setup } from "./helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
 
@@ -19,8 +20,10 @@ describe("GET /event-types", () => {
     const { tenant } = await setup();
     const list = EventTypeListSchema.parse(await json(call("/event-types", { token: tenant.key }), 200));
     expect(list.next_cursor).toBeNull();
-    expect(list.data.map((e) => e.event)).toEqual(["flag.created", "flag.updated", "flag.deleted", "flag.toggled", "flag_state.updated", "webhook.test"]);
-    for (const entry of list.data) {
+    // Generated from the list that validates a webhook's `events`, in its order, then the test call's.
+    expect(list.data.map((e) => e.event)).toEqual([...WEBHOOK_EVENTS, "webhook.test"]);
+    expect(list.data.map((e) => e.event)).toContain("webhook.disabled");
+    for (const entry of list.data.filter((e) => e.event !== "webhook.disabled")) {
       expect(entry.description.length).toBeGreaterThan(10);
       expect(Object.keys(entry.samples).sort()).toEqual([...WEBHOOK_FORMATS].sort());
       const rollgate = RollgateBodySchema.parse(entry.samples.rollgate);
@@ -36,9 +39,16 @@ describe("GET /event-types", () => {
     }
     const byEvent = Object.fromEntries(list.data.map((e) => [e.event, e]));
     expect((byEvent["flag_state.updated"].samples.slack as { text: string }).text).toBe(
-      "dev@acme.test changed *new-checkout* in *production* (Web): rule *Beta testers* added, rollout 20% → 50%",
+      "dev@acme.\u2060test changed *new-checkout* in *production* (Web): rule *Beta testers* added, rollout 20% → 50%",
     );
     expect(SentryBodySchema.parse(byEvent["flag.deleted"].samples.sentry).data[0].action).toBe("deleted");
+    // webhook.disabled: every format but sentry (which may not subscribe), naming only the URL's origin.
+    const notice = byEvent["webhook.disabled"];
+    expect(Object.keys(notice.samples).sort()).toEqual(["rollgate", "slack", "tggl"]);
+    expect(notice.samples.rollgate).toMatchObject({ event: "webhook.disabled", reason: "gone", webhook: { scope: "project", origin: "https://hooks.example.com" } });
+    expect(JSON.stringify(notice.samples)).not.toContain("secret-path");
+    expect(Object.keys(TgglBodySchema.parse(notice.samples.tggl)).sort()).toEqual(["changes", "codeLikeAfter", "codeLikeBefore", "flagSlug", "projectSlug", "userEmail"]);
+    expect((notice.samples.slack as { text: string }).text).toContain("410 Gone");
   });
 
   it("has samples shaped exactly like real deliveries of each format", async () => {

@@ -1,9 +1,10 @@
 // The slack format: what a person reads in the channel, and Slack's documented limits kept whatever the
-// input (section text ≤ 3,000 characters, ≤ 50 blocks, `text` ≤ 40,000), with &, <, > escaped.
+// input (section text ≤ 3,000 characters, ≤ 50 blocks, `text` ≤ 40,000), with &, <, > escaped, links and
+// mentions in user text defused, and the code block holding the lines that changed.
 import { describe, expect, it } from "vitest";
 import { diffFlag } from "../src/flags/diff";
 import type { Flag } from "../src/flags/model";
-import { buildSlackBody, CODE_LINES_SHOWN, escapeSlack, SLACK_MAX_BLOCKS, SLACK_SECTION_TEXT_LIMIT, SLACK_TEXT_LIMIT, type SlackBody } from "../src/webhooks/formats/slack";
+import { buildSlackBody, changedLines, escapeMarkup, escapeSlack, SLACK_MAX_BLOCKS, SLACK_SECTION_TEXT_LIMIT, SLACK_TEXT_LIMIT, type SlackBody } from "../src/webhooks/formats/slack";
 import { buildRollgateBody, renderTestBody, type EventContext } from "../src/webhooks/payload";
 import { buildCondition, buildFlag, ENVIRONMENTS, LIVE, OFF, userIdIsOneOf, withState } from "./fixtures";
 
@@ -60,8 +61,22 @@ describe("the slack sentence", () => {
     const all = JSON.stringify(body);
     expect(body.text).toContain("&lt;!channel&gt;&amp;co@x updated");
     expect(body.text).toContain("(R&amp;D &lt;core&gt;)");
-    expect(body.text).toContain("“&lt;https://evil.test|click&gt;”");
+    expect(body.text).toContain("“&lt;https:\u2060//evil.\u2060test|click&gt;”");
     expect(all).not.toMatch(/<[!h]/);
+  });
+
+  it("leaves no bare URL, domain or @here-style mention in user text for Slack to link or notify", () => {
+    const hostile = { ...ctx, actor: { ...ctx.actor, email: "ops@here.example" }, project: { ...ctx.project, name: "@here see www.evil.com and https://evil.com/x" } };
+    const renamed = { ...flag, name: "@channel @Everyone visit evil.co" };
+    const body = slackOf(flag, renamed, "flag.updated", 1, hostile);
+    const prose = body.text;
+    // What Slack recognises: a scheme followed by //, a word.word domain, and the three broadcast mentions.
+    expect(prose).not.toMatch(/[a-z]:\/\//i);
+    expect(prose).not.toMatch(/[a-z0-9-]\.[a-z]{2,}/i);
+    expect(prose).not.toMatch(/@(here|channel|everyone)\b/i);
+    // Invisible to a reader: taking the joiners out gives the text back.
+    expect(prose.replaceAll("\u2060", "")).toContain("(@here see www.evil.com and https://evil.com/x)");
+    expect(prose.replaceAll("\u2060", "")).toContain("“@channel @Everyone visit evil.co”");
   });
 
   it("names the test delivery as such", () => {
@@ -77,7 +92,7 @@ describe("the slack body's shape and limits", () => {
     expect(body.blocks.map((b) => b.type)).toEqual(["section", "context"]);
     expect(body.blocks[0].text).toEqual({
       type: "mrkdwn",
-      text: "dev@acme toggled *new-checkout* ON in *production* (Web)\n```before:\nOff (inactive)\n\nafter:\nLive (value: true)```",
+      text: "dev@acme toggled *new-checkout* ON in *production* (Web)\n```- Off (inactive)\n+ Live (value: true)```",
     });
     expect(body.blocks[1].elements).toEqual([{ type: "mrkdwn", text: "Flagpost · flag.toggled · revision 12 · 2026-01-25T12:00:00Z" }]);
   });
@@ -86,15 +101,29 @@ describe("the slack body's shape and limits", () => {
     expect(slackOf(flag, on, "flag.toggled", null).blocks[1].elements[0].text).toBe("Flagpost · flag.toggled · 2026-01-25T12:00:00Z");
   });
 
-  it(`folds a code-like side past ${CODE_LINES_SHOWN} lines`, () => {
+  it("shows the lines that changed, with one line of context, even at the end of a long code-like text", () => {
     const many = Array.from({ length: 12 }, (_, i) => buildCondition({ id: `c${i}`, name: `Rule ${i}`, rules: [userIdIsOneOf(`r${i}`, [`u${i}`])] }));
-    const body = slackOf(on, withState(on, "production", { conditions: many }), "flag_state.updated");
-    const code = body.blocks[0].text.text.split("```")[1];
-    const after = code.split("after:\n")[1].split("\n");
-    expect(after).toHaveLength(CODE_LINES_SHOWN + 1);
-    expect(after[CODE_LINES_SHOWN]).toMatch(/^… \d+ more lines$/);
-    expect(body.text).toContain("rule *Rule 0* added");
-    expect(body.text).toMatch(/and 6 more changes$/);
+    const before = withState(on, "production", { conditions: many });
+    const added = buildCondition({ id: "c-last", name: "Added last", rules: [userIdIsOneOf("r-last", ["someone"])] });
+    const body = slackOf(before, withState(on, "production", { conditions: [...many, added] }), "flag_state.updated");
+    const code = body.blocks[0].text.text.split("```")[1].split("\n");
+    const plus = code.filter((l) => l.startsWith("+ "));
+    expect(plus.length).toBeGreaterThan(0);
+    expect(plus.join("\n")).toContain("someone");
+    expect(code.some((l) => l.startsWith("- "))).toBe(false);
+    // Rule 0 is far from the change: it is not shown; at most one unchanged line stands on each side.
+    expect(code.join("\n")).not.toContain("u0");
+    expect(code.filter((l) => l.startsWith("  ")).length).toBeLessThanOrEqual(2);
+    expect(body.text).toContain("rule *Added last* added");
+  });
+
+  it.each([
+    ["one line changed", "a\nb\nc\nd\ne", "a\nb\nC\nd\ne", ["  b", "- c", "+ C", "  d"]],
+    ["two distant changes", "a\nb\nc\nd\ne\nf\ng", "A\nb\nc\nd\ne\nf\nG", ["- a", "+ A", "  b", "…", "  f", "- g", "+ G"]],
+    ["a created flag", "", "x\ny", ["+ x", "+ y"]],
+    ["nothing changed", "same", "same", []],
+  ])("a line diff: %s", (_, before, after, expected) => {
+    expect(changedLines(before, after)).toEqual(expected);
   });
 
   it.each([
@@ -121,7 +150,8 @@ describe("the slack body's shape and limits", () => {
     expect(body.blocks[0].text.text.split("```")).toHaveLength(3);
   });
 
-  it("escapes exactly the three characters Slack asks for", () => {
+  it("escapes exactly the three characters Slack's markup reserves", () => {
+    expect(escapeMarkup("a & b < c > d * _ ~ `")).toBe("a &amp; b &lt; c &gt; d * _ ~ `");
     expect(escapeSlack("a & b < c > d * _ ~ `")).toBe("a &amp; b &lt; c &gt; d * _ ~ `");
   });
 });

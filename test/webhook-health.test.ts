@@ -3,6 +3,9 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { attemptDeliveries } from "../src/deliveries/consumer";
+import type { DeliveryMessage } from "../src/deliveries/lifecycle";
+import { replaceQueueSender } from "../src/deliveries/queue";
 import { WebhookSchema, WebhookStatsSchema } from "../src/webhooks/schemas";
 import { call, expectError, json, newFlag, patchState, setup, type Tenant } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, newWebhook, received, receiverUrl, webhookPath } from "./webhook-helpers";
@@ -82,6 +85,53 @@ describe("410 Gone", () => {
   });
 });
 
+describe("webhook.disabled notices", () => {
+  it("reach the organization's webhooks and the project's own, each in its format, naming only the URL's origin", async () => {
+    const { tenant, project } = await setup();
+    const other = await json(call("/projects", { token: tenant.key, body: { key: `other-${crypto.randomUUID().slice(0, 6)}`, name: "Other" } }), 201);
+    const orgUrl = receiverUrl("ok");
+    const slackUrl = receiverUrl("ok");
+    const tgglUrl = receiverUrl("ok");
+    const elsewhereUrl = receiverUrl("ok");
+    await newWebhook(tenant, null, { url: orgUrl, events: ["webhook.disabled"] });
+    await newWebhook(tenant, project.id, { url: slackUrl, events: ["webhook.disabled"], format: "slack" });
+    await newWebhook(tenant, project.id, { url: tgglUrl, events: ["webhook.disabled"], format: "tggl" });
+    const elsewhere = await newWebhook(tenant, other.id, { url: elsewhereUrl, events: ["webhook.disabled"] });
+    const goneUrl = receiverUrl("status/410");
+    const hook = await newWebhook(tenant, project.id, { name: "Gone <@here>", url: `${goneUrl}?token=s3cret`, events: ["flag.created"] });
+    await newFlag(tenant, project.id);
+    await firstAttempted(tenant, project.id, hook.id);
+    const origin = new URL(goneUrl).origin;
+    const [org, slack, tggl] = await eventually(async () => {
+      await runDurableObjectAlarm(env.PROJECTS.getByName(project.id));
+      const got = await Promise.all([received(orgUrl), received(slackUrl), received(tgglUrl)]);
+      for (const g of got) expect(g).toHaveLength(1);
+      return got.map((g) => g[0]);
+    });
+    expect(JSON.parse(org.body)).toMatchObject({ event: "webhook.disabled", reason: "gone", webhook: { id: hook.id, scope: "project", origin } });
+    for (const r of [org, slack, tggl]) {
+      expect(r.body).not.toContain("s3cret");
+      expect(r.body).not.toContain(new URL(goneUrl).pathname);
+    }
+    const slackBody = JSON.parse(slack.body);
+    expect(Object.keys(slackBody).sort()).toEqual(["blocks", "text"]);
+    expect(slackBody.text).toContain("410 Gone");
+    expect(slackBody.text).not.toMatch(/<@here>|@here/);
+    expect(Object.keys(JSON.parse(tggl.body)).sort()).toEqual(["changes", "codeLikeAfter", "codeLikeBefore", "flagSlug", "projectSlug", "userEmail"]);
+    // A project webhook hears only of its own project's webhooks.
+    expect(await deliveriesOf(tenant, other.id, elsewhere.id)).toHaveLength(0);
+  });
+
+  it("a sentry webhook may not subscribe to webhook.disabled", async () => {
+    const { tenant, project } = await setup();
+    await expectError(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: { name: "S", url: receiverUrl("ok"), format: "sentry", events: ["webhook.disabled"] } }), 422, "unprocessable");
+    const sentry = await newWebhook(tenant, project.id, { url: receiverUrl("ok"), format: "sentry", events: ["flag.toggled"] });
+    await expectError(call(webhookPath(project.id, sentry.id), { token: tenant.key, method: "PATCH", body: { events: ["flag.toggled", "webhook.disabled"] } }), 422, "unprocessable");
+    const rollgate = await newWebhook(tenant, project.id, { url: receiverUrl("ok"), events: ["webhook.disabled"] });
+    await expectError(call(webhookPath(project.id, rollgate.id), { token: tenant.key, method: "PATCH", body: { format: "sentry" } }), 422, "unprocessable");
+  });
+});
+
 describe("auto-disable", () => {
   it("a webhook failing with no success for WEBHOOK_AUTO_DISABLE_SECONDS is disabled, and what it had waiting fails", async () => {
     const { tenant, project } = await setup();
@@ -124,10 +174,17 @@ describe("the circuit breaker", () => {
     const waiting = (await deliveriesOf(tenant, project.id, hook.id)).filter((d) => d.attempt_count === 0);
     expect(waiting).toHaveLength(3);
     for (const d of waiting) expect(d).toMatchObject({ status: "pending", next_attempt_at: null });
-    // Due again: one probe is attempted; the other four are held, not attempted.
-    await timePasses(project.id, hook.id);
-    await eventually(async () => expect((await received(url)).length).toBe(6));
-    await new Promise((r) => setTimeout(r, 300));
+    // Due again: one probe is attempted; the other four are held, not attempted. Every message the ring
+    // sends is held back and attempted here, awaited, so what the receiver got is all it will ever get.
+    const sent: DeliveryMessage[] = [];
+    replaceQueueSender(async (_queue, messages) => void sent.push(...messages.map((m) => m.body)));
+    try {
+      await timePasses(project.id, hook.id);
+    } finally {
+      replaceQueueSender(null);
+    }
+    expect(sent.length).toBeGreaterThan(0);
+    await attemptDeliveries(env, sent);
     expect(await received(url)).toHaveLength(6);
     const counts = (await deliveriesOf(tenant, project.id, hook.id)).map((d) => d.attempt_count).sort();
     expect(counts).toEqual([0, 0, 0, 1, 1, 1, 1, 2]);
@@ -179,10 +236,40 @@ describe("recover", () => {
     // Its schedule ended: it is failed.
     await env.DB.prepare("UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = ? WHERE id = ?").bind(Date.now(), d.id).run();
     const before = await json(call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since: new Date(Date.now() + 60_000).toISOString() } }), 202);
-    expect(before).toEqual({ deliveries: 0 });
-    expect(await json(call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since } }), 202)).toEqual({ deliveries: 1 });
+    expect(before).toEqual({ deliveries: 0, more: false });
+    expect(await json(call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since } }), 202)).toEqual({ deliveries: 1, more: false });
     await eventually(async () => expect((await deliveriesOf(tenant, project.id, hook.id))[0]).toMatchObject({ status: "succeeded", attempt_count: 2 }));
     await expectError(call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since: "yesterday" } }), 400, "validation_failed");
+  });
+});
+
+describe("recover, bounded", () => {
+  it("brings back at most 1,000 a call, oldest first, and says when more are left", async () => {
+    const { tenant, project } = await setup();
+    const hook = await newWebhook(tenant, project.id, { url: receiverUrl("ok"), events: ["flag.created"] });
+    await newFlag(tenant, project.id);
+    await firstAttempted(tenant, project.id, hook.id);
+    // 1,050 deliveries that failed with no attempt (as disabling leaves them), of the change's event.
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1050)
+       INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, status, attempt_count, final, created_at, completed_at, error)
+       SELECT lower(hex(randomblob(16))), d.webhook_id, d.org_id, d.project_id, d.event_id, d.event, d.format, 'failed', 0, 0, ?2, ?2, 'webhook disabled'
+       FROM n, deliveries d WHERE d.webhook_id = ?1`,
+    ).bind(hook.id, Date.now()).run();
+    const sent: DeliveryMessage[] = [];
+    replaceQueueSender(async (_queue, messages) => void sent.push(...messages.map((m) => m.body)));
+    try {
+      const path = `${webhookPath(project.id, hook.id)}/recover`;
+      const since = new Date(Date.now() - 60_000).toISOString();
+      expect(await json(call(path, { token: tenant.key, body: { since } }), 202)).toEqual({ deliveries: 1000, more: true });
+      const { results } = await env.DB.prepare("SELECT seq, status FROM deliveries WHERE webhook_id = ? AND attempt_count = 0 ORDER BY seq").bind(hook.id).all<{ seq: number; status: string }>();
+      expect(results.slice(0, 1000).every((r) => r.status === "pending")).toBe(true);
+      expect(results.slice(1000).every((r) => r.status === "failed")).toBe(true);
+      expect(new Set(sent.map((m) => m.delivery_id)).size).toBe(1000);
+      expect(await json(call(path, { token: tenant.key, body: { since } }), 202)).toEqual({ deliveries: 50, more: false });
+    } finally {
+      replaceQueueSender(null);
+    }
   });
 });
 

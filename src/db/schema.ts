@@ -207,12 +207,18 @@ export const webhooks = sqliteTable(
     lastFailureAt: integer("last_failure_at"),
     /** closed | open (one probe at a time) | draining (held deliveries released one by one). */
     circuit: text("circuit").notNull().default("closed"),
+    /** The delivery the circuit waits on: the probe while open, the backlog's released one while draining. */
     probeDeliveryId: text("probe_delivery_id"),
     /** gone | failing | null; set when Flagpost disabled the webhook, cleared when it is enabled again. */
     disabledReason: text("disabled_reason"),
     disabledAt: integer("disabled_at"),
   },
-  (t) => [uniqueIndex("webhooks_id").on(t.id), index("webhooks_org_project").on(t.orgId, t.projectId)],
+  (t) => [
+    uniqueIndex("webhooks_id").on(t.id),
+    index("webhooks_org_project").on(t.orgId, t.projectId),
+    // The retry clock judges its project's failing webhooks (auto-disable) without reading the organization's.
+    index("webhooks_project_failing").on(t.projectId, t.failingSince),
+  ],
 );
 
 /**
@@ -249,6 +255,8 @@ export const deliveries = sqliteTable(
     held: integer("held", { mode: "boolean" }).notNull().default(false),
     /** Why a delivery ended without an attempt saying so (a disabled webhook). */
     error: text("error"),
+    /** A person asked for its next attempt (a test, "attempt now"): it goes whatever the circuit. */
+    asked: integer("asked", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     uniqueIndex("deliveries_id").on(t.id),
@@ -257,6 +265,8 @@ export const deliveries = sqliteTable(
     index("deliveries_event").on(t.eventId),
     index("deliveries_webhook_held").on(t.webhookId, t.held, t.seq),
     index("deliveries_finished").on(t.status, t.createdAt),
+    // recover: a webhook's failed deliveries, oldest first, a bounded page at a time.
+    index("deliveries_webhook_status").on(t.webhookId, t.status, t.seq),
   ],
 );
 

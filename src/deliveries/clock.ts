@@ -2,11 +2,14 @@
 // it happen. Timing and logic live together here; ProjectDO only hosts the clock.
 //
 // Guarantees:
+// - The alarm rings at the earliest of the clock's queues of due work (due-work.ts): deliveries due
+//   (or whose message may be lost), webhooks reaching their auto-disable deadline.
 // - Arming never moves an alarm later: arms run one at a time, each compares with the alarm as set.
 // - A ring that throws (D1 or the queue unavailable) re-arms the alarm with back-off instead of
 //   stranding the project's deliveries; the back-off resets after a ring that works.
 // - Two rings at once (an alarm delivered twice) are harmless: the sweep marks what it sends, and
 //   the consumer's claim makes one request per attempt whatever the number of messages.
+import { judgedFailing, nextFailingDeadline, repairedBacklogs } from "./due-work";
 import { markedUnsent, nextDueAt, sweptWhenDue, type DeliveryMessage, type Retry } from "./lifecycle";
 import { enqueueAttempts } from "./queue";
 
@@ -104,15 +107,18 @@ export class RetryClock {
     if (next !== null) await this.arm(next);
   }
 
-  /** Sends every due attempt of the clock's deliveries; answers when it is next needed. */
+  /** Does what is due in each queue; answers when the clock is next needed, the earliest of the queues. */
   private async sweep(clockId: string, now: number): Promise<number | null> {
+    await judgedFailing(this.env, clockId, now);
+    await repairedBacklogs(this.env, clockId, now);
     const due = await sweptWhenDue(this.env.DB, clockId, now, this.requeueAfter, SWEEP_LIMIT);
     if (due.length) {
       const failed = await enqueueAttempts(this.env.DELIVERIES, due);
       if (failed.length) await this.env.DB.batch(markedUnsent(this.env.DB, failed));
       if (failed.length || due.length === SWEEP_LIMIT) return now + 1000;
     }
-    return nextDueAt(this.env.DB, clockId, this.requeueAfter);
+    const next = [await nextDueAt(this.env.DB, clockId, this.requeueAfter), await nextFailingDeadline(this.env, clockId)].filter((t): t is number => t !== null);
+    return next.length ? Math.min(...next) : null;
   }
 }
 

@@ -1,12 +1,8 @@
-// A webhook's health as its owner sees it, and what happens when Flagpost disables a webhook: its
-// waiting deliveries fail ("webhook disabled") and organization webhooks subscribed to
-// `webhook.disabled` are told, all in the batch that records the attempt that decided it.
+// A webhook's health as its owner sees it, and the disabling Flagpost decides (410, or failing too
+// long: judged at an attempt and by the clock), with its notices rendered in each subscriber's format.
 import { iso } from "../schemas";
-import { createdForNotice, failedWithWebhook } from "./interventions";
-import type { ClaimedDelivery } from "./lifecycle";
-
-export const WEBHOOK_DISABLED_EVENT = "webhook.disabled" as const;
-export type DisableReason = "gone" | "failing";
+import { NOTICE_FORMATS, renderNotice, type DisabledWebhook } from "../webhooks/formats/notice";
+import type { DisableReason, Disabling, NoticeBodies } from "./circuit";
 
 export interface HealthColumns {
   enabled: boolean;
@@ -40,30 +36,19 @@ export function healthOf(w: HealthColumns): Health {
   };
 }
 
-/** The body organization webhooks get when a webhook is disabled. */
-export function renderDisabledNotice(row: ClaimedDelivery, reason: DisableReason, now: number): string {
-  return JSON.stringify({
-    id: crypto.randomUUID(),
-    event: WEBHOOK_DISABLED_EVENT,
-    timestamp: iso(now),
-    webhook: { id: row.webhook_id, name: row.name, url: row.url, scope: row.webhook_project_id === null ? "organization" : "project", project_id: row.webhook_project_id },
-    reason,
-  });
+/** Where a webhook's health is judged by the clock: its project's, or its organization's for an organization webhook. */
+export function healthClockOf(w: { projectId: string | null; orgId: string }): string {
+  return w.projectId ?? `org:${w.orgId}`;
 }
 
-/**
- * Disables the webhook (if it is still enabled), fails what it had waiting, and queues the notices
- * on the delivery's own clock. The notices exist only if this batch is the one that disabled it.
- */
-export function disabledStatements(d1: D1Database, row: ClaimedDelivery, reason: DisableReason, now: number): D1PreparedStatement[] {
-  return [
-    d1
-      .prepare(
-        `UPDATE webhooks SET enabled = 0, disabled_reason = ?2, disabled_at = ?3, circuit = 'closed', probe_delivery_id = NULL, updated_at = ?3
-         WHERE id = ?1 AND enabled = 1`,
-      )
-      .bind(row.webhook_id, reason, now),
-    failedWithWebhook(d1, row.webhook_id, now),
-    createdForNotice(d1, { orgId: row.org_id, clockId: row.project_id ?? "", event: WEBHOOK_DISABLED_EVENT, body: renderDisabledNotice(row, reason, now), exceptId: row.webhook_id, now }),
-  ];
+/** Failing with no success for this long since `failingSince`: disabled ("failing"). */
+export function failingPastDeadline(failingSince: number | null, now: number, autoDisableSeconds: number): boolean {
+  return failingSince !== null && now - failingSince >= autoDisableSeconds * 1000;
+}
+
+/** What disabledByFlagpost (circuit.ts) needs: the webhook, the reason, the clock and the notices. */
+export function disablingOf(w: DisabledWebhook & { orgId: string }, reason: DisableReason, clockId: string, now: number): Disabling {
+  const notice = { noticeId: crypto.randomUUID(), timestamp: iso(now), webhook: w, reason };
+  const notices = Object.fromEntries(NOTICE_FORMATS.map((f) => [f, renderNotice(f, notice)])) as unknown as NoticeBodies;
+  return { webhookId: w.id, orgId: w.orgId, projectId: w.projectId, clockId, reason, notices, now };
 }

@@ -1,8 +1,8 @@
-// The transitions of a delivery that its normal path does not take (the state machine and its
-// invariants are written at the top of lifecycle.ts): a test or a notice is created with a body of
-// its own, a person asks for another attempt, a webhook is disabled or deleted, retention prunes
-// what is old.
-import { SQL_UUID } from "./lifecycle";
+// The transitions of a delivery that its normal path does not take (the machine and its invariants
+// are written at the top of lifecycle.ts): a test is created with a body of its own, a person asks
+// for another attempt or recovers failed ones, a webhook is deleted, retention prunes what is old.
+/** At most this many deliveries are recovered by one call. */
+export const RECOVER_LIMIT = 1000;
 
 export interface OwnBodyDelivery {
   id: string;
@@ -18,73 +18,57 @@ export interface OwnBodyDelivery {
   now: number;
 }
 
-/** Created with a body of its own (a test, a `webhook.disabled` notice), due now. */
+/** Created with a body of its own (a test), due now and asked: a person's request goes whatever the circuit. */
 export function createdWithBody(d1: D1Database, d: OwnBodyDelivery): D1PreparedStatement {
   return d1
     .prepare(
       `INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, body, status,
-                               attempt_count, next_attempt_at, enqueued_at, final, created_at)
-       VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9, ?8)`,
+                               attempt_count, next_attempt_at, enqueued_at, final, created_at, asked)
+       VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9, ?8, 1)`,
     )
     .bind(d.id, d.webhookId, d.orgId, d.clockId, d.event, d.format, d.body, d.now, d.final ? 1 : 0);
 }
 
 /**
- * Created for a notice to every organization webhook subscribed to `event` (other than `exceptId`,
- * the webhook the notice is about, and only if that one was disabled at `now`, in this batch), with
- * the body given; the notices follow the schedule on the clock named `clockId`.
- */
-export function createdForNotice(d1: D1Database, n: { orgId: string; clockId: string; event: string; body: string; exceptId: string; now: number }): D1PreparedStatement {
-  return d1
-    .prepare(
-      `INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, body, status,
-                               attempt_count, next_attempt_at, enqueued_at, final, created_at)
-       SELECT ${SQL_UUID}, w.id, w.org_id, ?1, NULL, ?2, 'rollgate', ?3, 'pending', 0, ?4, NULL, 0, ?4
-       FROM webhooks w
-       WHERE w.org_id = ?5 AND w.project_id IS NULL AND w.enabled = 1 AND w.id != ?6
-         AND EXISTS (SELECT 1 FROM webhooks x WHERE x.id = ?6 AND x.disabled_at = ?4)
-         AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2)`,
-    )
-    .bind(n.clockId, n.event, n.body, n.now, n.orgId, n.exceptId);
-}
-
-/**
- * Redelivered: one more attempt of the delivery, due now, unless an attempt is in flight. A
- * finished delivery's extra attempt is final; a pending one keeps its schedule (the attempt simply
- * comes earlier). Answers the row, or nothing when it is unknown or in flight.
+ * Redelivered ("attempt now"): one more attempt of the delivery, due now and asked (it goes whatever
+ * the circuit), unless an attempt is in flight or its webhook is disabled. A finished delivery's extra
+ * attempt is final; a pending one keeps its schedule (the attempt simply comes earlier). Answers the
+ * row, or nothing when it is unknown, in flight or its webhook disabled. The caller sends it and arms
+ * its clock.
  */
 export function redelivered(d1: D1Database, webhookId: string, deliveryId: string, now: number): D1PreparedStatement {
   return d1
     .prepare(
-      `UPDATE deliveries SET final = CASE status WHEN 'pending' THEN final ELSE 1 END, status = 'pending', held = 0,
+      `UPDATE deliveries SET final = CASE status WHEN 'pending' THEN final ELSE 1 END, status = 'pending', held = 0, asked = 1,
          next_attempt_at = ?1, enqueued_at = ?1, completed_at = NULL, error = NULL
        WHERE id = ?2 AND webhook_id = ?3 AND (claimed_until IS NULL OR claimed_until <= ?1)
+         AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = ?3 AND w.enabled = 1)
        RETURNING *`,
     )
     .bind(now, deliveryId, webhookId);
 }
 
-/** Recovered: every `failed` delivery of the webhook created since `since` gets one more, final, attempt now. */
-export function recovered(d1: D1Database, webhookId: string, since: number, now: number): D1PreparedStatement {
-  return d1
-    .prepare(
-      `UPDATE deliveries SET status = 'pending', final = 1, held = 0, next_attempt_at = ?3, enqueued_at = NULL,
-         completed_at = NULL, error = NULL
-       WHERE webhook_id = ?1 AND status = 'failed' AND created_at >= ?2
-       RETURNING seq, id, project_id, attempt_count`,
-    )
-    .bind(webhookId, since, now);
-}
-
-/** Webhook disabled: everything it still had waiting ends `failed`, saying why. */
-export function failedWithWebhook(d1: D1Database, webhookId: string, now: number): D1PreparedStatement {
-  return d1
-    .prepare(
-      `UPDATE deliveries SET status = 'failed', held = 0, next_attempt_at = NULL, enqueued_at = NULL, completed_at = ?2,
-         error = 'webhook disabled'
-       WHERE webhook_id = ?1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?2)`,
-    )
-    .bind(webhookId, now);
+/**
+ * Recovered: up to RECOVER_LIMIT `failed` deliveries of the (enabled) webhook created since `since`,
+ * oldest first, get one more, final, attempt: due now (sent at once) behind a closed circuit, else
+ * they join the backlog in the order of their changes; then whether more are left. The caller adds
+ * circuitSettled (an open circuit with no probe takes the oldest as its probe) and sends.
+ */
+export function recovered(d1: D1Database, webhookId: string, since: number, now: number): D1PreparedStatement[] {
+  const held = "(SELECT x.circuit != 'closed' FROM webhooks x WHERE x.id = deliveries.webhook_id)";
+  return [
+    d1
+      .prepare(
+        `UPDATE deliveries SET status = 'pending', final = 1, asked = 0, held = ${held},
+           next_attempt_at = CASE WHEN ${held} THEN NULL ELSE ?3 END, enqueued_at = CASE WHEN ${held} THEN NULL ELSE ?3 END,
+           completed_at = NULL, error = NULL
+         WHERE seq IN (SELECT seq FROM deliveries WHERE webhook_id = ?1 AND status = 'failed' AND created_at >= ?2 ORDER BY seq LIMIT ${RECOVER_LIMIT})
+           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = ?1 AND w.enabled = 1)
+         RETURNING seq, id, project_id, attempt_count, held`,
+      )
+      .bind(webhookId, since, now),
+    d1.prepare("SELECT EXISTS (SELECT 1 FROM deliveries WHERE webhook_id = ?1 AND status = 'failed' AND created_at >= ?2) AS more").bind(webhookId, since),
+  ];
 }
 
 /** A deleted webhook takes its deliveries and their attempts with it. */

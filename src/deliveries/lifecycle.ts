@@ -1,38 +1,55 @@
-// The life of a delivery: every statement that creates or moves a delivery row is in this file (the
-// path every change's deliveries take) and in interventions.ts (what a person, a disabled webhook or
-// the retention calendar starts), one named transition each. ProjectDO, the consumer, the routes and
-// retention call these; none writes delivery SQL of its own.
+// The delivery machine: a webhook's circuit and health, and its deliveries' states, decided here and in
+// the files beside this one, one named transition each: claims.ts (claimed), finish.ts (an attempt
+// recorded), circuit.ts (the circuit settled, disabled, enabled), interventions.ts (tests, "attempt
+// now", recover, deletion, retention), due-work.ts (what the clock judges), with record.ts and
+// health.ts putting them together for the consumer. ProjectDO, the consumer, the routes, the clock
+// and retention call these transitions and decide nothing of their own; none writes delivery or
+// circuit SQL of its own.
 //
-//   created for an event ──► pending (due now, or held when its webhook's circuit is not closed)
-//   created with a body ──► pending, due now                 (a test, a webhook.disabled notice)
-//   pending ── swept when due ──► pending, enqueued          (the alarm's outbox sweep)
-//   pending ── marked unsent ──► pending, never sent         (a queue send failed)
-//   pending ── claimed ──► pending, claimed until T          (the consumer, once per attempt)
-//   pending ── held by an open circuit ──► pending, held     (due, but its webhook is not taking it)
-//   held ── released ──► pending, due now                    (oldest first, one at a time)
-//   pending ── held for the drain ──► pending, held          (a probe succeeded: retries join the backlog)
-//   claimed ── finished ──► succeeded | failed | pending with the next attempt scheduled
-//   succeeded | failed | pending ── redelivered ──► pending, due now
-//   failed ── recovered ──► pending, due now, final
-//   pending ── webhook disabled ──► failed ("webhook disabled")
-//   succeeded | failed, older than retention ── pruned ──► gone, with its attempts
+// A WEBHOOK
+//   enabled ── disabled by hand ──► disabled: what waited fails ("webhook disabled"); no attempt starts
+//   enabled ── 410, or failing past WEBHOOK_AUTO_DISABLE_SECONDS (judged by the clock) ──► disabled,
+//              the same, and webhook.disabled notices to the webhooks that subscribed
+//   disabled ── enabled by hand ──► enabled, circuit closed, counters reset
+//   closed ── 5 failed attempts in a row ──► open: the failing delivery is the probe if it has a retry;
+//             every other waiting delivery is held (the backlog)
+//   open ── the probe ends without success (its last attempt, or 410) ──► open, the oldest held
+//           delivery the probe, due one retry step later; nothing held: no probe until the next delivery
+//   open ── any successful attempt (the probe's, a test's, "attempt now"'s) ──► draining
+//   draining ── the released delivery's attempt ends ──► draining, the next oldest held released now;
+//               nothing held ──► closed
+//   draining ── 5 failed attempts in a row ──► open (as from closed)
+//
+// A DELIVERY (pending until it ends succeeded or failed)
+//   created for an event ─► due now; held when its webhook's circuit is draining, or open with a probe
+//   created with a body ─► due now                          (a test: asked; a webhook.disabled notice)
+//   due ── swept when due ─► due, its message sent           (the clock; again if the message was lost)
+//   due ── claimed ─► in flight until T                      (the consumer, once per attempt)
+//   due ── claimed while its circuit is open, not the probe, not asked ─► held
+//   in flight ── finished ─► succeeded | failed | due at its next retry | held (open circuit, not the probe)
+//   held ── released (the probe hand-off, the drain) ─► due
+//   any ── redelivered ("attempt now") ─► due now, asked      (a finished one gets one final attempt)
+//   failed ── recovered ─► due now (closed circuit) or held (open or draining), final
+//   pending ── webhook disabled ─► failed ("webhook disabled")
+//   succeeded | failed, older than retention ── pruned ─► gone, with its attempts
 //
 // Invariants:
-// - A committed event has exactly one delivery per webhook that matched it at commit time: the
-//   deliveries are inserted in the change's own batch, and only if its event row was.
-// - An attempt is made at most once per (delivery, attempt number): only a claim (a conditional
-//   update on status, attempt count, due time and an expired or absent claim) leads to a request,
-//   and only the claim's holder may finish it. A claim expires, so a dead consumer's attempt is
-//   sent again.
+// - A pending delivery always has something that will move it: a due time its clock's alarm will
+//   honour (every transition that makes a delivery due arms that clock, or says which clock does),
+//   an attempt in flight, or a place in the backlog behind a live lead (the probe, or the drain's
+//   released delivery, itself due or in flight).
+// - An open circuit has at most one probe; only the probe, asked deliveries (a person's request) and
+//   attempts already in flight when it opened are attempted while it is open.
+// - The backlog drains oldest first (by change), one released delivery at a time.
+// - A disabled webhook has nothing waiting and starts no attempt (but a test call, which a person asks).
+// - A committed event has exactly one delivery per webhook enabled and matching at commit time.
+// - An attempt is made at most once per (delivery, attempt number): only a claim leads to a request,
+//   only the claim's holder records it, and a claim outlives the longest attempt it may start
+//   (waiting for a connection, sending, reading, recording), so no sweep sends one still in flight.
 // - Every attempt is logged exactly once, in the same batch that moves its delivery on.
-// - A delivery has at most 1 + schedule.length attempts unless a person asks for one more (a
-//   redelivery of a finished delivery, a recovery: those are `final`, never retried; a redelivery
-//   of a pending one only brings its next attempt forward). Waiting behind a circuit is no attempt.
-// - A webhook whose circuit is open has at most one delivery attempted at a time, its probe; the
-//   others are held. When the probe succeeds, held deliveries are released oldest first, the next
-//   one when the last has been attempted; a held delivery is never claimed.
+// - A delivery has at most 1 + schedule.length attempts unless a person asks for one more. Waiting
+//   behind a circuit is no attempt.
 // - Nothing pending is ever pruned, nor the event it still has to send.
-// - A pending delivery is due (next_attempt_at set) or held (next_attempt_at null), never neither.
 import { webhookMatches } from "../webhooks/matching";
 import { SIGNING_COLUMNS, type SigningColumns } from "../webhooks/signing-material";
 /** One queue message: one attempt of one delivery. */
@@ -61,6 +78,9 @@ export const SQL_UUID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) |
 export const DELIVERY_BODY =
   "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN NULLIF(e.tggl_body, '') WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";
 
+/** Whether webhook `w`'s circuit holds a new delivery behind its backlog (a live lead exists). */
+export const HOLDS = "(w.circuit = 'draining' OR (w.circuit = 'open' AND w.probe_delivery_id IS NOT NULL))";
+
 export interface EventAddress {
   orgId: string;
   projectId: string;
@@ -74,8 +94,10 @@ export interface EventAddress {
 /**
  * Created for an event: one pending delivery per enabled webhook that matches it, chosen inside the
  * change's batch so the set of webhooks is exactly the one at commit time, and inserted only if the
- * event row was (a change that did not land announces nothing). A webhook whose circuit is not
- * closed gets its delivery held, behind those already waiting. Returns the ids of deliveries due now.
+ * event row was (a change that did not land announces nothing). A webhook whose circuit is draining,
+ * or open with a probe, gets its delivery held behind those already waiting; an open circuit with no
+ * probe gets it due now, and the first of those claimed becomes the probe (claims.ts). Returns the
+ * deliveries with whether each is held; the writer sends the others (its clock was armed first).
  */
 export function createdForEvent(d1: D1Database, a: EventAddress): D1PreparedStatement {
   return d1
@@ -83,8 +105,7 @@ export function createdForEvent(d1: D1Database, a: EventAddress): D1PreparedStat
       `INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, status,
                                attempt_count, next_attempt_at, enqueued_at, final, created_at, held)
        SELECT ${SQL_UUID}, w.id, w.org_id, ?1, ?2, ?3, w.format, 'pending', 0,
-              CASE w.circuit WHEN 'closed' THEN ?4 END, CASE w.circuit WHEN 'closed' THEN ?4 END, 0, ?4,
-              w.circuit != 'closed'
+              CASE WHEN ${HOLDS} THEN NULL ELSE ?4 END, CASE WHEN ${HOLDS} THEN NULL ELSE ?4 END, 0, ?4, ${HOLDS}
        FROM webhooks w
        WHERE ${webhookMatches({ orgId: "?5", projectId: "?1", event: "?3", envKey: "?6" })}
          AND EXISTS (SELECT 1 FROM events WHERE id = ?2)
@@ -158,59 +179,6 @@ export interface ClaimedDelivery extends SigningColumns {
   revision: number | null;
 }
 
-/**
- * Claimed: the statements that claim a batch of messages' attempts. First, for the whole batch, an
- * open circuit without a probe takes the oldest due delivery among them as its probe, and every
- * other due delivery of an open circuit is held (waiting, no attempt). Then each message's attempt
- * is claimed for its token until `until` (of several messages for one attempt, one wins), and what
- * the won attempts need is read, each row with its token. Three statements, whatever the batch's
- * size. Answers the statements and where the read is.
- */
-export function claimed(d1: D1Database, messages: DeliveryMessage[], tokens: string[], now: number, dueBy: number, until: number) {
-  const ids = JSON.stringify(messages.map((m) => m.delivery_id));
-  // Due and unclaimed, for deliveries named `d` (or the table itself, with "").
-  const dueAs = (d: string) => `${d}status = 'pending' AND ${d}held = 0 AND ${d}next_attempt_at <= ?2 AND (${d}claimed_until IS NULL OR ${d}claimed_until <= ?3)`;
-  const due = dueAs("");
-  const statements = [
-    d1
-      .prepare(
-        `UPDATE webhooks SET probe_delivery_id = (
-           SELECT d.id FROM deliveries d WHERE d.webhook_id = webhooks.id AND d.id IN (SELECT value FROM json_each(?1)) AND d.final = 0 AND ${dueAs("d.")}
-           ORDER BY d.seq LIMIT 1)
-         WHERE circuit = 'open' AND probe_delivery_id IS NULL
-           AND id IN (SELECT d.webhook_id FROM deliveries d WHERE d.id IN (SELECT value FROM json_each(?1)) AND d.final = 0 AND ${dueAs("d.")})`,
-      )
-      .bind(ids, dueBy, now),
-    d1
-      .prepare(
-        `UPDATE deliveries SET held = 1, next_attempt_at = NULL, enqueued_at = NULL
-         WHERE id IN (SELECT value FROM json_each(?1)) AND final = 0 AND ${due}
-           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.circuit = 'open' AND w.probe_delivery_id != deliveries.id)`,
-      )
-      .bind(ids, dueBy, now),
-  ];
-  const claims = JSON.stringify(messages.map((m, i) => ({ id: m.delivery_id, token: tokens[i], attempt: m.attempt })));
-  statements.push(
-    d1
-      .prepare(
-        `UPDATE deliveries SET claim_token = m.token, claimed_until = ?4
-         FROM (SELECT value ->> 'id' AS id, value ->> 'token' AS token, value ->> 'attempt' AS attempt FROM json_each(?1)) AS m
-         WHERE deliveries.id = m.id AND deliveries.attempt_count = m.attempt - 1 AND ${due}`,
-      )
-      .bind(claims, dueBy, now, until),
-    d1
-      .prepare(
-        `SELECT d.id, d.claim_token, d.webhook_id, d.org_id, d.event, d.event_id, d.final, d.project_id, w.name, w.url, ${SIGNING_COLUMNS}, w.headers,
-                w.headers_masked, w.project_id AS webhook_project_id, w.circuit, w.failing_since, ${DELIVERY_BODY} AS body,
-                e.revision AS revision
-         FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN events e ON e.id = d.event_id
-         WHERE d.id IN (SELECT value ->> 'id' FROM json_each(?1)) AND d.claim_token IN (SELECT value ->> 'token' FROM json_each(?1))`,
-      )
-      .bind(claims),
-  );
-  return { statements, read: statements.length - 1 };
-}
-
 export interface AttemptLog {
   startedAt: number;
   durationMs: number;
@@ -231,142 +199,5 @@ export interface FinishedAttempt {
   now: number;
 }
 
-/**
- * Finished: the attempt's log row and the delivery's next state, both only for the claim's holder;
- * then the webhook's health: a success closes the circuit (draining what waited, see `released`),
- * a failure counts toward opening it. A failed probe hands the probe on when its delivery is done.
- */
-export function finished(d1: D1Database, f: FinishedAttempt): D1PreparedStatement[] {
-  const status = f.ok ? "succeeded" : f.retry.at === null ? "failed" : "pending";
-  const claimHeld = `EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND claim_token = ?2)`;
-  return [
-    d1
-      .prepare(
-        `INSERT OR IGNORE INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error)
-         SELECT ?1, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ${claimHeld}`,
-      )
-      .bind(f.deliveryId, f.token, f.n, f.log.startedAt, f.log.durationMs, JSON.stringify(f.log.request), f.log.response && JSON.stringify(f.log.response), f.log.error),
-    f.ok
-      ? d1
-          .prepare(
-            `UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL, last_success_at = ?3, probe_delivery_id = NULL,
-               circuit = CASE circuit WHEN 'closed' THEN 'closed' ELSE 'draining' END
-             WHERE id = ?4 AND ${claimHeld}
-               -- A healthy webhook's row is rewritten at most once a second (last_success_at to the second).
-               AND (consecutive_failures != 0 OR circuit != 'closed' OR last_success_at IS NULL OR last_success_at <= ?3 - 1000)`,
-          )
-          .bind(f.deliveryId, f.token, f.now, f.webhookId)
-      : d1
-          .prepare(
-            `UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, ?3),
-               last_failure_at = ?3,
-               circuit = CASE WHEN consecutive_failures + 1 >= ${CIRCUIT_THRESHOLD} THEN 'open' ELSE circuit END,
-               probe_delivery_id = CASE WHEN consecutive_failures + 1 < ${CIRCUIT_THRESHOLD} THEN probe_delivery_id
-                                        WHEN ?5 = 'pending' THEN ?1 ELSE NULL END
-             WHERE id = ?4 AND ${claimHeld}`,
-          )
-          .bind(f.deliveryId, f.token, f.now, f.webhookId, status),
-    d1
-      .prepare(
-        `UPDATE deliveries SET attempt_count = ?3, status = ?4, next_attempt_at = ?5, enqueued_at = NULL,
-           claim_token = NULL, claimed_until = NULL, last_status_code = ?6, completed_at = ?7
-         WHERE id = ?1 AND claim_token = ?2`,
-      )
-      .bind(f.deliveryId, f.token, f.n, status, f.retry.at, f.log.response?.status_code ?? null, status === "pending" ? null : f.now),
-  ];
-}
-
-/**
- * Finished, for a group of successful attempts whose webhooks' circuits were closed when they were
- * claimed (the common case): the same rows `finished` writes for each, in three statements whatever
- * the group's size (their log rows, their webhooks' health, their deliveries), each only for the
- * claim's holder. A webhook with many successes in the group is written once.
- */
-export function succeededTogether(d1: D1Database, attempts: FinishedAttempt[], now: number): D1PreparedStatement[] {
-  if (attempts.length === 0) return [];
-  const rows = JSON.stringify(
-    attempts.map((f) => ({
-      id: f.deliveryId,
-      token: f.token,
-      n: f.n,
-      started: f.log.startedAt,
-      duration: f.log.durationMs,
-      request: JSON.stringify(f.log.request),
-      response: f.log.response && JSON.stringify(f.log.response),
-      error: f.log.error,
-      code: f.log.response?.status_code ?? null,
-    })),
-  );
-  // The group's attempts whose claim is still held, as a table.
-  const held = `(SELECT j.value ->> 'id' AS id, j.value ->> 'n' AS n, j.value ->> 'code' AS code, d.webhook_id AS webhook_id, j.value AS value
-                 FROM json_each(?1) j JOIN deliveries d ON d.id = j.value ->> 'id' AND d.claim_token = j.value ->> 'token')`;
-  return [
-    d1
-      .prepare(
-        `INSERT OR IGNORE INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error)
-         SELECT h.id, h.n, h.value ->> 'started', h.value ->> 'duration', h.value ->> 'request', h.value ->> 'response', h.value ->> 'error'
-         FROM ${held} h`,
-      )
-      .bind(rows),
-    d1
-      .prepare(
-        `UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL, last_success_at = ?2, probe_delivery_id = NULL,
-           circuit = CASE circuit WHEN 'closed' THEN 'closed' ELSE 'draining' END
-         WHERE id IN (SELECT h.webhook_id FROM ${held} h)
-           -- A healthy webhook's row is rewritten at most once a second (last_success_at to the second).
-           AND (consecutive_failures != 0 OR circuit != 'closed' OR last_success_at IS NULL OR last_success_at <= ?2 - 1000)`,
-      )
-      .bind(rows, now),
-    d1
-      .prepare(
-        `UPDATE deliveries SET attempt_count = h.n, status = 'succeeded', next_attempt_at = NULL, enqueued_at = NULL,
-           claim_token = NULL, claimed_until = NULL, last_status_code = h.code, completed_at = ?2
-         FROM ${held} h
-         WHERE deliveries.id = h.id`,
-      )
-      .bind(rows, now),
-  ];
-}
-
-/**
- * Held for the drain: when a probe closes an open circuit, every other delivery of the webhook that
- * waits for a scheduled retry joins the held ones, so the backlog is sent in the order of its changes.
- */
-export function heldForDrain(d1: D1Database, webhookId: string, probeId: string, now: number): D1PreparedStatement {
-  return d1
-    .prepare(
-      `UPDATE deliveries SET held = 1, next_attempt_at = NULL, enqueued_at = NULL
-       WHERE webhook_id = ?1 AND id != ?2 AND status = 'pending' AND held = 0 AND final = 0
-         AND (claimed_until IS NULL OR claimed_until <= ?3)`,
-    )
-    .bind(webhookId, probeId, now);
-}
-
-/**
- * Released: the oldest held delivery of a webhook whose circuit is draining (or, for an open
- * circuit that lost its probe, the next probe) becomes due at `at`, marked sent when the caller
- * sends its message at once (`sentAt`). When nothing is held any more a draining circuit closes.
- * Answers the released delivery's id, clock and attempt count, if any.
- */
-export function released(d1: D1Database, webhookId: string, at: number, sentAt: number | null): D1PreparedStatement[] {
-  return [
-    d1
-      .prepare(
-        `UPDATE deliveries SET held = 0, next_attempt_at = ?2, enqueued_at = ?3
-         WHERE seq = (SELECT d.seq FROM deliveries d WHERE d.webhook_id = ?1 AND d.held = 1 AND d.status = 'pending' ORDER BY d.seq LIMIT 1)
-           AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = ?1 AND w.enabled = 1
-                       AND (w.circuit = 'draining' OR (w.circuit = 'open' AND w.probe_delivery_id IS NULL)))
-           AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.webhook_id = ?1 AND o.status = 'pending' AND o.held = 0 AND o.final = 0
-                           AND o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?2)
-         RETURNING id, project_id, attempt_count`,
-      )
-      .bind(webhookId, at, sentAt),
-    d1
-      .prepare(
-        `UPDATE webhooks SET circuit = 'closed'
-         WHERE id = ?1 AND circuit = 'draining'
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.webhook_id = ?1 AND d.held = 1 AND d.status = 'pending')`,
-      )
-      .bind(webhookId),
-  ];
-}
+/** The ids as one bound JSON parameter (D1 binds at most 100 parameters a statement). */
+export const jsonIds = (ids: Iterable<string>) => JSON.stringify([...new Set(ids)]);

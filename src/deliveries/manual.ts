@@ -1,14 +1,14 @@
-// The deliveries a person starts by hand: the test call (answered inline), a redelivery, and the
-// recovery of a webhook's failed deliveries. Each has the same repair path as any delivery: its
-// retry clock is armed, so a message lost or an attempt that could not be recorded is sent again.
+// What a person starts by hand: the test call (answered inline), "attempt now" (redeliver) and the
+// recovery of failed deliveries. A person's request goes through whatever the circuit (test and
+// redeliver are `asked`); each is covered by its clock, armed before its message is sent, so a lost
+// message or an attempt that could not be recorded is sent again.
 import { readSettings } from "../env";
 import { AppError } from "../errors";
 import { renderTestBody, TEST_EVENT, type WebhookFormat } from "../webhooks/payload";
-import { clockOf, orgClockId, requeueAfterMs } from "./clock";
+import { circuitSettled, type Released } from "./circuit";
+import { clockOf, orgClockId, requeueAfterMs, sendAttemptsNow } from "./clock";
 import { attemptDelivery, type AttemptOutcome } from "./consumer";
 import { createdWithBody, recovered, redelivered } from "./interventions";
-import { markedUnsent, type DeliveryMessage } from "./lifecycle";
-import { enqueueAttempts } from "./queue";
 
 export interface TestTarget {
   webhook: { id: string; orgId: string; format: string };
@@ -31,31 +31,49 @@ export async function sendTestDelivery(env: Env, t: TestTarget): Promise<Attempt
   return outcome;
 }
 
-/** Sends the messages; whatever could not be sent is marked unsent and its clock rung at once. */
-async function sendNow(env: Env, rows: { id: string; project_id: string | null; attempt_count: number }[]): Promise<void> {
-  const failed = new Set(await enqueueAttempts(env.DELIVERIES, rows.map((r): DeliveryMessage => ({ delivery_id: r.id, attempt: r.attempt_count + 1 }))));
-  if (failed.size === 0) return;
-  await env.DB.batch(markedUnsent(env.DB, [...failed]));
-  const clocks = new Set(rows.filter((r) => failed.has(r.id) && r.project_id).map((r) => r.project_id!));
-  await Promise.all([...clocks].map((c) => clockOf(env, c).armRetry(Date.now())));
+type Row = { id: string; project_id: string | null; attempt_count: number };
+
+/** Arms each row's clock for when its message would be presumed lost, then sends the messages. */
+async function sendCovered(env: Env, rows: Row[], now: number): Promise<void> {
+  const at = now + requeueAfterMs(readSettings(env).deliveryTimeoutMs);
+  const clocks = new Set(rows.map((r) => r.project_id).filter((c): c is string => c !== null));
+  await Promise.all([...clocks].map((c) => clockOf(env, c).armRetry(at)));
+  // What could not be sent is marked for the sweep; the clock armed above comes for it.
+  if (rows.length) await sendAttemptsNow(env, rows.map((r) => ({ delivery_id: r.id, attempt: r.attempt_count + 1 })));
 }
 
-/** One more attempt of the delivery, now: final for a finished one; a pending one keeps its schedule. */
-export async function redeliver(env: Env, webhookId: string, deliveryId: string): Promise<Record<string, unknown>> {
-  const row = await redelivered(env.DB, webhookId, deliveryId, Date.now()).first<Record<string, unknown> & { id: string; project_id: string | null; attempt_count: number }>();
+/** "Attempt now": one more attempt of the delivery, now, whatever the circuit; final for a finished one. */
+export async function redeliver(env: Env, webhookId: string, deliveryId: string): Promise<void> {
+  const now = Date.now();
+  const row = await redelivered(env.DB, webhookId, deliveryId, now).first<Row>();
   if (!row) {
-    const exists = await env.DB.prepare("SELECT 1 FROM deliveries WHERE id = ? AND webhook_id = ?").bind(deliveryId, webhookId).first();
-    if (!exists) throw new AppError("not_found", "no such delivery");
+    const found = await env.DB.prepare("SELECT (SELECT enabled FROM webhooks WHERE id = ?2) AS enabled FROM deliveries WHERE id = ?1 AND webhook_id = ?2").bind(deliveryId, webhookId).first<{ enabled: number }>();
+    if (!found) throw new AppError("not_found", "no such delivery");
+    if (!found.enabled) throw new AppError("conflict", "the webhook is disabled; enable it first");
     throw new AppError("conflict", "an attempt of this delivery is in flight; try again when it has finished");
   }
-  await sendNow(env, [row]);
-  return row;
+  await sendCovered(env, [row], now);
 }
 
-/** One more, final, attempt of every failed delivery of the webhook created since `since`, oldest first. */
-export async function recover(env: Env, webhookId: string, since: number): Promise<number> {
-  const { results } = await recovered(env.DB, webhookId, since, Date.now()).all<{ seq: number; id: string; project_id: string | null; attempt_count: number }>();
-  results.sort((a, b) => a.seq - b.seq);
-  await sendNow(env, results);
-  return results.length;
+export interface Recovery {
+  deliveries: number;
+  more: boolean;
+}
+
+/**
+ * One more, final, attempt of up to 1,000 failed deliveries of the webhook created since `since`,
+ * oldest first; `more` says whether others are left for another call. They go out as the circuit
+ * allows: at once behind a closed one, else into its backlog (an open circuit with no probe takes the
+ * oldest as its probe, now).
+ */
+export async function recover(env: Env, webhookId: string, since: number): Promise<Recovery> {
+  const now = Date.now();
+  const enabled = await env.DB.prepare("SELECT enabled FROM webhooks WHERE id = ?").bind(webhookId).first<{ enabled: number }>();
+  if (!enabled?.enabled) throw new AppError("conflict", "the webhook is disabled; enable it first");
+  const settle = circuitSettled(env.DB, { webhookIds: [webhookId], finishedIds: [], now, handOffAt: now, sendsNow: true });
+  const [back, more, ...rest] = await env.DB.batch<Row & { seq: number; held: number; more?: number; enqueued_at?: number | null }>([...recovered(env.DB, webhookId, since, now), ...settle]);
+  const released = rest[rest.length - 1].results as unknown as Released[];
+  const due = [...back.results.filter((r) => !r.held).sort((a, b) => a.seq - b.seq), ...released];
+  await sendCovered(env, due, now);
+  return { deliveries: back.results.length, more: Boolean(more.results[0]?.more) };
 }

@@ -1,17 +1,22 @@
 // The event catalog (GET /event-types): every event a webhook can receive, with a sample body in each
-// format. The samples are never written by hand: a sample flag goes through the same diff and the same
-// renderers as a real change (and the test call's own renderer for webhook.test), so a sample cannot
-// drift from what receivers get.
+// format it is sent in. The list is WEBHOOK_EVENTS, the one that validates a webhook's `events`, and
+// the test call's event; a new event that has no entry here does not compile. The samples are never
+// written by hand: a sample flag goes through the same diff and the same renderers as a real change
+// (the test call's and the notice's own renderers for theirs), so a sample cannot drift from what
+// receivers get.
 import { diffFlag } from "../flags/diff";
 import type { Environment, Flag, FlagState, Variation } from "../flags/model";
 import { derivedId } from "../flags/tggl";
+import { NOTICE_FORMATS, renderNotice } from "./formats/notice";
 import { renderEventBody, renderTestBody, TEST_EVENT, WEBHOOK_FORMATS, type EventContext, type WebhookFormat } from "./payload";
+import { WEBHOOK_EVENTS, type WebhookEvent } from "./schemas";
 
 export interface EventType {
   event: string;
   description: string;
   environment_scoped: boolean;
-  samples: Record<WebhookFormat, unknown>;
+  /** One per format the event is sent in (webhook.disabled has no sentry body). */
+  samples: Partial<Record<WebhookFormat, unknown>>;
 }
 
 const id = (name: string) => derivedId("event-catalog", name);
@@ -52,30 +57,44 @@ function inProduction(flag: Flag, state: Partial<FlagState>): Flag {
 const ON = inProduction(FLAG, { enabled: true });
 const BETA = { id: id("beta"), name: "Beta testers", variation_id: LIVE.id, rules: [{ id: id("beta-rule"), property: "email", operator: "STR_ENDS_WITH" as const, values: ["@acme.test"] }] };
 
-/** Each event with its description and the write that emits it in the sample. */
-const CATALOG: { event: string; description: string; before: Flag | null; after: Flag | null }[] = [
-  { event: "flag.created", description: "A flag was created.", before: null, after: FLAG },
-  { event: "flag.updated", description: "A flag's name, key, description, tags, archived, sharing or variations changed.", before: FLAG, after: { ...FLAG, name: "New checkout", tags: ["checkout"] } },
-  { event: "flag.deleted", description: "A flag was deleted.", before: FLAG, after: null },
-  { event: "flag.toggled", description: "A flag was turned on or off in one environment.", before: FLAG, after: ON },
-  {
-    event: "flag_state.updated",
+type Entry = { description: string; before: Flag | null; after: Flag | null } | { description: string; notice: true };
+
+/** Each event a webhook may subscribe to, with its description and what emits it in the sample. */
+const CATALOG: Record<WebhookEvent, Entry> = {
+  "flag.created": { description: "A flag was created.", before: null, after: FLAG },
+  "flag.updated": { description: "A flag's name, key, description, tags, archived, sharing or variations changed.", before: FLAG, after: { ...FLAG, name: "New checkout", tags: ["checkout"] } },
+  "flag.deleted": { description: "A flag was deleted.", before: FLAG, after: null },
+  "flag.toggled": { description: "A flag was turned on or off in one environment.", before: FLAG, after: ON },
+  "flag_state.updated": {
     description: "Anything else in a flag's state in one environment changed: rollout, targeting rules, default variation.",
     before: inProduction(ON, { rollout_percentage: 20 }),
     after: inProduction(ON, { rollout_percentage: 50, conditions: [BETA] }),
   },
-];
+  "webhook.disabled": {
+    description:
+      "Flagpost disabled a webhook: its endpoint answered 410 Gone, or it kept failing for the auto-disable period. An organization webhook hears of every webhook of the organization, a project webhook of its own project's. Names the webhook, its scope, the reason and only the origin of its URL. Not sent in the sentry format.",
+    notice: true,
+  },
+};
+
+function sampleOf(event: WebhookEvent): EventType {
+  const entry = CATALOG[event];
+  if ("notice" in entry) {
+    const notice = { noticeId: id("notice"), timestamp: TIMESTAMP, webhook: { id: id("webhook"), name: "Orders service", url: "https://hooks.example.com/flagpost/secret-path", projectId: CONTEXT.project.id }, reason: "gone" as const };
+    const rendered = Object.fromEntries(NOTICE_FORMATS.map((f) => [f, renderNotice(f, notice)]));
+    return { event, description: entry.description, environment_scoped: false, samples: parseAll(rendered) };
+  }
+  const change = diffFlag(entry.before, entry.after, [DEVELOPMENT, PRODUCTION]).find((e) => e.event === event);
+  if (!change) throw new Error(`the catalog's sample write emits no ${event}`);
+  const rendered = Object.fromEntries(WEBHOOK_FORMATS.map((f) => [f, renderEventBody(f, change, CONTEXT)]));
+  return { event, description: entry.description, environment_scoped: change.environment !== null, samples: parseAll(rendered) };
+}
 
 let cached: EventType[] | null = null;
 
 export function eventTypes(): EventType[] {
   cached ??= [
-    ...CATALOG.map(({ event, description, before, after }) => {
-      const change = diffFlag(before, after, [DEVELOPMENT, PRODUCTION]).find((e) => e.event === event);
-      if (!change) throw new Error(`the catalog's sample write emits no ${event}`);
-      const rendered = Object.fromEntries(WEBHOOK_FORMATS.map((f) => [f, renderEventBody(f, change, CONTEXT)])) as Record<WebhookFormat, string>;
-      return { event, description, environment_scoped: change.environment !== null, samples: parseAll(rendered) };
-    }),
+    ...WEBHOOK_EVENTS.map(sampleOf),
     {
       event: TEST_EVENT,
       description: "Sent by POST …/webhooks/{webhookId}/test, whatever the webhook's events: a sample flag switched on.",
@@ -86,6 +105,6 @@ export function eventTypes(): EventType[] {
   return cached;
 }
 
-function parseAll(rendered: Record<WebhookFormat, string>): Record<WebhookFormat, unknown> {
-  return Object.fromEntries(Object.entries(rendered).map(([format, body]) => [format, JSON.parse(body)])) as Record<WebhookFormat, unknown>;
+function parseAll(rendered: Partial<Record<WebhookFormat, string>>): Partial<Record<WebhookFormat, unknown>> {
+  return Object.fromEntries(Object.entries(rendered).map(([format, body]) => [format, JSON.parse(body!)]));
 }

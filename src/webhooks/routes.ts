@@ -77,6 +77,12 @@ async function scopeOf(c: Context<AppEnv>, projectId: string | undefined): Promi
   return { orgId, projectId, project };
 }
 
+/** A sentry body has no way to say that a webhook was disabled: such a webhook may not subscribe to it. */
+function checkNoticeFormat(format: string, events: readonly string[]): void {
+  if (format === "sentry" && events.includes("webhook.disabled"))
+    throw new AppError("unprocessable", "a sentry webhook cannot receive webhook.disabled notices", [{ field: "events", message: "webhook.disabled is not sent in the sentry format" }]);
+}
+
 /** The URL as it is stored and shown: its normalized form, once it passed the guard. */
 function checkUrl(c: Context<AppEnv>, url: string): string {
   const settings = readSettings(c.env);
@@ -121,6 +127,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     async (c) => {
       const input = c.req.valid("json");
       input.url = checkUrl(c, input.url);
+      checkNoticeFormat(input.format, input.events);
       checkHeaderLimits(input.headers);
       const scope = await scopeOf(c, c.req.valid("param").projectId);
       const created = await createWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), scope, input, MAX_WEBHOOKS_PER_SCOPE);
@@ -152,7 +159,8 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       if (patch.url !== undefined) patch.url = checkUrl(c, patch.url);
       if (patch.headers !== undefined) checkHeaderLimits(patch.headers);
       const row = await requireWebhook(c, projectId, webhookId);
-      return c.json(await updateWebhook(drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), row, patch), 200);
+      checkNoticeFormat(patch.format ?? row.format, patch.events ?? row.events);
+      return c.json(await updateWebhook(c.env, drizzle(c.env.DB), keyringOf(readSettings(c.env).secretsKeyring), row, patch), 200);
     },
   );
 
@@ -210,7 +218,7 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       operationId: id("redeliver", "WebhookDelivery"),
       summary: "One more attempt of the same delivery, now: final for a finished delivery, while a pending one keeps its schedule",
       request: { params: deliveryParams },
-      responses: { 202: jsonAnswer("accepted", DeliverySchema), ...errors(401, 404, 409) },
+      responses: { 202: jsonAnswer("accepted: the attempt is on its way, whatever the webhook's circuit", DeliverySchema), ...errors(401, 404, 409) },
     }),
     async (c) => {
       const { projectId, webhookId, deliveryId } = c.req.valid("param");
@@ -244,15 +252,15 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       method: "post",
       path: `${prefix}/{webhookId}/recover`,
       operationId: id("recover", "WebhookDeliveries"),
-      summary: "One more attempt of every failed delivery created since a moment, oldest first",
+      summary: "One more attempt of up to 1,000 failed deliveries created since a moment, oldest first",
       request: { params: hookParams, body: jsonBody(RecoverSchema) },
-      responses: { 202: jsonAnswer("how many deliveries get another attempt", RecoverResultSchema), ...errors(400, 401, 404, 415) },
+      responses: { 202: jsonAnswer("how many deliveries get another attempt, and whether more are left", RecoverResultSchema), ...errors(400, 401, 404, 409, 415) },
     }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { since } = c.req.valid("json");
       const row = await requireWebhook(c, projectId, webhookId);
-      return c.json({ deliveries: await recover(c.env, row.id, Date.parse(since)) }, 202);
+      return c.json(await recover(c.env, row.id, Date.parse(since)), 202);
     },
   );
 }

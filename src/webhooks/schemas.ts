@@ -5,8 +5,13 @@ import { IdSchema, NameSchema, PageQuerySchema, TimestampSchema } from "../schem
 import { WEBHOOK_FORMATS } from "./payload";
 import { isReservedHeaderName, isTransportHeaderName, isValidHeaderName, isValidHeaderValue } from "./sign";
 
-/** What a webhook may subscribe to: the change events, and (for an organization's) another webhook disabled. */
+/**
+ * What a webhook may subscribe to: the change events, and another webhook disabled (an organization
+ * webhook hears of every webhook of the organization, a project webhook of its own project's). The
+ * event catalog (event-types.ts) is generated from this list.
+ */
 export const WEBHOOK_EVENTS = [...ROLLGATE_EVENTS, "webhook.disabled"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 const EventsSchema = z
   .array(z.enum(WEBHOOK_EVENTS))
@@ -54,7 +59,7 @@ export const CreateWebhookSchema = z
     secret: SecretSchema.optional(),
     headers: HeadersInputSchema.default({}),
     environments: EnvironmentsFilterSchema.optional(),
-    format: z.enum(WEBHOOK_FORMATS).default("rollgate"),
+    format: z.enum(WEBHOOK_FORMATS).default("rollgate").openapi({ description: "a sentry webhook may not subscribe to webhook.disabled (422)" }),
     enabled: z.boolean().default(true),
   })
   .openapi("CreateWebhook");
@@ -165,7 +170,12 @@ export const RecoverSchema = z
   })
   .openapi("RecoverDeliveries");
 
-export const RecoverResultSchema = z.object({ deliveries: z.number().int() }).openapi("RecoverResult");
+export const RecoverResultSchema = z
+  .object({
+    deliveries: z.number().int().openapi({ description: "failed deliveries given one more attempt by this call (at most 1,000), oldest first" }),
+    more: z.boolean().openapi({ description: "true when failed deliveries since that moment are left: call again" }),
+  })
+  .openapi("RecoverResult");
 
 export type CreateWebhookInput = z.infer<typeof CreateWebhookSchema>;
 export type UpdateWebhookInput = z.infer<typeof UpdateWebhookSchema>;

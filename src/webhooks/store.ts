@@ -2,6 +2,8 @@
 // (secret-box); reads see `has_secret` and masked header values only.
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { attempts, deliveries, webhooks } from "../db/schema";
+import { disabledByHand, enabledByHand } from "../deliveries/circuit";
+import { clockOf } from "../deliveries/clock";
 import { healthOf } from "../deliveries/health";
 import { droppedWithWebhook } from "../deliveries/interventions";
 import { DELIVERY_BODY } from "../deliveries/lifecycle";
@@ -101,8 +103,9 @@ export async function listWebhooks(db: Db, scope: WebhookScope, after: number | 
   return { webhooks: page.map(toWebhook), last: rows.length > limit ? page[page.length - 1].seq : null };
 }
 
-export async function updateWebhook(db: Db, keyring: Keyring, row: WebhookRow, patch: UpdateWebhookInput): Promise<Webhook> {
-  const set: Partial<WebhookRow> = { updatedAt: Date.now() };
+export async function updateWebhook(env: Env, db: Db, keyring: Keyring, row: WebhookRow, patch: UpdateWebhookInput): Promise<Webhook> {
+  const now = Date.now();
+  const set: Partial<WebhookRow> = { updatedAt: now };
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.url !== undefined) set.url = patch.url;
   if (patch.events !== undefined) set.events = patch.events;
@@ -115,10 +118,14 @@ export async function updateWebhook(db: Db, keyring: Keyring, row: WebhookRow, p
   if (patch.headers !== undefined) Object.assign(set, await sealHeaders(keyring, patch.headers));
   if (patch.environments !== undefined) set.environments = patch.environments;
   if (patch.format !== undefined) set.format = patch.format;
-  if (patch.enabled !== undefined) set.enabled = patch.enabled;
-  // Enabled again by its owner: its health starts afresh.
-  if (patch.enabled === true && !row.enabled)
-    Object.assign(set, { disabledReason: null, disabledAt: null, consecutiveFailures: 0, failingSince: null, circuit: "closed", probeDeliveryId: null });
+  // Disabling and enabling are the delivery machine's transitions (src/deliveries/circuit.ts).
+  if (patch.enabled === false && row.enabled) await env.DB.batch(disabledByHand(env.DB, row.id, now));
+  if (patch.enabled === true && !row.enabled) {
+    const [, released] = await env.DB.batch<{ project_id: string | null }>(enabledByHand(env.DB, row.id, now));
+    // Anything it had held (from before disabling failed what waited) is due now: its clock comes for it.
+    const clocks = new Set(released.results.map((r) => r.project_id).filter((c): c is string => c !== null));
+    await Promise.all([...clocks].map((c) => clockOf(env, c).armRetry(now)));
+  }
   const [updated] = await db.update(webhooks).set(set).where(eq(webhooks.id, row.id)).returning();
   return toWebhook(updated);
 }

@@ -9,6 +9,7 @@ import { createApiKey, flagpostClient } from "../../bench/lib/flagpost-api.mjs";
 import { freePort, killAllStarted, startWorker } from "../../bench/lib/local-runtime.mjs";
 import { groupCommitScenarios } from "./group-commit-scenarios.mjs";
 import { lateLifecycleScenarios, lifecycleScenarios } from "./lifecycle-scenarios.mjs";
+import { machineScenarios } from "./machine-scenarios.mjs";
 import { platformScenarios } from "./platform-scenarios.mjs";
 import { createReceiver } from "./receiver.mjs";
 import { receiverScenarios } from "./receiver-scenarios.mjs";
@@ -90,7 +91,7 @@ async function main() {
     // FAULTS_ONLY (a regular expression over the titles) runs a subset, for working on one scenario.
     const only = new RegExp(process.env.FAULTS_ONLY ?? "");
     // The platform scenarios end by switching the fault routes off (a restart): what needs none comes last.
-    const all = [...receiverScenarios, ...lifecycleScenarios, ...groupCommitScenarios, ...platformScenarios, ...lateLifecycleScenarios];
+    const all = [...receiverScenarios, ...lifecycleScenarios, ...machineScenarios, ...groupCommitScenarios, ...platformScenarios, ...lateLifecycleScenarios];
     for (const scenario of all.filter(([title]) => only.test(title))) {
       if (await runScenario(ctx, scenario)) passed++;
       else failed++;

@@ -4,17 +4,20 @@
 // Slack's documented limits, which this module keeps whatever the input: a section's text is at most
 // 3,000 characters (Slack refuses the message otherwise), a message at most 50 blocks, `text` is
 // truncated by Slack past 40,000 characters. We send one section and one context block, cap the
-// sentence, fold each code-like side past a few lines, and cut the code block to what fits, counted
-// after escaping. User text is escaped as Slack asks (`&`, `<`, `>`), so a name can never become a
-// link or a mention. Pure: a function of the rollgate body, so every attempt sends the same bytes.
+// sentence, and fill the code block with the lines that changed between the code-like before and
+// after (`-` / `+`, one line of context, as a line diff computes them), cut at a line to what fits,
+// counted after escaping. User text is escaped as Slack asks (`&`, `<`, `>`), and a URL, a domain or
+// an `@here`-style word in it gets an invisible word joiner, so a name can never become a link or a
+// mention. Pure: a function of the rollgate body, so every attempt sends the same bytes.
+import { structuredPatch } from "diff";
 import { derivedId } from "../../flags/tggl";
 import type { RollgateBody } from "../payload";
 
 export const SLACK_SECTION_TEXT_LIMIT = 3000;
 export const SLACK_TEXT_LIMIT = 40_000;
 export const SLACK_MAX_BLOCKS = 50;
-/** Lines of each code-like side shown before the rest is folded. */
-export const CODE_LINES_SHOWN = 8;
+/** Lines of context around each changed line of the code-like text. */
+export const CODE_CONTEXT_LINES = 1;
 /** Change phrases in the sentence before "and N more changes". */
 const PHRASES_SHOWN = 6;
 const SENTENCE_LIMIT = 1000;
@@ -28,9 +31,23 @@ export interface SlackBody {
 type Change = RollgateBody["changes"][number];
 type TgglCondition = { id?: string; name?: string; variation?: { name?: string }; rules?: Record<string, { operator?: string; params?: { rangeEnd?: number } }> };
 
-/** Slack's own escaping for user text: the three characters its markup reserves. */
-export function escapeSlack(text: string): string {
+/** Slack's own escaping: the three characters its markup reserves. */
+export function escapeMarkup(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+const JOINER = "\u2060";
+
+/**
+ * User text for a Slack sentence: escaped, and defused where Slack would link or notify on its own: a
+ * URL's scheme (`https://`), a domain-like word (`evil.com`, `www.`) and `@here` / `@channel` /
+ * `@everyone` get a word joiner, invisible, that keeps Slack from recognising them.
+ */
+export function escapeSlack(text: string): string {
+  return escapeMarkup(text)
+    .replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${JOINER}//`)
+    .replace(/([a-z0-9-])\.(?=[a-z]{2,})/gi, `$1.${JOINER}`)
+    .replace(/@(here|channel|everyone)\b/gi, `@${JOINER}$1`);
 }
 
 export function buildSlackBody(body: RollgateBody, revision: number | null): SlackBody {
@@ -41,7 +58,7 @@ export function buildSlackBody(body: RollgateBody, revision: number | null): Sla
     text: sentence,
     blocks: [
       { type: "section", text: { type: "mrkdwn", text: code ? `${sentence}\n${code}` : sentence } },
-      { type: "context", elements: [{ type: "mrkdwn", text: escapeSlack(context) }] },
+      { type: "context", elements: [{ type: "mrkdwn", text: escapeMarkup(context) }] },
     ],
   };
 }
@@ -154,24 +171,34 @@ function bold(text: string): string {
 
 // ---- The code block --------------------------------------------------------------------------
 
-/** Before and after, each folded past a few lines, cut to `room` characters (escaped); "" when nothing fits. */
-function codeBlock(body: RollgateBody, room: number): string {
-  const sides = [
-    body.code_like_before ? `before:\n${fold(body.code_like_before)}` : "",
-    body.code_like_after ? `after:\n${fold(body.code_like_after)}` : "",
-  ].filter(Boolean);
-  if (sides.length === 0 || room < 20) return "";
-  // A run of three backticks would close the block early; a zero-width space keeps it literal.
-  const inner = escapeSlack(sides.join("\n\n").replace(/```/g, "`\u200b``"));
-  const fence = "```";
-  const fitted = inner.length + 2 * fence.length + 1 <= room ? inner : `${cut(inner, room - 2 * fence.length - 2)}`;
-  return `${fence}${fitted}${fence}`;
+/**
+ * The lines that differ between the code-like before and after, unified-diff style: `- ` removed,
+ * `+ ` added, two spaces for a line of context, `…` between distant changes.
+ */
+export function changedLines(before: string, after: string): string[] {
+  const patch = structuredPatch("", "", before ? `${before}\n` : "", after ? `${after}\n` : "", "", "", { context: CODE_CONTEXT_LINES });
+  const out: string[] = [];
+  patch.hunks.forEach((hunk, i) => {
+    if (i > 0) out.push("…");
+    for (const line of hunk.lines) if (!line.startsWith("\\")) out.push(`${line[0] === " " ? " " : line[0]} ${line.slice(1)}`);
+  });
+  return out;
 }
 
-function fold(codeLike: string): string {
-  const lines = codeLike.split("\n");
-  if (lines.length <= CODE_LINES_SHOWN) return codeLike;
-  return [...lines.slice(0, CODE_LINES_SHOWN), `… ${lines.length - CODE_LINES_SHOWN} more lines`].join("\n");
+/** The changed lines in a code block, cut at a line to `room` characters (escaped); "" when none or nothing fits. */
+function codeBlock(body: RollgateBody, room: number): string {
+  const lines = changedLines(body.code_like_before ?? "", body.code_like_after ?? "").map((l) => escapeMarkup(l.replace(/```/g, "`\u200b``")));
+  const fence = "```";
+  if (lines.length === 0 || room < 40) return "";
+  const whole = lines.join("\n");
+  if (whole.length + 2 * fence.length <= room) return `${fence}${whole}${fence}`;
+  // Whole lines while they fit, leaving room for the line that says how many are left out.
+  const budget = room - 2 * fence.length - 40;
+  let used = 0;
+  let shown = 0;
+  while (shown < lines.length && used + lines[shown].length + 1 <= budget) used += lines[shown++].length + 1;
+  const inner = [...lines.slice(0, shown), `… ${lines.length - shown} more lines`].join("\n");
+  return inner.length + 2 * fence.length <= room ? `${fence}${inner}${fence}` : "";
 }
 
 /** At most `limit` characters, ending in "…" when cut, never in the middle of an escape like `&amp;`. */
