@@ -1,29 +1,28 @@
 // The Hono app: request ids, body rules, one error shape, the routers, and the API's own description.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { adminRoutes, meRoutes } from "./auth/routes";
-import type { AppEnv } from "./auth/middleware";
-import { d1Sessions } from "./db/sessions";
+import { d1Sessions } from "./kernel/db/sessions";
 import { dashboardRoutes } from "./dashboard/routes";
 import { renderDocsPage } from "./docs";
-import { FLAGPOST_VERSION } from "./env";
-import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./errors";
+import { FLAGPOST_VERSION } from "./kernel/env";
+import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./kernel/errors";
 import { eventRoutes } from "./events/routes";
-import { faultRoutes } from "./faults";
-import { previewRoutes } from "./flags/preview-routes";
-import { flagRoutes } from "./flags/routes";
-import { API_TAGS, withCommonAnswers } from "./openapi";
+import { previewRoutes } from "./projects/preview-routes";
+import { flagRoutes } from "./projects/flag-routes";
+import { API_TAGS, withCommonAnswers } from "./kernel/openapi";
 import { projectRoutes } from "./projects/routes";
 import { sdkKeyRoutes } from "./sdk-keys/routes";
 import { ofrepRoutes } from "./serve/ofrep";
 import { MAX_EVALUATION_BODY_BYTES } from "./serve/request";
 import { describeServeRoutes } from "./serve/openapi";
 import { tgglRoutes } from "./serve/tggl";
-import { parseJsonBody, validationHook } from "./validation";
+import { parseJsonBody, validationHook } from "./kernel/validation";
 import { receiverRoutes } from "./webhooks/receiver-routes";
 import { webhookRoutes } from "./webhooks/routes";
+import type { AppEnv } from "./kernel/app-env";
 
 export const MAX_BODY_BYTES = 128 * 1024;
 
@@ -41,7 +40,13 @@ const HTTP_EXCEPTION_MESSAGES: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: "send the body as application/json",
 };
 
-export function createApp() {
+/** Routes served under /api/v1 beside the API's own: none deployed; the fault runner's entry adds its own. */
+export interface ExtraApiRoutes {
+  path: string;
+  routes: Hono<AppEnv>;
+}
+
+export function createApp(extraApiRoutes: ExtraApiRoutes[] = []) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use("*", async (c, next) => {
@@ -65,7 +70,7 @@ export function createApp() {
   api.route("/", webhookRoutes());
   api.route("/", receiverRoutes());
   api.route("/", sdkKeyRoutes());
-  api.route("/admin/_faults", faultRoutes()); // test-only; 404 unless FAULT_INJECTION is "true" (src/faults.ts)
+  for (const extra of extraApiRoutes) api.route(extra.path, extra.routes); // none deployed: test/faults/worker.ts adds its own
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   describeServeRoutes(api.openAPIRegistry); // served at the root, below: each operation names its server
   let document: object | undefined; // the same for every request: built once per isolate

@@ -108,7 +108,7 @@ describe("X-D1-Bookmark reaches D1 only when it has D1's shape", () => {
     ["../../etc", "first-unconstrained"],
     ["00000000-00000009-00000000-00000000000000000000000000000000", "00000000-00000009-00000000-00000000000000000000000000000000"],
   ])("%j opens a session at %j", async (sent, expected) => {
-    const { d1Sessions } = await import("../src/db/sessions");
+    const { d1Sessions } = await import("../src/kernel/db/sessions");
     const { Hono } = await import("hono");
     const asked: string[] = [];
     const DB = { withSession: (at: string) => (asked.push(at), { getBookmark: () => null }) };

@@ -9,7 +9,7 @@ import type { DeliveryMessage } from "../src/deliveries/lifecycle";
 import { replaceQueueSender } from "../src/deliveries/queue";
 import { attemptDeliveries, claimWindowMs, RECORD_MS } from "../src/deliveries/consumer";
 import { ConnectionSlots } from "../src/deliveries/connections";
-import type { Settings } from "../src/env";
+import type { Settings } from "../src/kernel/env";
 import { newFlag, patchState, setup, type Tenant } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, makeDue, newWebhook, received, receiverUrl } from "./webhook-helpers";
 

@@ -42,7 +42,7 @@ describe("wrangler.toml [env.production]", () => {
   });
 
   it("can never turn the test-only fault injection on", () => {
-    // src/faults.ts opens its routes (and its faulty queue sender) only when FAULT_INJECTION is "true";
+    // test/faults/fault-routes.ts opens its routes (and its faulty queue sender) only when FAULT_INJECTION is "true";
     // only the fault runner passes it, on the command line of a local run.
     expect(Object.keys(production.vars ?? {})).not.toContain("FAULT_INJECTION");
     expect(production.secrets?.required ?? []).not.toContain("FAULT_INJECTION");

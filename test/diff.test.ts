@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { diffFlag } from "../src/flags/diff";
-import type { ChangeEvent, Environment, Flag } from "../src/flags/model";
+import type { ChangeEvent, Flag } from "../src/flags/model";
 import { derivedId } from "../src/flags/tggl";
 import { DEVELOPMENT, ENVIRONMENTS, LIVE, OFF, PRODUCTION, buildCondition, buildFlag, userIdIsOneOf, withState } from "./fixtures";
+import type { Environment } from "../src/kernel/project-scope";
 
 // Derived ids are pinned: receivers match tags, properties and the rollout across events and releases.
 const USER_ID = { id: "46f09a3d-0721-8575-beee-8abed15d3a03", name: "userId", key: "userId" };

@@ -4,7 +4,7 @@
 // named (event by event), its events are the ones the dry run described, and the receiver gets the
 // real write's deliveries and nothing else.
 import { describe, expect, it } from "vitest";
-import { DryRunDeletionSchema, DryRunFlagSchema, DryRunFlagStateSchema } from "../src/flags/dry-run-schemas";
+import { DryRunDeletionSchema, DryRunFlagSchema, DryRunFlagStateSchema } from "../src/projects/dry-run-schemas";
 import { FlagSchema, FlagStateSchema } from "../src/flags/schemas";
 import { ADMIN_TOKEN, badFields, call, env, expectError, getFlag, json, listEvents, newFlag, newProject, newTenant, setup, type Tenant } from "./helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";

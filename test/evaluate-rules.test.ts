@@ -7,8 +7,8 @@ import { evalRule, Operator, type Rule as TgglRule } from "tggl-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { compilePattern, matchesPattern, MAX_PATTERN_LENGTH, patternProblem } from "../src/flags/pattern";
 import { translatePattern } from "../src/flags/pattern-syntax";
-import { compileFlag, type ServedFlag } from "../src/serve/compile";
-import { decideRule, EvaluationBudget, EvaluationBudgetExceeded, evaluateFlag, ruleCost } from "../src/serve/evaluate";
+import { compileFlag, type ServedFlag } from "../src/flags/compile";
+import { decideRule, EvaluationBudget, EvaluationBudgetExceeded, evaluateFlag, ruleCost } from "../src/flags/evaluate";
 
 const word = fc.string({ unit: fc.constantFrom("a", "b", "1", ".", "-", "é", "😀", "\n", " "), maxLength: 8 });
 const anyValue = fc.oneof(word, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.oneof(word, fc.integer()), { maxLength: 6 }));

@@ -3,8 +3,8 @@
 // serves, for every operator, rollouts, disabled states and inactive variations.
 import { evalFlag, evalRules } from "tggl-core";
 import { describe, expect, it } from "vitest";
-import { compileConfig, compileFlag, compileRule, flagSeed, type ServedFlag } from "../src/serve/compile";
-import { evaluateFlag, ofrepContext } from "../src/serve/evaluate";
+import { compileConfig, compileFlag, compileRule, flagSeed, type ServedFlag } from "../src/flags/compile";
+import { evaluateFlag, ofrepContext } from "../src/flags/evaluate";
 import type { Rule } from "../src/flags/model";
 
 const FLAG_ID = "5f0c8a9e-3c1d-4b7a-9f57-2a0e4c6d8b1f";

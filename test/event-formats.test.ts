@@ -6,11 +6,16 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import type { ChangeEvent } from "../src/flags/model";
-import { formatsFor, readRoutes } from "../src/webhooks/formats-in-use";
-import { renderEventBodies, renderFromRollgate, TgglBodySchema, WEBHOOK_FORMATS, type EventContext, type RollgateBody, type WebhookFormat } from "../src/webhooks/payload";
+import { formatsFor, readRoutes } from "../src/outbound/formats-in-use";
+import { renderEventBodies, renderFromRollgate } from "../src/outbound/payload";
 import type { DeliveryMessage } from "../src/deliveries/lifecycle";
 import { newFlag, patchState, setup } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, makeDue, newWebhook, received, receiverUrl } from "./webhook-helpers";
+import { WEBHOOK_FORMATS } from "../src/outbound/bodies";
+import { type WebhookFormat } from "../src/outbound/bodies";
+import { type EventContext } from "../src/outbound/bodies";
+import { type RollgateBody } from "../src/outbound/bodies";
+import { TgglBodySchema } from "../src/outbound/bodies";
 
 afterEach(() => vi.restoreAllMocks());
 

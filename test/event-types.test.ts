@@ -1,12 +1,14 @@
 // GET /event-types: every event a webhook can receive, with a sample body per format that is rendered
 // by the delivery renderers — so a sample has the very shape a real delivery has.
 import { describe, expect, it } from "vitest";
-import { SentryBodySchema } from "../src/webhooks/formats/sentry";
-import { RollgateBodySchema, TgglBodySchema, WEBHOOK_FORMATS } from "../src/webhooks/payload";
+import { SentryBodySchema } from "../src/outbound/formats/sentry";
 import { EventTypeListSchema } from "../src/webhooks/receiver-schemas";
 import { WEBHOOK_EVENTS } from "../src/webhooks/schemas";
 import { call, expectError, json, newFlag, patchState, setup } from "./helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
+import { WEBHOOK_FORMATS } from "../src/outbound/bodies";
+import { RollgateBodySchema } from "../src/outbound/bodies";
+import { TgglBodySchema } from "../src/outbound/bodies";
 
 /** The shape of a JSON value: its keys at every level, not its values. */
 function shape(value: unknown): unknown {

@@ -1,6 +1,7 @@
 // Plain-data flags for the pure modules' table tests: a boolean flag with Live / Off in two environments,
 // every piece overridable. Nothing here touches bindings.
-import type { Condition, Environment, Flag, FlagState, Rule, Variation } from "../src/flags/model";
+import type { Condition, Flag, FlagState, Rule, Variation } from "../src/flags/model";
+import type { Environment } from "../src/kernel/project-scope";
 
 export const LIVE: Variation = { id: "var-live", name: "Live", description: "", color: "#22c55e", active: true, value: true, order: 0 };
 export const OFF: Variation = { id: "var-off", name: "Off", description: "", color: "#ef4444", active: false, value: false, order: 1 };

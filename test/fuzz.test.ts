@@ -13,8 +13,8 @@
 // Runs are bounded (RUNS per route) so the file stays well under half a minute.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorSchema } from "../src/schemas";
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../src/validation";
+import { ErrorSchema } from "../src/kernel/schemas";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../src/kernel/validation";
 import { auditDeliveries, buildFixture, flagF, storedCounts, writeTargets, type Fixture, type Target } from "./fuzz-targets";
 import { ADMIN_TOKEN, call, env, json, newFlag, type Tenant } from "./helpers";
 

@@ -1,7 +1,7 @@
 // Fixtures built through the public API, so every test owns its organization, project and flags.
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { ErrorSchema } from "../src/schemas";
+import { ErrorSchema } from "../src/kernel/schemas";
 import { checkAgainstDocument } from "./document-check";
 
 export const ADMIN_TOKEN = "flagpost-local-admin";

@@ -1,10 +1,10 @@
-// migrations/ applied to an empty database builds exactly the schema that src/db/schema.ts
+// migrations/ applied to an empty database builds exactly the schema that src/kernel/db/schema.ts
 // declares: the same tables, columns (type, NOT NULL, primary key), and indexes. A column added to
 // schema.ts without a migration, or a migration edited by hand, fails here.
 import { applyD1Migrations } from "cloudflare:test";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import * as schema from "../src/db/schema";
+import * as schema from "../src/kernel/db/schema";
 import { env } from "./helpers";
 
 const db = () => env.FRESH_DB;
@@ -35,7 +35,7 @@ describe("migrations from an empty database", () => {
     expect((await db().prepare("SELECT count(*) AS n FROM d1_migrations").first<{ n: number }>())?.n).toBe(env.TEST_MIGRATIONS.length);
   });
 
-  it("create every table of src/db/schema.ts, and no other", async () => {
+  it("create every table of src/kernel/db/schema.ts, and no other", async () => {
     expect(tables.length).toBeGreaterThanOrEqual(10);
     expect(await userTables()).toEqual(tables.map((t) => getTableConfig(t).name).sort());
   });

@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEvent, RollgateEvent } from "../src/flags/model";
 import {
-  RollgateBodySchema,
   SAMPLE_FLAG,
-  TgglBodySchema,
   buildRollgateBody,
   renderEventBody,
   renderRollgateBody,
   renderTestBody,
-  renderTgglBody,
-  type EventContext,
-} from "../src/webhooks/payload";
+  renderTgglBody
+} from "../src/outbound/payload";
+import { type EventContext } from "../src/outbound/bodies";
+import { RollgateBodySchema } from "../src/outbound/bodies";
+import { TgglBodySchema } from "../src/outbound/bodies";
 
 const production = { id: "7c6f0f4e-2a53-4c4f-9b0e-3f0f8e1d2c01", key: "production", name: "production" };
 

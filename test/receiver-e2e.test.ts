@@ -4,9 +4,10 @@
 import crypto from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { RollgateBodySchema, TgglBodySchema } from "../src/webhooks/payload";
 import { call, newFlag, patchState, setup } from "./helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
+import { RollgateBodySchema } from "../src/outbound/bodies";
+import { TgglBodySchema } from "../src/outbound/bodies";
 
 const SECRET = "a-webhook-secret-ü";
 

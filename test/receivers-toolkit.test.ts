@@ -7,7 +7,7 @@ import { createHmac, createPublicKey, timingSafeEqual, verify } from "node:crypt
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { SentryBodySchema } from "../src/webhooks/formats/sentry";
+import { SentryBodySchema } from "../src/outbound/formats/sentry";
 import { RotatedSecretSchema } from "../src/webhooks/receiver-schemas";
 import { WebhookSchema } from "../src/webhooks/schemas";
 import { call, expectError, json, newFlag, newTenant, patchState, setup, type Tenant } from "./helpers";

@@ -3,9 +3,9 @@
 // since_revision catch-up, oldest first.
 import { describe, expect, it } from "vitest";
 import { advanceRevision } from "../src/projects/store";
-import { RollgateBodySchema } from "../src/webhooks/payload";
 import { call, env, expectError, json, newFlag, patchFlag, patchState, setup, type Tenant } from "./helpers";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
+import { RollgateBodySchema } from "../src/outbound/bodies";
 
 async function revisionOf(t: Tenant, projectId: string): Promise<number> {
   return (await json(call(`/projects/${projectId}`, { token: t.key }), 200)).revision;

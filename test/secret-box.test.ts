@@ -6,7 +6,7 @@ import {
   encryptSecret,
   maskHeaderValue,
   parseKeyring,
-} from "../src/webhooks/secret-box";
+} from "../src/outbound/secret-box";
 
 function newKey(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64");

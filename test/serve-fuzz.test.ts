@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OfrepErrorSchema } from "../src/serve/schemas";
-import { ErrorSchema } from "../src/schemas";
+import { ErrorSchema } from "../src/kernel/schemas";
 import { json, newFlag, patchState, setup } from "./helpers";
 import { newSdkKey, root } from "./serve-helpers";
 

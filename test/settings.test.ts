@@ -1,10 +1,10 @@
 // Every setting the settings table documents is honoured by `npm start`: scripts/start.sh forwards it
 // to the Worker (or uses it itself), forwards nothing the table does not name, and forwards every
-// setting src/env.ts reads. The files are read as text at build time (Vite's `?raw`).
+// setting src/kernel/env.ts reads. The files are read as text at build time (Vite's `?raw`).
 import { describe, expect, it } from "vitest";
 import settingsPage from "../docs/operating.md?raw";
 import startScript from "../scripts/start.sh?raw";
-import envSource from "../src/env.ts?raw";
+import envSource from "../src/kernel/env.ts?raw";
 
 /** Where the settings table lives, and under which heading. */
 const SETTINGS_DOC = { text: settingsPage, heading: "## Local settings" };
@@ -31,7 +31,7 @@ function forwarded(script: string): string[] {
 
 /** Settings start.sh uses itself rather than forwarding: where it serves and keeps its state. */
 const USED_BY_THE_SCRIPT = ["PORT", "FLAGPOST_STATE_DIR"];
-/** Read by src/env.ts but kept out of a local run's environment on purpose: wrangler.toml's fixed local key keeps secrets readable across restarts. */
+/** Read by src/kernel/env.ts but kept out of a local run's environment on purpose: wrangler.toml's fixed local key keeps secrets readable across restarts. */
 const NOT_FROM_THE_ENVIRONMENT = ["WEBHOOK_SECRETS_KEY"];
 
 describe("local settings", () => {
@@ -48,7 +48,7 @@ describe("local settings", () => {
     for (const name of USED_BY_THE_SCRIPT) expect(startScript).toContain(`\${${name}:-`);
   });
 
-  it("start.sh forwards every setting src/env.ts reads", () => {
+  it("start.sh forwards every setting src/kernel/env.ts reads", () => {
     const read = [...envSource.matchAll(/vars\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]);
     expect(read.length).toBeGreaterThan(5);
     for (const name of read) if (!NOT_FROM_THE_ENVIRONMENT.includes(name)) expect(passed, name).toContain(name);

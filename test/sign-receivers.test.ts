@@ -5,7 +5,7 @@ import { Buffer } from "node:buffer";
 import { createHmac, createPublicKey, timingSafeEqual, verify } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { signDelivery, type DeliveryToSign } from "../src/webhooks/sign";
+import { signDelivery, type DeliveryToSign } from "../src/outbound/sign";
 
 const now = () => Math.floor(Date.now() / 1000);
 const NEW = "new-secret-ü";

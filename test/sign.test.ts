@@ -9,7 +9,7 @@ import {
   signDelivery,
   verifyRollgateSignature,
   type DeliveryToSign,
-} from "../src/webhooks/sign";
+} from "../src/outbound/sign";
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -4,9 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { diffFlag } from "../src/flags/diff";
 import type { Flag } from "../src/flags/model";
-import { buildSlackBody, changedLines, escapeMarkup, escapeSlack, SLACK_MAX_BLOCKS, SLACK_SECTION_TEXT_LIMIT, SLACK_TEXT_LIMIT, type SlackBody } from "../src/webhooks/formats/slack";
-import { buildRollgateBody, renderTestBody, type EventContext } from "../src/webhooks/payload";
+import { buildSlackBody, changedLines, escapeMarkup, escapeSlack, SLACK_MAX_BLOCKS, SLACK_SECTION_TEXT_LIMIT, SLACK_TEXT_LIMIT, type SlackBody } from "../src/outbound/formats/slack";
+import { buildRollgateBody, renderTestBody } from "../src/outbound/payload";
 import { buildCondition, buildFlag, ENVIRONMENTS, LIVE, OFF, userIdIsOneOf, withState } from "./fixtures";
+import { type EventContext } from "../src/outbound/bodies";
 
 const ctx: EventContext = {
   eventId: "3d9c5a10-6b7e-4f21-8a4d-2c1b0e9f8a77",

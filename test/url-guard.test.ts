@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkWebhookUrl } from "../src/webhooks/url-guard";
+import { checkWebhookUrl } from "../src/outbound/url-guard";
 
 const deployed = { allowInsecure: false };
 const local = { allowInsecure: true };

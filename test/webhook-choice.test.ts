@@ -3,7 +3,7 @@
 // reading every webhook of the organization (each project may have 100).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { webhooksOfProject } from "../src/webhooks/matching";
+import { webhooksOfProject } from "../src/outbound/matching";
 
 describe("the webhooks of a change", () => {
   it("are looked up by organization and project (or none), not scanned across the organization", async () => {

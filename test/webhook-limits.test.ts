@@ -5,7 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { checkWebhookUrl } from "../src/webhooks/url-guard";
+import { checkWebhookUrl } from "../src/outbound/url-guard";
 import { badFields, call, expectError, json, setup, webhookInput } from "./helpers";
 
 const hooksOf = (projectId: string | null) => (projectId ? `/projects/${projectId}/webhooks` : "/webhooks");
@@ -166,7 +166,7 @@ describe("at send time", () => {
 
 describe("signing", () => {
   it("a stored transport header (saved before it was refused) is never sent", async () => {
-    const { signDelivery } = await import("../src/webhooks/sign");
+    const { signDelivery } = await import("../src/outbound/sign");
     const headers = await signDelivery({
       deliveryId: "d",
       event: "flag.toggled",

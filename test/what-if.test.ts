@@ -2,8 +2,8 @@
 // after a state PATCH, as OFREP serves it. Checked against OFREP itself: its answers now are the
 // preview's `before`; after the PATCH is really applied, its answers are the preview's `after`.
 import { describe, expect, it } from "vitest";
-import { StatePreviewSchema } from "../src/flags/dry-run-schemas";
-import { sameValue } from "../src/flags/preview";
+import { StatePreviewSchema } from "../src/projects/dry-run-schemas";
+import { sameValue } from "../src/projects/preview";
 import { call, env, expectError, json, newFlag, newTenant, patchFlag, patchState, setup, type Tenant } from "./helpers";
 import { newSdkKey, ofrep } from "./serve-helpers";
 

@@ -96,12 +96,13 @@ export async function waitForHttp(url, { child, logFile, timeoutMs = 60_000 } = 
 }
 
 /** The D1 migrations, then `wrangler dev --local` on 127.0.0.1:`port` with state in `stateDir`. */
-export async function startWorker({ cwd = ROOT, port, stateDir, vars = {}, logFile, readyPath = "/" }) {
+/** `main`: another entry than wrangler.toml's (the fault runner's, which adds its fault routes). */
+export async function startWorker({ cwd = ROOT, port, stateDir, vars = {}, logFile, readyPath = "/", main }) {
   fs.mkdirSync(stateDir, { recursive: true });
   await runToEnd(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { cwd, logFile });
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const inspector = await freePort();
-  const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", stateDir, "--show-interactive-dev-session=false", ...varArgs];
+  const args = ["dev", ...(main ? [main] : []), "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", stateDir, "--show-interactive-dev-session=false", ...varArgs];
   const child = spawnGroup(WRANGLER, args, { cwd, logFile });
   await waitForHttp(`http://127.0.0.1:${port}${readyPath}`, { child, logFile });
   return { child, base: `http://127.0.0.1:${port}`, inspectorPort: inspector, stop: (opts) => stopGroup(child, opts) };

@@ -14,9 +14,9 @@
 // gets 20 a minute in each it reaches; the per-key budget and the keys' 192 random bits are what
 // make that harmless.
 import type { Context } from "hono";
-import { AppError } from "../errors";
-import { resolveSdkKey } from "../sdk-keys/auth";
-import { looksLikeSdkKey } from "../sdk-keys/store";
+import { AppError } from "../kernel/errors";
+import { resolveSdkKey } from "./sdk-keys";
+import { looksLikeSdkKey } from "./sdk-keys";
 
 const DEFAULT_PER_MINUTE = 20;
 const windows = new Map<string, { window: number; count: number }>();

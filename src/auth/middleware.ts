@@ -2,14 +2,14 @@
 // cached in the isolate for a short time so the hot path does not read D1 for it on every request.
 import { drizzle } from "drizzle-orm/d1";
 import type { Context, MiddlewareHandler } from "hono";
-import { primaryOf } from "../db/primary";
-import { readSettings } from "../env";
-import { AppError } from "../errors";
+import { primaryOf } from "../kernel/db/primary";
+import { readSettings } from "../kernel/env";
+import { AppError } from "../kernel/errors";
 import { clientAddress, countsAsFailure, recordFailure } from "./failed-auth";
 import { checkRateLimit } from "./rate-limit";
-import { findPrincipal, hashKey, type Principal } from "./store";
-
-export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; bookmark?: string } };
+import { findPrincipal, hashKey } from "./store";
+import { type Principal } from "../kernel/app-env";
+import { AppEnv } from "../kernel/app-env";
 
 const PRINCIPAL_TTL_MS = 30_000;
 const principals = new Map<string, { principal: Principal; until: number }>();

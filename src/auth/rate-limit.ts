@@ -1,6 +1,6 @@
 // A per-key request budget. Deployed, the Workers rate-limiting binding (RATE_LIMITER) counts; a
 // local run has no such binding and counts in the isolate instead (RATE_LIMIT_PER_MINUTE, 0 = off).
-import { AppError } from "../errors";
+import { AppError } from "../kernel/errors";
 
 const LOCAL_DEFAULT_PER_MINUTE = 6000;
 const BINDING_PERIOD_SECONDS = 60;

@@ -1,13 +1,14 @@
 // Identity: admin routes (ADMIN_TOKEN) create organizations, users and keys; GET /me tells a key who it is.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import { AppError, isUniqueViolation } from "../errors";
-import { errors, jsonAnswer, jsonBody } from "../openapi";
-import { cursorOrThrow } from "../projects/routes";
-import { encodeCursor, IdSchema, NameSchema, pageOf, PageQuerySchema, TimestampSchema } from "../schemas";
-import { validationHook } from "../validation";
-import { forgetPrincipal, requireAdmin, requireApiKey, type AppEnv } from "./middleware";
+import { AppError, isUniqueViolation } from "../kernel/errors";
+import { errors, jsonAnswer, jsonBody } from "../kernel/openapi";
+import { encodeCursor, IdSchema, NameSchema, pageOf, PageQuerySchema, TimestampSchema } from "../kernel/schemas";
+import { validationHook } from "../kernel/validation";
+import { forgetPrincipal, requireAdmin, requireApiKey } from "./middleware";
 import { createApiKey, createOrg, createUser, findOrg, findUser, listApiKeys, revokeApiKey } from "./store";
+import { type AppEnv } from "../kernel/app-env";
+import { cursorOrThrow } from "../kernel/route-helpers";
 
 const OrgSchema = z.object({ id: IdSchema, name: z.string() }).openapi("Org");
 const UserSchema = z.object({ id: IdSchema, email: z.string(), name: z.string().nullable(), org_id: IdSchema }).openapi("User");

@@ -1,12 +1,8 @@
 // Organizations, users and API keys in D1. A key is stored only as its SHA-256.
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
-import { apiKeys, orgs, users } from "../db/schema";
-import type { Db } from "../flags/store";
-
-export interface Principal {
-  user: { id: string; email: string; name: string | null };
-  org: { id: string; name: string };
-}
+import { apiKeys, orgs, users } from "../kernel/db/schema";
+import { Principal } from "../kernel/app-env";
+import type { Db } from "../kernel/app-env";
 
 export async function hashKey(key: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));

@@ -1,7 +1,7 @@
 // Claimed: how a queue batch's attempts are claimed (the delivery machine is written at the top of
 // lifecycle.ts). One D1 batch of four statements, whatever the batch's size.
 import { DELIVERY_BODY, type ClaimedDelivery, type DeliveryMessage } from "./lifecycle";
-import { SIGNING_COLUMNS } from "../webhooks/signing-material";
+import { SIGNING_COLUMNS } from "../outbound/signing-material";
 
 export type ClaimedRow = ClaimedDelivery & { circuit: string | null; failing_since: number | null; claim_token: string };
 

@@ -7,14 +7,14 @@
 //   starts with its request. A claim lasts as long as the batch's attempts could take, waiting for a
 //   connection and recording included; an attempt whose turn comes too late is given back unsent.
 // - Finished attempts are recorded in groups, one D1 batch per group (record.ts).
-import { readSettings, type Settings } from "../env";
-import { recoverEventBody } from "../webhooks/event-bodies";
-import type { WebhookFormat } from "../webhooks/payload";
+import { readSettings, type Settings } from "../kernel/env";
+import { recoverEventBody } from "../outbound/event-bodies";
 import { claimed, claimReturned, type ClaimedRow } from "./claims";
 import { ConnectionSlots } from "./connections";
 import type { DeliveryMessage } from "./lifecycle";
 import { AttemptRecorder, type Claim, type Done } from "./record";
 import { sendAttempt } from "./request";
+import type { WebhookFormat } from "../outbound/bodies";
 
 /** Preparing an attempt (opening its secret, signing) is given this long, beside the time-out. */
 const PREPARE_MS = 5_000;

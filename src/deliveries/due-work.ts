@@ -2,7 +2,7 @@
 // deliveries due (lifecycle.ts: sweptWhenDue, nextDueAt) and the webhooks judged for auto-disable
 // here. The alarm is set to the earliest of the queues, so one kind's burst never delays another's
 // due time; a later kind of due work (a scheduled change) adds a queue beside these.
-import { readSettings } from "../env";
+import { readSettings } from "../kernel/env";
 import { circuitSettled, disabledByFlagpost, type Released } from "./circuit";
 import { disablingOf } from "./health";
 import { jsonIds } from "./lifecycle";

@@ -1,7 +1,7 @@
 // A webhook's health as its owner sees it, and the disabling Flagpost decides (410, or failing too
 // long: judged at an attempt and by the clock), with its notices rendered in each subscriber's format.
-import { iso } from "../schemas";
-import { NOTICE_FORMATS, renderNotice, type DisabledWebhook } from "../webhooks/formats/notice";
+import { iso } from "../kernel/schemas";
+import { NOTICE_FORMATS, renderNotice, type DisabledWebhook } from "../outbound/formats/notice";
 import type { DisableReason, Disabling, NoticeBodies } from "./circuit";
 
 export interface HealthColumns {

@@ -50,8 +50,8 @@
 // - A delivery has at most 1 + schedule.length attempts unless a person asks for one more. Waiting
 //   behind a circuit is no attempt.
 // - Nothing pending is ever pruned, nor the event it still has to send.
-import { webhookMatches } from "../webhooks/matching";
-import { SIGNING_COLUMNS, type SigningColumns } from "../webhooks/signing-material";
+import { webhookMatches } from "../outbound/matching";
+import { SIGNING_COLUMNS, type SigningColumns } from "../outbound/signing-material";
 /** One queue message: one attempt of one delivery. */
 export interface DeliveryMessage {
   delivery_id: string;
@@ -73,7 +73,7 @@ export const SQL_UUID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) |
 /**
  * The body a delivery sends, as an SQL expression over `deliveries d` joined to `events e`: its own
  * (tests, notices), or its event's rendering in the delivery's format; null when its change did not
- * render that format (webhooks/event-bodies.ts renders it then; "" is the tggl column's "not rendered").
+ * render that format (outbound/event-bodies.ts renders it then; "" is the tggl column's "not rendered").
  */
 export const DELIVERY_BODY =
   "COALESCE(d.body, CASE d.format WHEN 'tggl' THEN NULLIF(e.tggl_body, '') WHEN 'slack' THEN e.slack_body WHEN 'sentry' THEN e.sentry_body ELSE e.rollgate_body END)";

@@ -2,13 +2,15 @@
 // recovery of failed deliveries. A person's request goes through whatever the circuit (test and
 // redeliver are `asked`); each is covered by its clock, armed before its message is sent, so a lost
 // message or an attempt that could not be recorded is sent again.
-import { readSettings } from "../env";
-import { AppError } from "../errors";
-import { renderTestBody, TEST_EVENT, type WebhookFormat } from "../webhooks/payload";
+import { readSettings } from "../kernel/env";
+import { AppError } from "../kernel/errors";
+import { renderTestBody } from "../outbound/payload";
 import { circuitSettled, type Released } from "./circuit";
 import { clockOf, orgClockId, requeueAfterMs, sendAttemptsNow } from "./clock";
 import { attemptDelivery, type AttemptOutcome } from "./consumer";
 import { createdWithBody, recovered, redelivered } from "./interventions";
+import { type WebhookFormat } from "../outbound/bodies";
+import { TEST_EVENT } from "../outbound/bodies";
 
 export interface TestTarget {
   webhook: { id: string; orgId: string; format: string };

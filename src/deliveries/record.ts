@@ -2,7 +2,7 @@
 // the circuit's own rules for the webhooks involved (circuit.ts), then what the circuit released is
 // sent and each clock involved is armed once, for its earliest need. The machine these transitions
 // belong to is written at the top of lifecycle.ts.
-import type { Settings } from "../env";
+import type { Settings } from "../kernel/env";
 import { circuitSettled, type Released } from "./circuit";
 import type { ClaimedRow } from "./claims";
 import { clockOf, nextAttempt, requeueAfterMs } from "./clock";

@@ -2,12 +2,13 @@
 // and the body, sign: the one place a delivery request's headers are built), send it, read the
 // answer. Whatever goes wrong, in preparation or on the wire, comes back as a logged attempt with
 // an error that says why; nothing here throws.
-import { FLAGPOST_VERSION, type Settings } from "../env";
-import { signDelivery, type SigningMaterial } from "../webhooks/sign";
-import { decryptSecret } from "../webhooks/secret-box";
-import { keyringOf, openHeaders } from "../webhooks/store";
-import { checkWebhookUrl } from "../webhooks/url-guard";
+import { FLAGPOST_VERSION, type Settings } from "../kernel/env";
+import { signDelivery, type SigningMaterial } from "../outbound/sign";
+import { decryptSecret } from "../outbound/secret-box";
+import { checkWebhookUrl } from "../outbound/url-guard";
 import type { AttemptLog, ClaimedDelivery } from "./lifecycle";
+import { keyringOf } from "../outbound/secret-box";
+import { openHeaders } from "../outbound/secret-box";
 
 export const RESPONSE_BODY_LIMIT = 16 * 1024;
 

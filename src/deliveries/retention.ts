@@ -2,7 +2,7 @@
 // finished deliveries with their attempts, then events, older than RETENTION_DAYS, a bounded batch
 // at a time, until nothing is left to prune or its time budget is spent. A pending delivery is
 // never touched, nor its attempts, nor the event it still has to send.
-import { readSettings } from "../env";
+import { readSettings } from "../kernel/env";
 import { pruned } from "./interventions";
 
 export const PRUNE_BATCH = 500;

@@ -1,5 +1,5 @@
 // A webhook's delivery figures over a window, counted in attempts (reads only).
-import { iso } from "../schemas";
+import { iso } from "../kernel/schemas";
 
 export interface WebhookStats {
   window: "1h" | "24h" | "7d";

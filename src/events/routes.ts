@@ -1,12 +1,15 @@
 // The change log: every event a project's flags emitted, newest first, as in the webhook body.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import { errors, jsonAnswer } from "../openapi";
-import { requireApiKey, type AppEnv } from "../auth/middleware";
-import { cursorOrThrow, ProjectParams, requireProject } from "../projects/routes";
-import { encodeCursor, IdSchema, pageOf, PageQuerySchema, RevisionParamSchema, TimestampSchema } from "../schemas";
-import { validationHook } from "../validation";
+import { errors, jsonAnswer } from "../kernel/openapi";
+import { requireApiKey } from "../auth/middleware";
+import { encodeCursor, IdSchema, pageOf, PageQuerySchema, RevisionParamSchema, TimestampSchema } from "../kernel/schemas";
+import { validationHook } from "../kernel/validation";
 import { listEventsOfOrganization } from "./store";
+import { type AppEnv } from "../kernel/app-env";
+import { ProjectParams } from "../kernel/schemas";
+import { cursorOrThrow } from "../kernel/route-helpers";
+import { requireProject } from "../kernel/project-scope";
 
 const Ref = z.object({ id: IdSchema, key: z.string(), name: z.string() });
 export const ChangeLogEntrySchema = z

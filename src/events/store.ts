@@ -1,8 +1,9 @@
 // The change log in D1. An event row keeps its webhook bodies exactly as rendered at commit (the
 // rollgate body always: it doubles as the change-log entry; the others when a webhook wanted them).
 import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
-import { events } from "../db/schema";
-import { projectOfOrganization, type Db } from "../flags/store";
+import { events } from "../kernel/db/schema";
+import { type Db } from "../kernel/app-env";
+import { projectOfOrganization } from "../kernel/project-scope";
 
 export interface EventRecord {
   id: string;

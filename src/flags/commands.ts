@@ -1,6 +1,6 @@
 // Applying a write to a flag, purely: (flag as it is, input) → flag as it will be, or why not.
 // Versions move here: a write that changes something adds exactly 1; one that changes nothing, 0.
-import { fail, type Result } from "../errors";
+import { fail, type Result } from "../kernel/errors";
 import type { Condition, Flag, FlagState, FlagType, Rule, Variation } from "./model";
 import type { ConditionInput, CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput, VariationInput } from "./schemas";
 

@@ -2,8 +2,9 @@
 // Pure: the ProjectDO calls it between reading the flag and committing, so the changes it returns are
 // exactly the ones the webhook bodies carry. Versions and timestamps are bookkeeping, never changes.
 import { renderCodeLike } from "./code-like";
-import type { ChangeEvent, Condition, Environment, Flag, FlagState, RollgateEvent, Sharing, TgglChange, Variation } from "./model";
+import type { ChangeEvent, Condition, Flag, FlagState, RollgateEvent, Sharing, TgglChange, Variation } from "./model";
 import { derivedId, toTgglCondition, toTgglTag, toTgglVariation } from "./tggl";
+import type { Environment } from "../kernel/project-scope";
 
 /** Flag-level events render this environment: `production`, or the first one if there is none. */
 export function renderedEnvironment(environments: Environment[]): Environment | null {

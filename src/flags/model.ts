@@ -1,3 +1,5 @@
+import { Environment } from "../kernel/project-scope";
+
 // The flag domain as the pure modules see it: plain data, the exact shapes of the public API.
 // Zod schemas in schemas.ts validate input into these shapes; diff.ts and code-like.ts compute on them.
 
@@ -82,12 +84,6 @@ export interface FlagState {
 export interface Sharing {
   share_with_everyone: boolean;
   roles: string[];
-}
-
-export interface Environment {
-  id: string;
-  key: string;
-  name: string;
 }
 
 export interface Flag {

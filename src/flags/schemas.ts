@@ -1,7 +1,7 @@
 // Public shapes of flags, variations, states, conditions and rules: request validation, the OpenAPI
 // document and the types, from one place.
 import { z } from "@hono/zod-openapi";
-import { IdSchema, KeySchema, NameSchema, TimestampSchema, VersionField } from "../schemas";
+import { IdSchema, KeySchema, NameSchema, TimestampSchema, VersionField } from "../kernel/schemas";
 import { BARE_OPERATORS, FLAG_TYPES, LIST_OPERATORS, VALUE_OPERATORS } from "./model";
 import { patternProblem } from "./pattern";
 
@@ -189,3 +189,8 @@ export type UpdateFlagInput = z.infer<typeof UpdateFlagSchema>;
 export type UpdateFlagStateInput = z.infer<typeof UpdateFlagStateSchema>;
 export type VariationInput = z.infer<typeof VariationInputSchema>;
 export type ConditionInput = z.infer<typeof ConditionInputSchema>;
+export const EvaluationContextSchema = z.record(z.string(), z.unknown()).openapi("EvaluationContext", {
+  description: "A JSON object of properties; `userId` buckets rollouts (OFREP: `targetingKey` stands for it when it is absent or null)",
+  example: { targetingKey: "user-42", plan: "pro" },
+});
+export const OFREP_REASONS = ["DISABLED", "TARGETING_MATCH", "SPLIT", "STATIC", "DEFAULT"] as const;

@@ -1,26 +1,19 @@
 // Flags and their states in D1: reads for routes and ProjectDO, write statements for ProjectDO's batch.
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { environments, flags, flagStates, projects } from "../db/schema";
-import { iso } from "../schemas";
-import type { Condition, Environment, Flag, FlagState, FlagType, Sharing, Variation } from "./model";
+import { environments, flags, flagStates, projects } from "../kernel/db/schema";
+import { iso } from "../kernel/schemas";
+import type { Condition, Flag, FlagState, FlagType, Sharing, Variation } from "./model";
+import { Db } from "../kernel/app-env";
+import type { Environment } from "../kernel/project-scope";
+import { environmentsOf } from "../kernel/project-scope";
+import { projectOfOrganization } from "../kernel/project-scope";
 
-export type Db = DrizzleD1Database<Record<string, never>>;
 type FlagRow = typeof flags.$inferSelect;
 type StateRow = typeof flagStates.$inferSelect;
 
 export async function listEnvironments(db: Db, projectId: string): Promise<Environment[]> {
   return environmentsOf(db, projectId);
-}
-
-/** The project's environments in order, as a query (for a batch). */
-export function environmentsOf(db: Db, projectId: string) {
-  return db.select({ id: environments.id, key: environments.key, name: environments.name }).from(environments).where(eq(environments.projectId, projectId)).orderBy(environments.position);
-}
-
-/** The project's row if it is the organization's: empty otherwise. A query, for a batch. */
-export function projectOfOrganization(db: Db, orgId: string, projectId: string) {
-  return db.select({ id: projects.id }).from(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
 }
 
 export async function loadFlag(db: Db, projectId: string, key: string, envs: Environment[]): Promise<Flag | null> {

@@ -4,15 +4,15 @@
 // change is staged, while the batch before it is still in flight, so the next batch is ready the
 // moment the last one answers.
 import { createdForEvent } from "../deliveries/lifecycle";
-import { abortUnless, abortUnlessOneRowChanged } from "../db/statements";
+import { abortUnless, abortUnlessOneRowChanged } from "../kernel/db/statements";
 import { insertEvent } from "../events/store";
 import { diffFlag } from "../flags/diff";
 import { flagWrites } from "../flags/store";
-import { formatsFor, routesStatement, type WebhookRoute } from "../webhooks/formats-in-use";
-import { renderEventBodies } from "../webhooks/payload";
+import { formatsFor, routesStatement, type WebhookRoute } from "../outbound/formats-in-use";
+import { renderEventBodies } from "../outbound/payload";
 import { advanceRevision } from "./store";
-import type { Actor } from "./project-do";
 import type { FlagChange, Project } from "./project-state";
+import type { Actor } from "../kernel/app-env";
 
 /** A change ready to commit: its statements, and which of them answer the new delivery ids. */
 export interface StagedChange {

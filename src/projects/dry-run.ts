@@ -1,17 +1,18 @@
 // A write's dry run and a state change's preview, for ProjectDO. Both are the write's own plan
 // (plans.ts: the same refusals and commands), staged in order like any change so they see
 // every change queued before them, but with no change to commit; then the same diff and the same
-// webhook predicate as the commit (webhooks/matching.ts). Nothing is applied to the writer's state,
+// webhook predicate as the commit (outbound/matching.ts). Nothing is applied to the writer's state,
 // batched, counted in the revision or sent. Ids a dry run creates (a new flag's, a new condition's)
 // are not reserved.
-import type { Result } from "../errors";
+import type { Result } from "../kernel/errors";
 import { diffFlag } from "../flags/diff";
-import type { ChangeEvent, Environment, Flag, FlagState, TgglChange } from "../flags/model";
+import type { ChangeEvent, Flag, FlagState, TgglChange } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
-import type { ServedFlag } from "../serve/compile";
-import { matchingWebhooks, type MatchedWebhook } from "../webhooks/matching";
+import type { ServedFlag } from "../flags/compile";
+import { matchingWebhooks, type MatchedWebhook } from "../outbound/matching";
 import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState } from "./plans";
 import type { FlagChange, ProjectState } from "./project-state";
+import type { Environment } from "../kernel/project-scope";
 
 /** The four flag writes, as their routes hand them to the writer. */
 export type FlagWrite =

@@ -18,7 +18,7 @@
 //   from what D1 really holds, still in arrival order.
 // - An exclusive request (a new environment) runs alone: after every earlier batch, before any later
 //   request is staged.
-import type { Result } from "../errors";
+import type { Result } from "../kernel/errors";
 
 /** One staged request: its answer once durable, and its part of a batch (null if it writes nothing). */
 export interface Staged<C> {

@@ -1,7 +1,7 @@
 // Plans: what a write would change, read from the project's state (flags are read through it, from
 // memory or D1), writing nothing. ProjectDO hands a plan to the group commit, which applies the
 // change to the state and commits it; a dry run can run the same plan and stop there.
-import { fail, type Result } from "../errors";
+import { fail, type Result } from "../kernel/errors";
 import { createFlag, updateFlag, updateFlagState } from "../flags/commands";
 import type { Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";

@@ -22,25 +22,23 @@
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { requeueAfterMs, RetryClock, sendAttemptsNow } from "../deliveries/clock";
-import { readSettings } from "../env";
-import { fail, type ErrorCode, type Result } from "../errors";
-import { isAbortedGuard, prepare } from "../db/statements";
+import { readSettings } from "../kernel/env";
+import { fail, type ErrorCode, type Result } from "../kernel/errors";
+import { isAbortedGuard, prepare } from "../kernel/db/statements";
 import { addEnvironment } from "../flags/commands";
-import type { Environment, Flag, FlagState } from "../flags/model";
+import type { Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
-import { listEnvironments, type Db } from "../flags/store";
-import { readRoutes, type WebhookRoute } from "../webhooks/formats-in-use";
+import { listEnvironments } from "../flags/store";
+import { readRoutes, type WebhookRoute } from "../outbound/formats-in-use";
 import { groupBatch, stageChange, type StagedChange } from "./commit";
 import { GroupCommit, type Staged } from "./group-commit";
 import { dryRunOf, planWrite, statePreview, type DryRun, type DryRunScope, type FlagWrite, type StatePreview } from "./dry-run";
 import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, type Planned } from "./plans";
 import { ProjectState } from "./project-state";
 import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
-
-export interface Actor {
-  id: string;
-  email: string;
-}
+import { type Db } from "../kernel/app-env";
+import { Actor } from "../kernel/app-env";
+import type { Environment } from "../kernel/project-scope";
 
 /** Who writes, and to which project: every method checks the project is the organization's. */
 export interface WriteContext {

@@ -2,9 +2,11 @@
 // and the flags it has read or written, with every staged change applied in order, committed or not. A change is
 // planned against this state, so it sees the changes queued before it; when a batch fails the whole
 // state is dropped (never patched back) and the next change reads what D1 really holds.
-import type { Environment, Flag } from "../flags/model";
-import { listFlagKeys, loadFlag, type Db } from "../flags/store";
-import type { ProjectRecord } from "./store";
+import type { Flag } from "../flags/model";
+import { listFlagKeys, loadFlag } from "../flags/store";
+import { type Db } from "../kernel/app-env";
+import type { Environment } from "../kernel/project-scope";
+import type { ProjectRecord } from "../kernel/project-scope";
 
 export interface Project extends ProjectRecord {
   environments: Environment[];

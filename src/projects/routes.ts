@@ -2,14 +2,18 @@
 // environment goes through ProjectDO because it adds a state to every flag.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import { errors, jsonAnswer, jsonBody } from "../openapi";
-import { requireApiKey, type AppEnv } from "../auth/middleware";
-import { AppError, isUniqueViolation, unwrap } from "../errors";
-import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../schemas";
-import { validationHook } from "../validation";
+import { errors, jsonAnswer, jsonBody } from "../kernel/openapi";
+import { requireApiKey } from "../auth/middleware";
+import { AppError, isUniqueViolation, unwrap } from "../kernel/errors";
+import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema } from "../kernel/schemas";
+import { validationHook } from "../kernel/validation";
 import { projectWriter } from "./project-do";
 import { createProject, listProjects } from "./store";
-import { cursorOrThrow, requireProject, requireProjectWithEnvironments } from "../route-helpers";
+import { cursorOrThrow } from "../kernel/route-helpers";
+import { type AppEnv } from "../kernel/app-env";
+import { requireProject } from "../kernel/project-scope";
+import { requireProjectWithEnvironments } from "../kernel/project-scope";
+import { ProjectParams } from "../kernel/schemas";
 
 export const EnvironmentSchema = z.object({ id: IdSchema, key: KeySchema, name: z.string() }).openapi("Environment");
 export const ProjectSchema = z
@@ -23,8 +27,6 @@ export const ProjectSchema = z
   .openapi("Project");
 const CreateProjectSchema = z.object({ key: KeySchema, name: NameSchema }).openapi("CreateProject");
 const CreateEnvironmentSchema = z.object({ key: KeySchema, name: NameSchema }).openapi("CreateEnvironment");
-export const ProjectParams = z.object({ projectId: IdSchema });
-
 
 export function projectRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -83,6 +85,3 @@ export function projectRoutes() {
   );
   return app;
 }
-
-// Kept importable from here for the routers that already do; they live in src/route-helpers.ts.
-export { cursorOrThrow, requireProject } from "../route-helpers";

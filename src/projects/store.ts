@@ -1,43 +1,15 @@
 // Projects and environments in D1.
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import { inSlices } from "../db/chunks";
-import { environments, projects } from "../db/schema";
-import type { Environment } from "../flags/model";
-import { environmentsOf, type Db } from "../flags/store";
-
-export interface ProjectRecord {
-  id: string;
-  orgId: string;
-  key: string;
-  name: string;
-  /** Committed changes so far (CONTRACT.md, "Revisions"). */
-  revision: number;
-}
+import { inSlices } from "../kernel/db/chunks";
+import { environments, projects } from "../kernel/db/schema";
+import { type Db } from "../kernel/app-env";
+import type { Environment } from "../kernel/project-scope";
+import { environmentsOf } from "../kernel/project-scope";
+import { ProjectRecord } from "../kernel/project-scope";
+import { projectColumns } from "../kernel/project-scope";
+import { organizationsProject } from "../kernel/project-scope";
 
 export const DEFAULT_ENVIRONMENTS = ["development", "production"];
-
-const projectColumns = { id: projects.id, orgId: projects.orgId, key: projects.key, name: projects.name, revision: projects.revision };
-
-/** The project's row if it belongs to the organization, as a query (alone or in a batch). */
-function organizationsProject(db: Db, orgId: string, projectId: string) {
-  return db.select(projectColumns).from(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
-}
-
-/** The project if it belongs to the organization; another organization's project is simply absent. */
-export async function findProject(db: Db, orgId: string, projectId: string): Promise<ProjectRecord | null> {
-  const [row] = await organizationsProject(db, orgId, projectId);
-  return row ?? null;
-}
-
-/**
- * The organization's project with its environments, in one D1 call; null when the project is not the
- * organization's there. Every project has environments: a project found without any was read from a
- * replica that has not caught up, and counts as not found there.
- */
-export async function findProjectWithEnvironments(db: Db, orgId: string, projectId: string): Promise<{ project: ProjectRecord; environments: Environment[] } | null> {
-  const [[project], envs] = await db.batch([organizationsProject(db, orgId, projectId), environmentsOf(db, projectId)]);
-  return project && envs.length ? { project, environments: envs } : null;
-}
 
 /** Any organization's project, for the writer and the delivery side, which check the organization themselves. */
 export async function projectById(db: Db, projectId: string): Promise<ProjectRecord | null> {

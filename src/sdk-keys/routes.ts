@@ -1,15 +1,19 @@
 // SDK keys of an environment: create (the key shown once), list, revoke. Managed with an API key.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import { requireApiKey, type AppEnv } from "../auth/middleware";
-import { AppError } from "../errors";
-import { errors, jsonAnswer } from "../openapi";
-import { EnvironmentSchema, ProjectParams, cursorOrThrow } from "../projects/routes";
-import { requireProjectWithEnvironments } from "../route-helpers";
-import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema, TimestampSchema } from "../schemas";
-import { validationHook } from "../validation";
-import { forgetSdkKey, SDK_KEY_TTL_MS } from "./auth";
-import { createSdkKey, deleteSdkKey, listSdkKeys, SDK_KEY_KINDS } from "./store";
+import { requireApiKey } from "../auth/middleware";
+import { AppError } from "../kernel/errors";
+import { errors, jsonAnswer } from "../kernel/openapi";
+import { EnvironmentSchema } from "../projects/routes";
+import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema, TimestampSchema } from "../kernel/schemas";
+import { validationHook } from "../kernel/validation";
+import { forgetSdkKey, SDK_KEY_TTL_MS } from "../auth/sdk-keys";
+import { createSdkKey, deleteSdkKey, listSdkKeys } from "./store";
+import { type AppEnv } from "../kernel/app-env";
+import { requireProjectWithEnvironments } from "../kernel/project-scope";
+import { SDK_KEY_KINDS } from "../auth/sdk-keys";
+import { ProjectParams } from "../kernel/schemas";
+import { cursorOrThrow } from "../kernel/route-helpers";
 
 const EnvParams = ProjectParams.extend({ envKey: KeySchema });
 const KeyParams = EnvParams.extend({ keyId: IdSchema });

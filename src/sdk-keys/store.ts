@@ -1,46 +1,17 @@
 // SDK keys in D1: one environment each, stored only as a SHA-256 of the key. Revoking deletes the row.
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { environments, sdkKeys } from "../db/schema";
+import { environments, sdkKeys } from "../kernel/db/schema";
 import { hashKey } from "../auth/store";
-import type { Environment } from "../flags/model";
-import type { Db } from "../flags/store";
-
-export const SDK_KEY_KINDS = ["server", "client"] as const;
-export type SdkKeyKind = (typeof SDK_KEY_KINDS)[number];
-
-/**
- * Visibly not an API key (`fp_…`): `fpsdk_server_…` or `fpsdk_client_…`, so a key pasted in the wrong
- * place is recognisable at a glance, and the kind is readable without a lookup.
- */
-export const SDK_KEY_PREFIX = "fpsdk_";
+import type { Db } from "../kernel/app-env";
+import type { Environment } from "../kernel/project-scope";
+import { SDK_KEY_KINDS } from "../auth/sdk-keys";
+import { SdkKeyKind } from "../auth/sdk-keys";
+import { SDK_KEY_PREFIX } from "../auth/sdk-keys";
+import { SdkPrincipal } from "../auth/sdk-keys";
 
 export function newSdkKey(kind: SdkKeyKind): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   return `${SDK_KEY_PREFIX}${kind}_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")}`;
-}
-
-/** Whether a credential has an SDK key's shape (no lookup): lets other middleware tell the kinds apart. */
-export function looksLikeSdkKey(token: string): boolean {
-  return token.startsWith(SDK_KEY_PREFIX);
-}
-
-/** What an SDK key may read: one environment of one project. */
-export interface SdkPrincipal {
-  keyId: string;
-  kind: SdkKeyKind;
-  orgId: string;
-  projectId: string;
-  environment: Environment;
-}
-
-export async function findSdkPrincipal(db: Db, keyHash: string): Promise<SdkPrincipal | null> {
-  const [row] = await db
-    .select({ keyId: sdkKeys.id, kind: sdkKeys.kind, orgId: sdkKeys.orgId, projectId: sdkKeys.projectId, envId: environments.id, envKey: environments.key, envName: environments.name })
-    .from(sdkKeys)
-    .innerJoin(environments, eq(environments.id, sdkKeys.environmentId))
-    .where(eq(sdkKeys.keyHash, keyHash));
-  if (!row) return null;
-  return { keyId: row.keyId, kind: row.kind as SdkKeyKind, orgId: row.orgId, projectId: row.projectId, environment: { id: row.envId, key: row.envKey, name: row.envName } };
 }
 
 export interface SdkKeyView {

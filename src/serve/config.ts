@@ -17,7 +17,7 @@
 //   `configCache.budgetBytes` in all, an environment weighing its flags' stored JSON plus
 //   FLAG_OVERHEAD_BYTES a flag; the least recently served environment leaves first. The one just
 //   built always stays, however large.
-import { compileConfig, type CompiledConfig } from "./compile";
+import { compileConfig, type CompiledConfig } from "../flags/compile";
 import { readRevision, readServedFlags, type Reader } from "./store";
 
 interface Entry {

@@ -4,8 +4,8 @@
 // bad input: anything unexpected is logged and answered 500 with a request id only.
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { errorBody } from "../errors";
-import { EvaluationBudgetExceeded } from "./evaluate";
+import { errorBody } from "../kernel/errors";
+import { EvaluationBudgetExceeded } from "../flags/evaluate";
 import { MAX_EVALUATION_BODY_BYTES, ServeError } from "./request";
 
 export function tooLarge(): ServeError {

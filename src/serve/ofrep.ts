@@ -2,9 +2,9 @@
 // for server and client SDK keys, CORS on every answer, a context-aware ETag on bulk answers.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { KEY_PATTERN } from "../schemas";
-import type { CompiledConfig, CompiledFlag } from "./compile";
-import { EvaluationBudget, evaluateFlag, ofrepContext } from "./evaluate";
+import { KEY_PATTERN } from "../kernel/schemas";
+import type { CompiledConfig, CompiledFlag } from "../flags/compile";
+import { EvaluationBudget, evaluateFlag, ofrepContext } from "../flags/evaluate";
 import { asContext, configFor, hashText, ifNoneMatch, jsonBody, MAX_EVALUATION_BODY_BYTES, requireSdkKey, ServeError, type ServeEnv } from "./request";
 import { renderServeError, tooLarge } from "./errors";
 

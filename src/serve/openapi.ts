@@ -1,8 +1,8 @@
 // The evaluation routes in the API's OpenAPI document. They live at the server's root, not under
 // /api/v1, so each operation names its own server ("/"), as OpenAPI 3.1 allows.
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
-import { jsonAnswer, jsonBody } from "../openapi";
-import { ErrorSchema, KeySchema } from "../schemas";
+import { jsonAnswer, jsonBody } from "../kernel/openapi";
+import { ErrorSchema, KeySchema } from "../kernel/schemas";
 import { OfrepBulkSchema, OfrepErrorSchema, OfrepEvaluationSchema, OfrepRequestSchema, TgglConfigSchema, TgglFlagsRequestSchema, TgglFlagsSchema } from "./schemas";
 
 const ROOT = [{ url: "/", description: "the server's root: OFREP and Tggl's SDKs take it as their base URL" }];

@@ -3,13 +3,14 @@
 import type { Context as HonoContext } from "hono";
 import { clientAddress, recordFailure } from "../auth/failed-auth";
 import { isLiveApiCredential } from "../auth/middleware";
-import { AppError } from "../errors";
-import { resolveSdkKey, presentedKey } from "../sdk-keys/auth";
+import { AppError } from "../kernel/errors";
+import { resolveSdkKey, presentedKey } from "../auth/sdk-keys";
 import { sdkRateLimit } from "../sdk-keys/rate-limit";
-import type { SdkKeyKind, SdkPrincipal } from "../sdk-keys/store";
-import type { CompiledConfig } from "./compile";
+import type { CompiledConfig } from "../flags/compile";
 import { servedConfig } from "./config";
-import { contextBytes, MAX_CONTEXT_BYTES } from "./evaluate";
+import { contextBytes, MAX_CONTEXT_BYTES } from "../flags/evaluate";
+import type { SdkKeyKind } from "../auth/sdk-keys";
+import type { SdkPrincipal } from "../auth/sdk-keys";
 
 export type ServeEnv = { Bindings: Env; Variables: { requestId: string } };
 

@@ -1,15 +1,9 @@
 // Public shapes of the evaluation routes (OFREP and /tggl): the OpenAPI document and the tests.
 import { z } from "@hono/zod-openapi";
-
-export const EvaluationContextSchema = z.record(z.string(), z.unknown()).openapi("EvaluationContext", {
-  description: "A JSON object of properties; `userId` buckets rollouts (OFREP: `targetingKey` stands for it when it is absent or null)",
-  example: { targetingKey: "user-42", plan: "pro" },
-});
+import { EvaluationContextSchema } from "../flags/schemas";
+import { OFREP_REASONS } from "../flags/schemas";
 
 export const OfrepRequestSchema = z.object({ context: EvaluationContextSchema.optional() }).openapi("OfrepEvaluationRequest");
-
-export const OFREP_REASONS = ["DISABLED", "TARGETING_MATCH", "SPLIT", "STATIC", "DEFAULT"] as const;
-
 export const OfrepEvaluationSchema = z
   .object({
     key: z.string(),

@@ -2,7 +2,7 @@
 // environment's served flags with the revision they reflect (one batch, so both come from one
 // snapshot; only when the isolate has no compiled configuration that recent).
 import type { Condition, Variation } from "../flags/model";
-import type { ServedFlag } from "./compile";
+import type { ServedFlag } from "../flags/compile";
 
 /** Reads on a D1 session where there are sessions (deployed), else the database itself. */
 export type Reader = Pick<D1Database, "prepare" | "batch">;

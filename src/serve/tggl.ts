@@ -3,8 +3,8 @@
 // keys only, in `x-tggl-api-key`: these routes hand out targeting rules.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { CompiledConfig } from "./compile";
-import { EvaluationBudget, evaluateFlag } from "./evaluate";
+import type { CompiledConfig } from "../flags/compile";
+import { EvaluationBudget, evaluateFlag } from "../flags/evaluate";
 import { renderServeError, tooLarge } from "./errors";
 import { asContext, configFor, ifNoneMatch, jsonBody, MAX_EVALUATION_BODY_BYTES, requireSdkKey, ServeError, type ServeEnv } from "./request";
 

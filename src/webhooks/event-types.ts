@@ -5,11 +5,16 @@
 // (the test call's and the notice's own renderers for theirs), so a sample cannot drift from what
 // receivers get.
 import { diffFlag } from "../flags/diff";
-import type { Environment, Flag, FlagState, Variation } from "../flags/model";
+import type { Flag, FlagState, Variation } from "../flags/model";
 import { derivedId } from "../flags/tggl";
-import { NOTICE_FORMATS, renderNotice } from "./formats/notice";
-import { renderEventBody, renderTestBody, TEST_EVENT, WEBHOOK_FORMATS, type EventContext, type WebhookFormat } from "./payload";
+import { NOTICE_FORMATS, renderNotice } from "../outbound/formats/notice";
+import { renderEventBody, renderTestBody } from "../outbound/payload";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "./schemas";
+import type { Environment } from "../kernel/project-scope";
+import { WEBHOOK_FORMATS } from "../outbound/bodies";
+import { type WebhookFormat } from "../outbound/bodies";
+import { TEST_EVENT } from "../outbound/bodies";
+import { type EventContext } from "../outbound/bodies";
 
 export interface EventType {
   event: string;

@@ -2,7 +2,7 @@
 // webhooks of a project plus 100 of its organization, each sending at most 8 KiB of custom headers,
 // so one toggle cannot be turned into a flood at a third party. Beyond a cap: 422 limit_exceeded,
 // with `details.limit` naming it.
-import { AppError } from "../errors";
+import { AppError } from "../kernel/errors";
 
 export const MAX_WEBHOOKS_PER_SCOPE = 100;
 export const MAX_CUSTOM_HEADERS = 20;

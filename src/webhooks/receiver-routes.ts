@@ -2,19 +2,20 @@
 // the verification debugger and the event catalog.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import { requireApiKey, type AppEnv } from "../auth/middleware";
-import { readSettings } from "../env";
-import { AppError } from "../errors";
-import { errors, jsonAnswer, jsonBody } from "../openapi";
-import { IdSchema } from "../schemas";
-import { validationHook } from "../validation";
+import { requireApiKey } from "../auth/middleware";
+import { readSettings } from "../kernel/env";
+import { AppError } from "../kernel/errors";
+import { errors, jsonAnswer, jsonBody } from "../kernel/openapi";
+import { IdSchema } from "../kernel/schemas";
+import { validationHook } from "../kernel/validation";
 import { eventTypes } from "./event-types";
 import { Ed25519KeySchema, EventTypeListSchema, RotatedSecretSchema, RotateSecretSchema, VerifyRequestSchema, VerifyResultSchema } from "./receiver-schemas";
 import { createEd25519Key, findOrgWebhook, rotateSecret, sentBody } from "./receiver-store";
-import { decryptSecret } from "./secret-box";
+import { decryptSecret } from "../outbound/secret-box";
 import { requireWebhook } from "./routes";
-import { keyringOf } from "./store";
 import { verifyDelivery } from "./verify";
+import { type AppEnv } from "../kernel/app-env";
+import { keyringOf } from "../outbound/secret-box";
 
 const RECEIVERS_TAG = "receivers";
 

@@ -1,8 +1,8 @@
 // Public shapes of the receivers' toolkit (CONTRACT.md, "Receivers' toolkit"): rotation, the ed25519
 // key, the verification debugger and the event catalog.
 import { z } from "@hono/zod-openapi";
-import { IdSchema, TimestampSchema } from "../schemas";
-import { WEBHOOK_FORMATS } from "./payload";
+import { IdSchema, TimestampSchema } from "../kernel/schemas";
+import { WEBHOOK_FORMATS } from "../outbound/bodies";
 
 /** The longest overlap a rotation may keep the previous secret signing: seven days. */
 export const MAX_PREVIOUS_EXPIRY_SECONDS = 604_800;

@@ -2,16 +2,16 @@
 // back what Flagpost sent (the debugger compares it with what a receiver got). Secrets and the private
 // key are stored encrypted (secret-box), like every webhook secret.
 import { and, eq } from "drizzle-orm";
-import { webhooks } from "../db/schema";
-import { AppError } from "../errors";
-import type { Db } from "../flags/store";
-import { iso } from "../schemas";
+import { webhooks } from "../kernel/db/schema";
+import { AppError } from "../kernel/errors";
+import { iso } from "../kernel/schemas";
 import type { RotatedSecret, RotateSecretInput } from "./receiver-schemas";
-import { encryptSecret, type Keyring } from "./secret-box";
-import { toBase64 } from "./sign";
+import { encryptSecret, type Keyring } from "../outbound/secret-box";
+import { toBase64 } from "../outbound/sign";
 import { DELIVERY_BODY } from "../deliveries/lifecycle";
-import { recoverEventBody } from "./event-bodies";
-import type { WebhookFormat } from "./payload";
+import { recoverEventBody } from "../outbound/event-bodies";
+import type { Db } from "../kernel/app-env";
+import type { WebhookFormat } from "../outbound/bodies";
 
 type WebhookRow = typeof webhooks.$inferSelect;
 

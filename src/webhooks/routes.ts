@@ -3,15 +3,15 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { drizzle } from "drizzle-orm/d1";
-import { errors, jsonAnswer, jsonBody } from "../openapi";
-import { requireApiKey, type AppEnv } from "../auth/middleware";
-import { readSettings } from "../env";
-import { AppError } from "../errors";
+import { errors, jsonAnswer, jsonBody } from "../kernel/openapi";
+import { requireApiKey } from "../auth/middleware";
+import { readSettings } from "../kernel/env";
+import { AppError } from "../kernel/errors";
 import { recover, redeliver, sendTestDelivery } from "../deliveries/manual";
 import { webhookStats } from "../deliveries/stats";
-import { cursorOrThrow, requireProject } from "../route-helpers";
-import { encodeCursor, IdSchema, pageOf } from "../schemas";
-import { validationHook } from "../validation";
+import { cursorOrThrow } from "../kernel/route-helpers";
+import { encodeCursor, IdSchema, pageOf } from "../kernel/schemas";
+import { validationHook } from "../kernel/validation";
 import {
   CreateWebhookSchema,
   DeliveryDetailSchema,
@@ -32,7 +32,6 @@ import {
   deliveryAttempts,
   findDelivery,
   findWebhookRow,
-  keyringOf,
   listDeliveriesOfWebhook,
   listWebhooks,
   toDelivery,
@@ -41,8 +40,10 @@ import {
   type WebhookScope,
 } from "./store";
 import { checkHeaderLimits, MAX_WEBHOOKS_PER_SCOPE, scopeLimitExceeded } from "./limits";
-import { checkWebhookUrl } from "./url-guard";
-
+import { checkWebhookUrl } from "../outbound/url-guard";
+import { type AppEnv } from "../kernel/app-env";
+import { requireProject } from "../kernel/project-scope";
+import { keyringOf } from "../outbound/secret-box";
 
 interface ScopeSpec {
   prefix: string;

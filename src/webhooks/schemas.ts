@@ -1,9 +1,9 @@
 // Public shapes of webhooks and deliveries.
 import { z } from "@hono/zod-openapi";
 import { ROLLGATE_EVENTS } from "../flags/model";
-import { IdSchema, NameSchema, PageQuerySchema, TimestampSchema } from "../schemas";
-import { WEBHOOK_FORMATS } from "./payload";
-import { isReservedHeaderName, isTransportHeaderName, isValidHeaderName, isValidHeaderValue } from "./sign";
+import { IdSchema, NameSchema, PageQuerySchema, TimestampSchema } from "../kernel/schemas";
+import { isReservedHeaderName, isTransportHeaderName, isValidHeaderName, isValidHeaderValue } from "../outbound/sign";
+import { WEBHOOK_FORMATS } from "../outbound/bodies";
 
 /**
  * What a webhook may subscribe to: the change events, and another webhook disabled (an organization

@@ -1,17 +1,18 @@
 // Webhooks, deliveries and attempts in D1. Secrets and custom header values are stored encrypted
 // (secret-box); reads see `has_secret` and masked header values only.
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
-import { attempts, deliveries, webhooks } from "../db/schema";
+import { attempts, deliveries, webhooks } from "../kernel/db/schema";
 import { disabledByHand, enabledByHand } from "../deliveries/circuit";
 import { clockOf } from "../deliveries/clock";
 import { healthOf } from "../deliveries/health";
 import { droppedWithWebhook } from "../deliveries/interventions";
 import { DELIVERY_BODY } from "../deliveries/lifecycle";
-import { AppError } from "../errors";
-import type { Db } from "../flags/store";
-import { iso } from "../schemas";
+import { AppError } from "../kernel/errors";
+import { iso } from "../kernel/schemas";
 import type { Attempt, CreateWebhookInput, Delivery, UpdateWebhookInput, Webhook } from "./schemas";
-import { decryptSecret, encryptSecret, maskHeaderValue, parseKeyring, type Keyring } from "./secret-box";
+import { decryptSecret, encryptSecret, maskHeaderValue, parseKeyring, type Keyring } from "../outbound/secret-box";
+import type { Db } from "../kernel/app-env";
+import { keyrings } from "../outbound/secret-box";
 
 /** Where a webhook lives: a project, or (projectId null) the whole organization. */
 export interface WebhookScope {
@@ -21,14 +22,6 @@ export interface WebhookScope {
 
 type WebhookRow = typeof webhooks.$inferSelect;
 type DeliveryRow = typeof deliveries.$inferSelect;
-
-const keyrings = new Map<string, Keyring>();
-export function keyringOf(raw: string): Keyring {
-  if (!raw) throw new AppError("internal", "WEBHOOK_SECRETS_KEY is not configured");
-  let keyring = keyrings.get(raw);
-  if (!keyring) keyrings.set(raw, (keyring = parseKeyring(raw)));
-  return keyring;
-}
 
 export function toWebhook(row: WebhookRow): Webhook {
   return {
@@ -54,10 +47,6 @@ function scopeWhere(scope: WebhookScope) {
 async function sealHeaders(keyring: Keyring, headers: Record<string, string>) {
   const masked = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, maskHeaderValue(v)]));
   return { headers: await encryptSecret(keyring, JSON.stringify(headers)), headersMasked: masked };
-}
-
-export async function openHeaders(keyring: Keyring, sealed: string): Promise<Record<string, string>> {
-  return JSON.parse(await decryptSecret(keyring, sealed)) as Record<string, string>;
 }
 
 export async function openSecret(keyring: Keyring, sealed: string | null): Promise<string | null> {

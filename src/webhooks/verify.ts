@@ -7,7 +7,7 @@
 // receiver's, the webhook's current one, the previous one of a rotation, none), and the body (identical,
 // the same JSON re-serialized — the usual mistake — or different, and where).
 import type { VerifyCheck, VerifyResult } from "./receiver-schemas";
-import { fromBase64, hmac, importSigningKey, toBase64, toHex } from "./sign";
+import { fromBase64, hmac, importSigningKey, toBase64, toHex } from "../outbound/sign";
 
 export const TIMESTAMP_TOLERANCE_SECONDS = 300;
 

@@ -51,7 +51,7 @@ export async function finish(ctx, name, p, { changes, settleMs = 60_000, unseen,
 /** The deliveries of a webhook with the given status (all pages). */
 export const deliveriesOf = (ctx, p, webhook, status) => ctx.api.all(`/projects/${p.id}/webhooks/${webhook.id}/deliveries${status ? `?status=${status}` : ""}`);
 
-/** Calls a fault-injection route (src/faults.ts) with the admin token. */
+/** Calls a fault-injection route (test/faults/fault-routes.ts) with the admin token. */
 export async function fault(ctx, route, body) {
   const res = await ctx.admin.call("POST", `/admin/_faults/${route}`, body, { expect: 200 });
   return res.body;

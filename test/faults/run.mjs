@@ -23,7 +23,7 @@ async function localRun(dir) {
   const port = await freePort();
   const stateDir = path.join(dir, "state");
   const logFile = path.join(dir, "wrangler.log");
-  const start = (vars) => startWorker({ port, stateDir, vars, logFile, readyPath: "/api/v1/openapi.json" });
+  const start = (vars) => startWorker({ port, stateDir, vars, logFile, readyPath: "/api/v1/openapi.json", main: "test/faults/worker.ts" });
   let worker = await start(VARS);
   return {
     base: worker.base,

@@ -3,7 +3,7 @@
 // environment and person, and from each change a link to the deliveries it caused (a webhooks page).
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
-import { KEY_PATTERN } from "../../schemas";
+import { KEY_PATTERN } from "../../kernel/schemas";
 import { idParam, type DashboardContext, type DashboardEnv } from "../shell/context";
 import { eventLabel } from "../shell/format";
 import { EmptyState, PageHead, Pager, Pill, renderPage, Time, type Tone } from "../shell/layout";

@@ -1,6 +1,6 @@
 // What every dashboard handler can rely on once the session is checked.
 import type { Context } from "hono";
-import { KEY_PATTERN } from "../../schemas";
+import { KEY_PATTERN } from "../../kernel/schemas";
 import { ApiFailure, type Api } from "./api";
 import type { Me } from "./resources";
 import type { Session } from "./session";

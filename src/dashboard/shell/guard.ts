@@ -9,7 +9,7 @@
 //   (same-site subdomains, older browsers).
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { BOOKMARK_SHAPE } from "../../db/sessions";
+import { BOOKMARK_SHAPE } from "../../kernel/db/sessions";
 import { ApiFailure, apiFor, type ApiFetch } from "./api";
 import { STYLE_PATH } from "./assets";
 import type { DashboardEnv } from "./context";

@@ -7,8 +7,8 @@
 // encrypts webhook secrets directly. Rotating that key signs every dashboard user out, by design.
 //
 // Cookie value: v1.<expires, unix seconds>.<session id>.<iv + ciphertext>.<signature>, all base64url.
-import { readSettings } from "../../env";
-import { keyringOf } from "../../webhooks/store";
+import { readSettings } from "../../kernel/env";
+import { keyringOf } from "../../outbound/secret-box";
 
 export const SESSION_TTL_SECONDS = 8 * 60 * 60;
 export const SIGN_IN_NONCE_TTL_SECONDS = 60 * 60;

@@ -1,3 +1,5 @@
+import { AppError } from "../kernel/errors";
+
 // Encryption at rest for webhook secrets and custom header values, which must be readable again to
 // sign and send (a hash would not do). AES-256-GCM with a fresh 96-bit IV per value.
 //
@@ -120,4 +122,14 @@ function decodeBase64(text: string): Uint8Array | null {
   } catch {
     return null;
   }
+}
+export const keyrings = new Map<string, Keyring>();
+export function keyringOf(raw: string): Keyring {
+  if (!raw) throw new AppError("internal", "WEBHOOK_SECRETS_KEY is not configured");
+  let keyring = keyrings.get(raw);
+  if (!keyring) keyrings.set(raw, (keyring = parseKeyring(raw)));
+  return keyring;
+}
+export async function openHeaders(keyring: Keyring, sealed: string): Promise<Record<string, string>> {
+  return JSON.parse(await decryptSecret(keyring, sealed)) as Record<string, string>;
 }

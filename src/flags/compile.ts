@@ -5,7 +5,7 @@
 // Beside each tggl-core condition the compiled flag keeps what Flagpost needs and Tggl's shape has
 // no room for: which variation (id, name) it serves and with which OFREP reason.
 import { Operator, type Flag as TgglFlag, type Rule as TgglRule } from "tggl-core";
-import type { Condition, FlagState, Rule, Variation } from "../flags/model";
+import type { Condition, FlagState, Rule, Variation } from "./model";
 
 export type Reason = "DISABLED" | "TARGETING_MATCH" | "SPLIT" | "STATIC" | "DEFAULT";
 

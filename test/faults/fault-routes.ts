@@ -1,4 +1,6 @@
-// Test-only fault injection, for `npm run test:faults` (test/faults/). It lets the fault suite make
+// Test-only fault injection, for `npm run test:faults` (test/faults/). These routes are no part of
+// Flagpost: the fault runner serves them from its own entry (test/faults/worker.ts), which adds them
+// to the app; the Worker that is deployed is built from src/index.ts and has no trace of them. It lets the fault suite make
 // the failures Flagpost must survive happen on demand: a queue message delivered twice, a queue send
 // that fails (or is lost) after the change committed, a project's alarm firing twice at once.
 //
@@ -9,13 +11,14 @@
 // faulty queue sender is installed only by a call to these routes, so production sends never
 // consult a fault switch.
 import { Hono, type Context } from "hono";
-import { requireAdmin, type AppEnv } from "./auth/middleware";
-import { clockOf, requeueAfterMs, RetryClock, type ClockStorage } from "./deliveries/clock";
-import type { DeliveryMessage } from "./deliveries/lifecycle";
-import { replaceQueueSender } from "./deliveries/queue";
-import { pruneOlderThan } from "./deliveries/retention";
-import { readSettings } from "./env";
-import { AppError } from "./errors";
+import { requireAdmin } from "../../src/auth/middleware";
+import { clockOf, requeueAfterMs, RetryClock, type ClockStorage } from "../../src/deliveries/clock";
+import type { DeliveryMessage } from "../../src/deliveries/lifecycle";
+import { replaceQueueSender } from "../../src/deliveries/queue";
+import { pruneOlderThan } from "../../src/deliveries/retention";
+import { readSettings } from "../../src/kernel/env";
+import { AppError } from "../../src/kernel/errors";
+import { type AppEnv } from "../../src/kernel/app-env";
 
 /** What the next queue sends do: `fail` ones throw, `drop` ones are silently lost. Module state of
  *  this isolate, shared with the ProjectDO instances it hosts (the local runtime runs both in one). */

@@ -69,3 +69,4 @@ export function decodeCursor(cursor: string | undefined): number | null {
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : -1;
 }
+export const ProjectParams = z.object({ projectId: IdSchema });

@@ -4,69 +4,22 @@
 
 import { z } from "zod";
 import { ROLLGATE_EVENTS, type ChangeEvent, type RollgateEvent, type TgglChange } from "../flags/model";
-import { isReceiverFormat, renderReceiverBody } from "./formats";
-
-export const WEBHOOK_FORMATS = ["rollgate", "tggl", "slack", "sentry"] as const;
-export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
-
-/** The event a `…/test` request sends, whatever the webhook's filter. */
-export const TEST_EVENT = "webhook.test" as const;
-export type DeliveryEvent = RollgateEvent | typeof TEST_EVENT;
+import { isReceiverFormat, renderReceiverBody } from "./formats/index";
+import { WEBHOOK_FORMATS } from "./bodies";
+import { WebhookFormat } from "./bodies";
+import { TEST_EVENT } from "./bodies";
+import { DeliveryEvent } from "./bodies";
+import { NamedRef } from "./bodies";
+import { EventContext } from "./bodies";
+import { NamedRefSchema } from "./bodies";
+import { ChangeSchema } from "./bodies";
+import { RollgateBodySchema } from "./bodies";
+import { RollgateBody } from "./bodies";
+import { TgglBodySchema } from "./bodies";
+import { TgglBody } from "./bodies";
 
 const FLAG_LEVEL_EVENTS: ReadonlySet<DeliveryEvent> = new Set(["flag.created", "flag.updated", "flag.deleted"]);
-
-export interface NamedRef {
-  id: string;
-  key: string;
-  name: string;
-}
-
-/** What a body needs besides the change itself. */
-export interface EventContext {
-  eventId: string;
-  /** ISO-8601 UTC with a `Z` suffix. */
-  timestamp: string;
-  flag: NamedRef;
-  project: NamedRef;
-  actor: { id: string; email: string };
-  /** The project's revision after the change (v1.1); absent on webhook.test bodies. */
-  revision?: number;
-}
-
 // ---- Schemas: what Flagpost sends, for tests and the documentation -----------------------------
-
-const NamedRefSchema = z.object({ id: z.uuid(), key: z.string(), name: z.string() }).strict();
-const ChangeSchema = z.looseObject({ __typename: z.string() });
-
-export const RollgateBodySchema = z
-  .object({
-    id: z.uuid(),
-    event: z.enum([...ROLLGATE_EVENTS, TEST_EVENT]),
-    timestamp: z.iso.datetime(),
-    flag: z.object({ id: z.uuid(), key: z.string(), name: z.string(), enabled: z.boolean() }).strict(),
-    environment: NamedRefSchema.nullable(),
-    triggered_by: z.object({ id: z.uuid(), email: z.string() }).strict(),
-    project: NamedRefSchema,
-    changes: z.array(ChangeSchema),
-    code_like_before: z.string(),
-    code_like_after: z.string(),
-    revision: z.number().int().min(1).optional(),
-  })
-  .strict();
-export type RollgateBody = z.infer<typeof RollgateBodySchema>;
-
-export const TgglBodySchema = z
-  .object({
-    flagSlug: z.string(),
-    userEmail: z.string(),
-    projectSlug: z.string(),
-    codeLikeBefore: z.string(),
-    codeLikeAfter: z.string(),
-    changes: z.array(ChangeSchema),
-  })
-  .strict();
-export type TgglBody = z.infer<typeof TgglBodySchema>;
-
 // ---- Rendering ---------------------------------------------------------------------------------
 
 /** The rollgate body as an object; the change log serves the same shape. */
@@ -117,7 +70,7 @@ export interface EventBodies {
 /**
  * An event's bodies as its change commits them: the rollgate body always (it is also the change log's
  * entry), the others only in `formats` (every format when null). A format left out is rendered from
- * the rollgate body when a delivery needs it (see webhooks/event-bodies.ts), to the same bytes.
+ * the rollgate body when a delivery needs it (see outbound/event-bodies.ts), to the same bytes.
  */
 export function renderEventBodies(ev: ChangeEvent, ctx: EventContext, formats: ReadonlySet<WebhookFormat> | null = null): EventBodies {
   const rollgate = buildRollgateBody(ev, ctx);

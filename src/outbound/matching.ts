@@ -3,7 +3,7 @@
 // the project's webhooks and the organization's, enabled, whose `events` hold the event and whose
 // `environments` (when set) hold the event's environment. Flag-level events have no environment,
 // and no environment filter narrows them.
-import type { WebhookFormat } from "./payload";
+import type { WebhookFormat } from "./bodies";
 
 /** The SQL placeholders (`?1`, …) a statement binds each value to. */
 export interface MatchPlaceholders {

@@ -4,7 +4,7 @@
 // date-time, `created_by` {id, type}, `flag` the bare key as the SDKs report it. Signed in
 // `X-Sentry-Signature` by sign.ts. Pure: a function of the rollgate body.
 import { z } from "zod";
-import type { RollgateBody } from "../payload";
+import type { RollgateBody } from "../bodies";
 
 export const SentryBodySchema = z
   .object({

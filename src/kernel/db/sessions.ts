@@ -6,8 +6,8 @@
 // A replica may lag: a read that finds nothing where a client may have just written (its key, its
 // project) asks the primary before answering 401 or 404 (primary.ts).
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../auth/middleware";
 import { rememberPrimary } from "./primary";
+import type { AppEnv } from "../app-env";
 
 export const BOOKMARK_HEADER = "X-D1-Bookmark";
 /** What D1 hands out (`00000000-00000009-00000000-<32 hex>`); anything else is ignored, never passed on. */

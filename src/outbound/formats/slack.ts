@@ -11,7 +11,7 @@
 // mention. Pure: a function of the rollgate body, so every attempt sends the same bytes.
 import { structuredPatch } from "diff";
 import { derivedId } from "../../flags/tggl";
-import type { RollgateBody } from "../payload";
+import type { RollgateBody } from "../bodies";
 
 export const SLACK_SECTION_TEXT_LIMIT = 3000;
 export const SLACK_TEXT_LIMIT = 40_000;

@@ -3,9 +3,12 @@
 // key lookup never finds them). A key's principal is cached in the isolate for at most
 // SDK_KEY_TTL_MS, so a revoked key is refused everywhere within that time (CONTRACT.md: 30 s at most);
 // the isolate that revokes it forgets it at once.
+import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { hashKey } from "../auth/store";
-import { findSdkPrincipal, looksLikeSdkKey, type SdkPrincipal } from "./store";
+import { hashKey } from "./store";
+import { environments, sdkKeys } from "../kernel/db/schema";
+import type { Db } from "../kernel/app-env";
+import type { Environment } from "../kernel/project-scope";
 
 export const SDK_KEY_TTL_MS = 30_000;
 const principals = new Map<string, { principal: SdkPrincipal; until: number }>();
@@ -42,4 +45,32 @@ export async function resolveSdkKey(env: Env, key: string | null, now = Date.now
 /** Called by the isolate that revokes a key. */
 export function forgetSdkKey(keyHash: string): void {
   principals.delete(keyHash);
+}
+export const SDK_KEY_KINDS = ["server", "client"] as const;
+export type SdkKeyKind = (typeof SDK_KEY_KINDS)[number];
+/**
+ * Visibly not an API key (`fp_…`): `fpsdk_server_…` or `fpsdk_client_…`, so a key pasted in the wrong
+ * place is recognisable at a glance, and the kind is readable without a lookup.
+ */
+export const SDK_KEY_PREFIX = "fpsdk_";
+/** Whether a credential has an SDK key's shape (no lookup): lets other middleware tell the kinds apart. */
+export function looksLikeSdkKey(token: string): boolean {
+  return token.startsWith(SDK_KEY_PREFIX);
+}
+/** What an SDK key may read: one environment of one project. */
+export interface SdkPrincipal {
+  keyId: string;
+  kind: SdkKeyKind;
+  orgId: string;
+  projectId: string;
+  environment: Environment;
+}
+export async function findSdkPrincipal(db: Db, keyHash: string): Promise<SdkPrincipal | null> {
+  const [row] = await db
+    .select({ keyId: sdkKeys.id, kind: sdkKeys.kind, orgId: sdkKeys.orgId, projectId: sdkKeys.projectId, envId: environments.id, envKey: environments.key, envName: environments.name })
+    .from(sdkKeys)
+    .innerJoin(environments, eq(environments.id, sdkKeys.environmentId))
+    .where(eq(sdkKeys.keyHash, keyHash));
+  if (!row) return null;
+  return { keyId: row.keyId, kind: row.kind as SdkKeyKind, orgId: row.orgId, projectId: row.projectId, environment: { id: row.envId, key: row.envKey, name: row.envName } };
 }

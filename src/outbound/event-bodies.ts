@@ -1,9 +1,11 @@
 // An event's body in a format its change did not render. A change renders only the formats that the
-// webhooks it knew of wanted (webhooks/formats-in-use.ts); a webhook created since, or an event
+// webhooks it knew of wanted (outbound/formats-in-use.ts); a webhook created since, or an event
 // older than its format, finds no body. Every format is a view of the rollgate body, which every
 // event keeps, so the body is rendered from it (the same bytes the change would have rendered) and
 // stored on the event the first time, so every later attempt and the attempts log read those bytes.
-import { renderFromRollgate, type RollgateBody, type WebhookFormat } from "./payload";
+import { renderFromRollgate } from "./payload";
+import { type WebhookFormat } from "./bodies";
+import { type RollgateBody } from "./bodies";
 
 const COLUMN: Record<Exclude<WebhookFormat, "rollgate">, string> = { tggl: "tggl_body", slack: "slack_body", sentry: "sentry_body" };
 

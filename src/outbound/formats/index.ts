@@ -1,8 +1,8 @@
 // The receiver formats that are views of the rollgate body: Slack and Sentry. Both take the change's
 // revision as an input, read from the rollgate body when it carries one (`revision`).
-import type { RollgateBody } from "../payload";
 import { renderSentryBody } from "./sentry";
 import { renderSlackBody } from "./slack";
+import type { RollgateBody } from "../bodies";
 
 export const RECEIVER_FORMATS = ["slack", "sentry"] as const;
 export type ReceiverFormat = (typeof RECEIVER_FORMATS)[number];

@@ -2,8 +2,8 @@
 // slack; a sentry webhook may not). It names the webhook, its scope and the reason, and only the
 // origin of its URL: a webhook URL can itself be a credential (a Slack URL is), and other receivers
 // must not learn it. Pure: rendered once, when the webhook is disabled, and sent as stored.
-import type { TgglBody } from "../payload";
 import { escapeSlack, type SlackBody } from "./slack";
+import type { TgglBody } from "../bodies";
 
 export const NOTICE_FORMATS = ["rollgate", "tggl", "slack"] as const;
 export type NoticeFormat = (typeof NOTICE_FORMATS)[number];

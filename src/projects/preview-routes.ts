@@ -2,15 +2,16 @@
 // out the state as the PATCH would leave it, on the state it holds, and commits nothing; the
 // contexts are evaluated here, outside the writer, by the serving path's own evaluator.
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { errors, jsonAnswer, jsonBody } from "../openapi";
-import { requireApiKey, type AppEnv } from "../auth/middleware";
-import { AppError, unwrap } from "../errors";
-import { projectWriter } from "../projects/project-do";
-import { ProjectParams } from "../projects/routes";
-import { KeySchema } from "../schemas";
-import { validationHook } from "../validation";
+import { errors, jsonAnswer, jsonBody } from "../kernel/openapi";
+import { requireApiKey } from "../auth/middleware";
+import { AppError, unwrap } from "../kernel/errors";
+import { projectWriter } from "./project-do";
+import { KeySchema } from "../kernel/schemas";
+import { validationHook } from "../kernel/validation";
 import { StatePreviewRequestSchema, StatePreviewSchema } from "./dry-run-schemas";
 import { previewContexts } from "./preview";
+import { type AppEnv } from "../kernel/app-env";
+import { ProjectParams } from "../kernel/schemas";
 
 const StateParams = ProjectParams.extend({ flagKey: KeySchema, envKey: KeySchema });
 

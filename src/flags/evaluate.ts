@@ -15,7 +15,7 @@
 // EvaluationBudgetExceeded instead of holding the isolate (CONTRACT.md v1.2: within 50 ms of
 // server time, whatever the stored rules). `npm run bench` measures what a full budget costs.
 import { evalRule, Operator, type Rule as TgglRule } from "tggl-core";
-import { compilePattern, matchesPattern } from "../flags/pattern";
+import { compilePattern, matchesPattern } from "./pattern";
 import type { CompiledFlag, Outcome } from "./compile";
 
 export type Context = Record<string, unknown>;

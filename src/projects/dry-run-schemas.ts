@@ -1,12 +1,13 @@
 // Public shapes of the dry run (`?dry_run=true` on every flag write) and of the what-if preview
 // (CONTRACT.md v1.1, "Receivers' toolkit").
 import { z } from "@hono/zod-openapi";
-import { EnvironmentSchema } from "../projects/routes";
-import { IdSchema } from "../schemas";
-import { OFREP_REASONS, EvaluationContextSchema } from "../serve/schemas";
-import { WEBHOOK_FORMATS } from "../webhooks/payload";
-import { ROLLGATE_EVENTS } from "./model";
-import { FlagSchema, FlagStateSchema, UpdateFlagStateSchema } from "./schemas";
+import { EnvironmentSchema } from "./routes";
+import { IdSchema } from "../kernel/schemas";
+import { ROLLGATE_EVENTS } from "../flags/model";
+import { FlagSchema, FlagStateSchema, UpdateFlagStateSchema } from "../flags/schemas";
+import { EvaluationContextSchema } from "../flags/schemas";
+import { OFREP_REASONS } from "../flags/schemas";
+import { WEBHOOK_FORMATS } from "../outbound/bodies";
 
 export const DryRunQuerySchema = z.object({
   dry_run: z

@@ -1,9 +1,9 @@
 // The what-if preview of a state change: what each context is served before and after, computed by
-// the serving path's own code (serve/compile.ts, serve/evaluate.ts, OFREP's reading of a context),
+// the serving path's own code (flags/compile.ts, flags/evaluate.ts, OFREP's reading of a context),
 // so a preview and OFREP cannot disagree. Pure.
-import { compileFlag, type Outcome, type ServedFlag } from "../serve/compile";
-import { AppError } from "../errors";
-import { contextBytes, EvaluationBudget, EvaluationBudgetExceeded, evaluateFlag, MAX_CONTEXT_BYTES, ofrepContext, type Context } from "../serve/evaluate";
+import { compileFlag, type Outcome, type ServedFlag } from "../flags/compile";
+import { AppError } from "../kernel/errors";
+import { contextBytes, EvaluationBudget, EvaluationBudgetExceeded, evaluateFlag, MAX_CONTEXT_BYTES, ofrepContext, type Context } from "../flags/evaluate";
 
 export interface PreviewOutcome {
   variant: string;

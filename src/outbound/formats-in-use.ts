@@ -3,9 +3,9 @@
 // (INSERT … SELECT), so the writer cannot know them before; it keeps what the last batch read of the
 // webhooks instead, read in that same batch. That copy may be one batch late (a webhook created
 // since): rendering then misses a format, and the delivery renders it from the rollgate body on its
-// first claim (webhooks/event-bodies.ts). With no copy yet, every format is rendered.
+// first claim (outbound/event-bodies.ts). With no copy yet, every format is rendered.
 import { webhooksOfProject } from "./matching";
-import type { WebhookFormat } from "./payload";
+import type { WebhookFormat } from "./bodies";
 
 /** What matching needs of an enabled webhook: the same rules as the deliveries' INSERT … SELECT. */
 export interface WebhookRoute {
