@@ -1,7 +1,8 @@
 // Bodies that cannot be taken as they are: JSON nested deeper than 32 levels anywhere, or bytes that
 // are not UTF-8. Both are 400 and store nothing, on every JSON route, before any walk of the value.
 import { describe, expect, it } from "vitest";
-import { JsonBodyError, jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonBody } from "../src/kernel/validation";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../src/kernel/json";
+import { JsonBodyError, parseJsonBody } from "../src/kernel/validation";
 import { storedCounts } from "./fuzz-targets";
 import { call, expectError, json, listEvents, newFlag, setup, webhookInput } from "./helpers";
 

@@ -14,7 +14,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorSchema } from "../src/kernel/schemas";
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../src/kernel/validation";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../src/kernel/json";
 import { auditDeliveries, buildFixture, flagF, storedCounts, writeTargets, type Fixture, type Target } from "./fuzz-targets";
 import { ADMIN_TOKEN, call, env, json, newFlag, type Tenant } from "./helpers";
 

@@ -1,8 +1,9 @@
 // The evaluation routes' small readers: JSON depth before parsing, If-None-Match, the context hash.
 import { describe, expect, it } from "vitest";
-import { hashText, ifNoneMatch, textDepth } from "../src/serve/request";
+import { jsonDepthExceeds } from "../src/kernel/json";
+import { hashText, ifNoneMatch } from "../src/serve/request";
 
-describe("textDepth", () => {
+describe("jsonDepthExceeds, read on the text before parsing", () => {
   it.each([
     ["{}", 1],
     ['{"context":{}}', 2],
@@ -13,7 +14,8 @@ describe("textDepth", () => {
     ["[".repeat(40) + "]".repeat(40), 40],
     ["5", 0],
   ])("%s → %i", (text, depth) => {
-    expect(textDepth(text)).toBe(depth);
+    expect(jsonDepthExceeds(text, depth)).toBe(false);
+    if (depth > 0) expect(jsonDepthExceeds(text, depth - 1)).toBe(true);
     if (depth <= 32) expect(() => JSON.parse(text)).not.toThrow();
   });
 });

@@ -15,11 +15,12 @@
 // make that harmless.
 import type { Context } from "hono";
 import { AppError } from "../kernel/errors";
+import { MinuteCounter } from "../kernel/rate-limit";
 import { resolveSdkKey } from "./sdk-keys";
 import { looksLikeSdkKey } from "./sdk-keys";
 
 const DEFAULT_PER_MINUTE = 20;
-const windows = new Map<string, { window: number; count: number }>();
+const counter = new MinuteCounter();
 
 function perMinute(env: Env): number {
   const raw = (env as unknown as { AUTH_FAILURES_PER_MINUTE?: string }).AUTH_FAILURES_PER_MINUTE;
@@ -51,15 +52,7 @@ export async function countsAsFailure(env: Env, token: string): Promise<boolean>
 export function recordFailure(env: Env, address: string, now = Date.now()): void {
   const limit = perMinute(env);
   if (limit === 0) return;
-  const window = Math.floor(now / 60_000);
-  const slot = windows.get(address);
-  if (!slot || slot.window !== window) {
-    if (windows.size > 10_000) windows.clear();
-    windows.set(address, { window, count: 1 });
-  } else if (++slot.count > limit) throw blocked(now);
-}
-
-function blocked(now: number): AppError {
-  const retryAfter = Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
-  return new AppError("rate_limited", "too many failed authentications from this address; try again later", undefined, { "Retry-After": String(retryAfter) });
+  const wait = counter.count(address, limit, now);
+  if (wait !== null)
+    throw new AppError("rate_limited", "too many failed authentications from this address; try again later", undefined, { "Retry-After": String(wait) });
 }

@@ -3,15 +3,15 @@ import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { apiKeys, orgs, users } from "../kernel/db/schema";
 import { Principal } from "../kernel/app-env";
 import type { Db } from "../kernel/app-env";
+import { randomBase64Url, toHex } from "../kernel/encoding";
 
 export async function hashKey(key: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(digest));
 }
 
 export function newApiKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return `fp_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")}`;
+  return `fp_${randomBase64Url(24)}`;
 }
 
 export async function findPrincipal(db: Db, keyHash: string): Promise<Principal | null> {

@@ -5,6 +5,7 @@ import { renderCodeLike } from "./code-like";
 import type { ChangeEvent, Condition, Flag, FlagState, RollgateEvent, Sharing, TgglChange, Variation } from "./model";
 import { derivedId, toTgglCondition, toTgglTag, toTgglVariation } from "./tggl";
 import type { Environment } from "../kernel/project-scope";
+import { canonicalJson } from "../kernel/json";
 
 /** Flag-level events render this environment: `production`, or the first one if there is none. */
 export function renderedEnvironment(environments: Environment[]): Environment | null {
@@ -201,15 +202,7 @@ function sameCondition(a: Condition, b: Condition): boolean {
 
 /** Deep equality of JSON data, blind to key order and to keys holding `undefined`. */
 function sameJson(a: unknown, b: unknown): boolean {
-  return a === b || canonical(a) === canonical(b);
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
+  if (a === b) return true;
+  const x = canonicalJson(a);
+  return x !== null && x === canonicalJson(b);
 }

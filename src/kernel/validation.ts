@@ -1,9 +1,7 @@
 // Turns zod failures into the contract's 400: `details` names each bad field and why.
 import type { z } from "@hono/zod-openapi";
 import { AppError } from "./errors";
-
-/** JSON nested deeper than this anywhere in a body, counted from its root (`[]` is 1), is refused. */
-export const MAX_JSON_DEPTH = 32;
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json";
 
 /** A body refused before it is read as a value: not UTF-8, not JSON, or nested too deep (400 invalid_json). */
 export class JsonBodyError extends AppError {
@@ -36,23 +34,6 @@ export function parseJsonBody(raw: string | ArrayBuffer | Uint8Array, { maxDepth
   } catch {
     throw new JsonBodyError("the body is not valid JSON");
   }
-}
-
-/** Whether JSON text opens more than `max` arrays or objects at once (brackets inside strings do not count). */
-export function jsonDepthExceeds(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 0x5c) i++; // backslash: the next character is escaped
-      else if (ch === 0x22) inString = false;
-    } else if (ch === 0x22) inString = true;
-    else if (ch === 0x5b || ch === 0x7b) {
-      if (++depth > max) return true;
-    } else if (ch === 0x5d || ch === 0x7d) depth--;
-  }
-  return false;
 }
 
 export interface FieldIssue {

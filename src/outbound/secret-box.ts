@@ -1,4 +1,5 @@
 import { AppError } from "../kernel/errors";
+import { fromAnyBase64, toBase64Url } from "../kernel/encoding";
 
 // Encryption at rest for webhook secrets and custom header values, which must be readable again to
 // sign and send (a hash would not do). AES-256-GCM with a fresh 96-bit IV per value.
@@ -41,7 +42,7 @@ export function parseKeyring(secretEnvValue: string): Keyring {
       throw new SecretBoxError("each keyring entry must be <keyId>:<base64 key>, the id of letters, digits, _ or -");
     }
     if (keys.has(id)) throw new SecretBoxError(`key id ${id} appears twice in the keyring`);
-    const raw = decodeBase64(entry.slice(colon + 1));
+    const raw = fromAnyBase64(entry.slice(colon + 1));
     if (raw === null || raw.byteLength !== 32) {
       throw new SecretBoxError(`key ${id} must be 32 bytes in base64 (AES-256)`);
     }
@@ -61,7 +62,7 @@ export async function encryptSecret(keyring: Keyring, plaintext: string): Promis
     await importAesKey(key, "encrypt"),
     encoder.encode(plaintext),
   );
-  return `${header}.${encodeBase64Url(iv)}.${encodeBase64Url(new Uint8Array(sealed))}`;
+  return `${header}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
 }
 
 export async function decryptSecret(keyring: Keyring, ciphertext: string): Promise<string> {
@@ -70,8 +71,8 @@ export async function decryptSecret(keyring: Keyring, ciphertext: string): Promi
   const [version, keyId, ivText, sealedText] = parts as [string, string, string, string];
   const key = keyring.keys.get(keyId);
   if (!key) throw new SecretBoxError(`no key ${keyId} in the keyring`);
-  const iv = decodeBase64(ivText);
-  const sealed = decodeBase64(sealedText);
+  const iv = fromAnyBase64(ivText);
+  const sealed = fromAnyBase64(sealedText);
   if (iv === null || iv.byteLength !== IV_BYTES || sealed === null) {
     throw new SecretBoxError("malformed secret-box value");
   }
@@ -106,23 +107,7 @@ function importAesKey(key: KeyringKey, usage: "encrypt" | "decrypt"): Promise<Cr
   return crypto.subtle.importKey("raw", key.raw, { name: "AES-GCM" }, false, [usage]);
 }
 
-function encodeBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
-/** Accepts base64 and base64url, padded or not; null when the text is not base64. */
-function decodeBase64(text: string): Uint8Array | null {
-  const standard = text.trim().replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
-  if (!/^[A-Za-z0-9+/]*$/.test(standard) || standard.length % 4 === 1) return null;
-  try {
-    const binary = atob(standard.padEnd(Math.ceil(standard.length / 4) * 4, "="));
-    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
 export const keyrings = new Map<string, Keyring>();
 export function keyringOf(raw: string): Keyring {
   if (!raw) throw new AppError("internal", "WEBHOOK_SECRETS_KEY is not configured");

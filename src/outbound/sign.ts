@@ -16,6 +16,7 @@
 // - ed25519 (`v1a`) signs the same `<id>.<timestamp>.<body>` with the webhook's private key.
 // - The `sentry` format adds `X-Sentry-Signature`: bare hex HMAC of the body, current secret only.
 // - Pure: WebCrypto only, no I/O; one key import per secret per call.
+import { fromBase64, toBase64, toHex } from "../kernel/encoding";
 
 /** Names Flagpost sets on every request (lower case); custom headers may not use them. */
 export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set([
@@ -175,20 +176,4 @@ export function importSigningKey(secret: string): Promise<CryptoKey> {
 
 export async function hmac(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, data));
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
-  return hex;
-}
-
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-export function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

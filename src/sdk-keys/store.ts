@@ -8,10 +8,10 @@ import { SDK_KEY_KINDS } from "../auth/sdk-keys";
 import { SdkKeyKind } from "../auth/sdk-keys";
 import { SDK_KEY_PREFIX } from "../auth/sdk-keys";
 import { SdkPrincipal } from "../auth/sdk-keys";
+import { randomBase64Url } from "../kernel/encoding";
 
 export function newSdkKey(kind: SdkKeyKind): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return `${SDK_KEY_PREFIX}${kind}_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")}`;
+  return `${SDK_KEY_PREFIX}${kind}_${randomBase64Url(24)}`;
 }
 
 export interface SdkKeyView {

@@ -11,13 +11,13 @@ import { servedConfig } from "./config";
 import { contextBytes, MAX_CONTEXT_BYTES } from "../flags/evaluate";
 import type { SdkKeyKind } from "../auth/sdk-keys";
 import type { SdkPrincipal } from "../auth/sdk-keys";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../kernel/json";
 
 export type ServeEnv = { Bindings: Env; Variables: { requestId: string } };
 
 /** Evaluation bodies (contexts) may be up to 1 MiB, not the API's 128 KiB. */
 export const MAX_EVALUATION_BODY_BYTES = 1024 * 1024;
 /** The contract's nesting limit for every body, counted from the body's root. */
-const MAX_DEPTH = 32;
 
 /** A refusal of the evaluation routes: 400s in the protocol's shape (`kind`), 401 and 429 in the API's. */
 export class ServeError extends Error {
@@ -80,34 +80,12 @@ export async function configFor(c: HonoContext<ServeEnv>, principal: SdkPrincipa
 export async function jsonBody(c: HonoContext): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
-  if (textDepth(text) > MAX_DEPTH) throw new ServeError(400, "PARSE_ERROR", `JSON nested deeper than ${MAX_DEPTH} levels`);
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw new ServeError(400, "PARSE_ERROR", `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text);
   } catch {
     throw new ServeError(400, "PARSE_ERROR", "the body is not valid JSON");
   }
-}
-
-/**
- * The nesting depth of JSON text, read before parsing it: one pass over the characters, brackets
- * inside strings ignored. For text that is not JSON the answer is meaningless, and JSON.parse
- * refuses it next anyway.
- */
-export function textDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 92) i++; // a backslash escapes the next character
-      else if (ch === 34) inString = false;
-    } else if (ch === 34) inString = true;
-    else if (ch === 123 || ch === 91) {
-      if (++depth > max) max = depth;
-    } else if (ch === 125 || ch === 93) depth--;
-  }
-  return max;
 }
 
 /** A context must be a JSON object (arrays and scalars are not) of at most 32 KiB. */

@@ -7,7 +7,7 @@ import { AppError } from "../kernel/errors";
 import { iso } from "../kernel/schemas";
 import type { RotatedSecret, RotateSecretInput } from "./receiver-schemas";
 import { encryptSecret, type Keyring } from "../outbound/secret-box";
-import { toBase64 } from "../outbound/sign";
+import { randomBase64Url, toBase64 } from "../kernel/encoding";
 import { DELIVERY_BODY } from "../deliveries/lifecycle";
 import { recoverEventBody } from "../outbound/event-bodies";
 import type { Db } from "../kernel/app-env";
@@ -23,7 +23,7 @@ export async function findOrgWebhook(db: Db, orgId: string, id: string): Promise
 
 /** 24 random bytes as base64url: 32 characters, which Sentry's secret field also takes. */
 export function generateSecret(): string {
-  return toBase64(crypto.getRandomValues(new Uint8Array(24))).replace(/\+/g, "-").replace(/\//g, "_");
+  return randomBase64Url(24);
 }
 
 export function standardWebhooksSecret(secret: string): string {

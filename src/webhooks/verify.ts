@@ -7,7 +7,9 @@
 // receiver's, the webhook's current one, the previous one of a rotation, none), and the body (identical,
 // the same JSON re-serialized — the usual mistake — or different, and where).
 import type { VerifyCheck, VerifyResult } from "./receiver-schemas";
-import { fromBase64, hmac, importSigningKey, toBase64, toHex } from "../outbound/sign";
+import { fromBase64, toBase64, toHex } from "../kernel/encoding";
+import { canonicalJson } from "../kernel/json";
+import { hmac, importSigningKey } from "../outbound/sign";
 
 export const TIMESTAMP_TOLERANCE_SECONDS = 300;
 
@@ -199,25 +201,11 @@ function position(text: string, index: number): { line: number; column: number }
 /** Equal as JSON values, blind to whitespace, key order and escapes; false when either is not JSON. */
 export function sameJson(a: string, b: string): boolean {
   try {
-    const [x, y] = [canonical(JSON.parse(a), 0), canonical(JSON.parse(b), 0)];
+    const [x, y] = [canonicalJson(JSON.parse(a)), canonicalJson(JSON.parse(b))];
     return x !== null && x === y;
   } catch {
     return false;
   }
-}
-
-/** Keys sorted at every level; null past 64 levels, which no Flagpost body reaches. */
-function canonical(value: unknown, depth: number): string | null {
-  if (depth > 64) return null;
-  if (Array.isArray(value)) {
-    const items = value.map((v) => canonical(v, depth + 1));
-    return items.includes(null) ? null : `[${items.join(",")}]`;
-  }
-  if (value !== null && typeof value === "object") {
-    const entries = Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k], depth + 1)] as const);
-    return entries.some(([, v]) => v === null) ? null : `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function quote(text: string): string {

@@ -9,6 +9,7 @@
 // Cookie value: v1.<expires, unix seconds>.<session id>.<iv + ciphertext>.<signature>, all base64url.
 import { readSettings } from "../../kernel/env";
 import { keyringOf } from "../../outbound/secret-box";
+import { fromBase64Url, randomBase64Url, toBase64Url } from "../../kernel/encoding";
 
 export const SESSION_TTL_SECONDS = 8 * 60 * 60;
 export const SIGN_IN_NONCE_TTL_SECONDS = 60 * 60;
@@ -66,12 +67,12 @@ async function deriveSessionKeys(rawKeyring: string): Promise<SessionKeys> {
 export async function sealSession(env: Env, apiKey: string, nowMs = Date.now()): Promise<string> {
   const keys = await sessionKeys(env);
   const expires = Math.floor(nowMs / 1000) + SESSION_TTL_SECONDS;
-  const id = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  const id = randomBase64Url(16);
   const header = `${VERSION}.${expires}.${id}`;
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(header) }, keys.seal, encoder.encode(apiKey));
-  const body = `${header}.${base64url(concat(iv, new Uint8Array(sealed)))}`;
-  return `${body}.${base64url(await hmac(keys.sign, body))}`;
+  const body = `${header}.${toBase64Url(concat(iv, new Uint8Array(sealed)))}`;
+  return `${body}.${toBase64Url(await hmac(keys.sign, body))}`;
 }
 
 /** The session in a cookie value, or null when it is malformed, tampered with or expired. */
@@ -81,10 +82,10 @@ export async function openSession(env: Env, cookie: string | undefined, nowMs = 
   const [, expiresText, id, sealedText, signature] = parts;
   const keys = await sessionKeys(env);
   const body = parts.slice(0, 4).join(".");
-  if (!sameBytes(await hmac(keys.sign, body), fromBase64url(signature))) return null;
+  if (!sameBytes(await hmac(keys.sign, body), fromBase64Url(signature))) return null;
   const expiresAt = Number(expiresText) * 1000;
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= nowMs) return null;
-  const sealed = fromBase64url(sealedText);
+  const sealed = fromBase64Url(sealedText);
   if (!sealed || sealed.byteLength <= IV_BYTES) return null;
   try {
     const opened = await crypto.subtle.decrypt(
@@ -100,16 +101,16 @@ export async function openSession(env: Env, cookie: string | undefined, nowMs = 
 
 /** The CSRF token of a session (or of a sign-in nonce): an HMAC of its id, so nothing is stored. */
 export async function csrfToken(env: Env, purpose: "session" | "sign-in", id: string): Promise<string> {
-  return base64url(await hmac((await sessionKeys(env)).csrf, `${purpose}.${id}`));
+  return toBase64Url(await hmac((await sessionKeys(env)).csrf, `${purpose}.${id}`));
 }
 
 export async function isCsrfToken(env: Env, purpose: "session" | "sign-in", id: string, token: unknown): Promise<boolean> {
   if (typeof token !== "string" || token.length === 0) return false;
-  return sameBytes(fromBase64url(await csrfToken(env, purpose, id)), fromBase64url(token));
+  return sameBytes(fromBase64Url(await csrfToken(env, purpose, id)), fromBase64Url(token));
 }
 
 export function newNonce(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(16)));
+  return randomBase64Url(16);
 }
 
 // ---- Bytes -------------------------------------------------------------------------------------
@@ -131,15 +132,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
-function fromBase64url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
-  const standard = text.replace(/-/g, "+").replace(/_/g, "/");
-  const binary = atob(standard.padEnd(Math.ceil(standard.length / 4) * 4, "="));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
