@@ -55,7 +55,11 @@ async function readDeployFiles() {
   const root = import.meta.dirname;
   const tfDir = path.join(root, "deploy/terraform");
   const terraform = Object.fromEntries(
-    fs.readdirSync(tfDir).filter((f) => f.endsWith(".tf")).sort().map((f) => [f, fs.readFileSync(path.join(tfDir, f), "utf8")]),
+    fs
+      .readdirSync(tfDir)
+      .filter((f) => f.endsWith(".tf"))
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(tfDir, f), "utf8")]),
   );
   const terraformJson = Object.fromEntries(await Promise.all(Object.entries(terraform).map(async ([f, text]) => [f, await parseHcl(f, text)])));
   return { wrangler: fs.readFileSync(path.join(root, "wrangler.toml"), "utf8"), terraform, terraformJson };

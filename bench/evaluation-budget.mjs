@@ -45,10 +45,20 @@ async function prepare(api) {
   await stateWith(api, id, "program", [[rule("email", "STR_REGEXP", { value: "^[a]{1,200}[a]{1,200}$" })]]);
   await stateWith(api, id, "contains", [[rule("bio", "STR_NOT_CONTAINS", { values: Array.from({ length: 1000 }, (_, i) => `w${i}`) })]]);
   await stateWith(api, id, "overlap", [[rule("tags", "ARR_NOT_OVERLAP", { values: Array.from({ length: 1000 }, (_, i) => `t${i}`) })]]);
-  await stateWith(api, id, "semver", Array.from({ length: 100 }, (_, i) => [rule("v", "SEMVER_LTE", { value: `0.${i}` })]));
+  await stateWith(
+    api,
+    id,
+    "semver",
+    Array.from({ length: 100 }, (_, i) => [rule("v", "SEMVER_LTE", { value: `0.${i}` })]),
+  );
   // 100 conditions of 10 patterns each, none of which holds: every rule of every condition runs.
   const tenPatterns = (c) => Array.from({ length: 10 }, (_, r) => rule("email", "STR_NOT_REGEXP", { value: `^(a+)+${c}_${r}$|a` }));
-  await stateWith(api, id, "patterns", Array.from({ length: 100 }, (_, c) => tenPatterns(c)));
+  await stateWith(
+    api,
+    id,
+    "patterns",
+    Array.from({ length: 100 }, (_, c) => tenPatterns(c)),
+  );
   const many = await api.createProject("budget-many");
   for (let i = 0; i < MANY_FLAGS; i++) {
     await stateWith(api, many.id, `m${i}`, [[rule("plan", "STR_EQUALS", { values: ["pro"] }), rule("email", "STR_REGEXP", { value: "@acme\\.com$" })]]);
@@ -82,7 +92,9 @@ function cases(keys) {
     body: { context },
   });
   const tggl = (key, body) => ({ method: "POST", path: "/tggl/flags", headers: { "x-tggl-api-key": key }, body });
-  const version = Array(KIB32 / 2 - 20).fill("1").join(".");
+  const version = Array(KIB32 / 2 - 20)
+    .fill("1")
+    .join(".");
   const tags = Array.from({ length: Math.floor((KIB32 - 100) / 7) }, (_, i) => `x${i % 1000}`);
   return [
     ["^(a+)+$, 31 characters (client key)", ofrep(keys.client, "nested", { email: "a".repeat(30) + "!" }), 200],
@@ -145,8 +157,7 @@ async function main() {
     const other = flagpostClient(subject.base, await createApiKey(subject.base, "flagpost-local-admin", "neighbour"));
     const plain = await other.createProject("plain");
     await other.createFlag(plain.id, "plain");
-    const otherKey = (await other.call("POST", `/projects/${plain.id}/environments/production/sdk-keys`, { kind: "client" }, { expect: 201 })).body
-      .key;
+    const otherKey = (await other.call("POST", `/projects/${plain.id}/environments/production/sdk-keys`, { kind: "client" }, { expect: 201 })).body.key;
     const alone = neighbour(subject.base, otherKey);
     await new Promise((r) => setTimeout(r, 1500));
     const aloneTimes = await alone.stop();

@@ -14,12 +14,21 @@ export async function prepareEvaluation(subject) {
   for (let i = 0; i < BULK_FLAGS; i++) {
     const flag = await api.createFlag(id, `e${i}`);
     const [live] = flag.variations;
-    const state = i % 3 === 0 ? { enabled: true, rollout_percentage: 30 } : i % 3 === 1 ? { enabled: true, conditions: [{ variation_id: live.id, rules: [{ property: "plan", operator: "STR_EQUALS", values: ["pro"] }] }] } : { enabled: false };
+    const state =
+      i % 3 === 0
+        ? { enabled: true, rollout_percentage: 30 }
+        : i % 3 === 1
+          ? { enabled: true, conditions: [{ variation_id: live.id, rules: [{ property: "plan", operator: "STR_EQUALS", values: ["pro"] }] }] }
+          : { enabled: false };
     await api.call("PATCH", `/projects/${id}/flags/e${i}/environments/production`, state, { expect: 200 });
   }
   const key = (await api.call("POST", `/projects/${id}/environments/production/sdk-keys`, { name: "bench", kind: "server" }, { expect: 201 })).body.key;
   const context = JSON.stringify({ context: { targetingKey: "user-42", plan: "pro", country: "fr" } });
-  const bulk = await fetch(`${subject.base}/ofrep/v1/evaluate/flags`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: context });
+  const bulk = await fetch(`${subject.base}/ofrep/v1/evaluate/flags`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: context,
+  });
   const body = await bulk.json();
   if (bulk.status !== 200 || body.flags.length !== BULK_FLAGS) throw new Error(`bulk evaluation answered ${bulk.status} with ${body.flags?.length} flags`);
   return { key, context, etag: bulk.headers.get("etag") };

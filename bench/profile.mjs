@@ -114,19 +114,27 @@ const SAMPLING_MS = 0.2;
 
 /** The `n` largest entries, in ms per `per` (a change, a request). */
 function top(map, n, per) {
-  return [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${(v / per).toFixed(3).padStart(8)} ms  ${k}`).join("\n");
+  return [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${(v / per).toFixed(3).padStart(8)} ms  ${k}`)
+    .join("\n");
 }
 
 function printProfile(profile, per, what) {
   const { total, inside, gaps, self, inclusive } = aggregate(profile);
-  console.log(`profiled ${total.toFixed(0)} ms: in the Worker's isolate ${(inside / per).toFixed(3)} ms per ${what}, elsewhere in the runtime ${(gaps / per).toFixed(3)} ms per ${what}`);
+  console.log(
+    `profiled ${total.toFixed(0)} ms: in the Worker's isolate ${(inside / per).toFixed(3)} ms per ${what}, elsewhere in the runtime ${(gaps / per).toFixed(3)} ms per ${what}`,
+  );
   console.log(`\nself time, ms per ${what}:\n${top(self, 25, per)}\n\ninclusive time, ms per ${what}:\n${top(inclusive, 40, per)}`);
 }
 
 /** 10 clients sending one request kind `amount` times; answers requests/s and p50. */
 function hammer(base, request, amount) {
   return new Promise((resolve, reject) =>
-    autocannon({ url: base, connections: 10, amount, requests: [request], timeout: 30 }, (err, r) => (err ? reject(err) : resolve({ perSecond: Math.round(r["2xx"] / r.duration), p50: r.latency.p50, non2xx: r.non2xx }))),
+    autocannon({ url: base, connections: 10, amount, requests: [request], timeout: 30 }, (err, r) =>
+      err ? reject(err) : resolve({ perSecond: Math.round(r["2xx"] / r.duration), p50: r.latency.p50, non2xx: r.non2xx }),
+    ),
   );
 }
 
@@ -136,7 +144,12 @@ async function profileEvaluation() {
     const request =
       which === "me"
         ? { method: "GET", path: "/api/v1/me", headers: { authorization: `Bearer ${subject.apiKey}` } }
-        : { method: "POST", path: "/ofrep/v1/evaluate/flags/e1", headers: { authorization: `Bearer ${fixture.key}`, "content-type": "application/json" }, body: fixture.context };
+        : {
+            method: "POST",
+            path: "/ofrep/v1/evaluate/flags/e1",
+            headers: { authorization: `Bearer ${fixture.key}`, "content-type": "application/json" },
+            body: fixture.context,
+          };
     await hammer(subject.base, request, 1000);
     const session = await inspect(subject.inspectorPort);
     await session.send("Profiler.enable");
@@ -171,7 +184,12 @@ async function breakdown() {
     await subject.prepare();
     const headers = { authorization: `Bearer ${subject.apiKey}`, "content-type": "application/json" };
     const project = (await subject.api.call("GET", "/projects")).body.data.find((p) => p.key === "bench-toggles").id;
-    const patch = (i, query = "") => ({ method: "PATCH", path: `/api/v1/projects/${project}/flags/t${i}/environments/production${query}`, headers, body: JSON.stringify({ enabled: false }) });
+    const patch = (i, query = "") => ({
+      method: "PATCH",
+      path: `/api/v1/projects/${project}/flags/t${i}/environments/production${query}`,
+      headers,
+      body: JSON.stringify({ enabled: false }),
+    });
     const steps = [
       ["GET /me", () => [{ method: "GET", path: "/api/v1/me", headers }]],
       ["PATCH that changes nothing", (i) => [patch(i)]],
@@ -182,19 +200,32 @@ async function breakdown() {
       for (const [name, requestsOf] of steps) rows.push({ connections, step: name, ...(await cpuPerRequest(subject, connections, amount, requestsOf)) });
       const cpu0 = cpuMs(subject.pid);
       const round = await toggles(subject, { connections, amount, receiver });
-      rows.push({ connections, step: "toggle with one webhook", perRequest: (cpuMs(subject.pid).runtime - cpu0.runtime) / round.ok, p50: summarize(round.times).p50 });
+      rows.push({
+        connections,
+        step: "toggle with one webhook",
+        perRequest: (cpuMs(subject.pid).runtime - cpu0.runtime) / round.ok,
+        p50: summarize(round.times).p50,
+      });
     }
-    for (const hook of (await subject.api.call("GET", `/projects/${project}/webhooks`)).body.data) await subject.api.call("DELETE", `/projects/${project}/webhooks/${hook.id}`, undefined, { expect: 204 });
+    for (const hook of (await subject.api.call("GET", `/projects/${project}/webhooks`)).body.data)
+      await subject.api.call("DELETE", `/projects/${project}/webhooks/${hook.id}`, undefined, { expect: 204 });
     for (const connections of [1, 10]) {
       const cpu0 = cpuMs(subject.pid);
       const round = await toggles(subject, { connections, amount });
-      rows.push({ connections, step: "toggle with no webhook", perRequest: (cpuMs(subject.pid).runtime - cpu0.runtime) / round.ok, p50: summarize(round.times).p50 });
+      rows.push({
+        connections,
+        step: "toggle with no webhook",
+        perRequest: (cpuMs(subject.pid).runtime - cpu0.runtime) / round.ok,
+        p50: summarize(round.times).p50,
+      });
     }
     const order = ["GET /me", "PATCH that changes nothing", "toggle with no webhook", "toggle with one webhook"];
     console.log(`runtime CPU per request and latency p50 (ms), ${amount} requests each\n${"".padEnd(28)}  CPU, 1 client   CPU, 10 clients   p50, 1 client`);
     for (const step of order) {
       const at = (c) => rows.find((r) => r.step === step && r.connections === c);
-      console.log(`${step.padEnd(28)}${at(1).perRequest.toFixed(2).padStart(14)}${at(10).perRequest.toFixed(2).padStart(18)}${at(1).p50.toFixed(1).padStart(16)}`);
+      console.log(
+        `${step.padEnd(28)}${at(1).perRequest.toFixed(2).padStart(14)}${at(10).perRequest.toFixed(2).padStart(18)}${at(1).p50.toFixed(1).padStart(16)}`,
+      );
     }
   });
 }
@@ -212,7 +243,9 @@ async function units() {
       const cpu0 = cpuMs(subject.pid).runtime;
       const t0 = performance.now();
       for (let done = 0; done < calls; done += 500) await call(what, Math.min(500, calls - done));
-      console.log(`${what.padEnd(16)}${((cpuMs(subject.pid).runtime - cpu0) / calls).toFixed(3).padStart(8)}   (wall ${((performance.now() - t0) / calls).toFixed(3)} ms)`);
+      console.log(
+        `${what.padEnd(16)}${((cpuMs(subject.pid).runtime - cpu0) / calls).toFixed(3).padStart(8)}   (wall ${((performance.now() - t0) / calls).toFixed(3)} ms)`,
+      );
     }
   });
 }
@@ -233,7 +266,9 @@ async function main() {
     session.close();
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     fs.writeFileSync(path.join(ROOT, "bench/results", `${stamp}-${which}.profile.json`), JSON.stringify(profile));
-    console.log(`${which}: ${result.ok} toggles, ${result.togglesPerSecond}/s, p50 ${result.p50} ms; CPU ms per toggle by process: ${JSON.stringify(result.cpuPerChange)}`);
+    console.log(
+      `${which}: ${result.ok} toggles, ${result.togglesPerSecond}/s, p50 ${result.p50} ms; CPU ms per toggle by process: ${JSON.stringify(result.cpuPerChange)}`,
+    );
     printProfile(profile, result.ok, "change");
   });
 }

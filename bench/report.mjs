@@ -24,7 +24,13 @@ function targets(fp, bl, lg) {
     atMost("fan-out of 100, last arrival p50 ≤ 1.25 × baseline + claim & log", ratio(fp.fanout.last.p50, lg.fanout.last.p50), 1.25),
     atMost("resident size after the same requests ≤ 1.2 × baseline", ratio(fp.rssAfterCommon, bl.rssAfterCommon), 1.2),
     ...(fp.saturation && bl.saturation
-      ? [atLeast(`changes/s on one project at saturation ≥ 4 × before group commit (${BEFORE_GROUP_COMMIT} × baseline's)`, ratio(fp.saturation.ceiling, bl.saturation.ceiling * BEFORE_GROUP_COMMIT), 4)]
+      ? [
+          atLeast(
+            `changes/s on one project at saturation ≥ 4 × before group commit (${BEFORE_GROUP_COMMIT} × baseline's)`,
+            ratio(fp.saturation.ceiling, bl.saturation.ceiling * BEFORE_GROUP_COMMIT),
+            4,
+          ),
+        ]
       : []),
     atMost("lost deliveries = 0", totalLost(fp) + totalLost(bl), 0),
     ...(fp.evaluation ? evaluationTargets(fp.evaluation) : []),
@@ -62,11 +68,28 @@ function steps(s) {
 /** One row per figure: Flagpost, the baseline, the baseline that claims and logs, and the ratios. */
 function rows(fp, bl, lg) {
   const s = fp.sustained;
-  const losses = (f) => Object.entries(f.loss).map(([k, l]) => `${k} ${l.lost}/${l.expected}`).join(", ");
-  const row = (label, pick, show = (x) => x) => [label, show(pick(fp)), show(pick(bl)), show(pick(lg)), ratio(num(pick(fp)), num(pick(bl))), ratio(num(pick(fp)), num(pick(lg)))];
+  const losses = (f) =>
+    Object.entries(f.loss)
+      .map(([k, l]) => `${k} ${l.lost}/${l.expected}`)
+      .join(", ");
+  const row = (label, pick, show = (x) => x) => [
+    label,
+    show(pick(fp)),
+    show(pick(bl)),
+    show(pick(lg)),
+    ratio(num(pick(fp)), num(pick(bl))),
+    ratio(num(pick(fp)), num(pick(lg))),
+  ];
   const num = (x) => (typeof x === "object" && x !== null ? x.p50 : x);
   return [
-    ["Figure (latencies in ms: p50 / p95 / p99)", "Flagpost", "Baseline", "Baseline + claim & log", "Flagpost ÷ baseline", "Flagpost ÷ (baseline + claim & log)"],
+    [
+      "Figure (latencies in ms: p50 / p95 / p99)",
+      "Flagpost",
+      "Baseline",
+      "Baseline + claim & log",
+      "Flagpost ÷ baseline",
+      "Flagpost ÷ (baseline + claim & log)",
+    ],
     row("1. Toggle latency, 1 client", (f) => f.sequential, triple),
     row("1. Toggle latency, 10 clients", (f) => f.concurrent, triple),
     row("1. Toggles/s, 10 clients", (f) => f.concurrent.togglesPerSecond),
@@ -85,13 +108,48 @@ function rows(fp, bl, lg) {
     ...(fp.evaluation
       ? [
           ["6. GET /me (authenticated), 1 client", triple(fp.evaluation.me), "—", "—", "", ""],
-          ["6. OFREP single evaluation, 1 client", triple(fp.evaluation.single), "—", "—", `${ratio(fp.evaluation.single.p50, fp.evaluation.me.p50)} × GET /me`, ""],
-          ["6. OFREP bulk of 100 flags, 1 client", triple(fp.evaluation.bulk100), "—", "—", `${ratio(fp.evaluation.bulk100.p50, fp.evaluation.me.p50)} × GET /me`, ""],
-          ["6. OFREP bulk answered 304, 1 client", triple(fp.evaluation.notModified), "—", "—", `${ratio(fp.evaluation.notModified.p50, fp.evaluation.me.p50)} × GET /me`, ""],
-          ["6. Evaluations/s vs GET /me/s, 10 clients", `${fp.evaluation.evaluationsPerSecond} vs ${fp.evaluation.mePerSecond}`, "—", "—", `${ratio(fp.evaluation.evaluationsPerSecond, fp.evaluation.mePerSecond)}`, ""],
+          [
+            "6. OFREP single evaluation, 1 client",
+            triple(fp.evaluation.single),
+            "—",
+            "—",
+            `${ratio(fp.evaluation.single.p50, fp.evaluation.me.p50)} × GET /me`,
+            "",
+          ],
+          [
+            "6. OFREP bulk of 100 flags, 1 client",
+            triple(fp.evaluation.bulk100),
+            "—",
+            "—",
+            `${ratio(fp.evaluation.bulk100.p50, fp.evaluation.me.p50)} × GET /me`,
+            "",
+          ],
+          [
+            "6. OFREP bulk answered 304, 1 client",
+            triple(fp.evaluation.notModified),
+            "—",
+            "—",
+            `${ratio(fp.evaluation.notModified.p50, fp.evaluation.me.p50)} × GET /me`,
+            "",
+          ],
+          [
+            "6. Evaluations/s vs GET /me/s, 10 clients",
+            `${fp.evaluation.evaluationsPerSecond} vs ${fp.evaluation.mePerSecond}`,
+            "—",
+            "—",
+            `${ratio(fp.evaluation.evaluationsPerSecond, fp.evaluation.mePerSecond)}`,
+            "",
+          ],
         ]
       : []),
-    ["Lost deliveries (lost/expected)", losses(fp) + (fp.unfinished ? `; not succeeded ${fp.unfinished.pending + fp.unfinished.failed}` : ""), losses(bl), losses(lg), "", ""],
+    [
+      "Lost deliveries (lost/expected)",
+      losses(fp) + (fp.unfinished ? `; not succeeded ${fp.unfinished.pending + fp.unfinished.failed}` : ""),
+      losses(bl),
+      losses(lg),
+      "",
+      "",
+    ],
   ];
 }
 

@@ -22,23 +22,39 @@ const recorder = { prepare: (sql) => ({ bind: (...params) => ({ sql, params }) }
 
 function applyMigrations(db) {
   const dir = path.join(ROOT, "migrations");
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     for (const statement of fs.readFileSync(path.join(dir, file), "utf8").split("--> statement-breakpoint")) {
       if (statement.trim()) db.exec(statement);
     }
   }
 }
 
-const body = (n) => JSON.stringify({ id: `evt-${n}`, event: "flag.toggled", changes: [{ __typename: "FlagActivated", oldActive: false, newActive: true }], pad: "x".repeat(300) });
+const body = (n) =>
+  JSON.stringify({
+    id: `evt-${n}`,
+    event: "flag.toggled",
+    changes: [{ __typename: "FlagActivated", oldActive: false, newActive: true }],
+    pad: "x".repeat(300),
+  });
 
 function seed(db, now) {
   const events = Math.ceil(DELIVERIES / 2);
-  const insertEvent = db.prepare("INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body) VALUES (?, 'o', 'p', 'f', NULL, 'flag.toggled', ?, ?, ?)");
+  const insertEvent = db.prepare(
+    "INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body) VALUES (?, 'o', 'p', 'f', NULL, 'flag.toggled', ?, ?, ?)",
+  );
   const insertDelivery = db.prepare(
     "INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, status, attempt_count, next_attempt_at, final, created_at, completed_at) VALUES (?, ?, 'o', 'p', ?, 'flag.toggled', 'rollgate', ?, 1, ?, 0, ?, ?)",
   );
-  const insertAttempt = db.prepare("INSERT INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error) VALUES (?, 1, ?, 12, ?, ?, NULL)");
-  const request = JSON.stringify({ url: "https://hooks.example.com/flagpost", headers: { "Content-Type": "application/json", "X-Rollgate-Event": "flag.toggled", pad: "y".repeat(150) } });
+  const insertAttempt = db.prepare(
+    "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error) VALUES (?, 1, ?, 12, ?, ?, NULL)",
+  );
+  const request = JSON.stringify({
+    url: "https://hooks.example.com/flagpost",
+    headers: { "Content-Type": "application/json", "X-Rollgate-Event": "flag.toggled", pad: "y".repeat(150) },
+  });
   const response = JSON.stringify({ status_code: 200, headers: { "content-type": "text/plain" }, body: "ok" });
   const t0 = Date.now();
   db.exec("BEGIN");
@@ -50,7 +66,15 @@ function seed(db, now) {
       const id = `d${e}-${w}`;
       // One in a hundred is still pending (a dead endpoint's retries): never pruned, nor its event.
       const pending = e % 100 === 7;
-      insertDelivery.run(id, `w${w}`, `e${e}`, pending ? "pending" : e % 10 === 3 ? "failed" : "succeeded", pending ? now + DAY : null, createdAt, pending ? null : createdAt + 50);
+      insertDelivery.run(
+        id,
+        `w${w}`,
+        `e${e}`,
+        pending ? "pending" : e % 10 === 3 ? "failed" : "succeeded",
+        pending ? now + DAY : null,
+        createdAt,
+        pending ? null : createdAt + 50,
+      );
       insertAttempt.run(id, createdAt, request, response);
     }
     if (e % 50_000 === 49_999) {

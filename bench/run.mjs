@@ -38,7 +38,12 @@ const CONFIG = {
   /** Figure 7: one project of 100 flags, offered rates rising until two steps saturate. */
   saturation: { rates: [100, 200, 300, 450, 650, 900, 1200, 1600, 2200], seconds: Math.max(2, Math.round(5 * scale)), flags: 100 },
   retrySchedule: "1,2,4,8,16",
-  evaluation: { rounds: ROUNDS, sequential: Math.max(20, Math.round((1000 * scale) / ROUNDS)), concurrent: Math.max(100, Math.round((5000 * scale) / ROUNDS)), clients: CLIENTS },
+  evaluation: {
+    rounds: ROUNDS,
+    sequential: Math.max(20, Math.round((1000 * scale) / ROUNDS)),
+    concurrent: Math.max(100, Math.round((5000 * scale) / ROUNDS)),
+    clients: CLIENTS,
+  },
 };
 /** `BENCH_ONLY=evaluation` runs Flagpost alone through figure 6, `BENCH_ONLY=saturation` the baseline and Flagpost through figure 7 (quick checks). */
 const ONLY = process.env.BENCH_ONLY ?? "";
@@ -162,7 +167,19 @@ async function saturationOnly(dir) {
     }
     const [bl, fp] = runs.map((r) => r.figures);
     const unfinished = await runs[1].subject.unfinished();
-    console.log(JSON.stringify({ baseline: bl.saturation, flagpost: fp.saturation, loss: [bl.loss, fp.loss], unfinished, ratio: Math.round((fp.saturation.ceiling / bl.saturation.ceiling) * 100) / 100 }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          baseline: bl.saturation,
+          flagpost: fp.saturation,
+          loss: [bl.loss, fp.loss],
+          unfinished,
+          ratio: Math.round((fp.saturation.ceiling / bl.saturation.ceiling) * 100) / 100,
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     for (const run of runs) await close(run);
   }

@@ -90,7 +90,11 @@ async function bigProject(subject, inspectorPort) {
   const key = (await api.call("POST", `/projects/${id}/environments/production/sdk-keys`, { name: "scale", kind: "server" }, { expect: 201 })).body.key;
   const tggl = () => fetch(`${subject.base}/tggl/config`, { headers: { "x-tggl-api-key": key } });
   const bulk = () =>
-    fetch(`${subject.base}/ofrep/v1/evaluate/flags`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ context: { targetingKey: "u-1" } }) });
+    fetch(`${subject.base}/ofrep/v1/evaluate/flags`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ context: { targetingKey: "u-1" } }),
+    });
   const heapBefore = await heapUsed(inspectorPort, subject.base);
   const cold = [];
   const warm = { tggl: [], bulk: [] };
@@ -149,7 +153,11 @@ async function bigOrganization(base, receiver) {
   return {
     projects: PROJECTS,
     setupSeconds: Math.round(createSeconds),
-    changeInEveryProject: { answeredSeconds: Math.round(answered * 10) / 10, deliveries: got.count - before, allArrivedSeconds: Math.round(allArrivedSeconds * 10) / 10 },
+    changeInEveryProject: {
+      answeredSeconds: Math.round(answered * 10) / 10,
+      deliveries: got.count - before,
+      allArrivedSeconds: Math.round(allArrivedSeconds * 10) / 10,
+    },
     changeLatencyLargeOrgMs: await latency(api, ids[PROJECTS - 1]),
     changeLatencyOneProjectOrgMs: await latency(small, one),
   };

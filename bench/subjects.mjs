@@ -100,18 +100,29 @@ function flagpostFixtures(api, receiver) {
   const project = async (key, flags, group, hooks) => {
     const { id } = await api.createProject(key);
     for (const flag of flags) await api.createFlag(id, flag);
-    for (let i = 0; i < hooks; i++) webhooks.push({ projectId: id, id: (await api.createWebhook(id, `${receiver.url}/${group}${hooks > 1 ? `/${i}` : ""}`)).id });
+    for (let i = 0; i < hooks; i++)
+      webhooks.push({ projectId: id, id: (await api.createWebhook(id, `${receiver.url}/${group}${hooks > 1 ? `/${i}` : ""}`)).id });
     return id;
   };
   return {
     projects,
     prepare: async () => {
-      projects.toggles = await project("bench-toggles", Array.from({ length: TOGGLE_CLIENTS }, (_, i) => `t${i}`), "s1", 1);
+      projects.toggles = await project(
+        "bench-toggles",
+        Array.from({ length: TOGGLE_CLIENTS }, (_, i) => `t${i}`),
+        "s1",
+        1,
+      );
       projects.latency = await project("bench-latency", ["lat"], "s2", 1);
       projects.fanout = await project("bench-fanout", ["fan"], "s3", 100);
     },
     prepareSustained: async ({ flags, targets }) => {
-      projects.sustained = await project("bench-sustained", Array.from({ length: flags }, (_, i) => `s${i}`), "s4", targets);
+      projects.sustained = await project(
+        "bench-sustained",
+        Array.from({ length: flags }, (_, i) => `s${i}`),
+        "s4",
+        targets,
+      );
     },
     /** `orgWebhooks` organization webhooks (flag.toggled) and `count` projects of one flag each. */
     prepareWide: async ({ count, orgWebhooks }) => {
@@ -124,7 +135,12 @@ function flagpostFixtures(api, receiver) {
     },
     /** Figure 7: one project, a flag per client, one webhook. */
     prepareSaturation: async ({ flags }) => {
-      projects.saturation = await project("bench-saturation", Array.from({ length: flags }, (_, i) => `sat${i}`), "s6", 1);
+      projects.saturation = await project(
+        "bench-saturation",
+        Array.from({ length: flags }, (_, i) => `sat${i}`),
+        "s6",
+        1,
+      );
     },
     /** Deliveries not succeeded, over every webhook of the run (none is expected). */
     unfinished: async () => {

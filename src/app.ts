@@ -94,13 +94,20 @@ export function createApp(extraApiRoutes: ExtraApiRoutes[] = []) {
   app.get("/", (c) => c.redirect("/dashboard"));
   app.get("/docs", (c) => c.html(renderDocsPage("/api/v1/openapi.json")));
   app.get("/openapi.json", (c) => c.redirect("/api/v1/openapi.json"));
-  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, c.get("requestId") ?? crypto.randomUUID()), 404));
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, c.get("requestId") ?? crypto.randomUUID()), 404),
+  );
   app.onError((err, c) => renderError(err, c));
   return app;
 }
 
 const bodyLimitOf = (maxSize: number) =>
-  bodyLimit({ maxSize, onError: () => { throw new AppError("payload_too_large", `request bodies are limited to ${maxSize} bytes`); } });
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError("payload_too_large", `request bodies are limited to ${maxSize} bytes`);
+    },
+  });
 const apiBodyLimit = bodyLimitOf(MAX_BODY_BYTES);
 const previewBodyLimit = bodyLimitOf(MAX_EVALUATION_BODY_BYTES);
 const PREVIEW_PATH = /^\/api\/v1\/projects\/[^/]+\/flags\/[^/]+\/environments\/[^/]+\/preview$/;

@@ -75,7 +75,11 @@ describe("deep and ill-encoded bodies over HTTP", () => {
     const { tenant } = await setup();
     const bytes = new Uint8Array([...new TextEncoder().encode('{"key":"utf","name":"A'), 0xc3, 0x28, ...new TextEncoder().encode('"}')]);
     const before = await storedCounts();
-    const res = await expectError(call("/projects", { token: tenant.key, rawBody: bytes, headers: { "content-type": "application/json" } }), 400, "invalid_json");
+    const res = await expectError(
+      call("/projects", { token: tenant.key, rawBody: bytes, headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_json",
+    );
     expect(res.error.message).toMatch(/UTF-8/);
     expect(await storedCounts()).toEqual(before);
   });

@@ -25,7 +25,11 @@ describe("renderCodeLike", () => {
 
   const plan: Rule = { id: "rule-2", property: "plan", operator: "SELECT_EQUALS", values: ["pro"] };
   it.each([
-    { name: "disabled: the default variation alone", state: { enabled: false, conditions: [buildCondition()], rollout_percentage: 20 }, expected: "Off (inactive)" },
+    {
+      name: "disabled: the default variation alone",
+      state: { enabled: false, conditions: [buildCondition()], rollout_percentage: 20 },
+      expected: "Off (inactive)",
+    },
     { name: "enabled, no condition, 100%: the rollout variation alone", state: { enabled: true }, expected: "Live (value: true)" },
     {
       name: "enabled, no condition, 100% of Off",
@@ -53,7 +57,11 @@ describe("renderCodeLike", () => {
         enabled: true,
         conditions: [
           buildCondition({ rules: [userIdIsOneOf("rule-1", ["foo"]), plan] }),
-          buildCondition({ id: "cond-2", variation_id: OFF.id, rules: [{ id: "rule-3", property: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"] }] }),
+          buildCondition({
+            id: "cond-2",
+            variation_id: OFF.id,
+            rules: [{ id: "rule-3", property: "email", operator: "STR_ENDS_WITH", values: ["@acme.com"] }],
+          }),
         ],
       },
       expected: [

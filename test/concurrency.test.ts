@@ -67,7 +67,12 @@ describe("concurrent writes to one project", () => {
       ]),
     );
     expect(results.slice(0, WRITES).every((r) => r.ok)).toBe(true);
-    expect(results.slice(WRITES).map((r) => (r.ok ? "created" : r.code)).sort()).toEqual(["conflict", "conflict", "conflict", "conflict", "created"]);
+    expect(
+      results
+        .slice(WRITES)
+        .map((r) => (r.ok ? "created" : r.code))
+        .sort(),
+    ).toEqual(["conflict", "conflict", "conflict", "conflict", "created"]);
     // enabled alternates true, false, …: every call toggles.
     expect((await getFlag(tenant, project.id, "hot")).environments.development.version).toBe(WRITES + 1);
     const toggles = (await listEvents(tenant, project.id)).filter((e) => e.event === "flag.toggled");

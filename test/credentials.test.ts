@@ -81,7 +81,11 @@ describe("failed authentications, per client address", () => {
   const LIMITED = { AUTH_FAILURES_PER_MINUTE: "20" };
   async function from(address: string, path: string, headers: Record<string, string> = {}) {
     const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request(`http://flagpost.test/api/v1${path}`, { headers: { "cf-connecting-ip": address, ...headers } }), { ...env, ...LIMITED } as Env, ctx);
+    const res = await worker.fetch(
+      new Request(`http://flagpost.test/api/v1${path}`, { headers: { "cf-connecting-ip": address, ...headers } }),
+      { ...env, ...LIMITED } as Env,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     return res;
   }
@@ -177,7 +181,11 @@ describe("failed authentications, per client address", () => {
 describe("the OpenAPI document", () => {
   it("describes the key routes with an operationId, a summary and a tag", async () => {
     const doc = await json(call("/openapi.json"), 200);
-    for (const [path, method] of [["/me/api-keys", "get"], ["/me/api-keys/{keyId}", "delete"], ["/admin/api-keys/{keyId}", "delete"]]) {
+    for (const [path, method] of [
+      ["/me/api-keys", "get"],
+      ["/me/api-keys/{keyId}", "delete"],
+      ["/admin/api-keys/{keyId}", "delete"],
+    ]) {
       const op = doc.paths[path]?.[method];
       expect(op, `${method} ${path}`).toBeDefined();
       expect(op.operationId).toMatch(/^[a-zA-Z]+$/);

@@ -18,7 +18,11 @@ async function fixture(flagBody: Record<string, unknown> = {}) {
 }
 
 /** The targeting form as the page renders it for a state, then changed by `edit`. */
-function stateForm(csrf: string, state: { version: number; rollout_percentage: number; rollout_variation_id: string; default_variation_id: string }, fields: [string, string][]): [string, string][] {
+function stateForm(
+  csrf: string,
+  state: { version: number; rollout_percentage: number; rollout_variation_id: string; default_variation_id: string },
+  fields: [string, string][],
+): [string, string][] {
   return [
     ["_csrf", csrf],
     ["version", String(state.version)],
@@ -67,7 +71,10 @@ describe("the targeting editor", () => {
     expect(await added.text()).toContain('id="c0-r4-property"');
     expect((await getFlag(f.tenant, f.project.id, f.flag.key)).environments.development.version).toBe(1);
 
-    const saved = await dash(`${f.base}/targeting/development`, { cookie: f.cookie, form: [...stateForm(f.csrf, state, rules), ["enabled", "true"], ["intent", "save"]] });
+    const saved = await dash(`${f.base}/targeting/development`, {
+      cookie: f.cookie,
+      form: [...stateForm(f.csrf, state, rules), ["enabled", "true"], ["intent", "save"]],
+    });
     expect(saved.status).toBe(303);
     const stored = (await getFlag(f.tenant, f.project.id, f.flag.key)).environments.development;
     expect(stored.enabled).toBe(true);
@@ -126,7 +133,10 @@ describe("the targeting editor", () => {
     const f = await fixture();
     const state = f.flag.environments.development;
     await patchState(f.tenant, f.project.id, f.flag.key, "development", { rollout_percentage: 25 });
-    const res = await dash(`${f.base}/targeting/development`, { cookie: f.cookie, form: [...stateForm(f.csrf, { ...state, rollout_percentage: 60 }, []), ["intent", "save"]] });
+    const res = await dash(`${f.base}/targeting/development`, {
+      cookie: f.cookie,
+      form: [...stateForm(f.csrf, { ...state, rollout_percentage: 60 }, []), ["intent", "save"]],
+    });
     expect(res.status).toBe(409);
     const html = await res.text();
     expect(html).toContain("Nothing was saved: someone changed this since you opened the page.");
@@ -189,7 +199,11 @@ describe("flags from the dashboard", () => {
   it("the flag page saves its settings; a stale one names who renamed it, a taken key is said beside the field", async () => {
     const f = await fixture({ key: "promo", name: "Promo" });
     await newFlag(f.tenant, f.project.id, { key: "taken", name: "Taken" });
-    const settings = (fields: Record<string, string>) => dash(`${f.base}/settings`, { cookie: f.cookie, form: { _csrf: f.csrf, name: "Promo", key: "promo", description: "", tags: "", share_with_everyone: "true", roles: "", version: "1", ...fields } });
+    const settings = (fields: Record<string, string>) =>
+      dash(`${f.base}/settings`, {
+        cookie: f.cookie,
+        form: { _csrf: f.csrf, name: "Promo", key: "promo", description: "", tags: "", share_with_everyone: "true", roles: "", version: "1", ...fields },
+      });
     const taken = await settings({ key: "taken" });
     expect(taken.status).toBe(409);
     expect(await taken.text()).toContain('id="flag-key-error">Another flag in this project already uses this key.');
@@ -261,10 +275,26 @@ describe("the change log's words", () => {
     ["a rollout change", { __typename: "FlagConditionUpdated", oldCondition: rollout(25), newCondition: rollout(50) }, "rollout 25% → 50%"],
     ["a rollout started", { __typename: "FlagConditionCreated", condition: rollout(10) }, "rollout 100% → 10% (serving Live)"],
     ["a rollout ended", { __typename: "FlagConditionDeleted", condition: rollout(90) }, "rollout 90% → 100%"],
-    ["a condition named Rollout by a person", { __typename: "FlagConditionDeleted", condition: { ...rollout(90), id: "other" } }, 'condition "Rollout" removed'],
+    [
+      "a condition named Rollout by a person",
+      { __typename: "FlagConditionDeleted", condition: { ...rollout(90), id: "other" } },
+      'condition "Rollout" removed',
+    ],
     ["a toggle", { __typename: "FlagActivated", oldActive: false, newActive: true }, "turned on"],
-    ["a variation's value", { __typename: "FlagVariationUpdated", oldVariation: { name: "A", value: 1, active: true, color: "#000000", description: "", order: 0 }, newVariation: { name: "A", value: 2, active: true, color: "#000000", description: "", order: 0 } }, 'variation "A": value 1 → 2'],
-    ["the default", { __typename: "FlagDefaultVariationChanged", oldVariation: { name: "Off" }, newVariation: { name: "Live" } }, "default variation Off → Live"],
+    [
+      "a variation's value",
+      {
+        __typename: "FlagVariationUpdated",
+        oldVariation: { name: "A", value: 1, active: true, color: "#000000", description: "", order: 0 },
+        newVariation: { name: "A", value: 2, active: true, color: "#000000", description: "", order: 0 },
+      },
+      'variation "A": value 1 → 2',
+    ],
+    [
+      "the default",
+      { __typename: "FlagDefaultVariationChanged", oldVariation: { name: "Off" }, newVariation: { name: "Live" } },
+      "default variation Off → Live",
+    ],
   ])("%s", (_, change, words) => {
     expect(describeChanges({ flag, environment, changes: [change as { __typename: string }] })).toEqual([words]);
   });

@@ -31,11 +31,17 @@ export function csrfIn(html: string): string {
 /** Signs in through the form; answers the session cookie and a page's CSRF token. */
 export async function signIn(t: Tenant): Promise<{ cookie: string; csrf: string }> {
   const page = await dash("/dashboard/sign-in");
-  const nonce = page.headers.getSetCookie().find((line) => line.startsWith("flagpost_sign_in="))?.split(";")[0];
+  const nonce = page.headers
+    .getSetCookie()
+    .find((line) => line.startsWith("flagpost_sign_in="))
+    ?.split(";")[0];
   if (!nonce) throw new Error("no sign-in cookie");
   const res = await dash("/dashboard/sign-in", { cookie: nonce, form: { _csrf: csrfIn(await page.text()), api_key: t.key, next: "/dashboard" } });
   expect(res.status).toBe(303);
-  const session = res.headers.getSetCookie().find((line) => line.startsWith("flagpost_session="))?.split(";")[0];
+  const session = res.headers
+    .getSetCookie()
+    .find((line) => line.startsWith("flagpost_session="))
+    ?.split(";")[0];
   if (!session) throw new Error("no session cookie");
   const home = await dash("/dashboard", { cookie: session });
   return { cookie: session, csrf: csrfIn(await home.text()) };

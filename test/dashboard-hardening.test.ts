@@ -11,7 +11,12 @@ function dash(path: string, opts: { cookie?: string; form?: Record<string, strin
   const headers: Record<string, string> = { ...(opts.cookie ? { cookie: opts.cookie } : {}) };
   if (opts.form) Object.assign(headers, { origin: ORIGIN, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded" });
   Object.assign(headers, opts.headers);
-  return exports.default.fetch(`${ORIGIN}${path}`, { method: opts.form ? "POST" : "GET", headers, body: opts.form ? new URLSearchParams(opts.form).toString() : undefined, redirect: "manual" });
+  return exports.default.fetch(`${ORIGIN}${path}`, {
+    method: opts.form ? "POST" : "GET",
+    headers,
+    body: opts.form ? new URLSearchParams(opts.form).toString() : undefined,
+    redirect: "manual",
+  });
 }
 
 function cookieOf(res: Response, suffix: string): string | undefined {
@@ -63,7 +68,13 @@ describe("redirects stay in the dashboard", () => {
 
   it("the Test button's `back` cannot send the browser off-site", async () => {
     const { tenant, project } = await setup();
-    const hook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: { name: "R", url: `${env.RECEIVER_URL}/ok/${crypto.randomUUID()}`, events: ["flag.toggled"] } }), 201);
+    const hook = await json(
+      call(`/projects/${project.id}/webhooks`, {
+        token: tenant.key,
+        body: { name: "R", url: `${env.RECEIVER_URL}/ok/${crypto.randomUUID()}`, events: ["flag.toggled"] },
+      }),
+      201,
+    );
     const { cookie, csrf } = await signIn(tenant);
     const res = await dash(`/dashboard/settings/webhooks/${project.id}/${hook.id}/test`, { cookie, form: { _csrf: csrf, back: "/dashboard/..//evil.com" } });
     expect(res.status).toBe(303);
@@ -132,7 +143,13 @@ describe("the dashboard's API calls", () => {
         new Request(`${ORIGIN}/dashboard/sign-in`, {
           method: "POST",
           redirect: "manual",
-          headers: { cookie: form.cookie, origin: ORIGIN, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": address },
+          headers: {
+            cookie: form.cookie,
+            origin: ORIGIN,
+            "sec-fetch-site": "same-origin",
+            "content-type": "application/x-www-form-urlencoded",
+            "cf-connecting-ip": address,
+          },
           body: new URLSearchParams({ _csrf: form.token, api_key: key, next: "/dashboard" }).toString(),
         }),
         limited,
@@ -154,7 +171,11 @@ describe("an organization with more than 100 projects", () => {
   it("gets its home page and Settings › Webhooks (both ask the API for 200 projects)", async () => {
     const t = await newTenant();
     for (let i = 0; i < 101; i += 10)
-      await Promise.all(Array.from({ length: Math.min(10, 101 - i) }, (_, j) => json(call("/projects", { token: t.key, body: { key: `p-${i + j}`, name: `Project ${i + j}` } }), 201)));
+      await Promise.all(
+        Array.from({ length: Math.min(10, 101 - i) }, (_, j) =>
+          json(call("/projects", { token: t.key, body: { key: `p-${i + j}`, name: `Project ${i + j}` } }), 201),
+        ),
+      );
     const { cookie } = await signIn(t);
     for (const page of ["/dashboard", "/dashboard/settings/webhooks"]) {
       const res = await dash(page, { cookie });

@@ -10,17 +10,28 @@ const ORIGIN = "http://flagpost.test";
 function dash(path: string, opts: { cookie?: string; form?: Record<string, string> } = {}): Promise<Response> {
   const headers: Record<string, string> = opts.cookie ? { cookie: opts.cookie } : {};
   if (opts.form) Object.assign(headers, { origin: ORIGIN, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded" });
-  return exports.default.fetch(`${ORIGIN}${path}`, { method: opts.form ? "POST" : "GET", headers, body: opts.form ? new URLSearchParams(opts.form).toString() : undefined, redirect: "manual" });
+  return exports.default.fetch(`${ORIGIN}${path}`, {
+    method: opts.form ? "POST" : "GET",
+    headers,
+    body: opts.form ? new URLSearchParams(opts.form).toString() : undefined,
+    redirect: "manual",
+  });
 }
 
 const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
 
 async function signIn(t: Tenant): Promise<string> {
   const form = await dash("/dashboard/sign-in");
-  const nonce = form.headers.getSetCookie().map((l) => l.split(";")[0]).find((p) => p.split("=")[0].endsWith("flagpost_sign_in"))!;
+  const nonce = form.headers
+    .getSetCookie()
+    .map((l) => l.split(";")[0])
+    .find((p) => p.split("=")[0].endsWith("flagpost_sign_in"))!;
   const res = await dash("/dashboard/sign-in", { cookie: nonce, form: { _csrf: csrfIn(await form.text()), api_key: t.key, next: "/dashboard" } });
   expect(res.status).toBe(303);
-  return res.headers.getSetCookie().map((l) => l.split(";")[0]).find((p) => p.startsWith("flagpost_session="))!;
+  return res.headers
+    .getSetCookie()
+    .map((l) => l.split(";")[0])
+    .find((p) => p.startsWith("flagpost_session="))!;
 }
 
 describe("dashboard: SDK keys", () => {
@@ -35,7 +46,10 @@ describe("dashboard: SDK keys", () => {
     expect(html).toContain("development");
     expect(html).toContain("No SDK keys yet.");
 
-    const created = await dash(`/dashboard/projects/${project.id}/environments/production/sdk-keys`, { cookie, form: { _csrf: csrfIn(html), name: "web app", kind: "client" } });
+    const created = await dash(`/dashboard/projects/${project.id}/environments/production/sdk-keys`, {
+      cookie,
+      form: { _csrf: csrfIn(html), name: "web app", kind: "client" },
+    });
     expect(created.status).toBe(200);
     const createdHtml = await created.text();
     const key = /<pre data-sdk-key[^>]*>(fpsdk_client_[^<]+)<\/pre>/.exec(createdHtml)?.[1];
@@ -64,7 +78,10 @@ describe("dashboard: SDK keys", () => {
     const fields = await formOf();
     const first = await dash(path, { cookie, form: fields });
     expect(first.status).toBe(200);
-    const spent = first.headers.getSetCookie().find((l) => l.startsWith("flagpost_once="))!.split(";")[0];
+    const spent = first.headers
+      .getSetCookie()
+      .find((l) => l.startsWith("flagpost_once="))!
+      .split(";")[0];
     const again = await dash(path, { cookie: `${cookie}; ${spent}`, form: fields });
     expect([again.status, again.headers.get("location")]).toEqual([303, `/dashboard/projects/${project.id}/sdk-keys?notice=already-sent#notice`]);
     const keys = async () => (await json(call(`/projects/${project.id}/environments/production/sdk-keys`, { token: tenant.key }), 200)).data;

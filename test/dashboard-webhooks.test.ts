@@ -14,14 +14,24 @@ async function fixture(webhookBody: Record<string, unknown> = {}) {
   return { tenant, project, webhook, ...session, page: `/dashboard/settings/webhooks/${project.id}/${webhook.id}` };
 }
 
-const unescape = (html: string) => html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const unescape = (html: string) =>
+  html
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 
 describe("the webhook form", () => {
   it("offers the four formats and each event with its description and its sample body in every format", async () => {
     const { tenant, cookie } = await fixture();
     const html = unescape(await (await dash("/dashboard/settings/webhooks/new", { cookie })).text());
     for (const format of ["rollgate", "tggl", "slack", "sentry"]) expect(html).toContain(`name="format" value="${format}"`);
-    const catalog = (await json(call("/event-types", { token: tenant.key }), 200)).data as { event: string; description: string; samples: Record<string, unknown> }[];
+    const catalog = (await json(call("/event-types", { token: tenant.key }), 200)).data as {
+      event: string;
+      description: string;
+      samples: Record<string, unknown>;
+    }[];
     for (const type of catalog.filter((t) => t.event !== "webhook.test")) {
       expect(html).toContain(`name="events" value="${type.event}"`);
       expect(html).toContain(type.description);
@@ -35,7 +45,16 @@ describe("the webhook form", () => {
     for (const format of ["sentry", "slack"]) {
       const res = await dash("/dashboard/settings/webhooks", {
         cookie,
-        form: [["_csrf", csrf], ["scope", project.id], ["name", `To ${format}`], ["url", webhookInput().url], ["events", "flag.toggled"], ["environments", "production"], ["format", format], ["enabled", "on"]],
+        form: [
+          ["_csrf", csrf],
+          ["scope", project.id],
+          ["name", `To ${format}`],
+          ["url", webhookInput().url],
+          ["events", "flag.toggled"],
+          ["environments", "production"],
+          ["format", format],
+          ["enabled", "on"],
+        ],
       });
       expect(res.status).toBe(303);
       const id = res.headers.get("location")!.split("?")[0].split("/").pop()!;
@@ -68,7 +87,10 @@ describe("signing from the webhook's page", () => {
     const first = await dash(`${page}/rotate-secret`, { cookie, form: fields });
     expect(first.status).toBe(200);
     const secret = /<pre id="rotated-secret"[^>]*>([^<]+)<\/pre>/.exec(await first.text())![1];
-    const spent = first.headers.getSetCookie().find((l) => l.startsWith("flagpost_once="))!.split(";")[0];
+    const spent = first.headers
+      .getSetCookie()
+      .find((l) => l.startsWith("flagpost_once="))!
+      .split(";")[0];
     const again = await dash(`${page}/rotate-secret`, { cookie: `${cookie}; ${spent}`, form: fields });
     expect([again.status, again.headers.get("location")]).toEqual([303, `${page}?notice=already-sent#signing`]);
     expect(await (await dash(again.headers.get("location")!, { cookie })).text()).toContain("That form was already sent from this browser");
@@ -106,7 +128,18 @@ describe("signing from the webhook's page", () => {
     const html = await own.text();
     expect(html).toContain(">my-own-secret</pre>");
     expect(html).toContain("stopped signing at once");
-    const verdict = await json(call("/webhooks/verify", { token: tenant.key, body: { webhook_id: webhook.id, secret: "kept", headers: { "x-rollgate-signature": `sha256=${createHmac("sha256", "my-own-secret").update("{}").digest("hex")}` }, body: "{}" } }), 200);
+    const verdict = await json(
+      call("/webhooks/verify", {
+        token: tenant.key,
+        body: {
+          webhook_id: webhook.id,
+          secret: "kept",
+          headers: { "x-rollgate-signature": `sha256=${createHmac("sha256", "my-own-secret").update("{}").digest("hex")}` },
+          body: "{}",
+        },
+      }),
+      200,
+    );
     expect(verdict.checks.find((c: { check: string }) => c.check === "rollgate_signature").detail).toContain("current");
   });
 
@@ -152,8 +185,12 @@ describe("the verification debugger", () => {
   it("says which secret made the signature, and that a re-serialized body is the same JSON", async () => {
     const { cookie, csrf, page, delivery } = await delivered();
     const sent = delivery.attempts[0].request;
-    const headers = Object.entries(sent.headers).map(([k, v]) => `${k}: ${v}`).join("\r\n");
-    const wrongSecret = unescape(await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: sent.body, secret: "what-my-receiver-has" } })).text());
+    const headers = Object.entries(sent.headers)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("\r\n");
+    const wrongSecret = unescape(
+      await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: sent.body, secret: "what-my-receiver-has" } })).text(),
+    );
     expect(wrongSecret).toContain("This request does not verify");
     expect(wrongSecret).toMatch(/made with the webhook's current secret, not with your secret/);
 
@@ -183,7 +220,10 @@ describe("delivery history", () => {
     await patchState(tenant, project.id, flag.key, "production", { enabled: true });
     const revision = (await json(call(`/projects/${project.id}`, { token: tenant.key }), 200)).revision;
     await json(call(`/projects/${project.id}/webhooks/${webhook.id}/test`, { token: tenant.key, method: "POST" }), 200);
-    for (const [path, id] of [[page, webhook.id], [`/dashboard/settings/webhooks/org/${org.id}`, org.id]] as const) {
+    for (const [path, id] of [
+      [page, webhook.id],
+      [`/dashboard/settings/webhooks/org/${org.id}`, org.id],
+    ] as const) {
       const scope = id === webhook.id ? project.id : null;
       await eventually(async () => expect((await deliveriesOf(tenant, scope, id)).some((d) => d.event === "flag.toggled")).toBe(true));
       const html = await (await dash(path, { cookie })).text();
@@ -202,7 +242,8 @@ describe("delivery history", () => {
 describe("a webhook's health", () => {
   async function failingFive() {
     const f = await fixture({ url: receiverUrl("status/500") });
-    for (let i = 0; i < 5; i++) expect((await json(call(`/projects/${f.project.id}/webhooks/${f.webhook.id}/test`, { token: f.tenant.key, method: "POST" }), 200)).success).toBe(false);
+    for (let i = 0; i < 5; i++)
+      expect((await json(call(`/projects/${f.project.id}/webhooks/${f.webhook.id}/test`, { token: f.tenant.key, method: "POST" }), 200)).success).toBe(false);
     return f;
   }
 
@@ -245,7 +286,9 @@ describe("a webhook's health", () => {
     expect([stored.enabled, stored.health.disabled_reason]).toEqual([false, "gone"]);
     const list = await (await dash("/dashboard/settings/webhooks", { cookie })).text();
     expect(list).toContain("Disabled because the receiver answered 410 Gone");
-    expect(await (await dash(page, { cookie })).text()).toMatch(/Disabled because the receiver answered 410 Gone, which says it will never take deliveries again/);
+    expect(await (await dash(page, { cookie })).text()).toMatch(
+      /Disabled because the receiver answered 410 Gone, which says it will never take deliveries again/,
+    );
   });
 });
 

@@ -100,13 +100,20 @@ describe("dashboard session", () => {
     const form = await signInForm("https://flagpost.test");
     expect(form.cookie.startsWith("__Host-flagpost_sign_in=")).toBe(true);
     const t = await newTenant();
-    const res = await dash("/dashboard/sign-in", { origin: "https://flagpost.test", cookie: form.cookie, form: { _csrf: form.token, api_key: t.key, next: "/dashboard" } });
+    const res = await dash("/dashboard/sign-in", {
+      origin: "https://flagpost.test",
+      cookie: form.cookie,
+      form: { _csrf: form.token, api_key: t.key, next: "/dashboard" },
+    });
     expect(res.status).toBe(303);
     expect(setCookies(res).get("__Host-flagpost_session")?.attributes).toMatch(/Path=\/;.*Secure/);
   });
 
   it("refuses a wrong key and the admin token with 401 and no session", async () => {
-    for (const [key, says] of [["fp_wrong", "was not recognised"], [ADMIN_TOKEN, "was not recognised"]]) {
+    for (const [key, says] of [
+      ["fp_wrong", "was not recognised"],
+      [ADMIN_TOKEN, "was not recognised"],
+    ]) {
       const form = await signInForm();
       const res = await dash("/dashboard/sign-in", { cookie: form.cookie, form: { _csrf: form.token, api_key: key } });
       expect(res.status).toBe(401);
@@ -142,9 +149,16 @@ describe("dashboard session", () => {
   it("shows only the key's organization: another organization's project and webhook are 404", async () => {
     const mine = await newTenant("Mine");
     const { tenant: theirs, project } = await setup();
-    const hook = await json(call(`/projects/${project.id}/webhooks`, { token: theirs.key, body: { name: "Theirs", url: `${env.RECEIVER_URL}/ok/x`, events: ["flag.toggled"] } }), 201);
+    const hook = await json(
+      call(`/projects/${project.id}/webhooks`, { token: theirs.key, body: { name: "Theirs", url: `${env.RECEIVER_URL}/ok/x`, events: ["flag.toggled"] } }),
+      201,
+    );
     const { cookie } = await signIn(mine);
-    for (const path of [`/dashboard/projects/${project.id}`, `/dashboard/projects/${project.id}/changes`, `/dashboard/settings/webhooks/${project.id}/${hook.id}`]) {
+    for (const path of [
+      `/dashboard/projects/${project.id}`,
+      `/dashboard/projects/${project.id}/changes`,
+      `/dashboard/settings/webhooks/${project.id}/${hook.id}`,
+    ]) {
       const res = await dash(path, { cookie });
       expect(res.status, path).toBe(404);
       const html = await res.text();
@@ -157,10 +171,17 @@ describe("dashboard session", () => {
     const { tenant, project } = await setup();
     const flag = await newFlag(tenant, project.id);
     const { cookie, csrf } = await signIn(tenant);
-    for (const path of ["/dashboard/projects/not-an-id", `/dashboard/settings/webhooks/${project.id}/not-an-id`, "/dashboard/settings/webhooks/elsewhere/" + crypto.randomUUID()]) {
+    for (const path of [
+      "/dashboard/projects/not-an-id",
+      `/dashboard/settings/webhooks/${project.id}/not-an-id`,
+      "/dashboard/settings/webhooks/elsewhere/" + crypto.randomUUID(),
+    ]) {
       expect((await dash(path, { cookie })).status, path).toBe(404);
     }
-    const walk = await dash(`/dashboard/projects/${project.id}/flags/%252E%252E/environments/production`, { cookie, form: { _csrf: csrf, enabled: "true", version: "1" } });
+    const walk = await dash(`/dashboard/projects/${project.id}/flags/%252E%252E/environments/production`, {
+      cookie,
+      form: { _csrf: csrf, enabled: "true", version: "1" },
+    });
     expect(walk.status).toBe(404);
     expect(walk.headers.get("content-type")).toContain("text/html");
     expect((await stateOf(tenant, project.id, flag.key)).enabled).toBe(false);
@@ -242,7 +263,10 @@ describe("dashboard CSRF", () => {
     const attempts: [string, DashOptions][] = [
       ["no nonce cookie", { form: { _csrf: form.token, api_key: t.key } }],
       ["another nonce's token", { cookie: form.cookie, form: { _csrf: other.token, api_key: t.key } }],
-      ["another origin", { cookie: form.cookie, form: { _csrf: form.token, api_key: t.key }, headers: { origin: "http://evil.test", "sec-fetch-site": "cross-site" } }],
+      [
+        "another origin",
+        { cookie: form.cookie, form: { _csrf: form.token, api_key: t.key }, headers: { origin: "http://evil.test", "sec-fetch-site": "cross-site" } },
+      ],
     ];
     for (const [what, opts] of attempts) {
       const res = await dash("/dashboard/sign-in", opts);
@@ -253,7 +277,13 @@ describe("dashboard CSRF", () => {
 
   it("answers the inline Test button with JSON, and refuses it without the token", async () => {
     const { tenant, project } = await setup();
-    const hook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: { name: "R", url: `${env.RECEIVER_URL}/ok/${crypto.randomUUID()}`, events: ["flag.toggled"] } }), 201);
+    const hook = await json(
+      call(`/projects/${project.id}/webhooks`, {
+        token: tenant.key,
+        body: { name: "R", url: `${env.RECEIVER_URL}/ok/${crypto.randomUUID()}`, events: ["flag.toggled"] },
+      }),
+      201,
+    );
     const { cookie, csrf } = await signIn(tenant);
     const path = `/dashboard/settings/webhooks/${project.id}/${hook.id}/test`;
     const refused = await dash(path, { cookie, form: {}, headers: { accept: "application/json" } });
@@ -274,7 +304,12 @@ describe("code-like diff", () => {
     ["created", "", "Live (value: true)", ["+Live (value: true)"]],
     ["deleted", "Off (inactive)", "", ["-Off (inactive)"]],
     ["replaced, old line first", "Off (inactive)", "Live (value: true)", ["-Off (inactive)", "+Live (value: true)"]],
-    ["a block inserted", "IF\n  x\nTHEN\n  Live\nELSE\n  Off", "IF\n  x\nTHEN\n  Live\nELSE IF\n  y\nTHEN\n  Live\nELSE\n  Off", [" IF", "   x", " THEN", "   Live", "+ELSE IF", "+  y", "+THEN", "+  Live", " ELSE", "   Off"]],
+    [
+      "a block inserted",
+      "IF\n  x\nTHEN\n  Live\nELSE\n  Off",
+      "IF\n  x\nTHEN\n  Live\nELSE IF\n  y\nTHEN\n  Live\nELSE\n  Off",
+      [" IF", "   x", " THEN", "   Live", "+ELSE IF", "+  y", "+THEN", "+  Live", " ELSE", "   Off"],
+    ],
     ["a changed line in the middle", "IF\n  a\nTHEN", "IF\n  b\nTHEN", [" IF", "-  a", "+  b", " THEN"]],
   ])("%s", (_, before, after, expected) => {
     const sign = { same: " ", removed: "-", added: "+" } as const;

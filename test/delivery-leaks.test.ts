@@ -59,7 +59,9 @@ describe("a write that did not land is not announced", () => {
     expect([404, 409]).toContain(res.status);
     // Its change log is no longer the tenant's either; what D1 holds is the proof nothing was stored.
     await expectError(call(`/projects/${project.id}/events`, { token: tenant.key }), 404, "not_found");
-    const events = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE project_id = ? AND event = 'flag.toggled'").bind(project.id).first<{ n: number }>();
+    const events = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE project_id = ? AND event = 'flag.toggled'")
+      .bind(project.id)
+      .first<{ n: number }>();
     expect(events!.n).toBe(0);
   });
 });
@@ -105,7 +107,9 @@ describe("a delivery that cannot be prepared", () => {
     const { tenant, project, hook, url, flag } = await toggledTo("ok");
     const stub = env.PROJECTS.getByName(project.id);
     // The queue message is held back so the body can be spoiled before the attempt.
-    await runInDurableObject(stub, (instance: ProjectDO) => vi.spyOn((instance as unknown as { env: Env }).env.DELIVERIES, "sendBatch").mockRejectedValueOnce(new Error("held back")));
+    await runInDurableObject(stub, (instance: ProjectDO) =>
+      vi.spyOn((instance as unknown as { env: Env }).env.DELIVERIES, "sendBatch").mockRejectedValueOnce(new Error("held back")),
+    );
     expect((await patchState(tenant, project.id, flag.key, "production", { enabled: true })).status).toBe(200);
     const [pending] = await eventually(async () => {
       const list = await deliveriesOf(tenant, project.id, hook.id);
@@ -126,7 +130,9 @@ describe("the retry clock", () => {
   it("re-arms itself with back-off when its sweep throws, and sends once D1 answers again", async () => {
     const { tenant, project, hook, url, flag } = await toggledTo("ok");
     const stub = env.PROJECTS.getByName(project.id);
-    await runInDurableObject(stub, (instance: ProjectDO) => vi.spyOn((instance as unknown as { env: Env }).env.DELIVERIES, "sendBatch").mockRejectedValueOnce(new Error("queue unavailable")));
+    await runInDurableObject(stub, (instance: ProjectDO) =>
+      vi.spyOn((instance as unknown as { env: Env }).env.DELIVERIES, "sendBatch").mockRejectedValueOnce(new Error("queue unavailable")),
+    );
     expect((await patchState(tenant, project.id, flag.key, "production", { enabled: true })).status).toBe(200);
     await eventually(async () => expect(await deliveriesOf(tenant, project.id, hook.id)).toHaveLength(1));
     const db = await runInDurableObject(stub, (instance: ProjectDO) => (instance as unknown as { env: Env }).env.DB);
@@ -165,7 +171,9 @@ describe("the retry clock", () => {
     const url = receiverUrl("status/500");
     const hook = await newWebhook(tenant, project.id, { url, events: ["flag.created"] });
     const stub = env.PROJECTS.getByName(project.id);
-    await runInDurableObject(stub, (instance: ProjectDO) => vi.spyOn((instance as unknown as { env: Env }).env.DELIVERIES, "sendBatch").mockRejectedValue(new Error("queue unavailable")));
+    await runInDurableObject(stub, (instance: ProjectDO) =>
+      vi.spyOn((instance as unknown as { env: Env }).env.DELIVERIES, "sendBatch").mockRejectedValue(new Error("queue unavailable")),
+    );
     for (let i = 0; i < 3; i++) await newFlag(tenant, project.id);
     await eventually(async () => expect(await deliveriesOf(tenant, project.id, hook.id)).toHaveLength(3));
     vi.restoreAllMocks();
@@ -218,7 +226,9 @@ describe("an organization webhook's test delivery", () => {
     const { tenant } = await setup();
     const url = receiverUrl("ok");
     const hook = await newWebhook(tenant, null, { url, events: ["flag.toggled"] });
-    const row = await env.DB.prepare("SELECT id, org_id, format FROM webhooks WHERE id = ?").bind(hook.id).first<{ id: string; org_id: string; format: string }>();
+    const row = await env.DB.prepare("SELECT id, org_id, format FROM webhooks WHERE id = ?")
+      .bind(hook.id)
+      .first<{ id: string; org_id: string; format: string }>();
     const original = env.DB.batch.bind(env.DB);
     let batches = 0;
     vi.spyOn(env.DB, "batch").mockImplementation(async (statements) => {
@@ -226,7 +236,9 @@ describe("an organization webhook's test delivery", () => {
       return original(statements);
     });
     const actor = { id: tenant.userId, email: tenant.email };
-    await expect(sendTestDelivery(env, { webhook: { id: row!.id, orgId: row!.org_id, format: row!.format }, project: null, actor })).rejects.toThrow(/D1 unavailable/);
+    await expect(sendTestDelivery(env, { webhook: { id: row!.id, orgId: row!.org_id, format: row!.format }, project: null, actor })).rejects.toThrow(
+      /D1 unavailable/,
+    );
     vi.restoreAllMocks();
     const clock = env.PROJECTS.getByName(`org:${tenant.orgId}`);
     expect(await runInDurableObject(clock, (_i, state) => state.storage.getAlarm())).not.toBeNull();

@@ -13,7 +13,11 @@ afterEach(() => {
 });
 
 const MIN = 60_000;
-const step = (label: string, run: (w: World) => Promise<void> | void): Cmd => ({ check: () => true, run: async (_m, w) => void (await run(w)), toString: () => label });
+const step = (label: string, run: (w: World) => Promise<void> | void): Cmd => ({
+  check: () => true,
+  run: async (_m, w) => void (await run(w)),
+  toString: () => label,
+});
 const change = (n: number) => step(`change(${n})`, (w) => w.change(n));
 const down = (h: number, kind: "500" | "timeout" = "500") => step(`endpoint(w${h}, ${kind})`, (w) => void (w.model.modes[h] = { kind }));
 const tick = (ms: number) => step(`tick(${ms})`, (w) => w.tick(ms));

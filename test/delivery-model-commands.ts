@@ -5,7 +5,6 @@ import { HOOKS, World, type Mode, type Model } from "./delivery-model";
 
 export type Cmd = fc.AsyncCommand<Model, World>;
 
-
 const START = Date.parse("2040-01-01T00:00:00Z");
 
 function command(label: string, run: (w: World) => Promise<void> | void): Cmd {
@@ -29,7 +28,9 @@ const tickMs = fc.oneof(
 );
 
 const change = fc.integer({ min: 1, max: 3 }).map((n) => command(`change(${n})`, (w) => w.change(n)));
-const endpoint = fc.tuple(hook, mode).map(([h, m]) => command(`endpoint(w${h}, ${m.kind === "429" ? `429 retry-after ${m.retryAfter}` : m.kind})`, (w) => void (w.model.modes[h] = m)));
+const endpoint = fc
+  .tuple(hook, mode)
+  .map(([h, m]) => command(`endpoint(w${h}, ${m.kind === "429" ? `429 retry-after ${m.retryAfter}` : m.kind})`, (w) => void (w.model.modes[h] = m)));
 const tick = tickMs.map((ms) => command(`tick(${ms / 1000} s)`, (w) => w.tick(ms)));
 
 /** Every kind of step; changes, endpoints and time twice over, so that circuits open and backlogs form. */
@@ -61,4 +62,3 @@ export async function runSequence(cmds: Iterable<Cmd>, { settle = true } = {}): 
     world.close();
   }
 }
-

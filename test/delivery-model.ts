@@ -90,7 +90,14 @@ export class World {
   static async create(start: number): Promise<World> {
     const w = new World();
     vi.setSystemTime(start);
-    w.model = { now: start, enabled: Array(HOOKS).fill(true), modes: Array(HOOKS).fill({ kind: "ok" }), owed: Array(HOOKS).fill(0), requests: new Map(), asked: new Set() };
+    w.model = {
+      now: start,
+      enabled: Array(HOOKS).fill(true),
+      modes: Array(HOOKS).fill({ kind: "ok" }),
+      owed: Array(HOOKS).fill(0),
+      requests: new Map(),
+      asked: new Set(),
+    };
     w.tenant = await newTenant();
     w.projectId = (await newProject(w.tenant)).id;
     const run = crypto.randomUUID().slice(0, 8);
@@ -175,7 +182,11 @@ export class World {
     const seqs = this.hookIds.map((_, i) => maxSeq(i));
     for (let i = 0; i < times; i++) {
       this.enabledFlag = !this.enabledFlag;
-      const res = await call(`/projects/${this.projectId}/flags/${this.flagKey}/environments/production`, { token: this.tenant.key, method: "PATCH", body: { enabled: this.enabledFlag } });
+      const res = await call(`/projects/${this.projectId}/flags/${this.flagKey}/environments/production`, {
+        token: this.tenant.key,
+        method: "PATCH",
+        body: { enabled: this.enabledFlag },
+      });
       if (res.status !== 200) throw new Error(`a change answered ${res.status}: ${await res.text()}`);
     }
     const after = await this.snapshot();
@@ -183,7 +194,8 @@ export class World {
       const made = after.deliveries.filter((d) => d.webhook_id === id && d.seq > seqs[hook]).length;
       const owed = this.model.enabled[hook] ? times : 0;
       this.model.owed[hook] += owed;
-      if (made !== owed) broken("one delivery per change for each enabled webhook, none while disabled", { hook, enabled: this.model.enabled[hook], made, owed });
+      if (made !== owed)
+        broken("one delivery per change for each enabled webhook, none while disabled", { hook, enabled: this.model.enabled[hook], made, owed });
     });
     await this.check(before, after);
   }
@@ -208,7 +220,10 @@ export class World {
     // Asked from the moment of the request: taking it out of the backlog is no release of the drain's.
     this.model.asked.add(target.id);
     await this.action(async () => {
-      const res = await call(`/projects/${this.projectId}/webhooks/${this.hookIds[hook]}/deliveries/${target.id}/redeliver`, { token: this.tenant.key, method: "POST" });
+      const res = await call(`/projects/${this.projectId}/webhooks/${this.hookIds[hook]}/deliveries/${target.id}/redeliver`, {
+        token: this.tenant.key,
+        method: "POST",
+      });
       status = res.status;
       await res.text();
     });
@@ -219,12 +234,16 @@ export class World {
     }
     const sent = this.model.requests.get(target.id) ?? 0;
     await this.deliver();
-    if ((this.model.requests.get(target.id) ?? 0) !== sent + 1) broken("a redelivery (202) is attempted at once, whatever the circuit", { hook, target: target.id, requests: sent });
+    if ((this.model.requests.get(target.id) ?? 0) !== sent + 1)
+      broken("a redelivery (202) is attempted at once, whatever the circuit", { hook, target: target.id, requests: sent });
   }
 
   async recover(hook: number): Promise<void> {
     await this.action(async () => {
-      const res = await call(`/projects/${this.projectId}/webhooks/${this.hookIds[hook]}/recover`, { token: this.tenant.key, body: { since: new Date(0).toISOString() } });
+      const res = await call(`/projects/${this.projectId}/webhooks/${this.hookIds[hook]}/recover`, {
+        token: this.tenant.key,
+        body: { since: new Date(0).toISOString() },
+      });
       await res.text();
       if (res.status !== 202 && !(res.status === 409 && !this.model.enabled[hook])) broken("recover answers 202", { status: res.status, hook });
     });
@@ -260,7 +279,11 @@ export class World {
       await this.tick(13 * 3600_000);
     }
     const left = (await this.snapshot()).deliveries.filter((d) => d.status === "pending");
-    if (left.length) broken("every pending delivery ends once its endpoint answers and time passes", left.map((d) => ({ id: d.id, held: d.held, next: d.next_attempt_at })));
+    if (left.length)
+      broken(
+        "every pending delivery ends once its endpoint answers and time passes",
+        left.map((d) => ({ id: d.id, held: d.held, next: d.next_attempt_at })),
+      );
   }
 
   // ---- The invariants --------------------------------------------------------------------------
@@ -273,7 +296,9 @@ export class World {
                 (SELECT group_concat(number) FROM (SELECT number FROM attempts a WHERE a.delivery_id = d.id ORDER BY number)) AS numbers
          FROM deliveries d WHERE d.webhook_id IN (SELECT value FROM json_each(?1)) ORDER BY d.seq`,
       ).bind(ids),
-      env.DB.prepare("SELECT id, enabled, circuit, probe_delivery_id, failing_since, disabled_reason FROM webhooks WHERE id IN (SELECT value FROM json_each(?1))").bind(ids),
+      env.DB.prepare(
+        "SELECT id, enabled, circuit, probe_delivery_id, failing_since, disabled_reason FROM webhooks WHERE id IN (SELECT value FROM json_each(?1))",
+      ).bind(ids),
     ]);
     return { deliveries: deliveries.results as DeliveryRow[], hooks: hooks.results as HookRow[], alarm: await this.alarm() };
   }
@@ -315,12 +340,29 @@ export class World {
       const w = after.hooks.find((h) => h.id === d.webhook_id)!;
       if (!w.enabled) broken("a disabled webhook has nothing waiting", { id: d.id, hook: this.hookIds.indexOf(w.id) });
       if (!d.held) {
-        if (!clocked(d)) broken("a pending delivery has a due time that a clock will honour", { id: d.id, next: d.next_attempt_at, enqueued: d.enqueued_at, claimed: d.claimed_until, alarm: after.alarm, now });
+        if (!clocked(d))
+          broken("a pending delivery has a due time that a clock will honour", {
+            id: d.id,
+            next: d.next_attempt_at,
+            enqueued: d.enqueued_at,
+            claimed: d.claimed_until,
+            alarm: after.alarm,
+            now,
+          });
         continue;
       }
-      const lead = w.circuit === "open" ? byId.get(w.probe_delivery_id ?? "") : after.deliveries.find((p) => p.webhook_id === w.id && p.status === "pending" && clocked(p));
+      const lead =
+        w.circuit === "open"
+          ? byId.get(w.probe_delivery_id ?? "")
+          : after.deliveries.find((p) => p.webhook_id === w.id && p.status === "pending" && clocked(p));
       const live = (w.circuit === "open" || w.circuit === "draining") && lead !== undefined && lead.status === "pending" && clocked(lead);
-      if (!live) broken("a held delivery waits behind a live probe (or drain)", { id: d.id, circuit: w.circuit, probe: w.probe_delivery_id, lead: lead && { status: lead.status, held: lead.held, next: lead.next_attempt_at } });
+      if (!live)
+        broken("a held delivery waits behind a live probe (or drain)", {
+          id: d.id,
+          circuit: w.circuit,
+          probe: w.probe_delivery_id,
+          lead: lead && { status: lead.status, held: lead.held, next: lead.next_attempt_at },
+        });
     }
     // The drain (and a probe's hand-off) releases the oldest waiting delivery, one at a time.
     for (const id of this.hookIds) {
@@ -328,12 +370,14 @@ export class World {
       const released = heldBefore.filter((d) => !this.model.asked.has(d.id) && byId.get(d.id) && !byId.get(d.id)!.held && byId.get(d.id)!.status === "pending");
       const stillHeld = after.deliveries.filter((d) => d.webhook_id === id && d.held && d.status === "pending");
       if (released.length > 1) broken("the backlog is released one at a time", { hook: this.hookIds.indexOf(id), released: released.length });
-      if (released.length === 1 && stillHeld.some((d) => d.seq < released[0].seq)) broken("the backlog is released oldest first", { hook: this.hookIds.indexOf(id) });
+      if (released.length === 1 && stillHeld.some((d) => d.seq < released[0].seq))
+        broken("the backlog is released oldest first", { hook: this.hookIds.indexOf(id) });
     }
     // Auto-disable is judged by the clock: never later than one retry step past the deadline.
     after.hooks.forEach((w) => {
       const hook = this.hookIds.indexOf(w.id);
-      if (w.enabled && w.failing_since !== null && now >= w.failing_since + AUTO_DISABLE_MS + STEP_MS) broken("a webhook failing for WEBHOOK_AUTO_DISABLE_SECONDS is disabled", { hook, failingSince: w.failing_since, now });
+      if (w.enabled && w.failing_since !== null && now >= w.failing_since + AUTO_DISABLE_MS + STEP_MS)
+        broken("a webhook failing for WEBHOOK_AUTO_DISABLE_SECONDS is disabled", { hook, failingSince: w.failing_since, now });
       if (!w.enabled && this.model.enabled[hook]) {
         // Flagpost disabled it: for 410, or failing past the deadline.
         const ok = w.disabled_reason === "gone" || (w.disabled_reason === "failing" && w.failing_since !== null && now >= w.failing_since + AUTO_DISABLE_MS);

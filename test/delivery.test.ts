@@ -200,11 +200,16 @@ describe("a group of successes", () => {
         [2, 200],
       ]);
     }
-    const webhook = await env.DB.prepare("SELECT consecutive_failures, failing_since, last_success_at, circuit FROM webhooks WHERE id = ?").bind(hook.id).first();
+    const webhook = await env.DB.prepare("SELECT consecutive_failures, failing_since, last_success_at, circuit FROM webhooks WHERE id = ?")
+      .bind(hook.id)
+      .first();
     expect(webhook).toMatchObject({ consecutive_failures: 0, failing_since: null, circuit: "closed" });
     expect(webhook!.last_success_at).toBeGreaterThan(0);
     // A second copy of the batch finds nothing to claim: no request, no log row.
-    const again = createMessageBatch<DeliveryMessage>("flagpost-deliveries", batch.messages.map((m) => ({ ...m, id: `again-${m.id}` })));
+    const again = createMessageBatch<DeliveryMessage>(
+      "flagpost-deliveries",
+      batch.messages.map((m) => ({ ...m, id: `again-${m.id}` })),
+    );
     const ctx2 = createExecutionContext();
     await worker.queue(again, env, ctx2);
     await getQueueResult(again, ctx2);
@@ -227,7 +232,10 @@ async function dueAgain(behaviours: string[]) {
   });
   for (const [i, h] of hooks.entries()) await env.DB.prepare("UPDATE webhooks SET url = ? WHERE id = ?").bind(receiverUrl(behaviours[i]), h.id).run();
   for (const d of deliveries) await makeDue(d.id);
-  const batch = createMessageBatch<DeliveryMessage>("flagpost-deliveries", deliveries.map((d, i) => ({ id: `r${i}`, timestamp: new Date(), attempts: 1, body: { delivery_id: d.id, attempt: 2 } })));
+  const batch = createMessageBatch<DeliveryMessage>(
+    "flagpost-deliveries",
+    deliveries.map((d, i) => ({ id: `r${i}`, timestamp: new Date(), attempts: 1, body: { delivery_id: d.id, attempt: 2 } })),
+  );
   return { deliveries, batch };
 }
 
@@ -240,7 +248,9 @@ describe("recording a batch's attempts", () => {
     await getQueueResult(batch, ctx);
     // One to claim the six attempts, one to record them.
     expect(writes).toHaveBeenCalledTimes(2);
-    const states = await env.DB.prepare(`SELECT status, attempt_count FROM deliveries WHERE id IN (${deliveries.map(() => "?").join(",")})`).bind(...deliveries.map((d) => d.id)).all();
+    const states = await env.DB.prepare(`SELECT status, attempt_count FROM deliveries WHERE id IN (${deliveries.map(() => "?").join(",")})`)
+      .bind(...deliveries.map((d) => d.id))
+      .all();
     expect(states.results).toEqual(deliveries.map(() => ({ status: "succeeded", attempt_count: 2 })));
   });
 
@@ -253,7 +263,9 @@ describe("recording a batch's attempts", () => {
       const row = await env.DB.prepare("SELECT status FROM deliveries WHERE id = ?").bind(deliveries[0].id).first<{ status: string }>();
       expect(row!.status).toBe("succeeded");
     });
-    const slow = await env.DB.prepare("SELECT attempt_count, claimed_until FROM deliveries WHERE id = ?").bind(deliveries[1].id).first<{ attempt_count: number; claimed_until: number | null }>();
+    const slow = await env.DB.prepare("SELECT attempt_count, claimed_until FROM deliveries WHERE id = ?")
+      .bind(deliveries[1].id)
+      .first<{ attempt_count: number; claimed_until: number | null }>();
     expect(slow!.attempt_count).toBe(1);
     expect(slow!.claimed_until).not.toBeNull();
     await done;
@@ -268,10 +280,16 @@ describe("connections", () => {
     // Eight receivers that each take 1 s, under a 1.5 s time-out: two must wait for a connection, then still succeed.
     const { deliveries, batch } = await dueAgain(Array.from({ length: 8 }, () => "slow/1000"));
     const slots = new ConnectionSlots();
-    const outcomes = await attemptDeliveries(env, batch.messages.map((m) => m.body), slots);
+    const outcomes = await attemptDeliveries(
+      env,
+      batch.messages.map((m) => m.body),
+      slots,
+    );
     expect(slots.peak).toBe(6);
     expect(outcomes.map((o) => o?.success)).toEqual(deliveries.map(() => true));
-    const states = await env.DB.prepare(`SELECT status FROM deliveries WHERE id IN (${deliveries.map(() => "?").join(",")})`).bind(...deliveries.map((d) => d.id)).all();
+    const states = await env.DB.prepare(`SELECT status FROM deliveries WHERE id IN (${deliveries.map(() => "?").join(",")})`)
+      .bind(...deliveries.map((d) => d.id))
+      .all();
     expect(states.results.every((r) => r.status === "succeeded")).toBe(true);
   });
 

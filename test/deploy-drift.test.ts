@@ -182,15 +182,33 @@ function productionEnv(): WranglerEnv {
 // Binding kinds this test does not model: one appearing in wrangler.toml must be added to Terraform
 // and here, so it shows up as drift until then.
 const UNMODELLED_BINDINGS = [
-  "kv_namespaces", "r2_buckets", "services", "ai", "analytics_engine_datasets", "hyperdrive", "vectorize",
-  "workflows", "unsafe", "send_email", "browser", "images", "version_metadata", "dispatch_namespaces",
-  "mtls_certificates", "pipelines", "secrets_store_secrets", "worker_loaders", "tail_consumers",
+  "kv_namespaces",
+  "r2_buckets",
+  "services",
+  "ai",
+  "analytics_engine_datasets",
+  "hyperdrive",
+  "vectorize",
+  "workflows",
+  "unsafe",
+  "send_email",
+  "browser",
+  "images",
+  "version_metadata",
+  "dispatch_namespaces",
+  "mtls_certificates",
+  "pipelines",
+  "secrets_store_secrets",
+  "worker_loaders",
+  "tail_consumers",
 ] as const;
 
 function wranglerBindings(e: WranglerEnv): string[] {
   return sorted([
     ...(e.d1_databases ?? []).map((d) => `d1 ${d.binding} database=${d.database_name}`),
-    ...(e.durable_objects?.bindings ?? []).map((d) => `durable_object_namespace ${d.name} class=${d.class_name}${d.script_name ? ` script=${d.script_name}` : ""}`),
+    ...(e.durable_objects?.bindings ?? []).map(
+      (d) => `durable_object_namespace ${d.name} class=${d.class_name}${d.script_name ? ` script=${d.script_name}` : ""}`,
+    ),
     ...(e.queues?.producers ?? []).map((q) => `queue ${q.binding} queue=${q.queue}`),
     ...(e.ratelimits ?? []).map((r) => `ratelimit ${r.name} namespace=${r.namespace_id} limit=${r.simple.limit}/${r.simple.period}s`),
     ...Object.entries(e.vars ?? {}).map(([k, v]) => `plain_text ${k}=${v}`),

@@ -67,19 +67,50 @@ describe("diffFlag: each of Tggl's 15 change kinds, with exactly Tggl's fields",
       typename: "FlagCreated",
       before: null,
       after: base,
-      expected: [{ event: "flag.created", environment: null, enabled: false, changes: [{ __typename: "FlagCreated", created: true }], code_like_before: "", code_like_after: "Off (inactive)" }],
+      expected: [
+        {
+          event: "flag.created",
+          environment: null,
+          enabled: false,
+          changes: [{ __typename: "FlagCreated", created: true }],
+          code_like_before: "",
+          code_like_after: "Off (inactive)",
+        },
+      ],
     },
-    { typename: "FlagArchived", before: base, after: { ...base, archived: true }, expected: [flagUpdated([{ __typename: "FlagArchived", oldArchived: false, newArchived: true }])] },
+    {
+      typename: "FlagArchived",
+      before: base,
+      after: { ...base, archived: true },
+      expected: [flagUpdated([{ __typename: "FlagArchived", oldArchived: false, newArchived: true }])],
+    },
     {
       typename: "FlagActivated",
       before: base,
       after: live,
       expected: [
-        { event: "flag.toggled", environment: PRODUCTION, enabled: true, changes: [{ __typename: "FlagActivated", oldActive: false, newActive: true }], code_like_before: "Off (inactive)", code_like_after: ALWAYS_LIVE },
+        {
+          event: "flag.toggled",
+          environment: PRODUCTION,
+          enabled: true,
+          changes: [{ __typename: "FlagActivated", oldActive: false, newActive: true }],
+          code_like_before: "Off (inactive)",
+          code_like_after: ALWAYS_LIVE,
+        },
       ],
     },
-    { typename: "FlagSlugChanged", before: base, after: { ...base, key: "checkout-v2" }, expected: [flagUpdated([{ __typename: "FlagSlugChanged", oldSlug: "new-checkout", newSlug: "checkout-v2" }])] },
-    { typename: "FlagNameChanged", before: base, after: { ...base, name: "Checkout" }, expected: [flagUpdated([{ __typename: "FlagNameChanged", oldName: "New Checkout Flow", newName: "Checkout" }])] },
+    {
+      typename: "FlagSlugChanged",
+      before: base,
+      after: { ...base, key: "checkout-v2" },
+      expected: [flagUpdated([{ __typename: "FlagSlugChanged", oldSlug: "new-checkout", newSlug: "checkout-v2" }])],
+    },
+    {
+      typename: "FlagNameChanged",
+      before: base,
+      after: { ...base, name: "Checkout" },
+      expected: [flagUpdated([{ __typename: "FlagNameChanged", oldName: "New Checkout Flow", newName: "Checkout" }])],
+    },
     {
       typename: "FlagDescriptionChanged",
       before: base,
@@ -109,11 +140,23 @@ describe("diffFlag: each of Tggl's 15 change kinds, with exactly Tggl's fields",
       before: { ...base, tags: ["beta", "checkout"] },
       after: { ...base, tags: ["checkout", "ops"] },
       expected: [
-        flagUpdated([{ __typename: "FlagTagsChanged", oldTags: [TAG.beta, TAG.checkout], newTags: [TAG.checkout, TAG.ops], addedTags: [TAG.ops], removedTags: [TAG.beta] }]),
+        flagUpdated([
+          { __typename: "FlagTagsChanged", oldTags: [TAG.beta, TAG.checkout], newTags: [TAG.checkout, TAG.ops], addedTags: [TAG.ops], removedTags: [TAG.beta] },
+        ]),
       ],
     },
-    { typename: "FlagVariationCreated", before: base, after: { ...base, variations: [LIVE, OFF, BLUE] }, expected: [flagUpdated([{ __typename: "FlagVariationCreated", variation: BLUE }])] },
-    { typename: "FlagVariationDeleted", before: { ...base, variations: [LIVE, OFF, BLUE] }, after: base, expected: [flagUpdated([{ __typename: "FlagVariationDeleted", variation: BLUE }])] },
+    {
+      typename: "FlagVariationCreated",
+      before: base,
+      after: { ...base, variations: [LIVE, OFF, BLUE] },
+      expected: [flagUpdated([{ __typename: "FlagVariationCreated", variation: BLUE }])],
+    },
+    {
+      typename: "FlagVariationDeleted",
+      before: { ...base, variations: [LIVE, OFF, BLUE] },
+      after: base,
+      expected: [flagUpdated([{ __typename: "FlagVariationDeleted", variation: BLUE }])],
+    },
     {
       typename: "FlagVariationUpdated",
       before: live,
@@ -130,17 +173,35 @@ describe("diffFlag: each of Tggl's 15 change kinds, with exactly Tggl's fields",
       typename: "FlagDefaultVariationChanged",
       before: base,
       after: withState(base, "production", { default_variation_id: LIVE.id }),
-      expected: [stateUpdated([{ __typename: "FlagDefaultVariationChanged", oldVariation: TGGL_OFF, newVariation: TGGL_LIVE }], "Off (inactive)", ALWAYS_LIVE, false)],
+      expected: [
+        stateUpdated([{ __typename: "FlagDefaultVariationChanged", oldVariation: TGGL_OFF, newVariation: TGGL_LIVE }], "Off (inactive)", ALWAYS_LIVE, false),
+      ],
     },
-    { typename: "FlagConditionCreated", before: live, after: withBeta, expected: [stateUpdated([{ __typename: "FlagConditionCreated", condition: TGGL_BETA }], ALWAYS_LIVE, BETA_THEN_LIVE)] },
-    { typename: "FlagConditionDeleted", before: withBeta, after: live, expected: [stateUpdated([{ __typename: "FlagConditionDeleted", condition: TGGL_BETA }], BETA_THEN_LIVE, ALWAYS_LIVE)] },
+    {
+      typename: "FlagConditionCreated",
+      before: live,
+      after: withBeta,
+      expected: [stateUpdated([{ __typename: "FlagConditionCreated", condition: TGGL_BETA }], ALWAYS_LIVE, BETA_THEN_LIVE)],
+    },
+    {
+      typename: "FlagConditionDeleted",
+      before: withBeta,
+      after: live,
+      expected: [stateUpdated([{ __typename: "FlagConditionDeleted", condition: TGGL_BETA }], BETA_THEN_LIVE, ALWAYS_LIVE)],
+    },
     {
       typename: "FlagConditionUpdated",
       before: withBeta,
       after: withState(live, "production", { conditions: [buildCondition({ variation_id: OFF.id })] }),
       expected: [
         stateUpdated(
-          [{ __typename: "FlagConditionUpdated", oldCondition: TGGL_BETA, newCondition: { ...TGGL_BETA, variation: TGGL_OFF, codeLike: TGGL_BETA.codeLike.replace("Live (value: true)", "Off (inactive)") } }],
+          [
+            {
+              __typename: "FlagConditionUpdated",
+              oldCondition: TGGL_BETA,
+              newCondition: { ...TGGL_BETA, variation: TGGL_OFF, codeLike: TGGL_BETA.codeLike.replace("Live (value: true)", "Off (inactive)") },
+            },
+          ],
           BETA_THEN_LIVE,
           BETA_THEN_LIVE.replace("THEN\n  Live (value: true)", "THEN\n  Off (inactive)"),
         ),
@@ -171,8 +232,22 @@ describe("diffFlag: no change, no event", () => {
 
 describe("diffFlag: the rollout as a condition named Rollout", () => {
   it.each([
-    { name: "lowering it from 100 creates it", before: live, after: at(20), changes: [{ __typename: "FlagConditionCreated", condition: tgglRollout(20) }], from: ALWAYS_LIVE, to: rollout(20) },
-    { name: "changing its percentage updates it", before: at(20), after: at(50), changes: [{ __typename: "FlagConditionUpdated", oldCondition: tgglRollout(20), newCondition: tgglRollout(50) }], from: rollout(20), to: rollout(50) },
+    {
+      name: "lowering it from 100 creates it",
+      before: live,
+      after: at(20),
+      changes: [{ __typename: "FlagConditionCreated", condition: tgglRollout(20) }],
+      from: ALWAYS_LIVE,
+      to: rollout(20),
+    },
+    {
+      name: "changing its percentage updates it",
+      before: at(20),
+      after: at(50),
+      changes: [{ __typename: "FlagConditionUpdated", oldCondition: tgglRollout(20), newCondition: tgglRollout(50) }],
+      from: rollout(20),
+      to: rollout(50),
+    },
     {
       name: "changing its variation updates it",
       before: at(20),
@@ -181,7 +256,14 @@ describe("diffFlag: the rollout as a condition named Rollout", () => {
       from: rollout(20),
       to: rollout(20).replace("THEN\n  Live (value: true)", "THEN\n  Off (inactive)"),
     },
-    { name: "raising it to 100 deletes it", before: at(20), after: live, changes: [{ __typename: "FlagConditionDeleted", condition: tgglRollout(20) }], from: rollout(20), to: ALWAYS_LIVE },
+    {
+      name: "raising it to 100 deletes it",
+      before: at(20),
+      after: live,
+      changes: [{ __typename: "FlagConditionDeleted", condition: tgglRollout(20) }],
+      from: rollout(20),
+      to: ALWAYS_LIVE,
+    },
     {
       name: "it comes after the conditions",
       before: withBeta,
@@ -213,7 +295,14 @@ describe("diffFlag: the rollout as a condition named Rollout", () => {
 describe("diffFlag: events of one write, in order", () => {
   it("enabling and changing the rollout: flag.toggled, then flag_state.updated", () => {
     expect(diffFlag(base, at(20), ENVIRONMENTS)).toStrictEqual([
-      { event: "flag.toggled", environment: PRODUCTION, enabled: true, changes: [{ __typename: "FlagActivated", oldActive: false, newActive: true }], code_like_before: "Off (inactive)", code_like_after: rollout(20) },
+      {
+        event: "flag.toggled",
+        environment: PRODUCTION,
+        enabled: true,
+        changes: [{ __typename: "FlagActivated", oldActive: false, newActive: true }],
+        code_like_before: "Off (inactive)",
+        code_like_after: rollout(20),
+      },
       stateUpdated([{ __typename: "FlagConditionCreated", condition: tgglRollout(20) }], "Off (inactive)", rollout(20)),
     ]);
   });
@@ -226,7 +315,10 @@ describe("diffFlag: events of one write, in order", () => {
   it("flag level first, then each environment in the project's order", () => {
     const after = withState({ ...live, name: "Checkout" }, "development", { enabled: true });
     const events = diffFlag(live, after, ENVIRONMENTS).map((e) => [e.event, e.environment?.key ?? null]);
-    expect(events).toEqual([["flag.updated", null], ["flag.toggled", "development"]]);
+    expect(events).toEqual([
+      ["flag.updated", null],
+      ["flag.toggled", "development"],
+    ]);
     const both = withState(withState(base, "development", { enabled: true }), "production", { enabled: true, default_variation_id: LIVE.id });
     expect(diffFlag(base, both, [PRODUCTION, DEVELOPMENT]).map((e) => [e.event, e.environment?.key])).toEqual([
       ["flag.toggled", "production"],
@@ -239,7 +331,14 @@ describe("diffFlag: events of one write, in order", () => {
     const before = { ...base, tags: ["beta"], variations: [LIVE, OFF, BLUE] };
     const after = { ...base, archived: true, name: "Checkout", tags: ["ops"], variations: [{ ...LIVE, color: "#000000" }, OFF, { ...BLUE, id: "var-green" }] };
     const [event] = diffFlag(before, after, ENVIRONMENTS);
-    expect(event.changes.map((c) => c.__typename)).toEqual(["FlagArchived", "FlagNameChanged", "FlagTagsChanged", "FlagVariationCreated", "FlagVariationDeleted", "FlagVariationUpdated"]);
+    expect(event.changes.map((c) => c.__typename)).toEqual([
+      "FlagArchived",
+      "FlagNameChanged",
+      "FlagTagsChanged",
+      "FlagVariationCreated",
+      "FlagVariationDeleted",
+      "FlagVariationUpdated",
+    ]);
   });
 
   it("a state change: the default first, then conditions created, deleted, updated", () => {
@@ -247,7 +346,11 @@ describe("diffFlag: events of one write, in order", () => {
     const before = withState(live, "production", { conditions: [buildCondition(), second] });
     const after = withState(live, "production", { default_variation_id: LIVE.id, rollout_percentage: 10, conditions: [{ ...second, name: "Team" }] });
     const [event] = diffFlag(before, after, ENVIRONMENTS);
-    expect(event.changes.map((c) => [c.__typename, (c.condition ?? c.newCondition ?? c.newVariation) as { id: string }].map((x) => (typeof x === "string" ? x : x.id)))).toEqual([
+    expect(
+      event.changes.map((c) =>
+        [c.__typename, (c.condition ?? c.newCondition ?? c.newVariation) as { id: string }].map((x) => (typeof x === "string" ? x : x.id)),
+      ),
+    ).toEqual([
       ["FlagDefaultVariationChanged", "var-live"],
       ["FlagConditionCreated", ROLLOUT_ID],
       ["FlagConditionDeleted", "cond-1"],
@@ -263,33 +366,71 @@ describe("diffFlag: conditions matched by id", () => {
   it.each([
     { name: "adding one ahead does not update the others", before: [staff], after: [buildCondition(), staff], expected: ["FlagConditionCreated"] },
     { name: "removing one ahead does not update the others", before: [buildCondition(), staff], after: [staff], expected: ["FlagConditionDeleted"] },
-    { name: "a reorder updates the ones that moved", before: [buildCondition(), staff], after: [staff, buildCondition()], expected: ["FlagConditionUpdated", "FlagConditionUpdated"] },
-    { name: "a new rule updates it", before: [staff], after: [{ ...staff, rules: [...staff.rules, { id: "rule-3", property: "verified", operator: "IS_TRUE" as const }] }], expected: ["FlagConditionUpdated"] },
+    {
+      name: "a reorder updates the ones that moved",
+      before: [buildCondition(), staff],
+      after: [staff, buildCondition()],
+      expected: ["FlagConditionUpdated", "FlagConditionUpdated"],
+    },
+    {
+      name: "a new rule updates it",
+      before: [staff],
+      after: [{ ...staff, rules: [...staff.rules, { id: "rule-3", property: "verified", operator: "IS_TRUE" as const }] }],
+      expected: ["FlagConditionUpdated"],
+    },
     { name: "a renamed condition is updated", before: [staff], after: [{ ...staff, name: "Team" }], expected: ["FlagConditionUpdated"] },
   ])("$name", ({ before, after, expected }) => {
     expect(typenames(withState(live, "production", { conditions: before }), withState(live, "production", { conditions: after }))).toEqual(expected);
   });
 
   it("an updated condition carries its orders before and after", () => {
-    const [event] = diffFlag(withState(live, "production", { conditions: [buildCondition(), staff] }), withState(live, "production", { conditions: [staff, buildCondition()] }), ENVIRONMENTS);
-    expect(event.changes.map((c) => [(c.oldCondition as { order: number }).order, (c.newCondition as { order: number }).order])).toEqual([[1, 0], [0, 1]]);
+    const [event] = diffFlag(
+      withState(live, "production", { conditions: [buildCondition(), staff] }),
+      withState(live, "production", { conditions: [staff, buildCondition()] }),
+      ENVIRONMENTS,
+    );
+    expect(event.changes.map((c) => [(c.oldCondition as { order: number }).order, (c.newCondition as { order: number }).order])).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
   });
 });
 
 describe("diffFlag: creation and deletion", () => {
   it.each([
     { name: "renders production", environments: ENVIRONMENTS, flag: live, enabled: true, codeLike: ALWAYS_LIVE },
-    { name: "not development", environments: ENVIRONMENTS, flag: withState(base, "development", { enabled: true }), enabled: false, codeLike: "Off (inactive)" },
-    { name: "the first environment when none is production", environments: [DEVELOPMENT], flag: withState(base, "development", { enabled: true }), enabled: true, codeLike: ALWAYS_LIVE },
+    {
+      name: "not development",
+      environments: ENVIRONMENTS,
+      flag: withState(base, "development", { enabled: true }),
+      enabled: false,
+      codeLike: "Off (inactive)",
+    },
+    {
+      name: "the first environment when none is production",
+      environments: [DEVELOPMENT],
+      flag: withState(base, "development", { enabled: true }),
+      enabled: true,
+      codeLike: ALWAYS_LIVE,
+    },
     { name: "nothing without environments", environments: [], flag: live, enabled: false, codeLike: "" },
   ])("flag.created $name", ({ environments, flag, enabled, codeLike }) => {
     expect(diffFlag(null, flag, environments)).toStrictEqual([
-      { event: "flag.created", environment: null, enabled, changes: [{ __typename: "FlagCreated", created: true }], code_like_before: "", code_like_after: codeLike },
+      {
+        event: "flag.created",
+        environment: null,
+        enabled,
+        changes: [{ __typename: "FlagCreated", created: true }],
+        code_like_before: "",
+        code_like_after: codeLike,
+      },
     ]);
   });
 
   it("flag.deleted: no changes, the state as it was", () => {
-    expect(diffFlag(at(20), null, ENVIRONMENTS)).toStrictEqual([{ event: "flag.deleted", environment: null, enabled: true, changes: [], code_like_before: rollout(20), code_like_after: "" }]);
+    expect(diffFlag(at(20), null, ENVIRONMENTS)).toStrictEqual([
+      { event: "flag.deleted", environment: null, enabled: true, changes: [], code_like_before: rollout(20), code_like_after: "" },
+    ]);
   });
 
   it("an environment the flag had no state in yet is no change of that flag", () => {

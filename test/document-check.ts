@@ -64,7 +64,8 @@ export async function checkAgainstDocument(method: string, url: string, response
     if (text !== "") throw new Error(`${op.operationId} answered ${response.status} with a body, where the OpenAPI document describes none`);
     return op;
   }
-  if (!/^application\/json/.test(response.headers.get("content-type") ?? "")) throw new Error(`${op.operationId} answered ${response.status} without JSON, where the OpenAPI document describes JSON`);
+  if (!/^application\/json/.test(response.headers.get("content-type") ?? ""))
+    throw new Error(`${op.operationId} answered ${response.status} without JSON, where the OpenAPI document describes JSON`);
   const key = `${op.operationId} ${response.status}`;
   let validator = validators.get(key);
   if (!validator) {

@@ -37,7 +37,11 @@ async function world() {
 type World = Awaited<ReturnType<typeof world>>;
 
 async function rows(sql: string, ...binds: unknown[]) {
-  return (await env.DB.prepare(sql).bind(...binds).all()).results;
+  return (
+    await env.DB.prepare(sql)
+      .bind(...binds)
+      .all()
+  ).results;
 }
 
 /** Everything a write could store or bump, read from D1 itself. */
@@ -45,7 +49,10 @@ async function stored(w: World) {
   return {
     project: await rows("SELECT revision FROM projects WHERE id = ?", w.project.id),
     flags: await rows("SELECT * FROM flags WHERE project_id = ? ORDER BY id", w.project.id),
-    states: await rows("SELECT s.* FROM flag_states s JOIN flags f ON f.id = s.flag_id WHERE f.project_id = ? ORDER BY s.flag_id, s.environment_id", w.project.id),
+    states: await rows(
+      "SELECT s.* FROM flag_states s JOIN flags f ON f.id = s.flag_id WHERE f.project_id = ? ORDER BY s.flag_id, s.environment_id",
+      w.project.id,
+    ),
     events: await rows("SELECT id FROM events WHERE org_id = ? ORDER BY seq", w.tenant.orgId),
     // Which deliveries exist and what each is for; their progress is the consumer's, still under way
     // for the setup's own changes while a test runs.
@@ -106,9 +113,9 @@ async function dryThenReal(w: World, write: Write, realStatus: number) {
   // Exactly the webhooks the real write delivered to, event by event.
   const delivered = await deliveriesOfRevision(w, revision);
   const byEvent = (list: { key: string; webhook: string }[]) => list.map((d) => `${d.key} → ${d.webhook}`);
-  expect(byEvent(dry.events.flatMap((e: any) => e.webhooks.map((h: any) => ({ key: `${e.event}@${e.environment?.key ?? null}`, webhook: h.id })))).sort()).toEqual(
-    byEvent(delivered.map((d) => ({ key: `${d.event}@${d.env}`, webhook: d.webhook_id }))).sort(),
-  );
+  expect(
+    byEvent(dry.events.flatMap((e: any) => e.webhooks.map((h: any) => ({ key: `${e.event}@${e.environment?.key ?? null}`, webhook: h.id })))).sort(),
+  ).toEqual(byEvent(delivered.map((d) => ({ key: `${d.event}@${d.env}`, webhook: d.webhook_id }))).sort());
 
   // What reaches the receiver is exactly the webhook's delivery rows (this write's and the fixtures'):
   // nothing arrives for the dry run, which made none.
@@ -131,7 +138,15 @@ function names(w: World, ids: string[]): string[] {
 }
 
 function hooksPerEvent(w: World, dry: any): Record<string, string[]> {
-  return Object.fromEntries(dry.events.map((e: any) => [`${e.event}@${e.environment?.key ?? "-"}`, names(w, e.webhooks.map((h: any) => h.id))]));
+  return Object.fromEntries(
+    dry.events.map((e: any) => [
+      `${e.event}@${e.environment?.key ?? "-"}`,
+      names(
+        w,
+        e.webhooks.map((h: any) => h.id),
+      ),
+    ]),
+  );
 }
 
 describe("dry run of each flag write", () => {
@@ -151,7 +166,11 @@ describe("dry run of each flag write", () => {
       environments: Object.keys(f.environments),
     });
     expect(withoutIds(FlagSchema.parse(dry.result))).toEqual(withoutIds(real));
-    expect(dry.events[0].webhooks.find((h: any) => h.id === w.hooks.organization.id)).toEqual({ id: w.hooks.organization.id, name: "organization", format: "slack" });
+    expect(dry.events[0].webhooks.find((h: any) => h.id === w.hooks.organization.id)).toEqual({
+      id: w.hooks.organization.id,
+      name: "organization",
+      format: "slack",
+    });
   });
 
   it("PATCH: the whole flag as it would be and flag.updated, and nothing stored or sent", async () => {
@@ -168,7 +187,11 @@ describe("dry run of each flag write", () => {
   it("DELETE: a null result and flag.deleted, and the flag still there", async () => {
     const w = await world();
     const flag = await newFlag(w.tenant, w.project.id);
-    const { dry, real } = await dryThenReal(w, { path: `/projects/${w.project.id}/flags/${flag.key}`, method: "DELETE", headers: { "if-match": String(flag.version) } }, 204);
+    const { dry, real } = await dryThenReal(
+      w,
+      { path: `/projects/${w.project.id}/flags/${flag.key}`, method: "DELETE", headers: { "if-match": String(flag.version) } },
+      204,
+    );
     DryRunDeletionSchema.strict().parse(dry);
     expect(real).toBeNull();
     expect(dry.result).toBeNull();
@@ -178,7 +201,11 @@ describe("dry run of each flag write", () => {
   it("state PATCH: the state as it would be, both events of a double change, each with its own webhooks", async () => {
     const w = await world();
     const flag = await newFlag(w.tenant, w.project.id);
-    const write = { path: `/projects/${w.project.id}/flags/${flag.key}/environments/production`, method: "PATCH", body: { enabled: true, rollout_percentage: 40, version: 1 } };
+    const write = {
+      path: `/projects/${w.project.id}/flags/${flag.key}/environments/production`,
+      method: "PATCH",
+      body: { enabled: true, rollout_percentage: 40, version: 1 },
+    };
     const { dry, real } = await dryThenReal(w, write, 200);
     DryRunFlagStateSchema.strict().parse(dry);
     expect(dry.result).toEqual(FlagStateSchema.parse(real));
@@ -231,7 +258,12 @@ describe("dry run refusals and edge cases", () => {
       ["taken key (create)", { path: base, method: "POST", body: { key: second.key, name: "X" } }, 409, "conflict"],
       ["taken key (rename)", { path: `${base}/${flag.key}`, method: "PATCH", body: { key: second.key } }, 409, "conflict"],
       ["unknown variation", { path: state, method: "PATCH", body: { default_variation_id: crypto.randomUUID() } }, 422, "unprocessable"],
-      ["variation in use", { path: `${base}/${flag.key}`, method: "PATCH", body: { variations: [{ id: flag.variations[0].id, name: "Live", value: true }] } }, 422, "unprocessable"],
+      [
+        "variation in use",
+        { path: `${base}/${flag.key}`, method: "PATCH", body: { variations: [{ id: flag.variations[0].id, name: "Live", value: true }] } },
+        422,
+        "unprocessable",
+      ],
       ["no variations for a string flag", { path: base, method: "POST", body: { key: "strings", name: "S", type: "string" } }, 400, "validation_failed"],
       ["bad key", { path: base, method: "POST", body: { key: "Not A Key", name: "X" } }, 400, "validation_failed"],
     ];
@@ -252,7 +284,10 @@ describe("dry run refusals and edge cases", () => {
   it("a write that would change nothing answers the resource and no events", async () => {
     const w = await world();
     const flag = await newFlag(w.tenant, w.project.id);
-    const same = await json(send(w, { path: `/projects/${w.project.id}/flags/${flag.key}/environments/production`, method: "PATCH", body: { enabled: false } }, true), 200);
+    const same = await json(
+      send(w, { path: `/projects/${w.project.id}/flags/${flag.key}/environments/production`, method: "PATCH", body: { enabled: false } }, true),
+      200,
+    );
     expect(same).toEqual({ dry_run: true, result: flag.environments.production, events: [] });
     const unchanged = await json(send(w, { path: `/projects/${w.project.id}/flags/${flag.key}`, method: "PATCH", body: { name: flag.name } }, true), 200);
     expect(unchanged).toEqual({ dry_run: true, result: flag, events: [] });
@@ -261,7 +296,10 @@ describe("dry run refusals and edge cases", () => {
   it("dry_run=false is the real write", async () => {
     const w = await world();
     const flag = await newFlag(w.tenant, w.project.id);
-    const res = await json(call(`/projects/${w.project.id}/flags/${flag.key}?dry_run=false`, { token: w.tenant.key, method: "PATCH", body: { name: "Real" } }), 200);
+    const res = await json(
+      call(`/projects/${w.project.id}/flags/${flag.key}?dry_run=false`, { token: w.tenant.key, method: "PATCH", body: { name: "Real" } }),
+      200,
+    );
     expect(res).toMatchObject({ name: "Real", version: 2 });
   });
 
@@ -286,7 +324,10 @@ describe("dry runs amid concurrent writes", () => {
       Array.from({ length: 12 }, (_, i) =>
         i % 2 === 0
           ? json(call(state, { token: w.tenant.key, method: "PATCH", body: { rollout_percentage: i * 5 } }), 200)
-          : json(send(w, { path: `/projects/${w.project.id}/flags/${flag.key}`, method: "PATCH", body: { description: `dry ${i}`, tags: ["dry"] } }, true), 200),
+          : json(
+              send(w, { path: `/projects/${w.project.id}/flags/${flag.key}`, method: "PATCH", body: { description: `dry ${i}`, tags: ["dry"] } }, true),
+              200,
+            ),
       ),
     );
     expect(answers.filter((a) => a.dry_run).length).toBe(6);
@@ -323,7 +364,12 @@ describe("in the OpenAPI document", () => {
 });
 
 describe("dry_run on a write that has no dry run (v1.2)", () => {
-  const FLAG_WRITES = new Set(["post /projects/{projectId}/flags", "patch /projects/{projectId}/flags/{flagKey}", "delete /projects/{projectId}/flags/{flagKey}", "patch /projects/{projectId}/flags/{flagKey}/environments/{envKey}"]);
+  const FLAG_WRITES = new Set([
+    "post /projects/{projectId}/flags",
+    "patch /projects/{projectId}/flags/{flagKey}",
+    "delete /projects/{projectId}/flags/{flagKey}",
+    "patch /projects/{projectId}/flags/{flagKey}/environments/{envKey}",
+  ]);
 
   it("is a 400 naming dry_run on every other write route of the OpenAPI document, whatever its value", async () => {
     const { tenant, project } = await setup();
@@ -332,14 +378,22 @@ describe("dry_run on a write that has no dry run (v1.2)", () => {
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
       // The evaluation routes are served at the root and are reads, whatever their method.
       if (path.startsWith("/ofrep") || path.startsWith("/tggl")) continue;
-      for (const method of Object.keys(ops)) if (["post", "put", "patch", "delete"].includes(method) && !FLAG_WRITES.has(`${method} ${path}`)) writes.push([method, path]);
+      for (const method of Object.keys(ops))
+        if (["post", "put", "patch", "delete"].includes(method) && !FLAG_WRITES.has(`${method} ${path}`)) writes.push([method, path]);
     }
     expect(writes.length).toBeGreaterThan(20);
     const fill = (path: string) =>
-      path.replace("{projectId}", project.id).replace(/\{(flagKey|envKey)\}/g, "production").replace(/\{[a-zA-Z]+\}/g, "00000000-0000-4000-8000-000000000000");
+      path
+        .replace("{projectId}", project.id)
+        .replace(/\{(flagKey|envKey)\}/g, "production")
+        .replace(/\{[a-zA-Z]+\}/g, "00000000-0000-4000-8000-000000000000");
     for (const [i, [method, path]] of writes.entries()) {
       const value = ["true", "false", "1", ""][i % 4];
-      const res = await call(`${fill(path)}?dry_run=${value}`, { token: path.startsWith("/admin") ? ADMIN_TOKEN : tenant.key, method: method.toUpperCase(), body: {} });
+      const res = await call(`${fill(path)}?dry_run=${value}`, {
+        token: path.startsWith("/admin") ? ADMIN_TOKEN : tenant.key,
+        method: method.toUpperCase(),
+        body: {},
+      });
       expect(res.status, `${method} ${path}`).toBe(400);
       expect(badFields((await res.json()) as never), `${method} ${path}`).toEqual(["dry_run"]);
     }

@@ -30,7 +30,20 @@ beforeAll(async () => {
     { name: "create org webhook", method: "POST", path: "/webhooks", token: tenant.key },
     { name: "update org webhook", method: "PATCH", path: `/webhooks/${orgHook.id}`, token: tenant.key },
   ];
-  reads = ["/me", "/projects", p, `${p}/flags`, `${p}/flags/f`, `${p}/flags/f/environments/production`, `${p}/events`, `${p}/webhooks`, `${p}/webhooks/${hook.id}`, `${p}/webhooks/${hook.id}/deliveries`, "/webhooks", `/webhooks/${orgHook.id}`];
+  reads = [
+    "/me",
+    "/projects",
+    p,
+    `${p}/flags`,
+    `${p}/flags/f`,
+    `${p}/flags/f/environments/production`,
+    `${p}/events`,
+    `${p}/webhooks`,
+    `${p}/webhooks/${hook.id}`,
+    `${p}/webhooks/${hook.id}/deliveries`,
+    "/webhooks",
+    `/webhooks/${orgHook.id}`,
+  ];
 });
 
 afterEach(() => vi.restoreAllMocks());
@@ -46,7 +59,14 @@ describe("on every write route", () => {
 
   it("a body that is not application/json is 415", async () => {
     for (const w of writes) {
-      for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp", "application/json;", "application/json ; charset=utf-8"])
+      for (const type of [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonp",
+        "application/json;",
+        "application/json ; charset=utf-8",
+      ])
         await expectError(send(w, '{"name":"x"}', type), 415, "unsupported_media_type");
       await expectError(send(w, '{"name":"x"}'), 415, "unsupported_media_type");
     }
@@ -63,7 +83,10 @@ describe("on every write route", () => {
       "create org": ['{"name": "Org \\ud800"}', "name"],
       "create project": ['{"key": "lone", "name": "\\udfff"}', "name"],
       "update flag": ['{"description": "x\\udfffy", "tags": ["ok"]}', "description"],
-      "update state": ['{"conditions": [{"name": "\\ud83d", "variation_id": "00000000-0000-4000-8000-000000000000", "rules": [{"property": "userId", "operator": "IS_TRUE"}]}]}', "conditions.0.name"],
+      "update state": [
+        '{"conditions": [{"name": "\\ud83d", "variation_id": "00000000-0000-4000-8000-000000000000", "rules": [{"property": "userId", "operator": "IS_TRUE"}]}]}',
+        "conditions.0.name",
+      ],
       "create org webhook": [JSON.stringify(webhookInput()).replace('"Receiver"', '"R\\ud800"'), "name"],
     };
     for (const w of writes.filter((x) => x.name in bodies)) {
@@ -90,7 +113,11 @@ describe("credentials on every write route", () => {
     for (const w of writes) {
       const body = '{"name":"x"}';
       await expectError(call(w.path, { method: w.method, rawBody: body, headers: { "content-type": "application/json" } }), 401, "unauthorized");
-      await expectError(call(w.path, { method: w.method, rawBody: body, token: "fp_unknown", headers: { "content-type": "application/json" } }), 401, "unauthorized");
+      await expectError(
+        call(w.path, { method: w.method, rawBody: body, token: "fp_unknown", headers: { "content-type": "application/json" } }),
+        401,
+        "unauthorized",
+      );
       const other = w.token === ADMIN_TOKEN ? tenant.key : ADMIN_TOKEN;
       await expectError(call(w.path, { method: w.method, rawBody: body, token: other, headers: { "content-type": "application/json" } }), 403, "forbidden");
     }

@@ -11,17 +11,48 @@ import { compileFlag, type ServedFlag } from "../src/flags/compile";
 import { decideRule, EvaluationBudget, EvaluationBudgetExceeded, evaluateFlag, ruleCost } from "../src/flags/evaluate";
 
 const word = fc.string({ unit: fc.constantFrom("a", "b", "1", ".", "-", "é", "😀", "\n", " "), maxLength: 8 });
-const anyValue = fc.oneof(word, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.oneof(word, fc.integer()), { maxLength: 6 }));
+const anyValue = fc.oneof(
+  word,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.array(fc.oneof(word, fc.integer()), { maxLength: 6 }),
+);
 const version = fc.array(fc.nat(5), { minLength: 1, maxLength: 4 });
-const versionText = fc.array(fc.oneof(fc.nat(5).map(String), fc.constantFrom("", "x", "1e1", " 2")), { minLength: 0, maxLength: 7 }).map((parts) => parts.join("."));
+const versionText = fc
+  .array(fc.oneof(fc.nat(5).map(String), fc.constantFrom("", "x", "1e1", " 2")), { minLength: 0, maxLength: 7 })
+  .map((parts) => parts.join("."));
 
 const rule: fc.Arbitrary<TgglRule> = fc.oneof(
-  fc.record({ key: fc.constant("p"), operator: fc.constantFrom(Operator.StrEqual, Operator.StrStartsWith, Operator.StrEndsWith, Operator.StrContains, Operator.ArrOverlap), values: fc.array(word, { minLength: 1, maxLength: 5 }), negate: fc.boolean() }) as fc.Arbitrary<TgglRule>,
-  fc.record({ key: fc.constant("p"), operator: fc.constantFrom(Operator.SemverEq, Operator.SemverGte, Operator.SemverLte), version, negate: fc.boolean() }) as fc.Arbitrary<TgglRule>,
-  fc.record({ key: fc.constant("p"), operator: fc.constantFrom(Operator.Eq, Operator.Lt, Operator.Gt), value: fc.integer({ min: -3, max: 3 }), negate: fc.boolean() }) as fc.Arbitrary<TgglRule>,
+  fc.record({
+    key: fc.constant("p"),
+    operator: fc.constantFrom(Operator.StrEqual, Operator.StrStartsWith, Operator.StrEndsWith, Operator.StrContains, Operator.ArrOverlap),
+    values: fc.array(word, { minLength: 1, maxLength: 5 }),
+    negate: fc.boolean(),
+  }) as fc.Arbitrary<TgglRule>,
+  fc.record({
+    key: fc.constant("p"),
+    operator: fc.constantFrom(Operator.SemverEq, Operator.SemverGte, Operator.SemverLte),
+    version,
+    negate: fc.boolean(),
+  }) as fc.Arbitrary<TgglRule>,
+  fc.record({
+    key: fc.constant("p"),
+    operator: fc.constantFrom(Operator.Eq, Operator.Lt, Operator.Gt),
+    value: fc.integer({ min: -3, max: 3 }),
+    negate: fc.boolean(),
+  }) as fc.Arbitrary<TgglRule>,
   fc.record({ key: fc.constant("p"), operator: fc.constantFrom(Operator.StrBefore, Operator.StrAfter), value: word }) as fc.Arbitrary<TgglRule>,
   fc.record({ key: fc.constant("p"), operator: fc.constantFrom(Operator.True, Operator.Empty), negate: fc.boolean() }) as fc.Arbitrary<TgglRule>,
-  fc.record({ key: fc.constant("p"), operator: fc.constant(Operator.Percentage), rangeStart: fc.constant(0), rangeEnd: fc.double({ min: 0, max: 1, noNaN: true }), seed: fc.nat() }) as fc.Arbitrary<TgglRule>,
+  fc.record({
+    key: fc.constant("p"),
+    operator: fc.constant(Operator.Percentage),
+    rangeStart: fc.constant(0),
+    rangeEnd: fc.double({ min: 0, max: 1, noNaN: true }),
+    seed: fc.nat(),
+  }) as fc.Arbitrary<TgglRule>,
 );
 
 describe("decideRule agrees with tggl-core's evalRule", () => {
@@ -50,16 +81,67 @@ describe("decideRule agrees with tggl-core's evalRule", () => {
 const atom = fc.oneof(
   fc.constantFrom("a", "b", "é", "-", "@", "\\.", "\\-", "\\\\", "\\/", "\\n", "\\r", "\\t", "\\x41", "\\u00e9", "\\u2028", "\\0", "\\cJ", "\\}", "]", "}"),
   fc.constantFrom(".", "\\d", "\\D", "\\w", "\\W", "\\s", "\\S"),
-  fc.constantFrom("[ab]", "[^ab]", "[a-z]", "[^a-z]", "[\\d.]", "[\\s]", "[^\\s]", "[\\w-]", "[-a]", "[a-]", "[\\b]", "[\\]]", "[[]", "[^\\n]", "[\\u2028\\u2029]", "[é-ü]", "[\\x00-\\x1f]", "[\\s\\S]", "[a\\S]", "[\\S\\d]"),
+  fc.constantFrom(
+    "[ab]",
+    "[^ab]",
+    "[a-z]",
+    "[^a-z]",
+    "[\\d.]",
+    "[\\s]",
+    "[^\\s]",
+    "[\\w-]",
+    "[-a]",
+    "[a-]",
+    "[\\b]",
+    "[\\]]",
+    "[[]",
+    "[^\\n]",
+    "[\\u2028\\u2029]",
+    "[é-ü]",
+    "[\\x00-\\x1f]",
+    "[\\s\\S]",
+    "[a\\S]",
+    "[\\S\\d]",
+  ),
 );
 const quantifier = fc.constantFrom("", "", "", "*", "+", "?", "{2}", "{1,3}", "{0,}", "*?", "+?");
 const piece = fc.tuple(atom, quantifier).map(([a, q]) => a + q);
 const sequence = fc.array(piece, { minLength: 1, maxLength: 4 }).map((p) => p.join(""));
-const group = sequence.chain((s) => fc.constantFrom(`(${s})`, `(?:${s})`, `(?<g>${s})`, `(${s}|b)`)).chain((g) => fc.tuple(fc.constant(g), quantifier).map(([x, q]) => x + q));
+const group = sequence
+  .chain((s) => fc.constantFrom(`(${s})`, `(?:${s})`, `(?<g>${s})`, `(${s}|b)`))
+  .chain((g) => fc.tuple(fc.constant(g), quantifier).map(([x, q]) => x + q));
 const pattern = fc
   .tuple(fc.constantFrom("", "^", "\\b"), fc.array(fc.oneof(piece, group), { minLength: 1, maxLength: 4 }), fc.constantFrom("", "$", "\\B", "|a"))
   .map(([head, body, tail]) => head + body.join("") + tail);
-const input = fc.string({ unit: fc.constantFrom("a", "b", "A", "-", ".", "@", "é", "ü", "_", "1", " ", "\n", "\r", "\t", "\u2028", "\u00a0", "\ufeff", "\u180e", "\b", "😀", "\ud800", "\udc00", "]", "}"), maxLength: 12 });
+const input = fc.string({
+  unit: fc.constantFrom(
+    "a",
+    "b",
+    "A",
+    "-",
+    ".",
+    "@",
+    "é",
+    "ü",
+    "_",
+    "1",
+    " ",
+    "\n",
+    "\r",
+    "\t",
+    "\u2028",
+    "\u00a0",
+    "\ufeff",
+    "\u180e",
+    "\b",
+    "😀",
+    "\ud800",
+    "\udc00",
+    "]",
+    "}",
+  ),
+  maxLength: 12,
+});
 
 describe("patterns: RE2 answers what V8 answers for every pattern the write check accepts", () => {
   it("on random patterns of the accepted syntax and random input", () => {
@@ -151,7 +233,14 @@ describe("REGEXP rules never reach V8's backtracking engine", () => {
         { id: "v1", name: "on", description: "", color: "#000000", active: true, value: true, order: 0 },
         { id: "v2", name: "off", description: "", color: "#000000", active: true, value: false, order: 1 },
       ],
-      state: { enabled: true, rollout_percentage: 100, rollout_variation_id: "v2", default_variation_id: "v2", version: 1, conditions: [{ id: "c1", name: "", variation_id: "v1", rules: [{ id: "r1", property: "email", operator: "STR_REGEXP", value: "^(a+)+$" }] }] } as never,
+      state: {
+        enabled: true,
+        rollout_percentage: 100,
+        rollout_variation_id: "v2",
+        default_variation_id: "v2",
+        version: 1,
+        conditions: [{ id: "c1", name: "", variation_id: "v1", rules: [{ id: "r1", property: "email", operator: "STR_REGEXP", value: "^(a+)+$" }] }],
+      } as never,
     });
     expect(evaluateFlag(compiled, { email: "aaaa!" }).variation.name).toBe("off");
     expect(evaluateFlag(compiled, { email: "aaaa" }).variation.name).toBe("on");
@@ -168,7 +257,14 @@ describe("the evaluation budget", () => {
     key: "f",
     version: 1,
     variations: [{ id: "v1", name: "on", description: "", color: "#000000", active: true, value: true, order: 0 }],
-    state: { enabled: true, rollout_percentage: 100, rollout_variation_id: "v1", default_variation_id: "v1", version: 1, conditions: [{ id: "c1", name: "", variation_id: "v1", rules: rules as never }] },
+    state: {
+      enabled: true,
+      rollout_percentage: 100,
+      rollout_variation_id: "v1",
+      default_variation_id: "v1",
+      version: 1,
+      conditions: [{ id: "c1", name: "", variation_id: "v1", rules: rules as never }],
+    },
   });
 
   it("charges a rule by what it reads: the context's size, the rule's values, the pattern's program", () => {

@@ -32,8 +32,14 @@ describe("compileRule: the contract's table", () => {
     [r("NUM_LT", { value: 3 }), [{ key: "p", operator: "LT", value: 3, negate: false }]],
     [r("NUM_GTE", { value: 3 }), [{ key: "p", operator: "LT", value: 3, negate: true }]],
     [r("NUM_LTE", { value: 3 }), [{ key: "p", operator: "GT", value: 3, negate: true }]],
-    [r("DATE_AFTER", { value: "2026-01-25T12:30:00Z" }), [{ key: "p", operator: "DATE_AFTER", timestamp: Date.UTC(2026, 0, 25, 12, 30), iso: "2026-01-25T12:30:00" }]],
-    [r("DATE_BEFORE", { value: "2026-01-25T12:30:00" }), [{ key: "p", operator: "DATE_BEFORE", timestamp: Date.UTC(2026, 0, 25, 12, 30), iso: "2026-01-25T12:30:00" }]],
+    [
+      r("DATE_AFTER", { value: "2026-01-25T12:30:00Z" }),
+      [{ key: "p", operator: "DATE_AFTER", timestamp: Date.UTC(2026, 0, 25, 12, 30), iso: "2026-01-25T12:30:00" }],
+    ],
+    [
+      r("DATE_BEFORE", { value: "2026-01-25T12:30:00" }),
+      [{ key: "p", operator: "DATE_BEFORE", timestamp: Date.UTC(2026, 0, 25, 12, 30), iso: "2026-01-25T12:30:00" }],
+    ],
     [r("DATE_AFTER", { value: Date.UTC(2026, 0, 25) }), [{ key: "p", operator: "DATE_AFTER", timestamp: Date.UTC(2026, 0, 25), iso: "2026-01-25T00:00:00" }]],
     [
       r("DATE_IS", { value: "2026-01-25T18:00:00Z" }),
@@ -160,13 +166,20 @@ describe("what a compiled flag serves", () => {
   });
 
   it("a disabled state compiles to no conditions and the default variation", () => {
-    expect(compileFlag(served({ enabled: false, conditions: [vip], rollout_percentage: 10 })).tggl).toEqual({ slug: "checkout", conditions: [], defaultVariation: { active: false, value: false } });
+    expect(compileFlag(served({ enabled: false, conditions: [vip], rollout_percentage: 10 })).tggl).toEqual({
+      slug: "checkout",
+      conditions: [],
+      defaultVariation: { active: false, value: false },
+    });
   });
 
   it("the rollout is the last condition, on userId with the flag's seed; at 100% it is the default", () => {
     const partial = compileFlag(served({ conditions: [vip], rollout_percentage: 30 })).tggl;
     expect(partial.conditions).toHaveLength(2);
-    expect(partial.conditions[1]).toEqual({ rules: [{ key: "userId", operator: "PERCENTAGE", rangeStart: 0, rangeEnd: 0.3, seed: SEED }], variation: { active: true, value: true } });
+    expect(partial.conditions[1]).toEqual({
+      rules: [{ key: "userId", operator: "PERCENTAGE", rangeStart: 0, rangeEnd: 0.3, seed: SEED }],
+      variation: { active: true, value: true },
+    });
     expect(partial.defaultVariation).toEqual({ active: false, value: false });
     const full = compileFlag(served({ conditions: [vip] })).tggl;
     expect(full.conditions).toHaveLength(1);
@@ -189,7 +202,13 @@ describe("what a compiled flag serves", () => {
 
   it("a PERCENTAGE rule's own seed changes the buckets; without one it uses the flag's, as the rollout does", () => {
     const withRule = (seed?: number) =>
-      compileFlag(served({ conditions: [{ ...vip, rules: [{ id, property: "userId", operator: "PERCENTAGE", range_start: 0, range_end: 50, ...(seed === undefined ? {} : { seed }) }] }] }));
+      compileFlag(
+        served({
+          conditions: [
+            { ...vip, rules: [{ id, property: "userId", operator: "PERCENTAGE", range_start: 0, range_end: 50, ...(seed === undefined ? {} : { seed }) }] },
+          ],
+        }),
+      );
     const users = Array.from({ length: 200 }, (_, i) => ({ userId: `u${i}` }));
     const picks = (f: ReturnType<typeof withRule>) => users.map((u) => evaluateFlag(f, u).reason === "TARGETING_MATCH");
     const rollout = compileFlag(served({ rollout_percentage: 50 }));

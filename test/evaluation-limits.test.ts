@@ -26,8 +26,12 @@ describe("patterns", () => {
   ])("refuses %s on a state PATCH, its dry run and the what-if preview, with 400 naming the value", async (_, pattern) => {
     const { tenant, statePath, withRules } = await fixture();
     const body = withRules([regexp(pattern)]);
-    expect(badFields(await expectError(call(statePath, { token: tenant.key, method: "PATCH", body }), 400, "validation_failed"))).toEqual(["conditions.0.rules.0.value"]);
-    expect(badFields(await expectError(call(`${statePath}?dry_run=true`, { token: tenant.key, method: "PATCH", body }), 400, "validation_failed"))).toEqual(["conditions.0.rules.0.value"]);
+    expect(badFields(await expectError(call(statePath, { token: tenant.key, method: "PATCH", body }), 400, "validation_failed"))).toEqual([
+      "conditions.0.rules.0.value",
+    ]);
+    expect(badFields(await expectError(call(`${statePath}?dry_run=true`, { token: tenant.key, method: "PATCH", body }), 400, "validation_failed"))).toEqual([
+      "conditions.0.rules.0.value",
+    ]);
     const preview = call(`${statePath}/preview`, { token: tenant.key, method: "POST", body: { patch: body, contexts: [{ email: "a" }] } });
     expect(badFields(await expectError(preview, 400, "validation_failed"))).toEqual(["patch.conditions.0.rules.0.value"]);
   });
@@ -37,7 +41,12 @@ describe("patterns", () => {
     const email = "^([a-zA-Z0-9_\\.\\-])+\\@(([a-zA-Z0-9\\-])+\\.)+([a-zA-Z0-9]{2,4})+$";
     await json(call(statePath, { token: tenant.key, method: "PATCH", body: withRules([regexp("^(a+)+$")]) }), 200);
     const mail = await newFlag(tenant, project.id, { key: "mail" });
-    const mailState = { enabled: true, rollout_percentage: 100, rollout_variation_id: mail.variations[1].id, conditions: [{ variation_id: mail.variations[0].id, rules: [regexp(email)] }] };
+    const mailState = {
+      enabled: true,
+      rollout_percentage: 100,
+      rollout_variation_id: mail.variations[1].id,
+      conditions: [{ variation_id: mail.variations[0].id, rules: [regexp(email)] }],
+    };
     await json(patchState(tenant, project.id, "mail", "production", mailState), 200);
     const client = (await newSdkKey(tenant, project.id, "production", "client")).key;
     const slow = await json(ofrep(client, "checkout", { context: { email: "a".repeat(30) + "!" } }), 200);
@@ -64,7 +73,11 @@ describe("one context is at most 32 KiB", () => {
 
   it("on the what-if preview, naming the context", async () => {
     const { tenant, statePath } = await fixture();
-    const err = await expectError(call(`${statePath}/preview`, { token: tenant.key, method: "POST", body: { patch: { enabled: true }, contexts: [{}, big] } }), 413, "payload_too_large");
+    const err = await expectError(
+      call(`${statePath}/preview`, { token: tenant.key, method: "POST", body: { patch: { enabled: true }, contexts: [{}, big] } }),
+      413,
+      "payload_too_large",
+    );
     expect(err.error.details).toEqual([{ field: "contexts.1", message: expect.stringMatching(/bytes/) }]);
   });
 });
@@ -73,7 +86,11 @@ describe("the evaluation budget", () => {
   it("refuses a context whose rules would cost too much with INVALID_CONTEXT, and serves a smaller one", async () => {
     const { tenant, project, statePath, withRules } = await fixture();
     // 1,000 values a rule, 10 rules that all hold: each reads the 30 KiB value once a value.
-    const rules = Array.from({ length: 10 }, (_, i) => ({ property: "bio", operator: "STR_NOT_CONTAINS", values: Array.from({ length: 1000 }, (_, j) => `${i}-${j}`) }));
+    const rules = Array.from({ length: 10 }, (_, i) => ({
+      property: "bio",
+      operator: "STR_NOT_CONTAINS",
+      values: Array.from({ length: 1000 }, (_, j) => `${i}-${j}`),
+    }));
     await json(call(statePath, { token: tenant.key, method: "PATCH", body: withRules(rules) }), 200);
     const key = (await newSdkKey(tenant, project.id)).key;
     const refused = await ofrep(key, "checkout", { context: { bio: "x".repeat(30 * 1024) } });

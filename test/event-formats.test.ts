@@ -49,8 +49,22 @@ describe("a body rendered later is the body the change would have rendered", () 
     revision: 42,
   };
   const events: ChangeEvent[] = [
-    { event: "flag.toggled", environment: { id: "7c6f0f4e-2a53-4c4f-9b0e-3f0f8e1d2c01", key: "production", name: "production" }, enabled: true, changes: [{ __typename: "FlagActivated", oldActive: false, newActive: true }], code_like_before: "Off", code_like_after: "Live (value: {\"10\": 1, \"a\": [1e21, -0]})" },
-    { event: "flag.created", environment: null, enabled: false, changes: [{ __typename: "FlagCreated", created: true }], code_like_before: "", code_like_after: "Off (inactive)" },
+    {
+      event: "flag.toggled",
+      environment: { id: "7c6f0f4e-2a53-4c4f-9b0e-3f0f8e1d2c01", key: "production", name: "production" },
+      enabled: true,
+      changes: [{ __typename: "FlagActivated", oldActive: false, newActive: true }],
+      code_like_before: "Off",
+      code_like_after: 'Live (value: {"10": 1, "a": [1e21, -0]})',
+    },
+    {
+      event: "flag.created",
+      environment: null,
+      enabled: false,
+      changes: [{ __typename: "FlagCreated", created: true }],
+      code_like_before: "",
+      code_like_after: "Off (inactive)",
+    },
   ];
   it.each(events.map((e) => [e.event, e] as const))("%s, every format", (_name, event) => {
     const all = renderEventBodies(event, ctx);
@@ -118,9 +132,13 @@ describe("per-format rendering in the writer", () => {
       return list;
     });
     // The event lost its tggl body and its rollgate body is unreadable: nothing to send.
-    await env.DB.prepare("UPDATE events SET tggl_body = '', rollgate_body = '{not json' WHERE project_id = ? AND event = 'flag.toggled'").bind(project.id).run();
+    await env.DB.prepare("UPDATE events SET tggl_body = '', rollgate_body = '{not json' WHERE project_id = ? AND event = 'flag.toggled'")
+      .bind(project.id)
+      .run();
     await makeDue(delivery.id);
-    const batch = createMessageBatch<DeliveryMessage>("flagpost-deliveries", [{ id: "m", timestamp: new Date(), attempts: 1, body: { delivery_id: delivery.id, attempt: 2 } }]);
+    const batch = createMessageBatch<DeliveryMessage>("flagpost-deliveries", [
+      { id: "m", timestamp: new Date(), attempts: 1, body: { delivery_id: delivery.id, attempt: 2 } },
+    ]);
     const ctx = createExecutionContext();
     vi.spyOn(console, "error").mockImplementation(() => {});
     await worker.queue(batch, env, ctx);

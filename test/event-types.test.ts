@@ -13,7 +13,12 @@ import { TgglBodySchema } from "../src/outbound/bodies";
 /** The shape of a JSON value: its keys at every level, not its values. */
 function shape(value: unknown): unknown {
   if (Array.isArray(value)) return value.length ? [shape(value[0])] : [];
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.keys(value).sort().map((k) => [k, k === "changes" ? "…" : shape((value as Record<string, unknown>)[k])]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, k === "changes" ? "…" : shape((value as Record<string, unknown>)[k])]),
+    );
   return typeof value;
 }
 
@@ -47,9 +52,20 @@ describe("GET /event-types", () => {
     // webhook.disabled: every format but sentry (which may not subscribe), naming only the URL's origin.
     const notice = byEvent["webhook.disabled"];
     expect(Object.keys(notice.samples).sort()).toEqual(["rollgate", "slack", "tggl"]);
-    expect(notice.samples.rollgate).toMatchObject({ event: "webhook.disabled", reason: "gone", webhook: { scope: "project", origin: "https://hooks.example.com" } });
+    expect(notice.samples.rollgate).toMatchObject({
+      event: "webhook.disabled",
+      reason: "gone",
+      webhook: { scope: "project", origin: "https://hooks.example.com" },
+    });
     expect(JSON.stringify(notice.samples)).not.toContain("secret-path");
-    expect(Object.keys(TgglBodySchema.parse(notice.samples.tggl)).sort()).toEqual(["changes", "codeLikeAfter", "codeLikeBefore", "flagSlug", "projectSlug", "userEmail"]);
+    expect(Object.keys(TgglBodySchema.parse(notice.samples.tggl)).sort()).toEqual([
+      "changes",
+      "codeLikeAfter",
+      "codeLikeBefore",
+      "flagSlug",
+      "projectSlug",
+      "userEmail",
+    ]);
     expect((notice.samples.slack as { text: string }).text).toContain("410 Gone");
   });
 

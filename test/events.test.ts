@@ -20,7 +20,18 @@ describe("GET /projects/{projectId}/events", () => {
     const entries = page.data.map((e: unknown) => ChangeLogEntrySchema.parse(e));
     expect(entries.map((e: { event: string }) => e.event)).toEqual(["flag.deleted", "flag.updated", "flag.toggled", "flag.created"]);
     for (const entry of page.data) {
-      expect(Object.keys(entry).sort()).toEqual(["changes", "code_like_after", "code_like_before", "environment", "event", "flag", "id", "revision", "timestamp", "triggered_by"]);
+      expect(Object.keys(entry).sort()).toEqual([
+        "changes",
+        "code_like_after",
+        "code_like_before",
+        "environment",
+        "event",
+        "flag",
+        "id",
+        "revision",
+        "timestamp",
+        "triggered_by",
+      ]);
       expect(entry.triggered_by).toEqual({ id: tenant.userId, email: tenant.email });
       expect(entry.flag.id).toBe(flag.id);
       expect(entry.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);

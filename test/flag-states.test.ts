@@ -19,7 +19,14 @@ const rule = (operator: string, extra: Record<string, unknown> = {}) => ({ prope
 describe("GET …/environments/{envKey}", () => {
   it("reads the new state, and 404s an unknown environment or flag", async () => {
     const { tenant, project, live, off, statePath, state } = await flagIn();
-    expect(await state()).toEqual({ enabled: false, rollout_percentage: 100, rollout_variation_id: live.id, conditions: [], default_variation_id: off.id, version: 1 });
+    expect(await state()).toEqual({
+      enabled: false,
+      rollout_percentage: 100,
+      rollout_variation_id: live.id,
+      conditions: [],
+      default_variation_id: off.id,
+      version: 1,
+    });
     await expectError(call(statePath("staging"), { token: tenant.key }), 404, "not_found");
     await expectError(call(`/projects/${project.id}/flags/nope/environments/production`, { token: tenant.key }), 404, "not_found");
     await expectError(call(statePath("Not A Key"), { token: tenant.key }), 400, "validation_failed");
@@ -29,7 +36,9 @@ describe("GET …/environments/{envKey}", () => {
 describe("PATCH …/environments/{envKey}", () => {
   it("answers the whole state, adds exactly 1 per accepted write and leaves other environments alone", async () => {
     const { tenant, project, live, off, state, patch } = await flagIn();
-    const updated = FlagStateSchema.parse(await json(patch({ enabled: true, rollout_percentage: 30, default_variation_id: live.id, rollout_variation_id: off.id }), 200));
+    const updated = FlagStateSchema.parse(
+      await json(patch({ enabled: true, rollout_percentage: 30, default_variation_id: live.id, rollout_variation_id: off.id }), 200),
+    );
     expect(updated).toEqual({ enabled: true, rollout_percentage: 30, rollout_variation_id: off.id, conditions: [], default_variation_id: live.id, version: 2 });
     expect(await state()).toEqual(updated);
     expect((await json(patch({ rollout_percentage: 31 }), 200)).version).toBe(3);
@@ -134,13 +143,25 @@ describe("PATCH …/environments/{envKey}", () => {
     ["a condition without rules", { conditions: [{ variation_id: unknownId(), rules: [] }] }, ["conditions.0.rules"]],
     ["a list operator without values", { conditions: [{ variation_id: unknownId(), rules: [rule("STR_EQUALS")] }] }, ["conditions.0.rules.0.values"]],
     ["an unknown operator", { conditions: [{ variation_id: unknownId(), rules: [rule("STR_LIKE", { values: ["x"] })] }] }, ["conditions.0.rules.0.operator"]],
-    ["a number operator given a string", { conditions: [{ variation_id: unknownId(), rules: [rule("NUM_GT", { value: "3" })] }] }, ["conditions.0.rules.0.value"]],
+    [
+      "a number operator given a string",
+      { conditions: [{ variation_id: unknownId(), rules: [rule("NUM_GT", { value: "3" })] }] },
+      ["conditions.0.rules.0.value"],
+    ],
     ["a bad date", { conditions: [{ variation_id: unknownId(), rules: [rule("DATE_IS", { value: "yesterday" })] }] }, ["conditions.0.rules.0.value"]],
     ["a date no Date can hold", { conditions: [{ variation_id: unknownId(), rules: [rule("DATE_AFTER", { value: 1e300 })] }] }, ["conditions.0.rules.0.value"]],
     ["a bad semver", { conditions: [{ variation_id: unknownId(), rules: [rule("SEMVER_IS", { value: "one" })] }] }, ["conditions.0.rules.0.value"]],
     ["a bad regexp", { conditions: [{ variation_id: unknownId(), rules: [rule("STR_REGEXP", { value: "(" })] }] }, ["conditions.0.rules.0.value"]],
-    ["a percentage range that ends before it starts", { conditions: [{ variation_id: unknownId(), rules: [rule("PERCENTAGE", { range_start: 50, range_end: 50 })] }] }, ["conditions.0.rules.0.range_start"]],
-    ["a percentage past 100", { conditions: [{ variation_id: unknownId(), rules: [rule("PERCENTAGE", { range_start: 0, range_end: 101 })] }] }, ["conditions.0.rules.0.range_end"]],
+    [
+      "a percentage range that ends before it starts",
+      { conditions: [{ variation_id: unknownId(), rules: [rule("PERCENTAGE", { range_start: 50, range_end: 50 })] }] },
+      ["conditions.0.rules.0.range_start"],
+    ],
+    [
+      "a percentage past 100",
+      { conditions: [{ variation_id: unknownId(), rules: [rule("PERCENTAGE", { range_start: 0, range_end: 101 })] }] },
+      ["conditions.0.rules.0.range_end"],
+    ],
     ["a body version of 0", { version: 0 }, ["version"]],
   ])("refuses %s with 400 naming the field", async (_, body, fields) => {
     const { state, patch } = await flagIn();
@@ -152,8 +173,16 @@ describe("PATCH …/environments/{envKey}", () => {
 
   it("refuses a non-JSON body (400) and content type (415), and answers 404 for unknown flags and environments", async () => {
     const { tenant, project, statePath, patch } = await flagIn();
-    await expectError(call(statePath(), { token: tenant.key, method: "PATCH", rawBody: "{", headers: { "content-type": "application/json" } }), 400, "invalid_json");
-    await expectError(call(statePath(), { token: tenant.key, method: "PATCH", rawBody: '{"enabled":true}', headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+    await expectError(
+      call(statePath(), { token: tenant.key, method: "PATCH", rawBody: "{", headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_json",
+    );
+    await expectError(
+      call(statePath(), { token: tenant.key, method: "PATCH", rawBody: '{"enabled":true}', headers: { "content-type": "text/plain" } }),
+      415,
+      "unsupported_media_type",
+    );
     await expectError(patch({ enabled: true }, undefined, "staging"), 404, "not_found");
     await expectError(patchState(tenant, project.id, "nope", "production", { enabled: true }), 404, "not_found");
     await expectError(patchState(tenant, unknownId(), "f", "production", { enabled: true }), 404, "not_found");

@@ -21,10 +21,35 @@ describe("POST /projects/{projectId}/flags", () => {
   });
 
   it.each([
-    ["string", [{ name: "Red", value: "red" }, { name: "Blue", value: "blue", active: false }]],
-    ["number", [{ name: "Ten", value: 10 }, { name: "Pi", value: 3.14 }]],
-    ["json", [{ name: "Obj", value: { a: [1, null] } }, { name: "Null", value: null }]],
-    ["boolean", [{ name: "On", value: true }, { name: "Half", value: false }, { name: "Off", value: false, active: false }]],
+    [
+      "string",
+      [
+        { name: "Red", value: "red" },
+        { name: "Blue", value: "blue", active: false },
+      ],
+    ],
+    [
+      "number",
+      [
+        { name: "Ten", value: 10 },
+        { name: "Pi", value: 3.14 },
+      ],
+    ],
+    [
+      "json",
+      [
+        { name: "Obj", value: { a: [1, null] } },
+        { name: "Null", value: null },
+      ],
+    ],
+    [
+      "boolean",
+      [
+        { name: "On", value: true },
+        { name: "Half", value: false },
+        { name: "Off", value: false, active: false },
+      ],
+    ],
   ])("creates a %s flag with its own variations", async (type, variations) => {
     const { tenant, project } = await setup();
     const flag = FlagSchema.parse(await newFlag(tenant, project.id, { type, variations, tags: ["a", "b", "a"], description: "why" }));
@@ -54,7 +79,11 @@ describe("POST /projects/{projectId}/flags", () => {
   it("refuses a JSON value holding a number too large to store (1e400 parses as Infinity) rather than storing null", async () => {
     const { tenant, project } = await setup();
     const rawBody = '{"key": "j", "name": "J", "type": "json", "variations": [{"name": "Big", "value": {"n": [1e400]}}]}';
-    const err = await expectError(call(flagsPath(project.id), { token: tenant.key, method: "POST", rawBody, headers: { "content-type": "application/json" } }), 400, "validation_failed");
+    const err = await expectError(
+      call(flagsPath(project.id), { token: tenant.key, method: "POST", rawBody, headers: { "content-type": "application/json" } }),
+      400,
+      "validation_failed",
+    );
     expect(badFields(err)).toEqual(["variations.0.value"]);
   });
 
@@ -108,7 +137,13 @@ describe("PATCH /projects/{projectId}/flags/{flagKey}", () => {
     const flag = FlagSchema.parse(await newFlag(tenant, project.id, { key: "f" }));
     const patch = { name: "Renamed", description: "d", tags: ["x"], archived: true, sharing: { share_with_everyone: false, roles: ["admin", "admin"] } };
     const updated = FlagSchema.parse(await json(patchFlag(tenant, project.id, "f", patch), 200));
-    expect(updated).toMatchObject({ ...patch, sharing: { share_with_everyone: false, roles: ["admin"] }, version: 2, id: flag.id, created_at: flag.created_at });
+    expect(updated).toMatchObject({
+      ...patch,
+      sharing: { share_with_everyone: false, roles: ["admin"] },
+      version: 2,
+      id: flag.id,
+      created_at: flag.created_at,
+    });
     expect(updated.environments).toEqual(flag.environments);
     expect(FlagSchema.parse(await getFlag(tenant, project.id, "f"))).toEqual(updated);
     const events = await listEvents(tenant, project.id);
@@ -148,12 +183,37 @@ describe("PATCH /projects/{projectId}/flags/{flagKey}", () => {
 
   it("updates, creates and deletes variations from the whole list, keeping ids", async () => {
     const { tenant, project } = await setup();
-    const flag = FlagSchema.parse(await newFlag(tenant, project.id, { key: "f", type: "string", variations: [{ name: "A", value: "a" }, { name: "B", value: "b" }, { name: "C", value: "c" }] }));
+    const flag = FlagSchema.parse(
+      await newFlag(tenant, project.id, {
+        key: "f",
+        type: "string",
+        variations: [
+          { name: "A", value: "a" },
+          { name: "B", value: "b" },
+          { name: "C", value: "c" },
+        ],
+      }),
+    );
     const [a, b, c] = flag.variations;
     // A is the rollout variation and C the default; B is used by nobody.
-    const updated = FlagSchema.parse(await json(patchFlag(tenant, project.id, "f", { variations: [{ id: c.id, name: "C", value: "c" }, { id: a.id, name: "A2", value: "a2" }, { name: "D", value: "d" }] }), 200));
+    const updated = FlagSchema.parse(
+      await json(
+        patchFlag(tenant, project.id, "f", {
+          variations: [
+            { id: c.id, name: "C", value: "c" },
+            { id: a.id, name: "A2", value: "a2" },
+            { name: "D", value: "d" },
+          ],
+        }),
+        200,
+      ),
+    );
     expect(updated.version).toBe(2);
-    expect(updated.variations.map((v) => [v.name, v.value, v.order])).toEqual([["C", "c", 0], ["A2", "a2", 1], ["D", "d", 2]]);
+    expect(updated.variations.map((v) => [v.name, v.value, v.order])).toEqual([
+      ["C", "c", 0],
+      ["A2", "a2", 1],
+      ["D", "d", 2],
+    ]);
     expect(updated.variations[0].id).toBe(c.id);
     expect(updated.variations[1].id).toBe(a.id);
     expect([a.id, b.id, c.id]).not.toContain(updated.variations[2].id);
@@ -164,7 +224,11 @@ describe("PATCH /projects/{projectId}/flags/{flagKey}", () => {
     const { tenant, project } = await setup();
     const flag = FlagSchema.parse(await newFlag(tenant, project.id, { key: "f" }));
     const [live] = flag.variations;
-    await expectError(patchFlag(tenant, project.id, "f", { name: "Also renamed", variations: [{ id: live.id, name: "Live", value: true }] }), 422, "unprocessable");
+    await expectError(
+      patchFlag(tenant, project.id, "f", { name: "Also renamed", variations: [{ id: live.id, name: "Live", value: true }] }),
+      422,
+      "unprocessable",
+    );
     expect(FlagSchema.parse(await getFlag(tenant, project.id, "f"))).toEqual(flag);
     expect(await listEvents(tenant, project.id)).toHaveLength(1);
   });
@@ -173,9 +237,29 @@ describe("PATCH /projects/{projectId}/flags/{flagKey}", () => {
     const { tenant, project } = await setup();
     const flag = FlagSchema.parse(await newFlag(tenant, project.id, { key: "f" }));
     const [live, off] = flag.variations;
-    const unknown = await expectError(patchFlag(tenant, project.id, "f", { variations: [{ id: unknownId(), name: "X", value: true }, { id: off.id, name: "Off", value: false }, { id: live.id, name: "Live", value: true }] }), 400, "validation_failed");
+    const unknown = await expectError(
+      patchFlag(tenant, project.id, "f", {
+        variations: [
+          { id: unknownId(), name: "X", value: true },
+          { id: off.id, name: "Off", value: false },
+          { id: live.id, name: "Live", value: true },
+        ],
+      }),
+      400,
+      "validation_failed",
+    );
     expect(badFields(unknown)).toEqual(["variations.0.id"]);
-    const twice = await expectError(patchFlag(tenant, project.id, "f", { variations: [{ id: live.id, name: "Live", value: true }, { id: live.id, name: "Live again", value: true }, { id: off.id, name: "Off", value: false }] }), 400, "validation_failed");
+    const twice = await expectError(
+      patchFlag(tenant, project.id, "f", {
+        variations: [
+          { id: live.id, name: "Live", value: true },
+          { id: live.id, name: "Live again", value: true },
+          { id: off.id, name: "Off", value: false },
+        ],
+      }),
+      400,
+      "validation_failed",
+    );
     expect(badFields(twice)).toEqual(["variations.1.id"]);
     expect(FlagSchema.parse(await getFlag(tenant, project.id, "f"))).toEqual(flag);
   });
@@ -207,12 +291,28 @@ describe("PATCH /projects/{projectId}/flags/{flagKey}", () => {
   it("refuses bad fields, a non-JSON body and a non-JSON content type", async () => {
     const { tenant, project } = await setup();
     const flag = FlagSchema.parse(await newFlag(tenant, project.id, { key: "f" }));
-    const err = await expectError(patchFlag(tenant, project.id, "f", { name: "", archived: "yes", tags: "x", sharing: { roles: [] } }), 400, "validation_failed");
+    const err = await expectError(
+      patchFlag(tenant, project.id, "f", { name: "", archived: "yes", tags: "x", sharing: { roles: [] } }),
+      400,
+      "validation_failed",
+    );
     expect(badFields(err).sort()).toEqual(["archived", "name", "sharing.share_with_everyone", "tags"]);
     const path = `${flagsPath(project.id)}/f`;
-    await expectError(call(path, { token: tenant.key, method: "PATCH", rawBody: '{"name": "X"', headers: { "content-type": "application/json" } }), 400, "invalid_json");
-    await expectError(call(path, { token: tenant.key, method: "PATCH", rawBody: '{"name": "X"}', headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
-    await expectError(call(path, { token: tenant.key, method: "PATCH", rawBody: "name=X", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "unsupported_media_type");
+    await expectError(
+      call(path, { token: tenant.key, method: "PATCH", rawBody: '{"name": "X"', headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_json",
+    );
+    await expectError(
+      call(path, { token: tenant.key, method: "PATCH", rawBody: '{"name": "X"}', headers: { "content-type": "text/plain" } }),
+      415,
+      "unsupported_media_type",
+    );
+    await expectError(
+      call(path, { token: tenant.key, method: "PATCH", rawBody: "name=X", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+      415,
+      "unsupported_media_type",
+    );
     expect(FlagSchema.parse(await getFlag(tenant, project.id, "f"))).toEqual(flag);
     await expectError(patchFlag(tenant, project.id, "missing", { name: "X" }), 404, "not_found");
   });

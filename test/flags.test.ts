@@ -6,10 +6,18 @@ describe("flags", () => {
   it("creates a boolean flag with Live and Off and a disabled state in each environment", async () => {
     const { tenant, project } = await setup();
     const flag = FlagSchema.parse(await newFlag(tenant, project.id, { key: "new-checkout" }));
-    expect(flag.variations.map((v) => [v.name, v.value, v.active])).toEqual([["Live", true, true], ["Off", false, false]]);
+    expect(flag.variations.map((v) => [v.name, v.value, v.active])).toEqual([
+      ["Live", true, true],
+      ["Off", false, false],
+    ]);
     expect(Object.keys(flag.environments).sort()).toEqual(["development", "production"]);
     expect(flag.environments.production).toEqual({
-      enabled: false, rollout_percentage: 100, rollout_variation_id: flag.variations[0].id, conditions: [], default_variation_id: flag.variations[1].id, version: 1,
+      enabled: false,
+      rollout_percentage: 100,
+      rollout_variation_id: flag.variations[0].id,
+      conditions: [],
+      default_variation_id: flag.variations[1].id,
+      version: 1,
     });
     expect(flag.sharing).toEqual({ share_with_everyone: true, roles: [] });
     expect(flag.version).toBe(1);

@@ -35,7 +35,9 @@ export async function buildFixture(): Promise<Fixture> {
 export async function auditDeliveries(fx: Fixture): Promise<{ events: number; deliveries: number; attempts: number }> {
   await vi.waitFor(
     async () => {
-      const pending = await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE webhook_id = ? AND status = 'pending'").bind(fx.auditHookId).first<{ n: number }>();
+      const pending = await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE webhook_id = ? AND status = 'pending'")
+        .bind(fx.auditHookId)
+        .first<{ n: number }>();
       expect(pending!.n).toBe(0);
     },
     { timeout: 20_000, interval: 100 },
@@ -47,7 +49,9 @@ export async function auditDeliveries(fx: Fixture): Promise<{ events: number; de
     .bind(fx.auditHookId, fx.projectId)
     .all();
   expect(unmatched.results, "events without exactly one delivery to the audit webhook").toEqual([]);
-  const orphans = await env.DB.prepare("SELECT id FROM deliveries WHERE org_id = ? AND event_id IS NOT NULL AND event_id NOT IN (SELECT id FROM events)").bind(fx.tenant.orgId).all();
+  const orphans = await env.DB.prepare("SELECT id FROM deliveries WHERE org_id = ? AND event_id IS NOT NULL AND event_id NOT IN (SELECT id FROM events)")
+    .bind(fx.tenant.orgId)
+    .all();
   expect(orphans.results, "deliveries of no event").toEqual([]);
   const broken = await env.DB.prepare(
     `SELECT d.id, d.status, d.attempt_count, count(a.number) AS logged, min(a.number) AS first, max(a.number) AS last,
@@ -124,69 +128,136 @@ export function writeTargets(fx: Fixture): Target[] {
   const revoked = async () => expect((await call("/me", { token: spare.key })).status).toBe(401);
   return [
     {
-      route: "DELETE /me/api-keys/{keyId}", method: "DELETE", path: (i) => `/me/api-keys/${i.keyId}`, ids: () => ({ keyId: spare.id }),
-      token: () => fx.tenant.key, prepare: freshKey, view: () => read("/me/api-keys?limit=200"), accepted: revoked,
+      route: "DELETE /me/api-keys/{keyId}",
+      method: "DELETE",
+      path: (i) => `/me/api-keys/${i.keyId}`,
+      ids: () => ({ keyId: spare.id }),
+      token: () => fx.tenant.key,
+      prepare: freshKey,
+      view: () => read("/me/api-keys?limit=200"),
+      accepted: revoked,
     },
     {
-      route: "DELETE /admin/api-keys/{keyId}", method: "DELETE", path: (i) => `/admin/api-keys/${i.keyId}`, ids: () => ({ keyId: spare.id }),
-      token: () => ADMIN_TOKEN, prepare: freshKey, view: () => read("/me/api-keys?limit=200"), accepted: revoked,
+      route: "DELETE /admin/api-keys/{keyId}",
+      method: "DELETE",
+      path: (i) => `/admin/api-keys/${i.keyId}`,
+      ids: () => ({ keyId: spare.id }),
+      token: () => ADMIN_TOKEN,
+      prepare: freshKey,
+      view: () => read("/me/api-keys?limit=200"),
+      accepted: revoked,
     },
     {
-      route: "POST /admin/orgs", method: "POST", path: () => "/admin/orgs", ids: () => ({}), token: () => ADMIN_TOKEN,
-      valid: () => ({ name: "Fuzz Org" }), view: async () => null,
+      route: "POST /admin/orgs",
+      method: "POST",
+      path: () => "/admin/orgs",
+      ids: () => ({}),
+      token: () => ADMIN_TOKEN,
+      valid: () => ({ name: "Fuzz Org" }),
+      view: async () => null,
       accepted: async (a) => expect(await row("SELECT id, name FROM orgs WHERE id = ?", a.id)).toEqual(a),
     },
     {
-      route: "POST /admin/orgs/{orgId}/users", method: "POST", path: (i) => `/admin/orgs/${i.orgId}/users`, ids: () => ({ orgId: fx.tenant.orgId }),
-      token: () => ADMIN_TOKEN, valid: () => ({ email: `u-${crypto.randomUUID().slice(0, 8)}@example.com`, name: "U" }), view: async () => null,
+      route: "POST /admin/orgs/{orgId}/users",
+      method: "POST",
+      path: (i) => `/admin/orgs/${i.orgId}/users`,
+      ids: () => ({ orgId: fx.tenant.orgId }),
+      token: () => ADMIN_TOKEN,
+      valid: () => ({ email: `u-${crypto.randomUUID().slice(0, 8)}@example.com`, name: "U" }),
+      view: async () => null,
       accepted: async (a) => expect(await row("SELECT id, email, name, org_id FROM users WHERE id = ?", a.id)).toEqual(a),
     },
     {
-      route: "POST /admin/users/{userId}/api-keys", method: "POST", path: (i) => `/admin/users/${i.userId}/api-keys`, ids: () => ({ userId: fx.tenant.userId }),
-      token: () => ADMIN_TOKEN, valid: () => ({ name: "k" }), view: async () => null,
+      route: "POST /admin/users/{userId}/api-keys",
+      method: "POST",
+      path: (i) => `/admin/users/${i.userId}/api-keys`,
+      ids: () => ({ userId: fx.tenant.userId }),
+      token: () => ADMIN_TOKEN,
+      valid: () => ({ name: "k" }),
+      view: async () => null,
       accepted: async (a) => expect((await json(call("/me", { token: a.key }), 200)).user.id).toBe(fx.tenant.userId),
     },
     {
-      route: "POST /projects", method: "POST", path: () => "/projects", ids: () => ({}), token: () => fx.tenant.key,
-      valid: () => ({ key: `p-${crypto.randomUUID().slice(0, 8)}`, name: "P" }), view: () => read("/projects?limit=200"),
+      route: "POST /projects",
+      method: "POST",
+      path: () => "/projects",
+      ids: () => ({}),
+      token: () => fx.tenant.key,
+      valid: () => ({ key: `p-${crypto.randomUUID().slice(0, 8)}`, name: "P" }),
+      view: () => read("/projects?limit=200"),
       accepted: async (a) => expect(ProjectSchema.parse(await readJson(`/projects/${a.id}`))).toEqual(ProjectSchema.parse(a)),
     },
     {
-      route: "POST /projects/{projectId}/environments", method: "POST", path: (i) => `/projects/${i.projectId}/environments`, ids: () => ({ projectId: fx.projectId }),
-      token: () => fx.tenant.key, valid: () => ({ key: `e-${crypto.randomUUID().slice(0, 8)}`, name: "E" }), view: () => read(p),
+      route: "POST /projects/{projectId}/environments",
+      method: "POST",
+      path: (i) => `/projects/${i.projectId}/environments`,
+      ids: () => ({ projectId: fx.projectId }),
+      token: () => fx.tenant.key,
+      valid: () => ({ key: `e-${crypto.randomUUID().slice(0, 8)}`, name: "E" }),
+      view: () => read(p),
       accepted: async (a) => expect((await readJson(p)).environments).toContainEqual(EnvironmentSchema.parse(a)),
     },
     {
-      route: "POST /projects/{projectId}/flags", method: "POST", path: (i) => `/projects/${i.projectId}/flags`, ids: () => ({ projectId: fx.projectId }),
+      route: "POST /projects/{projectId}/flags",
+      method: "POST",
+      path: (i) => `/projects/${i.projectId}/flags`,
+      ids: () => ({ projectId: fx.projectId }),
       token: () => fx.tenant.key,
       valid: () => ({
-        key: `g-${crypto.randomUUID().slice(0, 8)}`, name: "G", description: "d", type: "string", tags: ["t"],
-        variations: [{ name: "A", value: "a", color: "#112233", active: true }], sharing: { share_with_everyone: false, roles: ["r"] },
+        key: `g-${crypto.randomUUID().slice(0, 8)}`,
+        name: "G",
+        description: "d",
+        type: "string",
+        tags: ["t"],
+        variations: [{ name: "A", value: "a", color: "#112233", active: true }],
+        sharing: { share_with_everyone: false, roles: ["r"] },
       }),
       view: () => read(`${p}/flags?limit=200`),
       accepted: async (a) => expect(FlagSchema.parse(await readJson(`${p}/flags/${a.key}`))).toEqual(FlagSchema.parse(a)),
     },
     {
-      route: "PATCH /projects/{projectId}/flags/{flagKey}", method: "PATCH", path: (i) => `/projects/${i.projectId}/flags/${i.flagKey}`,
-      ids: () => ({ projectId: fx.projectId, flagKey: "f" }), token: () => fx.tenant.key, ifMatch: true,
+      route: "PATCH /projects/{projectId}/flags/{flagKey}",
+      method: "PATCH",
+      path: (i) => `/projects/${i.projectId}/flags/${i.flagKey}`,
+      ids: () => ({ projectId: fx.projectId, flagKey: "f" }),
+      token: () => fx.tenant.key,
+      ifMatch: true,
       valid: () => ({
-        name: "F", description: "d", tags: ["a"], archived: false, sharing: { share_with_everyone: true, roles: [] },
-        variations: [{ id: "$live", name: "Live", value: true }, { id: "$off", name: "Off", value: false, active: false }],
+        name: "F",
+        description: "d",
+        tags: ["a"],
+        archived: false,
+        sharing: { share_with_everyone: true, roles: [] },
+        variations: [
+          { id: "$live", name: "Live", value: true },
+          { id: "$off", name: "Off", value: false, active: false },
+        ],
       }),
       view: () => read(`${p}/flags/f`),
       accepted: async (a) => expect(FlagSchema.parse(await readJson(`${p}/flags/${a.key}`))).toEqual(FlagSchema.parse(a)),
     },
     {
-      route: "DELETE /projects/{projectId}/flags/{flagKey}", method: "DELETE", path: (i) => `/projects/${i.projectId}/flags/${i.flagKey}`,
-      ids: () => ({ projectId: fx.projectId, flagKey: "f" }), token: () => fx.tenant.key, ifMatch: true, view: () => read(`${p}/flags/f`),
+      route: "DELETE /projects/{projectId}/flags/{flagKey}",
+      method: "DELETE",
+      path: (i) => `/projects/${i.projectId}/flags/${i.flagKey}`,
+      ids: () => ({ projectId: fx.projectId, flagKey: "f" }),
+      token: () => fx.tenant.key,
+      ifMatch: true,
+      view: () => read(`${p}/flags/f`),
       accepted: async (_, path) => expect((await call(path, { token: fx.tenant.key })).status).toBe(404),
     },
     {
-      route: "PATCH /projects/{projectId}/flags/{flagKey}/environments/{envKey}", method: "PATCH",
-      path: (i) => `/projects/${i.projectId}/flags/${i.flagKey}/environments/${i.envKey}`, ids: () => ({ projectId: fx.projectId, flagKey: "f", envKey: "production" }),
-      token: () => fx.tenant.key, ifMatch: true,
+      route: "PATCH /projects/{projectId}/flags/{flagKey}/environments/{envKey}",
+      method: "PATCH",
+      path: (i) => `/projects/${i.projectId}/flags/${i.flagKey}/environments/${i.envKey}`,
+      ids: () => ({ projectId: fx.projectId, flagKey: "f", envKey: "production" }),
+      token: () => fx.tenant.key,
+      ifMatch: true,
       valid: () => ({
-        enabled: true, rollout_percentage: 50, rollout_variation_id: "$live", default_variation_id: "$off",
+        enabled: true,
+        rollout_percentage: 50,
+        rollout_variation_id: "$live",
+        default_variation_id: "$off",
         conditions: [{ name: "c", variation_id: "$live", rules: [{ property: "userId", operator: "STR_EQUALS", values: ["u"] }] }],
       }),
       view: () => read(`${p}/flags/f`),
@@ -206,12 +277,24 @@ export function writeTargets(fx: Fixture): Target[] {
       const route = base({ projectId: "{projectId}" });
       return [
         {
-          route: `POST ${route}`, method: "POST", path: base, ids, token: () => fx.tenant.key, valid,
-          view: () => read(`${base({ projectId: fx.projectId })}?limit=200`), accepted: readBack((path, id) => `${path}/${id}`),
+          route: `POST ${route}`,
+          method: "POST",
+          path: base,
+          ids,
+          token: () => fx.tenant.key,
+          valid,
+          view: () => read(`${base({ projectId: fx.projectId })}?limit=200`),
+          accepted: readBack((path, id) => `${path}/${id}`),
         },
         {
-          route: `PATCH ${route}/{webhookId}`, method: "PATCH", path: (i) => `${base(i)}/${i.webhookId}`, ids: () => ({ ...ids(), webhookId: hook }),
-          token: () => fx.tenant.key, valid, view: () => read(`${base({ projectId: fx.projectId })}/${hook}`), accepted: readBack((path) => path),
+          route: `PATCH ${route}/{webhookId}`,
+          method: "PATCH",
+          path: (i) => `${base(i)}/${i.webhookId}`,
+          ids: () => ({ ...ids(), webhookId: hook }),
+          token: () => fx.tenant.key,
+          valid,
+          view: () => read(`${base({ projectId: fx.projectId })}/${hook}`),
+          accepted: readBack((path) => path),
         },
       ];
     }),

@@ -29,7 +29,10 @@ function count(status: number) {
   tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
 }
 afterAll(() => {
-  const statuses = [...tally.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(" ");
+  const statuses = [...tally.statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(" ");
   console.log(`fuzz: ${tally.requests} requests, ${tally.fiveHundreds} 5xx (${statuses})`);
 });
 
@@ -42,7 +45,15 @@ beforeAll(async () => {
 // The names only, for the test titles; the routes themselves are built once the fixture exists.
 const ROUTES = writeTargets({ tenant: {} as Tenant, projectId: "", hookId: "", orgHookId: "" }).map((t) => t.route);
 /** Every list, with the path of a fixture's page of more than 100 items. */
-const LISTS = ["/projects", "/projects/{projectId}/flags", "/projects/{projectId}/events", "/projects/{projectId}/webhooks", "/webhooks", "/projects/{projectId}/webhooks/{webhookId}/deliveries", "/me/api-keys"];
+const LISTS = [
+  "/projects",
+  "/projects/{projectId}/flags",
+  "/projects/{projectId}/events",
+  "/projects/{projectId}/webhooks",
+  "/webhooks",
+  "/projects/{projectId}/webhooks/{webhookId}/deliveries",
+  "/me/api-keys",
+];
 
 // ——— Arbitraries ———
 
@@ -51,17 +62,62 @@ const oddString = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: "grapheme", maxLength: 30 }),
   fc.string({ unit: "binary", maxLength: 30 }),
-  fc.constantFrom("", " ", "\u0000", "\r\n", "a\u001bb", "\u007f", "x\ty", "\u2028", "\u202e", "é", "🚩🏳️‍🌈", "<script>", "' OR 1=1 --", "__proto__", "-1", "NaN", "#zzzzzz"),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "\r\n",
+    "a\u001bb",
+    "\u007f",
+    "x\ty",
+    "\u2028",
+    "\u202e",
+    "é",
+    "🚩🏳️‍🌈",
+    "<script>",
+    "' OR 1=1 --",
+    "__proto__",
+    "-1",
+    "NaN",
+    "#zzzzzz",
+  ),
   // Lone surrogates: JSON can carry them as escapes, UTF-8 storage cannot.
   fc.constantFrom("\ud800", "x\udfffy", "\ud83d"),
   fc.integer({ min: 200, max: 140_000 }).map((n) => "a".repeat(n)),
 );
 /** Words of the domain, so mutations also reach the checks behind the type checks. */
 const domainWord = fc.constantFrom(
-  "$live", "$off", "boolean", "string", "number", "json", "STR_EQUALS", "NUM_GT", "DATE_IS", "SEMVER_GTE", "STR_REGEXP", "PERCENTAGE", "IS_TRUE",
-  "flag.toggled", "flag.created", "webhook.test", "rollgate", "tggl", "production", "development", "f", `${env.RECEIVER_URL}/ok/fuzz`, "https://127.0.0.1/", "ftp://x",
+  "$live",
+  "$off",
+  "boolean",
+  "string",
+  "number",
+  "json",
+  "STR_EQUALS",
+  "NUM_GT",
+  "DATE_IS",
+  "SEMVER_GTE",
+  "STR_REGEXP",
+  "PERCENTAGE",
+  "IS_TRUE",
+  "flag.toggled",
+  "flag.created",
+  "webhook.test",
+  "rollgate",
+  "tggl",
+  "production",
+  "development",
+  "f",
+  `${env.RECEIVER_URL}/ok/fuzz`,
+  "https://127.0.0.1/",
+  "ftp://x",
   // Patterns (v1.2): one V8 backtracks on (accepted, matched by RE2), and refused ones.
-  "^(a+)+$", "(?=a)", "(a)\\1", "\\p{L}", "[a]{1,1000}[a]{1,1000}", "a".repeat(257),
+  "^(a+)+$",
+  "(?=a)",
+  "(a)\\1",
+  "\\p{L}",
+  "[a]{1,1000}[a]{1,1000}",
+  "a".repeat(257),
 );
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
@@ -131,10 +187,25 @@ function nested(depth: number): unknown {
 }
 
 /** Overlong forms, lone continuation bytes, encoded surrogates, bytes UTF-8 never uses, a truncated sequence. */
-const NOT_UTF8 = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]];
+const NOT_UTF8 = [
+  [0xff],
+  [0xfe, 0xff],
+  [0xc3, 0x28],
+  [0x80],
+  [0xc0, 0xaf],
+  [0xe0, 0x80, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xe2, 0x82],
+];
 
 function bodies(t: Target): fc.Arbitrary<Body> {
-  if (!t.valid) return fc.oneof(fc.constant(null), fc.jsonValue({ maxDepth: 2 }).map((json) => ({ json })));
+  if (!t.valid)
+    return fc.oneof(
+      fc.constant(null),
+      fc.jsonValue({ maxDepth: 2 }).map((json) => ({ json })),
+    );
   const valid = t.valid();
   const depth = fc.oneof(fc.integer({ min: MAX_JSON_DEPTH - 4, max: MAX_JSON_DEPTH + 4 }), fc.constantFrom(100, 2500, 5000));
   return fc.oneof(
@@ -164,14 +235,24 @@ const abusiveHeaders: fc.Arbitrary<Record<string, string> | null> = fc.option(
 
 const contentTypes = fc.oneof(
   { weight: 8, arbitrary: fc.constant("application/json") },
-  { weight: 2, arbitrary: fc.constantFrom("application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "", "application/json;", "application/jsonx", "text/json", "application/a+b+json", "APPLICATION/JSON") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "application/json; charset=utf-8",
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "",
+      "application/json;",
+      "application/jsonx",
+      "text/json",
+      "application/a+b+json",
+      "APPLICATION/JSON",
+    ),
+  },
   { weight: 1, arbitrary: printable },
 );
 
-const credentials = fc.oneof(
-  { weight: 12, arbitrary: fc.constant("valid") },
-  { weight: 1, arbitrary: fc.constantFrom("none", "admin", "api-key", "garbage") },
-);
+const credentials = fc.oneof({ weight: 12, arbitrary: fc.constant("valid") }, { weight: 1, arbitrary: fc.constantFrom("none", "admin", "api-key", "garbage") });
 
 const badIds = fc.oneof(
   fc.uuid(),
@@ -209,12 +290,17 @@ function bodyText(t: Target, body: Body, ids: { live: string; off: string }): st
   if (body === null) return undefined;
   const valid = t.valid?.() ?? {};
   const text =
-    "raw" in body ? body.raw
-    : "json" in body ? JSON.stringify(body.json)
-    : "muts" in body ? JSON.stringify(apply(valid, body.muts))
-    : "truncated" in body ? JSON.stringify(apply(valid, body.truncated))
-    : "deep" in body ? JSON.stringify(apply(valid, [{ kind: "set", field: body.field, value: nested(body.deep) }]))
-    : JSON.stringify(valid);
+    "raw" in body
+      ? body.raw
+      : "json" in body
+        ? JSON.stringify(body.json)
+        : "muts" in body
+          ? JSON.stringify(apply(valid, body.muts))
+          : "truncated" in body
+            ? JSON.stringify(apply(valid, body.truncated))
+            : "deep" in body
+              ? JSON.stringify(apply(valid, [{ kind: "set", field: body.field, value: nested(body.deep) }]))
+              : JSON.stringify(valid);
   if (text === undefined) return undefined;
   const filled = text.replaceAll('"$live"', JSON.stringify(ids.live)).replaceAll('"$off"', JSON.stringify(ids.off));
   if ("bytes" in body) {
@@ -235,43 +321,45 @@ function beyondLimits(body: string | Uint8Array | undefined): boolean {
 describe("fuzzing every write route", () => {
   it.each(ROUTES)("%s: never a 5xx; a refusal has the error shape and changes nothing; an acceptance is what is stored", async (route) => {
     const t = targets.find((x) => x.route === route)!;
-    await reportable(fc.assert(
-      fc.asyncProperty(request(t), async (req) => {
-        await t.prepare?.();
-        const flag = await flagF(fx);
-        const ids = t.ids();
-        if (req.badId) ids[req.badId[0]] = req.badId[1];
-        const body = bodyText(t, req.body, { live: flag.variations[0].id, off: flag.variations[1].id });
-        const headers: Record<string, string> = {};
-        if (body !== undefined && req.contentType) headers["content-type"] = req.contentType;
-        if (req.ifMatch !== undefined) headers["if-match"] = req.ifMatch;
-        const token = tokenFor(t, req.credential);
-        if (token) headers.authorization = `Bearer ${token}`;
-        Object.assign(headers, req.extra ?? {});
+    await reportable(
+      fc.assert(
+        fc.asyncProperty(request(t), async (req) => {
+          await t.prepare?.();
+          const flag = await flagF(fx);
+          const ids = t.ids();
+          if (req.badId) ids[req.badId[0]] = req.badId[1];
+          const body = bodyText(t, req.body, { live: flag.variations[0].id, off: flag.variations[1].id });
+          const headers: Record<string, string> = {};
+          if (body !== undefined && req.contentType) headers["content-type"] = req.contentType;
+          if (req.ifMatch !== undefined) headers["if-match"] = req.ifMatch;
+          const token = tokenFor(t, req.credential);
+          if (token) headers.authorization = `Bearer ${token}`;
+          Object.assign(headers, req.extra ?? {});
 
-        const before = { stored: await storedCounts(), view: await t.view() };
-        const path = t.path(ids);
-        const res = await call(path, { method: t.method, rawBody: body, headers });
-        const text = await res.text();
-        count(res.status);
-        expect(res.status, text).toBeLessThan(500);
-        if (req.extra?.["user-agent"]) expect(JSON.parse(text).error.code).toBe("webhook_loop");
-        else if (t.method !== "DELETE" && beyondLimits(body)) expect([400, 413, 415], text).toContain(res.status);
-        if (res.status >= 400) {
-          expect(REFUSALS, text).toContain(res.status);
-          const parsed = JSON.parse(text);
-          expect(Object.keys(parsed)).toEqual(["error"]);
-          expect(Object.keys(parsed.error).every((k) => ["code", "message", "details", "request_id"].includes(k))).toBe(true);
-          ErrorSchema.parse(parsed);
-          expect(parsed.error.request_id).toBe(res.headers.get("x-request-id"));
-          expect({ stored: await storedCounts(), view: await t.view() }).toEqual(before);
-        } else {
-          expect([200, 201, 204], text).toContain(res.status);
-          await t.accepted(res.status === 204 ? null : JSON.parse(text), path);
-        }
-      }),
-      { numRuns: RUNS },
-    ));
+          const before = { stored: await storedCounts(), view: await t.view() };
+          const path = t.path(ids);
+          const res = await call(path, { method: t.method, rawBody: body, headers });
+          const text = await res.text();
+          count(res.status);
+          expect(res.status, text).toBeLessThan(500);
+          if (req.extra?.["user-agent"]) expect(JSON.parse(text).error.code).toBe("webhook_loop");
+          else if (t.method !== "DELETE" && beyondLimits(body)) expect([400, 413, 415], text).toContain(res.status);
+          if (res.status >= 400) {
+            expect(REFUSALS, text).toContain(res.status);
+            const parsed = JSON.parse(text);
+            expect(Object.keys(parsed)).toEqual(["error"]);
+            expect(Object.keys(parsed.error).every((k) => ["code", "message", "details", "request_id"].includes(k))).toBe(true);
+            ErrorSchema.parse(parsed);
+            expect(parsed.error.request_id).toBe(res.headers.get("x-request-id"));
+            expect({ stored: await storedCounts(), view: await t.view() }).toEqual(before);
+          } else {
+            expect([200, 201, 204], text).toContain(res.status);
+            await t.accepted(res.status === 204 ? null : JSON.parse(text), path);
+          }
+        }),
+        { numRuns: RUNS },
+      ),
+    );
     const audited = await auditDeliveries(fx);
     expect(audited.deliveries).toBeGreaterThanOrEqual(audited.events);
   });
@@ -307,23 +395,28 @@ describe("fuzzing every list over more than 100 items", () => {
 
   it.each(LISTS)("GET %s: never a 5xx; a page holds at most `limit` items, and walking every page at limit=200 sees each once", async (list) => {
     const path = paths[list];
-    await reportable(fc.assert(
-      fc.asyncProperty(limits, cursors, async (limit, cursor) => {
-        const query = new URLSearchParams({ limit: String(limit), ...(cursor === null ? {} : { cursor }) });
-        const res = await call(`${path}?${query}`, { token: fx.tenant.key });
-        const text = await res.text();
-        count(res.status);
-        expect(res.status, text).toBeLessThan(500);
-        if (res.status !== 200) return void expect(res.status, text).toBe(400);
-        const page = JSON.parse(text) as { data: unknown[]; next_cursor: string | null };
-        expect(page.data.length).toBeLessThanOrEqual(Number(limit));
-      }),
-      { numRuns: 25 },
-    ));
+    await reportable(
+      fc.assert(
+        fc.asyncProperty(limits, cursors, async (limit, cursor) => {
+          const query = new URLSearchParams({ limit: String(limit), ...(cursor === null ? {} : { cursor }) });
+          const res = await call(`${path}?${query}`, { token: fx.tenant.key });
+          const text = await res.text();
+          count(res.status);
+          expect(res.status, text).toBeLessThan(500);
+          if (res.status !== 200) return void expect(res.status, text).toBe(400);
+          const page = JSON.parse(text) as { data: unknown[]; next_cursor: string | null };
+          expect(page.data.length).toBeLessThanOrEqual(Number(limit));
+        }),
+        { numRuns: 25 },
+      ),
+    );
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { data: { id: string }[]; next_cursor: string | null } = await json(call(`${path}?limit=200${cursor ? `&cursor=${cursor}` : ""}`, { token: fx.tenant.key }), 200);
+      const page: { data: { id: string }[]; next_cursor: string | null } = await json(
+        call(`${path}?limit=200${cursor ? `&cursor=${cursor}` : ""}`, { token: fx.tenant.key }),
+        200,
+      );
       count(200);
       seen.push(...page.data.map((d) => d.id));
       cursor = page.next_cursor;

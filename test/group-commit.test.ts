@@ -205,7 +205,9 @@ describe("group commit", () => {
     const stub = env.PROJECTS.getByName(project.id);
     // The writer holds both flags in memory; then "cold" changes in D1 behind its back.
     await runInDurableObject(stub, (instance: ProjectDO) => instance.updateFlagState(ctx, "cold", "production", { rollout_percentage: 1 }));
-    await env.DB.prepare("UPDATE flag_states SET version = version + 100 WHERE flag_id = (SELECT id FROM flags WHERE project_id = ? AND key = 'cold')").bind(project.id).run();
+    await env.DB.prepare("UPDATE flag_states SET version = version + 100 WHERE flag_id = (SELECT id FROM flags WHERE project_id = ? AND key = 'cold')")
+      .bind(project.id)
+      .run();
     const deliveriesBefore = await deliveriesOf(project.id);
     const results = await runInDurableObject(stub, async (instance: ProjectDO) => {
       const staged = countStaged(instance);

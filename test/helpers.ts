@@ -56,7 +56,10 @@ export async function newProject(t: Tenant, key = `web-${crypto.randomUUID().sli
 }
 
 export async function newFlag(t: Tenant, projectId: string, body: Record<string, unknown> = {}) {
-  return json(call(`/projects/${projectId}/flags`, { token: t.key, body: { key: `flag-${crypto.randomUUID().slice(0, 6)}`, name: "New Checkout", ...body } }), 201);
+  return json(
+    call(`/projects/${projectId}/flags`, { token: t.key, body: { key: `flag-${crypto.randomUUID().slice(0, 6)}`, name: "New Checkout", ...body } }),
+    201,
+  );
 }
 
 export async function patchState(t: Tenant, projectId: string, flagKey: string, envKey: string, body: unknown, headers?: Record<string, string>) {
@@ -68,7 +71,6 @@ export async function setup() {
   const project = await newProject(tenant);
   return { tenant, project };
 }
-
 
 /** A UUID no test ever created: an unknown resource. */
 export function unknownId(): string {

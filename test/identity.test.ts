@@ -32,13 +32,21 @@ describe("POST /admin/orgs", () => {
   });
 
   it("refuses a body that is not JSON, or not an object", async () => {
-    await expectError(call("/admin/orgs", { token: ADMIN_TOKEN, method: "POST", rawBody: "{name:", headers: { "content-type": "application/json" } }), 400, "invalid_json");
+    await expectError(
+      call("/admin/orgs", { token: ADMIN_TOKEN, method: "POST", rawBody: "{name:", headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_json",
+    );
     const err = await expectError(admin("/admin/orgs", ["Acme"]), 400, "validation_failed");
     expect(badFields(err)).toEqual(["(body)"]);
   });
 
   it("refuses a body that is not application/json with 415", async () => {
-    await expectError(call("/admin/orgs", { token: ADMIN_TOKEN, method: "POST", rawBody: '{"name":"Acme"}', headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+    await expectError(
+      call("/admin/orgs", { token: ADMIN_TOKEN, method: "POST", rawBody: '{"name":"Acme"}', headers: { "content-type": "text/plain" } }),
+      415,
+      "unsupported_media_type",
+    );
   });
 });
 

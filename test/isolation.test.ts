@@ -43,7 +43,15 @@ beforeAll(async () => {
   await json(call(`/webhooks/${orgHook.id}/test`, { token: tenant.key, method: "POST" }), 200);
   const [projectDelivery] = (await json(call(`/projects/${project.id}/webhooks/${projectHook.id}/deliveries`, { token: tenant.key }), 200)).data;
   const [orgDelivery] = (await json(call(`/webhooks/${orgHook.id}/deliveries`, { token: tenant.key }), 200)).data;
-  a = { owner: tenant, projectId: project.id, flagKey: "secret-flag", projectHook: projectHook.id, orgHook: orgHook.id, projectDelivery: projectDelivery.id, orgDelivery: orgDelivery.id };
+  a = {
+    owner: tenant,
+    projectId: project.id,
+    flagKey: "secret-flag",
+    projectHook: projectHook.id,
+    orgHook: orgHook.id,
+    projectDelivery: projectDelivery.id,
+    orgDelivery: orgDelivery.id,
+  };
   intruder = await newTenant("Intruder");
   // The intruder has resources of its own with the same keys, so a lookup by key alone would find them.
   const own = await json(call("/projects", { token: intruder.key, body: { key: "web", name: "Mine" } }), 201);
@@ -90,16 +98,21 @@ function nowhere(o: Owned): Owned {
 }
 
 describe("another organization's resources", () => {
-  it.each([...projectRoutes, ...orgWebhookRoutes].map((r) => [`${r[0]} ${r[1]({ projectId: "{projectId}", flagKey: "{flagKey}", projectHook: "{webhookId}", orgHook: "{webhookId}", projectDelivery: "{deliveryId}", orgDelivery: "{deliveryId}" } as Owned)}`, r] as const))(
-    "%s answers 404 exactly like an unknown one, and changes nothing",
-    async (_, [method, path, body]) => {
-      const before = await ownerView(a);
-      const theirs = await expectError(call(path(a), { token: intruder.key, method, body }), 404, "not_found");
-      const missing = await expectError(call(path(nowhere(a)), { token: intruder.key, method, body }), 404, "not_found");
-      expect(theirs.error.message).toBe(missing.error.message);
-      expect(await ownerView(a)).toEqual(before);
-    },
-  );
+  it.each(
+    [...projectRoutes, ...orgWebhookRoutes].map(
+      (r) =>
+        [
+          `${r[0]} ${r[1]({ projectId: "{projectId}", flagKey: "{flagKey}", projectHook: "{webhookId}", orgHook: "{webhookId}", projectDelivery: "{deliveryId}", orgDelivery: "{deliveryId}" } as Owned)}`,
+          r,
+        ] as const,
+    ),
+  )("%s answers 404 exactly like an unknown one, and changes nothing", async (_, [method, path, body]) => {
+    const before = await ownerView(a);
+    const theirs = await expectError(call(path(a), { token: intruder.key, method, body }), 404, "not_found");
+    const missing = await expectError(call(path(nowhere(a)), { token: intruder.key, method, body }), 404, "not_found");
+    expect(theirs.error.message).toBe(missing.error.message);
+    expect(await ownerView(a)).toEqual(before);
+  });
 
   it("never lists them", async () => {
     const projects = await json(call("/projects", { token: intruder.key }), 200);

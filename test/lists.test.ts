@@ -57,7 +57,10 @@ describe("lists with more than 100 items at limit=200", () => {
     const { tenant, project } = await setup();
     const hook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput({ enabled: false }) }), 201);
     const orgHook = await json(call("/webhooks", { token: tenant.key, body: webhookInput({ enabled: false }) }), 201);
-    for (const [scope, from] of [[project.id, hook.id], [null, orgHook.id]] as const) {
+    for (const [scope, from] of [
+      [project.id, hook.id],
+      [null, orgHook.id],
+    ] as const) {
       await env.DB.batch(
         Array.from({ length: MANY }, () =>
           env.DB.prepare(

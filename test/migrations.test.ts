@@ -12,7 +12,9 @@ const tables = (Object.values(schema) as unknown[]).filter((v): v is SQLiteTable
 
 async function userTables(): Promise<string[]> {
   const { results } = await db()
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name")
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
+    )
     .all<{ name: string }>();
   return results.map((r) => r.name);
 }
@@ -46,7 +48,10 @@ describe("migrations from an empty database", () => {
     const declared = config.columns
       .map((c) => ({ name: c.name, type: c.getSQLType().toUpperCase(), notnull: c.notNull || c.primary, pk: c.primary || compositeKey.has(c.name) }))
       .sort((x, y) => x.name.localeCompare(y.name));
-    const { results } = await db().prepare(`SELECT name, type, "notnull", pk FROM pragma_table_info(?)`).bind(name).all<{ name: string; type: string; notnull: number; pk: number }>();
+    const { results } = await db()
+      .prepare(`SELECT name, type, "notnull", pk FROM pragma_table_info(?)`)
+      .bind(name)
+      .all<{ name: string; type: string; notnull: number; pk: number }>();
     const actual = results
       .map((c) => ({ name: c.name, type: c.type.toUpperCase(), notnull: c.notnull === 1, pk: c.pk > 0 }))
       .sort((x, y) => x.name.localeCompare(y.name));
@@ -57,7 +62,10 @@ describe("migrations from an empty database", () => {
     const declared = getTableConfig(table)
       .indexes.map((i) => ({ name: i.config.name, unique: Boolean(i.config.unique), columns: i.config.columns.map((c) => (c as { name: string }).name) }))
       .sort((x, y) => x.name.localeCompare(y.name));
-    const { results } = await db().prepare(`SELECT name, "unique" FROM pragma_index_list(?) WHERE origin = 'c' ORDER BY name`).bind(name).all<{ name: string; unique: number }>();
+    const { results } = await db()
+      .prepare(`SELECT name, "unique" FROM pragma_index_list(?) WHERE origin = 'c' ORDER BY name`)
+      .bind(name)
+      .all<{ name: string; unique: number }>();
     const actual = [];
     for (const index of results) {
       const cols = await db().prepare("SELECT name FROM pragma_index_info(?) ORDER BY seqno").bind(index.name).all<{ name: string }>();
@@ -70,6 +78,8 @@ describe("migrations from an empty database", () => {
     const now = Date.now();
     await db().prepare("INSERT INTO orgs (id, name, created_at) VALUES ('o1', 'Org', ?)").bind(now).run();
     await db().prepare("INSERT INTO projects (id, org_id, key, name, created_at) VALUES ('p1', 'o1', 'web', 'Web', ?)").bind(now).run();
-    await expect(db().prepare("INSERT INTO projects (id, org_id, key, name, created_at) VALUES ('p2', 'o1', 'web', 'Again', ?)").bind(now).run()).rejects.toThrow(/UNIQUE/);
+    await expect(
+      db().prepare("INSERT INTO projects (id, org_id, key, name, created_at) VALUES ('p2', 'o1', 'web', 'Again', ?)").bind(now).run(),
+    ).rejects.toThrow(/UNIQUE/);
   });
 });

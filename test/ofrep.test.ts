@@ -118,7 +118,7 @@ describe("bulk evaluation", () => {
     expect(((await changed.json()) as any).metadata.revision).toBe(4);
   });
 
-  it.each(['abc', '"unterminated', 'W/abc', '"a" "b"'])("refuses a malformed If-None-Match %s with 400 PARSE_ERROR", async (header) => {
+  it.each(["abc", '"unterminated', "W/abc", '"a" "b"'])("refuses a malformed If-None-Match %s with 400 PARSE_ERROR", async (header) => {
     const { key } = await fixture();
     const res = await ofrep(key, null, { context: {} }, { "if-none-match": header });
     expect(res.status).toBe(400);
@@ -136,7 +136,10 @@ describe("bulk evaluation", () => {
 
 describe("CORS", () => {
   it.each(["/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags/checkout"])("answers the preflight of %s with 204", async (path) => {
-    const res = await root(path, { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" } });
+    const res = await root(path, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+    });
     expect(res.status).toBe(204);
     expectCors(res);
   });
@@ -215,7 +218,11 @@ describe("min_revision far ahead (v1.2: it cost two uncached D1 reads every time
     });
     const send = async (min: number) => {
       const ctx = createExecutionContext();
-      const req = new Request(`http://flagpost.test/ofrep/v1/evaluate/flags/checkout?min_revision=${min}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}" });
+      const req = new Request(`http://flagpost.test/ofrep/v1/evaluate/flags/checkout?min_revision=${min}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: "{}",
+      });
       const res = await worker.fetch(req, { ...env, DB: counting } as unknown as Env, ctx);
       await waitOnExecutionContext(ctx);
       return res;
@@ -257,7 +264,11 @@ describe("the SDK keys' request budget", () => {
     const limiter = { limit: async ({ key: k }: { key: string }) => (asked.push(k), { success: allow }) };
     const send = async () => {
       const ctx = createExecutionContext();
-      const req = new Request("http://flagpost.test/ofrep/v1/evaluate/flags/checkout", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}" });
+      const req = new Request("http://flagpost.test/ofrep/v1/evaluate/flags/checkout", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: "{}",
+      });
       const res = await worker.fetch(req, { ...env, SDK_RATE_LIMITER: limiter } as unknown as Env, ctx);
       await waitOnExecutionContext(ctx);
       return res;
@@ -267,7 +278,10 @@ describe("the SDK keys' request budget", () => {
     const limited = await send();
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("60");
-    const keys = await json(root(`/api/v1/projects/${project.id}/environments/production/sdk-keys`, { headers: { authorization: `Bearer ${tenant.key}` } }), 200);
+    const keys = await json(
+      root(`/api/v1/projects/${project.id}/environments/production/sdk-keys`, { headers: { authorization: `Bearer ${tenant.key}` } }),
+      200,
+    );
     expect(new Set(asked)).toEqual(new Set([keys.data[0].id]));
   });
 });

@@ -82,14 +82,22 @@ describe("a client generated from the OpenAPI document", () => {
       expect(done).toHaveLength(1);
       return done[0];
     });
-    const detail = await api.GET("/projects/{projectId}/webhooks/{webhookId}/deliveries/{deliveryId}", { params: { path: { projectId, webhookId, deliveryId: delivery.id } } });
+    const detail = await api.GET("/projects/{projectId}/webhooks/{webhookId}/deliveries/{deliveryId}", {
+      params: { path: { projectId, webhookId, deliveryId: delivery.id } },
+    });
     expect(detail.data?.attempts.map((a) => a.response?.status_code)).toEqual([200]);
     expect((await received(url)).map((r) => r.headers["x-rollgate-event"])).toEqual(["flag.toggled"]);
 
     // The toggle is served: an SDK key of production evaluates the flag over OFREP.
-    const sdkKey = await api.POST("/projects/{projectId}/environments/{envKey}/sdk-keys", { params: { path: { projectId, envKey: "production" } }, body: { kind: "server" } });
+    const sdkKey = await api.POST("/projects/{projectId}/environments/{envKey}/sdk-keys", {
+      params: { path: { projectId, envKey: "production" } },
+      body: { kind: "server" },
+    });
     const sdk = client(sdkKey.data!.key, "root");
-    const evaluated = await sdk.POST("/ofrep/v1/evaluate/flags/{flagKey}", { params: { path: { flagKey: "typed-checkout" } }, body: { context: { targetingKey: "user-1" } } });
+    const evaluated = await sdk.POST("/ofrep/v1/evaluate/flags/{flagKey}", {
+      params: { path: { flagKey: "typed-checkout" } },
+      body: { context: { targetingKey: "user-1" } },
+    });
     expect(evaluated.data).toMatchObject({ key: "typed-checkout", value: true });
     expect(evaluated.data?.reason === "STATIC").toBe(true); // no conditions: the contract's STATIC
 
@@ -128,7 +136,12 @@ describe("the refusals every operation may give, through the same client", () =>
     expect((await admin.GET("/projects")).error?.error.code).toBe("forbidden");
 
     const org = (await admin.POST("/admin/orgs", { body: { name: "Refused Inc" } })).data!;
-    const user = (await admin.POST("/admin/orgs/{orgId}/users", { params: { path: { orgId: org.id } }, body: { email: `refused-${crypto.randomUUID().slice(0, 8)}@example.com` } })).data!;
+    const user = (
+      await admin.POST("/admin/orgs/{orgId}/users", {
+        params: { path: { orgId: org.id } },
+        body: { email: `refused-${crypto.randomUUID().slice(0, 8)}@example.com` },
+      })
+    ).data!;
     const api = client((await admin.POST("/admin/users/{userId}/api-keys", { params: { path: { userId: user.id } }, body: {} })).data!.key);
     expect((await api.GET("/projects/{projectId}", { params: { path: { projectId: "not-a-uuid" } } })).error?.error.code).toBe("validation_failed");
     expect((await api.GET("/me", { headers: { "user-agent": "Flagpost-Webhooks/1.0" } })).error?.error.code).toBe("webhook_loop");
@@ -149,7 +162,9 @@ describe("the check against the document", () => {
   const me = { user: { id: crypto.randomUUID(), email: "a@example.com", name: null }, org: { id: crypto.randomUUID(), name: "Acme" } };
   const answer = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
   const check = (response: Response) =>
-    conformsToDocument.onResponse!({ request: new Request("http://flagpost.test/api/v1/me"), response, schemaPath: "/me" } as Parameters<NonNullable<Middleware["onResponse"]>>[0]);
+    conformsToDocument.onResponse!({ request: new Request("http://flagpost.test/api/v1/me"), response, schemaPath: "/me" } as Parameters<
+      NonNullable<Middleware["onResponse"]>
+    >[0]);
 
   it("passes an answer of the documented shape", async () => {
     await expect(check(answer(200, me))).resolves.toBeInstanceOf(Response);

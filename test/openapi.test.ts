@@ -87,7 +87,9 @@ describe("GET /api/v1/openapi.json", () => {
   });
 
   it("gives every operation an operationId, unique and usable as a function name", () => {
-    const missing = operations().filter((op) => !op.operationId).map((op) => op.route);
+    const missing = operations()
+      .filter((op) => !op.operationId)
+      .map((op) => op.route);
     expect(missing).toEqual([]);
     const ids = operations().map((op) => op.operationId!);
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
@@ -95,8 +97,16 @@ describe("GET /api/v1/openapi.json", () => {
   });
 
   it("gives every operation a summary and one tag, declared with a description", () => {
-    expect(operations().filter((op) => !/\w{3,}/.test(op.summary ?? "")).map((op) => op.route)).toEqual([]);
-    expect(operations().filter((op) => op.tags?.length !== 1).map((op) => op.route)).toEqual([]);
+    expect(
+      operations()
+        .filter((op) => !/\w{3,}/.test(op.summary ?? ""))
+        .map((op) => op.route),
+    ).toEqual([]);
+    expect(
+      operations()
+        .filter((op) => op.tags?.length !== 1)
+        .map((op) => op.route),
+    ).toEqual([]);
     const declared = new Map((doc.tags ?? []).map((t) => [t.name, t.description ?? ""]));
     const used = new Set(operations().map((op) => op.tags?.[0]));
     expect([...used].filter((tag) => !declared.get(tag!))).toEqual([]);
@@ -104,7 +114,11 @@ describe("GET /api/v1/openapi.json", () => {
   });
 
   it("describes every answer, errors included, in words", () => {
-    const bare = operations().flatMap((op) => Object.entries(op.responses).filter(([, r]) => !/\w{3,}/.test(r.description ?? "") || r.description === "error").map(([status]) => `${op.route} ${status}`));
+    const bare = operations().flatMap((op) =>
+      Object.entries(op.responses)
+        .filter(([, r]) => !/\w{3,}/.test(r.description ?? "") || r.description === "error")
+        .map(([status]) => `${op.route} ${status}`),
+    );
     expect(bare).toEqual([]);
   });
 

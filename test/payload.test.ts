@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEvent, RollgateEvent } from "../src/flags/model";
-import {
-  SAMPLE_FLAG,
-  buildRollgateBody,
-  renderEventBody,
-  renderRollgateBody,
-  renderTestBody,
-  renderTgglBody
-} from "../src/outbound/payload";
+import { SAMPLE_FLAG, buildRollgateBody, renderEventBody, renderRollgateBody, renderTestBody, renderTgglBody } from "../src/outbound/payload";
 import { type EventContext } from "../src/outbound/bodies";
 import { RollgateBodySchema } from "../src/outbound/bodies";
 import { TgglBodySchema } from "../src/outbound/bodies";
@@ -68,7 +61,7 @@ const events: Record<RollgateEvent, ChangeEvent> = {
       { __typename: "FlagDefaultVariationChanged", oldVariation: { ...live, name: "Off" }, newVariation: live },
       {
         __typename: "FlagConditionCreated",
-        condition: { id: "c1", variation: live, rules: {}, codeLike: '20% OF userId (0% TO 20%)' },
+        condition: { id: "c1", variation: live, rules: {}, codeLike: "20% OF userId (0% TO 20%)" },
       },
     ],
     code_like_before: "Live (value: true)",
@@ -76,18 +69,7 @@ const events: Record<RollgateEvent, ChangeEvent> = {
   },
 };
 
-const ROLLGATE_KEYS = [
-  "id",
-  "event",
-  "timestamp",
-  "flag",
-  "environment",
-  "triggered_by",
-  "project",
-  "changes",
-  "code_like_before",
-  "code_like_after",
-];
+const ROLLGATE_KEYS = ["id", "event", "timestamp", "flag", "environment", "triggered_by", "project", "changes", "code_like_before", "code_like_after"];
 const TGGL_KEYS = ["flagSlug", "userEmail", "projectSlug", "codeLikeBefore", "codeLikeAfter", "changes"];
 const FLAG_LEVEL: RollgateEvent[] = ["flag.created", "flag.updated", "flag.deleted"];
 const cases = Object.values(events).map((ev) => [ev.event, ev] as const);

@@ -148,11 +148,21 @@ describe("POST /projects/{projectId}/environments", () => {
     const bool = FlagSchema.parse(await getFlag(tenant, project.id, "bool"));
     const str = FlagSchema.parse(await getFlag(tenant, project.id, "str"));
     expect(bool.environments.staging).toEqual({
-      enabled: false, rollout_percentage: 100, rollout_variation_id: boolFlag.variations[0].id, conditions: [], default_variation_id: boolFlag.variations[1].id, version: 1,
+      enabled: false,
+      rollout_percentage: 100,
+      rollout_variation_id: boolFlag.variations[0].id,
+      conditions: [],
+      default_variation_id: boolFlag.variations[1].id,
+      version: 1,
     });
     // The rollout serves the first active variation; the default is the last one.
     expect(str.environments.staging).toEqual({
-      enabled: false, rollout_percentage: 100, rollout_variation_id: stringFlag.variations[1].id, conditions: [], default_variation_id: stringFlag.variations[2].id, version: 1,
+      enabled: false,
+      rollout_percentage: 100,
+      rollout_variation_id: stringFlag.variations[1].id,
+      conditions: [],
+      default_variation_id: stringFlag.variations[2].id,
+      version: 1,
     });
     expect(bool.environments.production.enabled).toBe(true);
 

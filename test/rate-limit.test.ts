@@ -7,7 +7,11 @@ import { newTenant } from "./helpers";
 
 async function me(key: string, overrides: Record<string, unknown>) {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request("http://flagpost.test/api/v1/me", { headers: { authorization: `Bearer ${key}` } }), { ...env, ...overrides } as Env, ctx);
+  const res = await worker.fetch(
+    new Request("http://flagpost.test/api/v1/me", { headers: { authorization: `Bearer ${key}` } }),
+    { ...env, ...overrides } as Env,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return res;
 }

@@ -66,7 +66,10 @@ describe("project-scoped reads make one D1 call for the project and what they re
   it("an environment's SDK keys: the project and its environments in one call, the page in another", async () => {
     const { tenant, project } = await setup();
     await json(call(`/projects/${project.id}/environments/production/sdk-keys`, { token: tenant.key, body: { name: "web" } }), 201);
-    expect(await d1CallsOf(`/projects/${project.id}/environments/production/sdk-keys`, tenant.key)).toMatchObject({ calls: 2, body: { data: [{ name: "web" }] } });
+    expect(await d1CallsOf(`/projects/${project.id}/environments/production/sdk-keys`, tenant.key)).toMatchObject({
+      calls: 2,
+      body: { data: [{ name: "web" }] },
+    });
   });
 
   it("a webhook: found in its project's scope, which says the project is the caller's", async () => {
@@ -80,7 +83,11 @@ describe("project-scoped reads make one D1 call for the project and what they re
   it("a webhook's deliveries: the webhook in its scope and the page in one call", async () => {
     const { tenant, project } = await setup();
     const hook = await json(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: webhookInput() }), 201);
-    expect(await d1CallsOf(`/projects/${project.id}/webhooks/${hook.id}/deliveries?status=failed`, tenant.key)).toMatchObject({ calls: 1, alone: 0, body: { data: [], next_cursor: null } });
+    expect(await d1CallsOf(`/projects/${project.id}/webhooks/${hook.id}/deliveries?status=failed`, tenant.key)).toMatchObject({
+      calls: 1,
+      alone: 0,
+      body: { data: [], next_cursor: null },
+    });
     const missing = await call(`/projects/${project.id}/webhooks/${crypto.randomUUID()}/deliveries`, { token: tenant.key });
     expect(await missing.json()).toMatchObject({ error: { code: "not_found", message: "no such webhook" } });
   });

@@ -30,7 +30,9 @@ describe("the receivers' toolkit in /openapi.json", () => {
   });
 
   it("has no operationId twice", () => {
-    const ids = Object.values(paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId)).filter(Boolean);
+    const ids = Object.values(paths)
+      .flatMap((ops) => Object.values(ops).map((op) => op.operationId))
+      .filter(Boolean);
     expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -70,13 +70,18 @@ describe("secret rotation", () => {
     const flag = await newFlag(tenant, project.id);
     await toggle(tenant, project.id, flag.key, true);
     const [beforeRotation] = await arrivals(url, 1);
-    const { secret } = await json(call(`${webhookPath(project.id, hook.id)}/rotate-secret`, { token: tenant.key, body: { secret: "new-secret-ü", previous_expires_in_seconds: 3600 } }), 200);
+    const { secret } = await json(
+      call(`${webhookPath(project.id, hook.id)}/rotate-secret`, { token: tenant.key, body: { secret: "new-secret-ü", previous_expires_in_seconds: 3600 } }),
+      200,
+    );
     expect(secret).toBe("new-secret-ü");
     await toggle(tenant, project.id, flag.key, false);
     await toggle(tenant, project.id, flag.key, true);
     const during = (await arrivals(url, 3)).slice(1);
     // The overlap ends (as if an hour had passed): the previous secret no longer signs.
-    await env.DB.prepare("UPDATE webhooks SET previous_secret_expires_at = ? WHERE id = ?").bind(Date.now() - 1, hook.id).run();
+    await env.DB.prepare("UPDATE webhooks SET previous_secret_expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, hook.id)
+      .run();
     await toggle(tenant, project.id, flag.key, false);
     const after = (await arrivals(url, 4)).slice(3);
 

@@ -19,10 +19,9 @@ async function seed(tag: string, count: number, createdAt: number, status: strin
       env.DB.prepare(
         "INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, status, attempt_count, next_attempt_at, final, created_at) VALUES (?, ?, 'o', ?, ?, 'flag.created', 'rollgate', ?, 1, ?, 0, ?)",
       ).bind(deliveryId, `${tag}-w`, tag, eventId, status, status === "pending" ? createdAt + DAY : null, createdAt),
-      env.DB.prepare("INSERT INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error) VALUES (?, 1, ?, 5, '{}', NULL, NULL)").bind(
-        deliveryId,
-        createdAt,
-      ),
+      env.DB.prepare(
+        "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error) VALUES (?, 1, ?, 5, '{}', NULL, NULL)",
+      ).bind(deliveryId, createdAt),
     );
   }
   await env.DB.batch(statements);
@@ -67,11 +66,15 @@ describe("retention", () => {
     // Seeded in SQL: a recursive count, so the test does not send twenty thousand statements.
     const n = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})`;
     await env.DB.batch([
-      env.DB.prepare(`${n} INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body) SELECT ?1 || '-e' || i, 'o', ?1, 'f', NULL, 'flag.created', ?2, '{}', '{}' FROM n`).bind(tag, old),
+      env.DB.prepare(
+        `${n} INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body) SELECT ?1 || '-e' || i, 'o', ?1, 'f', NULL, 'flag.created', ?2, '{}', '{}' FROM n`,
+      ).bind(tag, old),
       env.DB.prepare(
         `${n} INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, status, attempt_count, final, created_at) SELECT ?1 || '-d' || i, ?1 || '-w', 'o', ?1, ?1 || '-e' || i, 'flag.created', 'rollgate', 'succeeded', 1, 0, ?2 FROM n`,
       ).bind(tag, old),
-      env.DB.prepare(`${n} INSERT INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error) SELECT ?1 || '-d' || i, 1, ?2, 5, '{}', NULL, NULL FROM n`).bind(tag, old),
+      env.DB.prepare(
+        `${n} INSERT INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error) SELECT ?1 || '-d' || i, 1, ?2, 5, '{}', NULL, NULL FROM n`,
+      ).bind(tag, old),
     ]);
     const stopped = await pruneOlderThan(env.DB, Date.now() - 30 * DAY, 0);
     expect(stopped).toMatchObject({ complete: false, deliveries: 0 });

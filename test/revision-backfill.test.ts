@@ -21,7 +21,8 @@ describe("migration 0001 on existing events", () => {
     expect(first.name).toMatch(/^0000/);
     await applyD1Migrations(db(), [first]);
     await db().prepare("INSERT INTO orgs (id, name, created_at) VALUES ('o', 'Org', 0)").run();
-    for (const p of ["p1", "p2", "p3"]) await db().prepare("INSERT INTO projects (id, org_id, key, name, created_at) VALUES (?, 'o', ?, 'P', 0)").bind(p, p).run();
+    for (const p of ["p1", "p2", "p3"])
+      await db().prepare("INSERT INTO projects (id, org_id, key, name, created_at) VALUES (?, 'o', ?, 'P', 0)").bind(p, p).run();
     // p1: created (t=1), a double change (t=2, two events), a change of another flag at the same time (t=2), one more (t=3).
     const rows = [
       ["e1", "p1", "f1", 1],
@@ -33,7 +34,9 @@ describe("migration 0001 on existing events", () => {
     ] as const;
     for (const [id, project, flag, at] of rows)
       await db()
-        .prepare("INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body) VALUES (?, 'o', ?, ?, NULL, 'flag.updated', ?, '{}', '{}')")
+        .prepare(
+          "INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body) VALUES (?, 'o', ?, ?, NULL, 'flag.updated', ?, '{}', '{}')",
+        )
         .bind(id, project, flag, at)
         .run();
     await applyD1Migrations(db(), [first, ...rest]);

@@ -35,9 +35,7 @@ describe("project revision", () => {
   it("counts concurrent writes exactly", async () => {
     const { tenant, project } = await setup();
     const flag = await newFlag(tenant, project.id);
-    const writes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => patchState(tenant, project.id, flag.key, "development", { rollout_percentage: i })),
-    );
+    const writes = await Promise.all(Array.from({ length: 20 }, (_, i) => patchState(tenant, project.id, flag.key, "development", { rollout_percentage: i })));
     const changed = writes.filter((r) => r.status === 200).length;
     expect(changed).toBe(20);
     // Rollout 0 on a fresh state (100) is a change; each later value differs from the one before it
@@ -127,7 +125,10 @@ describe("deliveries", () => {
   it("refuses a custom header named X-Flagpost-Revision", async () => {
     const { tenant, project } = await setup();
     await expectError(
-      call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: { name: "R", url: receiverUrl("ok"), events: ["flag.toggled"], headers: { "x-flagpost-revision": "1" } } }),
+      call(`/projects/${project.id}/webhooks`, {
+        token: tenant.key,
+        body: { name: "R", url: receiverUrl("ok"), events: ["flag.toggled"], headers: { "x-flagpost-revision": "1" } },
+      }),
       400,
     );
   });

@@ -9,7 +9,9 @@ import { newSdkKey, ofrep, root, tggl } from "./serve-helpers";
 describe("managing SDK keys", () => {
   it("creates a server key by default, shows it once with its own prefix, and stores only its hash", async () => {
     const { tenant, project } = await setup();
-    const created = CreatedSdkKeySchema.parse(await json(call(`/projects/${project.id}/environments/production/sdk-keys`, { token: tenant.key, method: "POST" }), 201));
+    const created = CreatedSdkKeySchema.parse(
+      await json(call(`/projects/${project.id}/environments/production/sdk-keys`, { token: tenant.key, method: "POST" }), 201),
+    );
     expect(created.kind).toBe("server");
     expect(created.key).toMatch(/^fpsdk_server_[A-Za-z0-9_-]{32}$/);
     expect(created.key.startsWith("fp_")).toBe(false);
@@ -64,7 +66,13 @@ describe("separation from API keys", () => {
   it("an SDK key is refused (401) on every management route", async () => {
     const { tenant, project } = await setup();
     const key = await newSdkKey(tenant, project.id);
-    for (const path of ["/me", "/projects", `/projects/${project.id}`, `/projects/${project.id}/flags`, `/projects/${project.id}/environments/production/sdk-keys`])
+    for (const path of [
+      "/me",
+      "/projects",
+      `/projects/${project.id}`,
+      `/projects/${project.id}/flags`,
+      `/projects/${project.id}/environments/production/sdk-keys`,
+    ])
       await expectError(call(path, { token: key.key }), 401);
     await expectError(call("/admin/orgs", { token: key.key, body: { name: "x" } }), 401);
   });
@@ -79,7 +87,11 @@ describe("separation from API keys", () => {
       expect((await tggl(credential, "/flags", { body: {} })).status).toBe(401);
       expect((await tggl(credential, "/report", { body: {} })).status).toBe(401);
     }
-    const apiKeyAsHeader = await root("/ofrep/v1/evaluate/flags/f", { method: "POST", headers: { "x-api-key": tenant.key, "content-type": "application/json" }, body: "{}" });
+    const apiKeyAsHeader = await root("/ofrep/v1/evaluate/flags/f", {
+      method: "POST",
+      headers: { "x-api-key": tenant.key, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(apiKeyAsHeader.status).toBe(401);
   });
 
@@ -121,7 +133,17 @@ describe("SEMVER rules", () => {
     const res = await call(`/projects/${project.id}/flags/${flag.key}/environments/production`, {
       token: tenant.key,
       method: "PATCH",
-      body: { conditions: [{ variation_id: live, rules: [{ property: "appVersion", operator: "SEMVER_GTE", value: "1.0.0" }, { property: "appVersion", operator: "SEMVER_GTE", value }] }] },
+      body: {
+        conditions: [
+          {
+            variation_id: live,
+            rules: [
+              { property: "appVersion", operator: "SEMVER_GTE", value: "1.0.0" },
+              { property: "appVersion", operator: "SEMVER_GTE", value },
+            ],
+          },
+        ],
+      },
     });
     const body = await expectError(res, 400, "validation_failed");
     const details = body.error.details as { field: string; message: string }[];

@@ -1,12 +1,6 @@
 import { Buffer } from "node:buffer";
 import { describe, expect, it } from "vitest";
-import {
-  SecretBoxError,
-  decryptSecret,
-  encryptSecret,
-  maskHeaderValue,
-  parseKeyring,
-} from "../src/outbound/secret-box";
+import { SecretBoxError, decryptSecret, encryptSecret, maskHeaderValue, parseKeyring } from "../src/outbound/secret-box";
 
 function newKey(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64");

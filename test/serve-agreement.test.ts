@@ -95,7 +95,14 @@ interface Fixture {
 }
 let fx: Fixture;
 
-async function makeFlag(t: Tenant, projectId: string, key: string, type: FlagType, variations: { name: string; value: unknown; active?: boolean }[], state: (ids: string[]) => Record<string, unknown>) {
+async function makeFlag(
+  t: Tenant,
+  projectId: string,
+  key: string,
+  type: FlagType,
+  variations: { name: string; value: unknown; active?: boolean }[],
+  state: (ids: string[]) => Record<string, unknown>,
+) {
   const flag = await newFlag(t, projectId, { key, type, variations });
   const ids = flag.variations.map((v: { id: string }) => v.id);
   await json(patchState(t, projectId, key, "production", state(ids)), 200);
@@ -108,29 +115,104 @@ beforeAll(async () => {
   for (const [i, rule] of OPERATOR_RULES.entries()) {
     const type = TYPES[i % 4];
     flags.push(
-      await makeFlag(tenant, project.id, `op-${i}-${String(rule.operator).toLowerCase().replaceAll("_", "-")}`, type, [{ name: "hit", value: HIT[type] }, { name: "miss", value: MISS[type] }], ([hit, miss]) => ({
-        enabled: true,
-        conditions: [{ name: String(rule.operator), variation_id: hit, rules: [rule] }],
-        rollout_variation_id: miss,
-      })),
+      await makeFlag(
+        tenant,
+        project.id,
+        `op-${i}-${String(rule.operator).toLowerCase().replaceAll("_", "-")}`,
+        type,
+        [
+          { name: "hit", value: HIT[type] },
+          { name: "miss", value: MISS[type] },
+        ],
+        ([hit, miss]) => ({
+          enabled: true,
+          conditions: [{ name: String(rule.operator), variation_id: hit, rules: [rule] }],
+          rollout_variation_id: miss,
+        }),
+      ),
     );
   }
-  const abc = [{ name: "A", value: "a" }, { name: "B", value: "b" }, { name: "Hidden", value: "h", active: false }];
-  flags.push(await makeFlag(tenant, project.id, "rollout-40", "string", abc, ([a, b]) => ({ enabled: true, rollout_percentage: 40, rollout_variation_id: a, default_variation_id: b })));
+  const abc = [
+    { name: "A", value: "a" },
+    { name: "B", value: "b" },
+    { name: "Hidden", value: "h", active: false },
+  ];
+  flags.push(
+    await makeFlag(tenant, project.id, "rollout-40", "string", abc, ([a, b]) => ({
+      enabled: true,
+      rollout_percentage: 40,
+      rollout_variation_id: a,
+      default_variation_id: b,
+    })),
+  );
   flags.push(
     await makeFlag(tenant, project.id, "targeted-rollout", "string", abc, ([a, b, h]) => ({
       enabled: true,
-      conditions: [{ variation_id: h, rules: [{ property: "plan", operator: "STR_EQUALS", values: ["vip"] }, { property: "age", operator: "NUM_GTE", value: 30 }] }],
+      conditions: [
+        {
+          variation_id: h,
+          rules: [
+            { property: "plan", operator: "STR_EQUALS", values: ["vip"] },
+            { property: "age", operator: "NUM_GTE", value: 30 },
+          ],
+        },
+      ],
       rollout_percentage: 60,
       rollout_variation_id: b,
       default_variation_id: a,
     })),
   );
-  flags.push(await makeFlag(tenant, project.id, "disabled", "number", [{ name: "one", value: 1 }, { name: "two", value: 2 }], ([, two]) => ({ enabled: false, default_variation_id: two, rollout_percentage: 10 })));
-  flags.push(await makeFlag(tenant, project.id, "inactive-default", "json", [{ name: "on", value: { a: 1 } }, { name: "off", value: { a: 0 }, active: false }], ([, off]) => ({ enabled: false, default_variation_id: off })));
-  flags.push(await makeFlag(tenant, project.id, "static-bool", "boolean", [{ name: "Live", value: true }, { name: "Off", value: false, active: false }], () => ({ enabled: true })));
+  flags.push(
+    await makeFlag(
+      tenant,
+      project.id,
+      "disabled",
+      "number",
+      [
+        { name: "one", value: 1 },
+        { name: "two", value: 2 },
+      ],
+      ([, two]) => ({ enabled: false, default_variation_id: two, rollout_percentage: 10 }),
+    ),
+  );
+  flags.push(
+    await makeFlag(
+      tenant,
+      project.id,
+      "inactive-default",
+      "json",
+      [
+        { name: "on", value: { a: 1 } },
+        { name: "off", value: { a: 0 }, active: false },
+      ],
+      ([, off]) => ({ enabled: false, default_variation_id: off }),
+    ),
+  );
+  flags.push(
+    await makeFlag(
+      tenant,
+      project.id,
+      "static-bool",
+      "boolean",
+      [
+        { name: "Live", value: true },
+        { name: "Off", value: false, active: false },
+      ],
+      () => ({ enabled: true }),
+    ),
+  );
   const archived = "archived-flag";
-  await makeFlag(tenant, project.id, archived, "boolean", [{ name: "Live", value: true }, { name: "Off", value: false }], () => ({ enabled: true }));
+  await makeFlag(
+    tenant,
+    project.id,
+    archived,
+    "boolean",
+    [
+      { name: "Live", value: true },
+      { name: "Off", value: false },
+    ],
+    () => ({ enabled: true }),
+  );
   await json(patchFlag(tenant, project.id, archived, { archived: true }), 200);
   fx = { tenant, projectId: project.id, flags, archived };
 });
@@ -142,7 +224,11 @@ async function sdkClient(name: string): Promise<Client> {
   const key = await newSdkKey(fx.tenant, fx.projectId);
   await OpenFeature.setProviderAndWait(
     name,
-    new OFREPProvider({ baseUrl: ROOT, headers: [["Authorization", `Bearer ${key.key}`]], fetchImplementation: (req: Request) => exports.default.fetch(req) } as ConstructorParameters<typeof OFREPProvider>[0]),
+    new OFREPProvider({
+      baseUrl: ROOT,
+      headers: [["Authorization", `Bearer ${key.key}`]],
+      fetchImplementation: (req: Request) => exports.default.fetch(req),
+    } as ConstructorParameters<typeof OFREPProvider>[0]),
   );
   return OpenFeature.getClient(name);
 }
@@ -208,7 +294,8 @@ describe("every flag and context", () => {
       const bulk = OfrepBulkSchema.parse(await json(ofrep(server.key, null, { context }), 200));
       for (const f of bulk.flags) outcomes.set(f.key, (outcomes.get(f.key) ?? new Set()).add(f.variant));
     }
-    for (const flag of fx.flags.filter((f) => f.key.startsWith("op-"))) expect([flag.key, [...outcomes.get(flag.key)!].sort()]).toEqual([flag.key, ["hit", "miss"]]);
+    for (const flag of fx.flags.filter((f) => f.key.startsWith("op-")))
+      expect([flag.key, [...outcomes.get(flag.key)!].sort()]).toEqual([flag.key, ["hit", "miss"]]);
   });
 
   it("/tggl/flags answers what tggl-core computes from /tggl/config, for one context and for a batch", async () => {

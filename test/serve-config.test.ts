@@ -20,7 +20,9 @@ function fakeDb(replicaRevision: number, primaryRevision: number, flagRows: obje
       return [{ results: [{ revision }] }, { results: flagRows }];
     },
   });
-  const db = { withSession: (constraint: string) => (constraint === "first-primary" ? session("primary", primaryRevision) : session("replica", replicaRevision)) };
+  const db = {
+    withSession: (constraint: string) => (constraint === "first-primary" ? session("primary", primaryRevision) : session("replica", replicaRevision)),
+  };
   return { db: db as unknown as D1Database, reads };
 }
 
@@ -41,7 +43,11 @@ describe("servedConfig", () => {
 
   it("refuses a min_revision above the primary's", async () => {
     const { db } = fakeDb(3, 7);
-    expect(await servedConfig(db, { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() }, 8)).toEqual({ ok: false, reason: "ahead", revision: 7 });
+    expect(await servedConfig(db, { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() }, 8)).toEqual({
+      ok: false,
+      reason: "ahead",
+      revision: 7,
+    });
   });
 
   it("never serves a cached configuration older than the revision just read, and reuses a newer one", async () => {
@@ -114,7 +120,18 @@ describe("servedConfig", () => {
       // = 726: of the three environments before it (200 each), only the last still fits beside it.
       const on = crypto.randomUUID();
       const variations = JSON.stringify([{ id: on, key: "on", name: "x".repeat(300 - 60), value: true }]);
-      const row = { id: crypto.randomUUID(), key: "big", version: 1, variations, enabled: 1, rollout_percentage: 100, rollout_variation_id: on, conditions: "[]", default_variation_id: on, state_version: 1 };
+      const row = {
+        id: crypto.randomUUID(),
+        key: "big",
+        version: 1,
+        variations,
+        enabled: 1,
+        rollout_percentage: 100,
+        rollout_variation_id: on,
+        conditions: "[]",
+        default_variation_id: on,
+        state_version: 1,
+      };
       const big = { projectId: crypto.randomUUID(), environmentId: crypto.randomUUID() };
       expect(await serve(big, [row])).toBe(1);
       expect([await serve(targets[2]), await serve(big)]).toEqual([0, 0]);

@@ -26,7 +26,13 @@ beforeAll(async () => {
             { property: "signup", operator: "DATE_IS", value: "2026-01-15" },
           ],
         },
-        { variation_id: flag.variations[1].id, rules: [{ property: "tags", operator: "ARR_OVERLAP", values: ["a"] }, { property: "v", operator: "SEMVER_GTE", value: "1.2" }] },
+        {
+          variation_id: flag.variations[1].id,
+          rules: [
+            { property: "tags", operator: "ARR_OVERLAP", values: ["a"] },
+            { property: "v", operator: "SEMVER_GTE", value: "1.2" },
+          ],
+        },
       ],
     }),
     200,
@@ -37,7 +43,12 @@ beforeAll(async () => {
 const jsonish = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
   fc.record({ context: fc.jsonValue({ maxDepth: 4 }) }).map((v) => JSON.stringify(v)),
-  fc.dictionary(fc.constantFrom("email", "signup", "tags", "v", "userId", "targetingKey", "__proto__", "constructor", "toString"), fc.jsonValue({ maxDepth: 2 })).map((context) => JSON.stringify({ context })),
+  fc
+    .dictionary(
+      fc.constantFrom("email", "signup", "tags", "v", "userId", "targetingKey", "__proto__", "constructor", "toString"),
+      fc.jsonValue({ maxDepth: 2 }),
+    )
+    .map((context) => JSON.stringify({ context })),
   fc.constantFrom("", "{", "null", '{"context":', "\u0000", '{"context":{"a":1}}garbage', "[".repeat(100) + "]".repeat(100)),
   fc.string({ maxLength: 50 }),
 );
@@ -45,12 +56,19 @@ const jsonish = fc.oneof(
 const flagKey = fc.oneof(
   fc.constant("checkout"),
   fc.constant("missing"),
-  fc.string({ maxLength: 20 }).map(encodeURIComponent).filter((k) => k !== "." && k !== ".."),
+  fc
+    .string({ maxLength: 20 })
+    .map(encodeURIComponent)
+    .filter((k) => k !== "." && k !== ".."),
   fc.constantFrom("a%00b", "%2F", "x".repeat(70), "Checkout", "a.b"),
 );
 const header = fc.oneof(fc.constant(undefined), fc.string({ maxLength: 30 }), fc.constantFrom('"x"', "*", "W/", '"a", W/"b"', "-1", "99999999999999999999"));
 const credential = fc.constantFrom<"server" | "client" | "api" | "none" | "bogus">("server", "client", "api", "none", "bogus");
-const query = fc.oneof(fc.constant(""), fc.string({ maxLength: 10 }).map((s) => `?min_revision=${encodeURIComponent(s)}`), fc.constantFrom("?min_revision=0", "?min_revision=1", "?min_revision=999"));
+const query = fc.oneof(
+  fc.constant(""),
+  fc.string({ maxLength: 10 }).map((s) => `?min_revision=${encodeURIComponent(s)}`),
+  fc.constantFrom("?min_revision=0", "?min_revision=1", "?min_revision=999"),
+);
 
 function keyOf(c: "server" | "client" | "api" | "none" | "bogus"): string | null {
   return c === "none" ? null : c === "bogus" ? "fpsdk_server_nope" : keys[c];
@@ -97,7 +115,32 @@ describe("the evaluation routes under random input", () => {
 // v1.2: stored patterns of every shape (catastrophic in V8, refused, near the length limit) and
 // contexts up to and past 32 KiB. A pattern is accepted or refused with 400; an evaluation is
 // answered (200), refused for its size (413) or its cost (400 INVALID_CONTEXT): never a 5xx.
-const patternPiece = fc.constantFrom("a", "a+", "(a+)+", "(a|a)*", "\\w+", "\\s?", ".*", "[a-z]", "[^@]+", "@", "\\.", "(?=a)", "\\1", "{2}", "{1,1000}", "😀", "\\p{L}", "(", ")", "[", "$", "^", "|", "\\");
+const patternPiece = fc.constantFrom(
+  "a",
+  "a+",
+  "(a+)+",
+  "(a|a)*",
+  "\\w+",
+  "\\s?",
+  ".*",
+  "[a-z]",
+  "[^@]+",
+  "@",
+  "\\.",
+  "(?=a)",
+  "\\1",
+  "{2}",
+  "{1,1000}",
+  "😀",
+  "\\p{L}",
+  "(",
+  ")",
+  "[",
+  "$",
+  "^",
+  "|",
+  "\\",
+);
 const storedPattern = fc.array(patternPiece, { minLength: 1, maxLength: 40 }).map((p) => p.join(""));
 const bigValue = fc.oneof(
   fc.nat(40_000).map((n) => "a".repeat(n)),
@@ -115,11 +158,23 @@ describe("patterns and large contexts under random input (v1.2)", () => {
       fc.asyncProperty(storedPattern, fc.dictionary(fc.constantFrom("email", "tags", "userId", "x"), bigValue, { maxKeys: 3 }), async (pattern, context) => {
         const res = await patchState(tenant, project.id, "rx", "production", {
           enabled: true,
-          conditions: [{ variation_id: flag.variations[0].id, rules: [{ property: "email", operator: "STR_REGEXP", value: pattern }, { property: "tags", operator: "ARR_NOT_OVERLAP", values: ["z"] }] }],
+          conditions: [
+            {
+              variation_id: flag.variations[0].id,
+              rules: [
+                { property: "email", operator: "STR_REGEXP", value: pattern },
+                { property: "tags", operator: "ARR_NOT_OVERLAP", values: ["z"] },
+              ],
+            },
+          ],
         });
         expect([200, 400], pattern).toContain(res.status);
         await res.arrayBuffer();
-        const evaluated = await root("/ofrep/v1/evaluate/flags/rx", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${client}` }, body: JSON.stringify({ context }) });
+        const evaluated = await root("/ofrep/v1/evaluate/flags/rx", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${client}` },
+          body: JSON.stringify({ context }),
+        });
         expect([200, 400, 413]).toContain(evaluated.status);
         await expectProtocolAnswer(evaluated, "ofrep");
       }),

@@ -5,7 +5,12 @@ import { call, json, type Tenant } from "./helpers";
 
 export const ROOT = "http://flagpost.test";
 
-export async function newSdkKey(t: Tenant, projectId: string, envKey = "production", kind: "server" | "client" = "server"): Promise<{ id: string; key: string; kind: string }> {
+export async function newSdkKey(
+  t: Tenant,
+  projectId: string,
+  envKey = "production",
+  kind: "server" | "client" = "server",
+): Promise<{ id: string; key: string; kind: string }> {
   return json(call(`/projects/${projectId}/environments/${envKey}/sdk-keys`, { token: t.key, body: { name: `${kind} key`, kind } }), 201);
 }
 
@@ -16,7 +21,13 @@ export async function root(path: string, init: RequestInit = {}): Promise<Respon
 }
 
 /** POST an OFREP request; `key` goes in Authorization: Bearer. */
-export function ofrep(key: string | null, flagKey: string | null, body: unknown = { context: {} }, headers: Record<string, string> = {}, query = ""): Promise<Response> {
+export function ofrep(
+  key: string | null,
+  flagKey: string | null,
+  body: unknown = { context: {} },
+  headers: Record<string, string> = {},
+  query = "",
+): Promise<Response> {
   const path = flagKey === null ? "/ofrep/v1/evaluate/flags" : `/ofrep/v1/evaluate/flags/${flagKey}`;
   return root(`${path}${query}`, {
     method: "POST",

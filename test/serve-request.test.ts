@@ -33,7 +33,7 @@ describe("ifNoneMatch", () => {
     expect(ifNoneMatch(header, etag)).toBe(matches);
   });
 
-  it.each(["abc", '"unterminated', 'W/abc', '"a" "b"', ","])("refuses %s", (header) => {
+  it.each(["abc", '"unterminated', "W/abc", '"a" "b"', ","])("refuses %s", (header) => {
     expect(() => ifNoneMatch(header, etag)).toThrow(/If-None-Match/);
   });
 });

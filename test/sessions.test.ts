@@ -31,7 +31,12 @@ function laggingD1(primary: D1Database, replica: D1Database) {
       getBookmark: () => (toReplica ? STALE_BOOKMARK : session.getBookmark()),
     };
   };
-  const db = { withSession, prepare: (sql: string) => primary.prepare(sql), batch: <T>(s: D1PreparedStatement[]) => primary.batch<T>(s), exec: (sql: string) => primary.exec(sql) };
+  const db = {
+    withSession,
+    prepare: (sql: string) => primary.prepare(sql),
+    batch: <T>(s: D1PreparedStatement[]) => primary.batch<T>(s),
+    exec: (sql: string) => primary.exec(sql),
+  };
   return { db: db as unknown as D1Database, reads, constraints };
 }
 
@@ -40,7 +45,15 @@ async function send(db: D1Database, path: string, init: { method?: string; token
   if (init.body !== undefined) headers["content-type"] = "application/json";
   if (init.bookmark) headers["x-d1-bookmark"] = init.bookmark;
   const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`${BASE}${path}`, { method: init.method ?? (init.body === undefined ? "GET" : "POST"), headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }), { ...env, DB: db }, ctx);
+  const res = await app.fetch(
+    new Request(`${BASE}${path}`, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    }),
+    { ...env, DB: db },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -125,7 +138,11 @@ describe("bookmarks", () => {
     const { tenant, project } = await setup();
     const { db, constraints } = laggingD1(env.DB, env.REPLICA_DB);
     const flag = await newFlag(tenant, project.id);
-    const write = await send(db, `/projects/${project.id}/flags/${flag.key}/environments/production`, { method: "PATCH", token: tenant.key, body: { enabled: true } });
+    const write = await send(db, `/projects/${project.id}/flags/${flag.key}/environments/production`, {
+      method: "PATCH",
+      token: tenant.key,
+      body: { enabled: true },
+    });
     expect(constraints[0]).toBe("first-primary");
     expect(write.status).toBe(200);
     const bookmark = write.headers.get("x-d1-bookmark");
@@ -147,7 +164,12 @@ describe("bookmarks", () => {
     // A later write elsewhere: the client's bookmark is now newer than the writer's last commit.
     const later = await send(db, "/projects", { token: tenant.key, body: { key: `later-${crypto.randomUUID().slice(0, 6)}`, name: "Later" } });
     const sent = later.headers.get("x-d1-bookmark")!;
-    const noop = await send(db, `/projects/${project.id}/flags/${flag.key}/environments/production`, { method: "PATCH", token: tenant.key, body: { enabled: true }, bookmark: sent });
+    const noop = await send(db, `/projects/${project.id}/flags/${flag.key}/environments/production`, {
+      method: "PATCH",
+      token: tenant.key,
+      body: { enabled: true },
+      bookmark: sent,
+    });
     expect(noop.status).toBe(200);
     const back = noop.headers.get("x-d1-bookmark")!;
     expect(back >= sent, `${back} is older than ${sent}`).toBe(true);

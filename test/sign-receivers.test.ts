@@ -26,7 +26,9 @@ function delivery(overrides: Partial<DeliveryToSign> = {}): DeliveryToSign {
 /** A receiver following Rollgate's docs, during a rotation: either header may carry its secret's signature. */
 function rollgateAccepts(body: string, headers: Record<string, string>, secret: string): boolean {
   const expected = Buffer.from("sha256=" + createHmac("sha256", secret).update(body).digest("hex"));
-  return [headers["X-Rollgate-Signature"], headers["X-Rollgate-Signature-Previous"]].some((h) => h !== undefined && Buffer.from(h).length === expected.length && timingSafeEqual(Buffer.from(h), expected));
+  return [headers["X-Rollgate-Signature"], headers["X-Rollgate-Signature-Previous"]].some(
+    (h) => h !== undefined && Buffer.from(h).length === expected.length && timingSafeEqual(Buffer.from(h), expected),
+  );
 }
 
 function standardAccepts(body: string, headers: Record<string, string>, secret: string): boolean {
@@ -97,8 +99,8 @@ describe("the sentry format's signature", () => {
 describe("ed25519 (v1a)", () => {
   async function keyPair() {
     const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
-    const pkcs8 = Buffer.from(await crypto.subtle.exportKey("pkcs8", pair.privateKey) as ArrayBuffer).toString("base64");
-    const raw = Buffer.from(await crypto.subtle.exportKey("raw", pair.publicKey) as ArrayBuffer);
+    const pkcs8 = Buffer.from((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer).toString("base64");
+    const raw = Buffer.from((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer);
     return { pkcs8, raw };
   }
 

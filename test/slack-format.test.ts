@@ -4,7 +4,16 @@
 import { describe, expect, it } from "vitest";
 import { diffFlag } from "../src/flags/diff";
 import type { Flag } from "../src/flags/model";
-import { buildSlackBody, changedLines, escapeMarkup, escapeSlack, SLACK_MAX_BLOCKS, SLACK_SECTION_TEXT_LIMIT, SLACK_TEXT_LIMIT, type SlackBody } from "../src/outbound/formats/slack";
+import {
+  buildSlackBody,
+  changedLines,
+  escapeMarkup,
+  escapeSlack,
+  SLACK_MAX_BLOCKS,
+  SLACK_SECTION_TEXT_LIMIT,
+  SLACK_TEXT_LIMIT,
+  type SlackBody,
+} from "../src/outbound/formats/slack";
 import { buildRollgateBody, renderTestBody } from "../src/outbound/payload";
 import { buildCondition, buildFlag, ENVIRONMENTS, LIVE, OFF, userIdIsOneOf, withState } from "./fixtures";
 import { type EventContext } from "../src/outbound/bodies";
@@ -32,11 +41,41 @@ describe("the slack sentence", () => {
   it.each([
     ["a toggle on", flag, on, "flag.toggled", "dev@acme toggled *new-checkout* ON in *production* (Web)"],
     ["a toggle off", on, flag, "flag.toggled", "dev@acme toggled *new-checkout* OFF in *production* (Web)"],
-    ["a rollout change", withState(on, "production", { rollout_percentage: 20 }), withState(on, "production", { rollout_percentage: 50 }), "flag_state.updated", "dev@acme changed *new-checkout* in *production* (Web): rollout 20% → 50%"],
-    ["a first rollout", on, withState(on, "production", { rollout_percentage: 20 }), "flag_state.updated", "dev@acme changed *new-checkout* in *production* (Web): rollout 100% → 20%"],
-    ["a rollout back to everyone", withState(on, "production", { rollout_percentage: 20 }), on, "flag_state.updated", "dev@acme changed *new-checkout* in *production* (Web): rollout 20% → 100%"],
-    ["a rule added", on, withState(on, "production", { conditions: [beta] }), "flag_state.updated", "dev@acme changed *new-checkout* in *production* (Web): rule *Beta testers* added"],
-    ["a rule removed", withState(on, "production", { conditions: [beta] }), on, "flag_state.updated", "dev@acme changed *new-checkout* in *production* (Web): rule *Beta testers* removed"],
+    [
+      "a rollout change",
+      withState(on, "production", { rollout_percentage: 20 }),
+      withState(on, "production", { rollout_percentage: 50 }),
+      "flag_state.updated",
+      "dev@acme changed *new-checkout* in *production* (Web): rollout 20% → 50%",
+    ],
+    [
+      "a first rollout",
+      on,
+      withState(on, "production", { rollout_percentage: 20 }),
+      "flag_state.updated",
+      "dev@acme changed *new-checkout* in *production* (Web): rollout 100% → 20%",
+    ],
+    [
+      "a rollout back to everyone",
+      withState(on, "production", { rollout_percentage: 20 }),
+      on,
+      "flag_state.updated",
+      "dev@acme changed *new-checkout* in *production* (Web): rollout 20% → 100%",
+    ],
+    [
+      "a rule added",
+      on,
+      withState(on, "production", { conditions: [beta] }),
+      "flag_state.updated",
+      "dev@acme changed *new-checkout* in *production* (Web): rule *Beta testers* added",
+    ],
+    [
+      "a rule removed",
+      withState(on, "production", { conditions: [beta] }),
+      on,
+      "flag_state.updated",
+      "dev@acme changed *new-checkout* in *production* (Web): rule *Beta testers* removed",
+    ],
     [
       "a rule changed and the rollout moved",
       withState(on, "production", { conditions: [beta], rollout_percentage: 10 }),
@@ -44,10 +83,22 @@ describe("the slack sentence", () => {
       "flag_state.updated",
       "dev@acme changed *new-checkout* in *production* (Web): rule *Beta testers* changed, rollout 10% → 30%",
     ],
-    ["a default changed", on, withState(on, "production", { default_variation_id: LIVE.id }), "flag_state.updated", "dev@acme changed *new-checkout* in *production* (Web): default *Off* → *Live*"],
+    [
+      "a default changed",
+      on,
+      withState(on, "production", { default_variation_id: LIVE.id }),
+      "flag_state.updated",
+      "dev@acme changed *new-checkout* in *production* (Web): default *Off* → *Live*",
+    ],
     ["a created flag", null, flag, "flag.created", "dev@acme created *new-checkout* (Web)"],
     ["a deleted flag", flag, null, "flag.deleted", "dev@acme deleted *new-checkout* (Web)"],
-    ["a renamed, tagged flag", flag, { ...flag, name: "Checkout v2", tags: ["beta"] }, "flag.updated", "dev@acme updated *new-checkout* (Web): renamed “New Checkout Flow” → “Checkout v2”, tags +beta"],
+    [
+      "a renamed, tagged flag",
+      flag,
+      { ...flag, name: "Checkout v2", tags: ["beta"] },
+      "flag.updated",
+      "dev@acme updated *new-checkout* (Web): renamed “New Checkout Flow” → “Checkout v2”, tags +beta",
+    ],
     ["an archived flag", flag, { ...flag, archived: true }, "flag.updated", "dev@acme updated *new-checkout* (Web): archived"],
   ])("reads %s as a sentence", (_, before, after, event, sentence) => {
     const body = slackOf(before, after, event);
@@ -67,7 +118,11 @@ describe("the slack sentence", () => {
   });
 
   it("leaves no bare URL, domain or @here-style mention in user text for Slack to link or notify", () => {
-    const hostile = { ...ctx, actor: { ...ctx.actor, email: "ops@here.example" }, project: { ...ctx.project, name: "@here see www.evil.com and https://evil.com/x" } };
+    const hostile = {
+      ...ctx,
+      actor: { ...ctx.actor, email: "ops@here.example" },
+      project: { ...ctx.project, name: "@here see www.evil.com and https://evil.com/x" },
+    };
     const renamed = { ...flag, name: "@channel @Everyone visit evil.co" };
     const body = slackOf(flag, renamed, "flag.updated", 1, hostile);
     const prose = body.text;
@@ -130,7 +185,16 @@ describe("the slack body's shape and limits", () => {
   it.each([
     ["huge values", { ...flag, variations: [{ ...LIVE, value: "x".repeat(9000) }, OFF] }],
     ["escape-heavy values", { ...flag, variations: [{ ...LIVE, value: "<&>".repeat(3000) }, OFF] }],
-    ["a long name everywhere", { ...flag, variations: [{ ...LIVE, name: "&".repeat(200) }, { ...OFF, name: "<".repeat(200) }] }],
+    [
+      "a long name everywhere",
+      {
+        ...flag,
+        variations: [
+          { ...LIVE, name: "&".repeat(200) },
+          { ...OFF, name: "<".repeat(200) },
+        ],
+      },
+    ],
   ])("keeps within Slack's limits with %s", (_, base) => {
     const hugeCtx = { ...ctx, project: { ...ctx.project, name: "P&".repeat(100) }, actor: { ...ctx.actor, email: `${"<".repeat(300)}@x` } };
     const before = withState(base as Flag, "production", { enabled: true, default_variation_id: (base as Flag).variations[1].id });

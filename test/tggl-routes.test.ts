@@ -23,7 +23,12 @@ describe("GET /tggl/config", () => {
     expect(config).toEqual([
       {
         slug: "checkout",
-        conditions: [{ rules: [{ key: "userId", operator: "PERCENTAGE", rangeStart: 0, rangeEnd: 0.5, seed: parseInt(flag.id.replaceAll("-", "").slice(0, 8), 16) }], variation: { active: true, value: true } }],
+        conditions: [
+          {
+            rules: [{ key: "userId", operator: "PERCENTAGE", rangeStart: 0, rangeEnd: 0.5, seed: parseInt(flag.id.replaceAll("-", "").slice(0, 8), 16) }],
+            variation: { active: true, value: true },
+          },
+        ],
         defaultVariation: { active: false, value: false },
       },
     ]);

@@ -27,12 +27,9 @@ describe("what the runtime's URL parser does to odd hosts (the guard sees the re
     expect(new URL(raw).hostname).toBe(hostname);
   });
 
-  it.each(["https://256.0.0.1/", "https://foo.123/", "https://1.2.3.4.5/", "https://08.0.0.1/"])(
-    "%s does not parse at all",
-    (raw) => {
-      expect(() => new URL(raw)).toThrow();
-    },
-  );
+  it.each(["https://256.0.0.1/", "https://foo.123/", "https://1.2.3.4.5/", "https://08.0.0.1/"])("%s does not parse at all", (raw) => {
+    expect(() => new URL(raw)).toThrow();
+  });
 });
 
 describe("checkWebhookUrl, deployed (https to public hosts only)", () => {
@@ -158,9 +155,7 @@ describe("checkWebhookUrl, deployed (https to public hosts only)", () => {
   });
 
   it("says what is wrong and what is allowed, in words fit for a 400", () => {
-    expect(reasonFor("https://127.0.0.1:8787/hook")).toBe(
-      "URL host 127.0.0.1 is a loopback address; webhooks may only target public hosts",
-    );
+    expect(reasonFor("https://127.0.0.1:8787/hook")).toBe("URL host 127.0.0.1 is a loopback address; webhooks may only target public hosts");
     expect(reasonFor("http://example.com/")).toBe("URL must use https");
     expect(reasonFor("nope")).toBe("URL is not a valid absolute URL");
   });

@@ -80,7 +80,9 @@ describe("POST /webhooks/verify", () => {
     });
     const result = await debug(tenant, { webhook_id: hook.id, secret: "first-secret", headers: during.headers, body: during.body });
     expect(result.valid).toBe(true);
-    expect(check(result, "rollgate_signature")!.detail).toMatch(/\(X-Rollgate-Signature-Previous\): your receiver still has the secret from before the last rotation, and must switch to the new one before the overlap ends at \d{4}-/);
+    expect(check(result, "rollgate_signature")!.detail).toMatch(
+      /\(X-Rollgate-Signature-Previous\): your receiver still has the secret from before the last rotation, and must switch to the new one before the overlap ends at \d{4}-/,
+    );
     expect(check(result, "standard_webhooks_signature")!.detail).toContain("the second v1 entry");
   });
 
@@ -97,8 +99,16 @@ describe("POST /webhooks/verify", () => {
   });
 
   it.each([
-    ["missing", (h: Record<string, string>) => omit(h, ["x-rollgate-signature", "webhook-signature"]), /^neither X-Rollgate-Signature nor webhook-signature is present/],
-    ["malformed", (h: Record<string, string>) => ({ ...h, "x-rollgate-signature": "abc123" }), /^X-Rollgate-Signature should be "sha256=" and 64 lowercase hex digits, got "abc123"/],
+    [
+      "missing",
+      (h: Record<string, string>) => omit(h, ["x-rollgate-signature", "webhook-signature"]),
+      /^neither X-Rollgate-Signature nor webhook-signature is present/,
+    ],
+    [
+      "malformed",
+      (h: Record<string, string>) => ({ ...h, "x-rollgate-signature": "abc123" }),
+      /^X-Rollgate-Signature should be "sha256=" and 64 lowercase hex digits, got "abc123"/,
+    ],
     ["missing webhook-id", (h: Record<string, string>) => omit(h, ["webhook-id", "x-rollgate-delivery"]), /webhook-id is missing/],
   ])("says when a signature header is %s", async (_, edit, detail) => {
     const { tenant, r } = await delivered();
@@ -112,7 +122,10 @@ describe("POST /webhooks/verify", () => {
   it("says when a secret matches nothing, and when there is nothing to verify with", async () => {
     const { tenant, r } = await delivered();
     const wrong = await debug(tenant, { secret: "not-it", headers: r.headers, body: r.body });
-    expect(check(wrong, "rollgate_signature")).toMatchObject({ ok: false, detail: expect.stringMatching(/^matches none of the secrets tried \(your secret\)/) });
+    expect(check(wrong, "rollgate_signature")).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^matches none of the secrets tried \(your secret\)/),
+    });
     const nothing = await debug(tenant, { headers: r.headers, body: r.body });
     expect(nothing.valid).toBe(false);
     expect(check(nothing, "secret")!.detail).toMatch(/^nothing to verify with/);

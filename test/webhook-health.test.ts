@@ -80,7 +80,9 @@ describe("410 Gone", () => {
     expect(await deliveriesOf(tenant, null, unsubscribed.id)).toHaveLength(0);
     expect((await deliveriesOf(tenant, null, watcher.id))[0]).toMatchObject({ event: "webhook.disabled", status: "succeeded" });
     // Enabled again by its owner, its health starts afresh.
-    const enabled = WebhookSchema.parse(await json(call(webhookPath(project.id, hook.id), { token: tenant.key, method: "PATCH", body: { enabled: true } }), 200));
+    const enabled = WebhookSchema.parse(
+      await json(call(webhookPath(project.id, hook.id), { token: tenant.key, method: "PATCH", body: { enabled: true } }), 200),
+    );
     expect(enabled.health).toMatchObject({ state: "healthy", disabled_reason: null, consecutive_failures: 0 });
   });
 });
@@ -124,9 +126,20 @@ describe("webhook.disabled notices", () => {
 
   it("a sentry webhook may not subscribe to webhook.disabled", async () => {
     const { tenant, project } = await setup();
-    await expectError(call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: { name: "S", url: receiverUrl("ok"), format: "sentry", events: ["webhook.disabled"] } }), 422, "unprocessable");
+    await expectError(
+      call(`/projects/${project.id}/webhooks`, {
+        token: tenant.key,
+        body: { name: "S", url: receiverUrl("ok"), format: "sentry", events: ["webhook.disabled"] },
+      }),
+      422,
+      "unprocessable",
+    );
     const sentry = await newWebhook(tenant, project.id, { url: receiverUrl("ok"), format: "sentry", events: ["flag.toggled"] });
-    await expectError(call(webhookPath(project.id, sentry.id), { token: tenant.key, method: "PATCH", body: { events: ["flag.toggled", "webhook.disabled"] } }), 422, "unprocessable");
+    await expectError(
+      call(webhookPath(project.id, sentry.id), { token: tenant.key, method: "PATCH", body: { events: ["flag.toggled", "webhook.disabled"] } }),
+      422,
+      "unprocessable",
+    );
     const rollgate = await newWebhook(tenant, project.id, { url: receiverUrl("ok"), events: ["webhook.disabled"] });
     await expectError(call(webhookPath(project.id, rollgate.id), { token: tenant.key, method: "PATCH", body: { format: "sentry" } }), 422, "unprocessable");
   });
@@ -141,9 +154,13 @@ describe("auto-disable", () => {
     await firstAttempted(tenant, project.id, hook.id, 2);
     expect((await getWebhook(tenant, project.id, hook.id)).health).toMatchObject({ state: "failing", consecutive_failures: 2 });
     // Five days and a minute of failures.
-    await env.DB.prepare("UPDATE webhooks SET failing_since = ? WHERE id = ?").bind(Date.now() - 432_060_000, hook.id).run();
+    await env.DB.prepare("UPDATE webhooks SET failing_since = ? WHERE id = ?")
+      .bind(Date.now() - 432_060_000, hook.id)
+      .run();
     const [one] = await deliveriesOf(tenant, project.id, hook.id);
-    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, enqueued_at = NULL WHERE id = ?").bind(Date.now() - 1, one.id).run();
+    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, enqueued_at = NULL WHERE id = ?")
+      .bind(Date.now() - 1, one.id)
+      .run();
     await runDurableObjectAlarm(env.PROJECTS.getByName(project.id));
     const after = await eventually(async () => {
       const list = await deliveriesOf(tenant, project.id, hook.id);
@@ -235,9 +252,15 @@ describe("recover", () => {
     const [d] = await firstAttempted(tenant, project.id, hook.id);
     // Its schedule ended: it is failed.
     await env.DB.prepare("UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = ? WHERE id = ?").bind(Date.now(), d.id).run();
-    const before = await json(call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since: new Date(Date.now() + 60_000).toISOString() } }), 202);
+    const before = await json(
+      call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since: new Date(Date.now() + 60_000).toISOString() } }),
+      202,
+    );
     expect(before).toEqual({ deliveries: 0, more: false });
-    expect(await json(call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since } }), 202)).toEqual({ deliveries: 1, more: false });
+    expect(await json(call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since } }), 202)).toEqual({
+      deliveries: 1,
+      more: false,
+    });
     await eventually(async () => expect((await deliveriesOf(tenant, project.id, hook.id))[0]).toMatchObject({ status: "succeeded", attempt_count: 2 }));
     await expectError(call(`${webhookPath(project.id, hook.id)}/recover`, { token: tenant.key, body: { since: "yesterday" } }), 400, "validation_failed");
   });
@@ -255,14 +278,18 @@ describe("recover, bounded", () => {
        INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, status, attempt_count, final, created_at, completed_at, error)
        SELECT lower(hex(randomblob(16))), d.webhook_id, d.org_id, d.project_id, d.event_id, d.event, d.format, 'failed', 0, 0, ?2, ?2, 'webhook disabled'
        FROM n, deliveries d WHERE d.webhook_id = ?1`,
-    ).bind(hook.id, Date.now()).run();
+    )
+      .bind(hook.id, Date.now())
+      .run();
     const sent: DeliveryMessage[] = [];
     replaceQueueSender(async (_queue, messages) => void sent.push(...messages.map((m) => m.body)));
     try {
       const path = `${webhookPath(project.id, hook.id)}/recover`;
       const since = new Date(Date.now() - 60_000).toISOString();
       expect(await json(call(path, { token: tenant.key, body: { since } }), 202)).toEqual({ deliveries: 1000, more: true });
-      const { results } = await env.DB.prepare("SELECT seq, status FROM deliveries WHERE webhook_id = ? AND attempt_count = 0 ORDER BY seq").bind(hook.id).all<{ seq: number; status: string }>();
+      const { results } = await env.DB.prepare("SELECT seq, status FROM deliveries WHERE webhook_id = ? AND attempt_count = 0 ORDER BY seq")
+        .bind(hook.id)
+        .all<{ seq: number; status: string }>();
       expect(results.slice(0, 1000).every((r) => r.status === "pending")).toBe(true);
       expect(results.slice(1000).every((r) => r.status === "failed")).toBe(true);
       expect(new Set(sent.map((m) => m.delivery_id)).size).toBe(1000);
@@ -277,7 +304,10 @@ describe("the OpenAPI document", () => {
   it("describes stats and recover, in both scopes, each with an operationId, a summary and a tag", async () => {
     const doc = await json(call("/openapi.json"), 200);
     for (const prefix of ["/projects/{projectId}/webhooks/{webhookId}", "/webhooks/{webhookId}"]) {
-      for (const [path, method] of [[`${prefix}/stats`, "get"], [`${prefix}/recover`, "post"]] as const) {
+      for (const [path, method] of [
+        [`${prefix}/stats`, "get"],
+        [`${prefix}/recover`, "post"],
+      ] as const) {
         const op = doc.paths[path]?.[method];
         expect(op, `${method} ${path}`).toBeDefined();
         expect(op.operationId).toMatch(/^(getProjectWebhookStats|getOrgWebhookStats|recoverProjectWebhookDeliveries|recoverOrgWebhookDeliveries)$/);

@@ -24,7 +24,13 @@ export async function received(url: string): Promise<Received[]> {
 
 export async function newWebhook(t: Tenant, projectId: string | null, body: Record<string, unknown>) {
   const path = projectId ? `/projects/${projectId}/webhooks` : "/webhooks";
-  return json(call(path, { token: t.key, body: { name: "Receiver", events: ["flag.created", "flag.updated", "flag.deleted", "flag.toggled", "flag_state.updated"], ...body } }), 201);
+  return json(
+    call(path, {
+      token: t.key,
+      body: { name: "Receiver", events: ["flag.created", "flag.updated", "flag.deleted", "flag.toggled", "flag_state.updated"], ...body },
+    }),
+    201,
+  );
 }
 
 export function webhookPath(projectId: string | null, webhookId: string): string {
@@ -53,5 +59,7 @@ export function eventually<T>(check: () => Promise<T>, timeout = 8000): Promise<
 
 /** Time passes: makes the delivery's next attempt due now, as its alarm would find it. */
 export async function makeDue(deliveryId: string): Promise<void> {
-  await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, enqueued_at = NULL WHERE id = ? AND status = 'pending'").bind(Date.now() - 1, deliveryId).run();
+  await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, enqueued_at = NULL WHERE id = ? AND status = 'pending'")
+    .bind(Date.now() - 1, deliveryId)
+    .run();
 }

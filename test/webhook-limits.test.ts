@@ -17,7 +17,10 @@ async function withEnv(path: string, overrides: Record<string, unknown>, init: R
   return res;
 }
 
-describe.each([["project", true], ["organization", false]])("at most 100 %s webhooks", (_scope, projectScoped) => {
+describe.each([
+  ["project", true],
+  ["organization", false],
+])("at most 100 %s webhooks", (_scope, projectScoped) => {
   it("the 101st is a 422 limit_exceeded naming the limit; deleting one makes room", async () => {
     const { tenant, project } = await setup();
     const path = hooksOf(projectScoped ? project.id : null);
@@ -29,7 +32,9 @@ describe.each([["project", true], ["organization", false]])("at most 100 %s webh
     const refused = await expectError(call(path, { token: tenant.key, body: webhookInput({ enabled: false }) }), 422, "limit_exceeded");
     expect(refused.error.message).toMatch(/100 webhooks/);
     expect(refused.error.details).toMatchObject({ limit: projectScoped ? "webhooks_per_project" : "webhooks_per_organization", max: 100 });
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM webhooks WHERE org_id = ? AND project_id IS ?").bind(tenant.orgId, projectScoped ? project.id : null).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM webhooks WHERE org_id = ? AND project_id IS ?")
+      .bind(tenant.orgId, projectScoped ? project.id : null)
+      .first<{ n: number }>();
     expect(count!.n).toBe(100);
     expect((await call(`${path}/${made[0]}`, { token: tenant.key, method: "DELETE" })).status).toBe(204);
     expect((await call(path, { token: tenant.key, body: webhookInput({ enabled: false }) })).status).toBe(201);
@@ -60,18 +65,31 @@ describe("custom headers", () => {
     expect((await call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ headers }) })).status).toBe(201);
   });
 
-  it.each(["Host", "Content-Length", "Content-Encoding", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer", "Expect", "Proxy-Authorization", "proxy-connection"])(
-    "%s is owned by the transport: 400",
-    async (name) => {
-      const { tenant, project } = await setup();
-      const res = await expectError(call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ headers: { [name]: "x" } }) }), 400, "validation_failed");
-      expect(badFields(res)).toEqual([`headers.${name}`]);
-    },
-  );
+  it.each([
+    "Host",
+    "Content-Length",
+    "Content-Encoding",
+    "Transfer-Encoding",
+    "Connection",
+    "Keep-Alive",
+    "Upgrade",
+    "TE",
+    "Trailer",
+    "Expect",
+    "Proxy-Authorization",
+    "proxy-connection",
+  ])("%s is owned by the transport: 400", async (name) => {
+    const { tenant, project } = await setup();
+    const res = await expectError(call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ headers: { [name]: "x" } }) }), 400, "validation_failed");
+    expect(badFields(res)).toEqual([`headers.${name}`]);
+  });
 
   it("reads mask a value whole, with a length hint only", async () => {
     const { tenant, project } = await setup();
-    const hook = await json(call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ headers: { Authorization: "Bearer abcdefghijklmnop" } }) }), 201);
+    const hook = await json(
+      call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ headers: { Authorization: "Bearer abcdefghijklmnop" } }) }),
+      201,
+    );
     expect(hook.headers.Authorization).not.toMatch(/Bear|abcd/);
     expect(hook.headers.Authorization).toMatch(/^\*+/);
     const read = await json(call(`${hooksOf(project.id)}/${hook.id}`, { token: tenant.key }), 200);
@@ -88,7 +106,10 @@ describe("webhook URLs", () => {
     const hook = await json(call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ url: typed }) }), 201);
     expect(hook.url).toBe(normal);
     expect((await json(call(`${hooksOf(project.id)}/${hook.id}`, { token: tenant.key }), 200)).url).toBe(normal);
-    const patched = await json(call(`${hooksOf(project.id)}/${hook.id}`, { token: tenant.key, method: "PATCH", body: { url: `http://LOCALHOST:${receiver.port}/./x` } }), 200);
+    const patched = await json(
+      call(`${hooksOf(project.id)}/${hook.id}`, { token: tenant.key, method: "PATCH", body: { url: `http://LOCALHOST:${receiver.port}/./x` } }),
+      200,
+    );
     expect(patched.url).toBe(`http://localhost:${receiver.port}/x`);
   });
 
@@ -99,7 +120,11 @@ describe("webhook URLs", () => {
       expect(badFields(res)).toEqual(["url"]);
     }
     const hook = await json(call(hooksOf(project.id), { token: tenant.key, body: webhookInput() }), 201);
-    await expectError(call(`${hooksOf(project.id)}/${hook.id}`, { token: tenant.key, method: "PATCH", body: { url: "http://flagpost.test/x" } }), 400, "validation_failed");
+    await expectError(
+      call(`${hooksOf(project.id)}/${hook.id}`, { token: tenant.key, method: "PATCH", body: { url: "http://flagpost.test/x" } }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("one that points at the configured PUBLIC_URL is a 400", async () => {
@@ -107,15 +132,22 @@ describe("webhook URLs", () => {
     const res = await withEnv(
       hooksOf(project.id),
       { PUBLIC_URL: "https://flags.example.com" },
-      { method: "POST", headers: { authorization: `Bearer ${tenant.key}`, "content-type": "application/json" }, body: JSON.stringify(webhookInput({ url: "https://flags.example.com/api/v1/webhooks" })) },
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${tenant.key}`, "content-type": "application/json" },
+        body: JSON.stringify(webhookInput({ url: "https://flags.example.com/api/v1/webhooks" })),
+      },
     );
     expect(res.status).toBe(400);
   });
 
-  it.each(["http://127.0.0.1:9/a\u0001b", "http://127.0.0.1:9/a\tb", "http://127.0.0.1:9/a\u007fb", "http://127.0.0.1:9/\u0000"])("%j has a control character: 400", async (url) => {
-    const { tenant, project } = await setup();
-    await expectError(call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ url }) }), 400, "validation_failed");
-  });
+  it.each(["http://127.0.0.1:9/a\u0001b", "http://127.0.0.1:9/a\tb", "http://127.0.0.1:9/a\u007fb", "http://127.0.0.1:9/\u0000"])(
+    "%j has a control character: 400",
+    async (url) => {
+      const { tenant, project } = await setup();
+      await expectError(call(hooksOf(project.id), { token: tenant.key, body: webhookInput({ url }) }), 400, "validation_failed");
+    },
+  );
 
   it("deployed, ports of well-known non-HTTP services are refused; locally any port is fine", () => {
     for (const port of [22, 25, 3306, 5432, 6379, 11211])
@@ -136,7 +168,11 @@ describe("Flagpost's own User-Agent", () => {
   it("an API request that carries it is refused: a webhook can never call Flagpost", async () => {
     const { tenant, project } = await setup();
     await expectError(call("/me", { token: tenant.key, headers: { "user-agent": "Flagpost-Webhooks/1.0.0" } }), 400, "webhook_loop");
-    await expectError(call(`${hooksOf(project.id)}`, { token: tenant.key, body: webhookInput(), headers: { "user-agent": "flagpost-webhooks/9" } }), 400, "webhook_loop");
+    await expectError(
+      call(`${hooksOf(project.id)}`, { token: tenant.key, body: webhookInput(), headers: { "user-agent": "flagpost-webhooks/9" } }),
+      400,
+      "webhook_loop",
+    );
     expect((await call("/me", { token: tenant.key, headers: { "user-agent": "Flagpost-Webhooks-Fan/1" } })).status).toBe(200);
   });
 });
@@ -175,7 +211,8 @@ describe("signing", () => {
       version: "1.0.0",
       customHeaders: { Upgrade: "h2c", "Content-Encoding": "gzip", "Proxy-Authorization": "x", TE: "trailers", "X-Ok": "1" },
     });
-    for (const name of ["upgrade", "content-encoding", "proxy-authorization", "te"]) expect(Object.keys(headers).map((h) => h.toLowerCase())).not.toContain(name);
+    for (const name of ["upgrade", "content-encoding", "proxy-authorization", "te"])
+      expect(Object.keys(headers).map((h) => h.toLowerCase())).not.toContain(name);
     expect(headers["X-Ok"]).toBe("1");
   });
 });

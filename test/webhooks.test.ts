@@ -8,7 +8,10 @@ import { WebhookSchema } from "../src/webhooks/schemas";
 import { call, json, newFlag, newProject, newTenant, patchState, setup } from "./helpers";
 import { deliveriesOf, eventually, newWebhook, received, receiverUrl, webhookPath } from "./webhook-helpers";
 
-describe.each([["project", true], ["organization", false]])("%s webhooks", (_scope, projectScoped) => {
+describe.each([
+  ["project", true],
+  ["organization", false],
+])("%s webhooks", (_scope, projectScoped) => {
   it("create, list, get, update and delete; the secret is never returned and header values are masked", async () => {
     const { tenant, project } = await setup();
     const pid = projectScoped ? project.id : null;
@@ -33,7 +36,11 @@ describe.each([["project", true], ["organization", false]])("%s webhooks", (_sco
 describe("secrets at rest", () => {
   it("D1 holds the secret and custom header values only encrypted, with the key id beside each", async () => {
     const { tenant, project } = await setup();
-    const hook = await newWebhook(tenant, project.id, { url: receiverUrl("ok"), secret: "plain-secret-123", headers: { Authorization: "Bearer header-secret-456" } });
+    const hook = await newWebhook(tenant, project.id, {
+      url: receiverUrl("ok"),
+      secret: "plain-secret-123",
+      headers: { Authorization: "Bearer header-secret-456" },
+    });
     const row = await env.DB.prepare("SELECT * FROM webhooks WHERE id = ?").bind(hook.id).first<Record<string, unknown>>();
     const stored = JSON.stringify(row);
     expect(stored).not.toContain("plain-secret-123");
@@ -57,7 +64,10 @@ describe("refusals", () => {
     [JSON.parse('{"headers": {"__proto__": "x"}}'), "headers.__proto__"],
   ])("%j is a 400 naming %s", async (patch, field) => {
     const { tenant, project } = await setup();
-    const res = await call(`/projects/${project.id}/webhooks`, { token: tenant.key, body: { name: "x", url: "https://hooks.example.com/a", events: ["flag.toggled"], ...patch } });
+    const res = await call(`/projects/${project.id}/webhooks`, {
+      token: tenant.key,
+      body: { name: "x", url: "https://hooks.example.com/a", events: ["flag.toggled"], ...patch },
+    });
     expect(res.status).toBe(400);
     const body = await res.json<{ error: { code: string; details: { field: string }[] } }>();
     expect(body.error.code).toBe("validation_failed");

@@ -116,8 +116,17 @@ describe("what-if preview", () => {
     // Same variation, another reason: not a change.
     const g = await fixture();
     await json(patchState(g.tenant, g.project.id, "checkout", "production", { conditions: [] }), 200); // STATIC: everyone gets Classic
-    const same = await json(preview(g, { patch: { conditions: [{ name: "Again", variation_id: g.ids.classic, rules: [{ property: "plan", operator: "IS_NOT_EMPTY" }] }] }, contexts: [{ plan: "x" }, {}] }), 200);
-    expect(same.results.map((r: any) => [r.before.reason, r.after.reason])).toEqual([["STATIC", "TARGETING_MATCH"], ["STATIC", "DEFAULT"]]);
+    const same = await json(
+      preview(g, {
+        patch: { conditions: [{ name: "Again", variation_id: g.ids.classic, rules: [{ property: "plan", operator: "IS_NOT_EMPTY" }] }] },
+        contexts: [{ plan: "x" }, {}],
+      }),
+      200,
+    );
+    expect(same.results.map((r: any) => [r.before.reason, r.after.reason])).toEqual([
+      ["STATIC", "TARGETING_MATCH"],
+      ["STATIC", "DEFAULT"],
+    ]);
     expect(same.changed).toBe(0);
   });
 

@@ -34,8 +34,16 @@ export function flagpostClient(base, token) {
     createProject: async (key) => (await call("POST", "/projects", { key, name: key }, { expect: 201 })).body,
     createFlag: async (projectId, key) => (await call("POST", `/projects/${projectId}/flags`, { key, name: key }, { expect: 201 })).body,
     createWebhook: async (projectId, url, extra = {}) =>
-      (await call("POST", `/projects/${projectId}/webhooks`, { name: url.slice(-60), url, events: ["flag.toggled"], secret: "bench-secret", ...extra }, { expect: 201 })).body,
-    toggle: (projectId, flag, enabled, env = "production") => call("PATCH", `/projects/${projectId}/flags/${flag}/environments/${env}`, { enabled }, { expect: 200 }),
+      (
+        await call(
+          "POST",
+          `/projects/${projectId}/webhooks`,
+          { name: url.slice(-60), url, events: ["flag.toggled"], secret: "bench-secret", ...extra },
+          { expect: 201 },
+        )
+      ).body,
+    toggle: (projectId, flag, enabled, env = "production") =>
+      call("PATCH", `/projects/${projectId}/flags/${flag}/environments/${env}`, { enabled }, { expect: 200 }),
   };
 }
 

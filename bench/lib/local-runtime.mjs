@@ -12,7 +12,13 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const WRANGLER = path.join(ROOT, "node_modules/.bin/wrangler");
 
 /** What wrangler needs to run quietly and offline. */
-export const WRANGLER_ENV = { CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", WRANGLER_WRITE_LOGS: "false" };
+export const WRANGLER_ENV = {
+  CI: "true",
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  WRANGLER_WRITE_LOGS: "false",
+};
 
 const started = new Set();
 
@@ -102,7 +108,21 @@ export async function startWorker({ cwd = ROOT, port, stateDir, vars = {}, logFi
   await runToEnd(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { cwd, logFile });
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const inspector = await freePort();
-  const args = ["dev", ...(main ? [main] : []), "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", stateDir, "--show-interactive-dev-session=false", ...varArgs];
+  const args = [
+    "dev",
+    ...(main ? [main] : []),
+    "--local",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector),
+    "--persist-to",
+    stateDir,
+    "--show-interactive-dev-session=false",
+    ...varArgs,
+  ];
   const child = spawnGroup(WRANGLER, args, { cwd, logFile });
   await waitForHttp(`http://127.0.0.1:${port}${readyPath}`, { child, logFile });
   return { child, base: `http://127.0.0.1:${port}`, inspectorPort: inspector, stop: (opts) => stopGroup(child, opts) };

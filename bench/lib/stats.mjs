@@ -13,7 +13,13 @@ export function percentile(values, p) {
 /** p50 / p95 / p99 (and count, max) in milliseconds, rounded to 0.1 ms. */
 export function summarize(values) {
   const r = (x) => (x === null ? null : Math.round(x * 10) / 10);
-  return { n: values.length, p50: r(percentile(values, 50)), p95: r(percentile(values, 95)), p99: r(percentile(values, 99)), max: r(values.length ? Math.max(...values) : null) };
+  return {
+    n: values.length,
+    p50: r(percentile(values, 50)),
+    p95: r(percentile(values, 95)),
+    p99: r(percentile(values, 99)),
+    max: r(values.length ? Math.max(...values) : null),
+  };
 }
 
 export const triple = (s) => (s ? `${s.p50} / ${s.p95} / ${s.p99}` : "—");

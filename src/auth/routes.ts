@@ -19,10 +19,7 @@ const ApiKeySummarySchema = z
   .object({ id: IdSchema, name: z.string().nullable(), created_at: TimestampSchema })
   .openapi("ApiKeySummary", { description: "a live API key; the key itself is never shown again" });
 const KeyParams = z.object({ keyId: IdSchema });
-const MeSchema = z
-  .object({ user: z.object({ id: IdSchema, email: z.string(), name: z.string().nullable() }), org: OrgSchema })
-  .openapi("Me");
-
+const MeSchema = z.object({ user: z.object({ id: IdSchema, email: z.string(), name: z.string().nullable() }), org: OrgSchema }).openapi("Me");
 
 export function adminRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -67,10 +67,24 @@ export interface SdkPrincipal {
 }
 export async function findSdkPrincipal(db: Db, keyHash: string): Promise<SdkPrincipal | null> {
   const [row] = await db
-    .select({ keyId: sdkKeys.id, kind: sdkKeys.kind, orgId: sdkKeys.orgId, projectId: sdkKeys.projectId, envId: environments.id, envKey: environments.key, envName: environments.name })
+    .select({
+      keyId: sdkKeys.id,
+      kind: sdkKeys.kind,
+      orgId: sdkKeys.orgId,
+      projectId: sdkKeys.projectId,
+      envId: environments.id,
+      envKey: environments.key,
+      envName: environments.name,
+    })
     .from(sdkKeys)
     .innerJoin(environments, eq(environments.id, sdkKeys.environmentId))
     .where(eq(sdkKeys.keyHash, keyHash));
   if (!row) return null;
-  return { keyId: row.keyId, kind: row.kind as SdkKeyKind, orgId: row.orgId, projectId: row.projectId, environment: { id: row.envId, key: row.envKey, name: row.envName } };
+  return {
+    keyId: row.keyId,
+    kind: row.kind as SdkKeyKind,
+    orgId: row.orgId,
+    projectId: row.projectId,
+    environment: { id: row.envId, key: row.envKey, name: row.envName },
+  };
 }

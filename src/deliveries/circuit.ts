@@ -107,7 +107,9 @@ export function enabledByHand(d1: D1Database, webhookId: string, now: number): D
       )
       .bind(webhookId, now),
     d1
-      .prepare("UPDATE deliveries SET held = 0, next_attempt_at = ?2, enqueued_at = NULL WHERE webhook_id = ?1 AND status = 'pending' AND held = 1 RETURNING project_id")
+      .prepare(
+        "UPDATE deliveries SET held = 0, next_attempt_at = ?2, enqueued_at = NULL WHERE webhook_id = ?1 AND status = 'pending' AND held = 1 RETURNING project_id",
+      )
       .bind(webhookId, now),
   ];
 }

@@ -16,7 +16,8 @@ export type ClaimedRow = ClaimedDelivery & { circuit: string | null; failing_sin
 export function claimed(d1: D1Database, messages: DeliveryMessage[], tokens: string[], now: number, dueBy: number, until: number) {
   const ids = JSON.stringify(messages.map((m) => m.delivery_id));
   // Due and unclaimed, for deliveries named `d` (or the table itself, with "").
-  const dueAs = (d: string) => `${d}status = 'pending' AND ${d}held = 0 AND ${d}next_attempt_at <= ?2 AND (${d}claimed_until IS NULL OR ${d}claimed_until <= ?3)`;
+  const dueAs = (d: string) =>
+    `${d}status = 'pending' AND ${d}held = 0 AND ${d}next_attempt_at <= ?2 AND (${d}claimed_until IS NULL OR ${d}claimed_until <= ?3)`;
   const mine = `d.id IN (SELECT value FROM json_each(?1)) AND d.asked = 0 AND ${dueAs("d.")}`;
   const claims = JSON.stringify(messages.map((m, i) => ({ id: m.delivery_id, token: tokens[i], attempt: m.attempt })));
   const statements = [
@@ -56,5 +57,7 @@ export function claimed(d1: D1Database, messages: DeliveryMessage[], tokens: str
 
 /** A claim given back unsent (its turn for a connection came too late): the clock sends it again. */
 export function claimReturned(d1: D1Database, deliveryId: string, token: string): D1PreparedStatement {
-  return d1.prepare("UPDATE deliveries SET claim_token = NULL, claimed_until = NULL, enqueued_at = NULL WHERE id = ?1 AND claim_token = ?2").bind(deliveryId, token);
+  return d1
+    .prepare("UPDATE deliveries SET claim_token = NULL, claimed_until = NULL, enqueued_at = NULL WHERE id = ?1 AND claim_token = ?2")
+    .bind(deliveryId, token);
 }

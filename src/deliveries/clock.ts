@@ -117,7 +117,9 @@ export class RetryClock {
       if (failed.length) await this.env.DB.batch(markedUnsent(this.env.DB, failed));
       if (failed.length || due.length === SWEEP_LIMIT) return now + 1000;
     }
-    const next = [await nextDueAt(this.env.DB, clockId, this.requeueAfter), await nextFailingDeadline(this.env, clockId)].filter((t): t is number => t !== null);
+    const next = [await nextDueAt(this.env.DB, clockId, this.requeueAfter), await nextFailingDeadline(this.env, clockId)].filter(
+      (t): t is number => t !== null,
+    );
     return next.length ? Math.min(...next) : null;
   }
 }

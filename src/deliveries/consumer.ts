@@ -33,7 +33,10 @@ export interface AttemptOutcome {
 
 export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
   try {
-    await attemptDeliveries(env, batch.messages.map((m) => m.body));
+    await attemptDeliveries(
+      env,
+      batch.messages.map((m) => m.body),
+    );
     batch.ackAll();
   } catch (err) {
     console.error("delivery attempts could not be recorded; the messages will be retried", String(err));
@@ -83,7 +86,12 @@ export async function attemptDeliveries(env: Env, messages: DeliveryMessage[], s
   });
 }
 
-async function claimAttempts(d1: D1Database, messages: DeliveryMessage[], settings: Settings, slots: number): Promise<{ claims: (Claim | null)[]; until: number }> {
+async function claimAttempts(
+  d1: D1Database,
+  messages: DeliveryMessage[],
+  settings: Settings,
+  slots: number,
+): Promise<{ claims: (Claim | null)[]; until: number }> {
   const now = Date.now();
   const until = now + claimWindowMs(messages.length, settings, slots);
   if (messages.length === 0) return { claims: [], until };

@@ -42,7 +42,9 @@ export async function judgedFailing(env: Env, clockId: string, now: number): Pro
 
 /** When the next webhook of this clock reaches its auto-disable deadline; null when none is failing. */
 export async function nextFailingDeadline(env: Env, clockId: string): Promise<number | null> {
-  const row = await env.DB.prepare(`SELECT MIN(failing_since) AS at FROM webhooks WHERE ${clockWebhooks(clockId)} AND failing_since IS NOT NULL AND enabled = 1`)
+  const row = await env.DB.prepare(
+    `SELECT MIN(failing_since) AS at FROM webhooks WHERE ${clockWebhooks(clockId)} AND failing_since IS NOT NULL AND enabled = 1`,
+  )
     .bind(clockId)
     .first<{ at: number | null }>();
   return row?.at == null ? null : row.at + readSettings(env).autoDisableSeconds * 1000;
@@ -66,13 +68,11 @@ export async function repairedBacklogs(env: Env, clockId: string, now: number): 
   const ids = results.map((r) => r.webhook_id);
   const settled = circuitSettled(env.DB, { webhookIds: ids, finishedIds: [], now, handOffAt: now, sendsNow: false });
   const out = await env.DB.batch<Released>([
-    env.DB
-      .prepare(
-        `UPDATE deliveries SET held = 0, next_attempt_at = ?2, enqueued_at = NULL
+    env.DB.prepare(
+      `UPDATE deliveries SET held = 0, next_attempt_at = ?2, enqueued_at = NULL
          WHERE webhook_id IN (SELECT value FROM json_each(?1)) AND status = 'pending' AND held = 1
            AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = deliveries.webhook_id AND w.circuit = 'closed')`,
-      )
-      .bind(jsonIds(ids), now),
+    ).bind(jsonIds(ids), now),
     ...settled,
   ]);
   return out[out.length - 1].results;

@@ -21,7 +21,16 @@ export function failed(d1: D1Database, f: FinishedAttempt): D1PreparedStatement[
         `INSERT OR IGNORE INTO attempts (delivery_id, number, started_at, duration_ms, request, response, error)
          SELECT ?1, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ${claimHeld}`,
       )
-      .bind(f.deliveryId, f.token, f.n, f.log.startedAt, f.log.durationMs, JSON.stringify(f.log.request), f.log.response && JSON.stringify(f.log.response), f.log.error),
+      .bind(
+        f.deliveryId,
+        f.token,
+        f.n,
+        f.log.startedAt,
+        f.log.durationMs,
+        JSON.stringify(f.log.request),
+        f.log.response && JSON.stringify(f.log.response),
+        f.log.error,
+      ),
     d1
       .prepare(
         `UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, ?3), last_failure_at = ?3,

@@ -24,8 +24,23 @@ export async function sendTestDelivery(env: Env, t: TestTarget): Promise<Attempt
   const now = Date.now();
   const id = crypto.randomUUID();
   const clockId = t.project?.id ?? orgClockId(t.webhook.orgId);
-  const body = renderTestBody(t.webhook.format as WebhookFormat, { eventId: crypto.randomUUID(), timestamp: new Date(now).toISOString(), project: t.project, actor: t.actor });
-  await createdWithBody(env.DB, { id, webhookId: t.webhook.id, orgId: t.webhook.orgId, clockId, event: TEST_EVENT, format: t.webhook.format, body, final: true, now }).run();
+  const body = renderTestBody(t.webhook.format as WebhookFormat, {
+    eventId: crypto.randomUUID(),
+    timestamp: new Date(now).toISOString(),
+    project: t.project,
+    actor: t.actor,
+  });
+  await createdWithBody(env.DB, {
+    id,
+    webhookId: t.webhook.id,
+    orgId: t.webhook.orgId,
+    clockId,
+    event: TEST_EVENT,
+    format: t.webhook.format,
+    body,
+    final: true,
+    now,
+  }).run();
   // Armed first: if the attempt below cannot be recorded, its claim expires and the clock sends it again.
   await clockOf(env, clockId).armRetry(now + requeueAfterMs(readSettings(env).deliveryTimeoutMs));
   const outcome = await attemptDelivery(env, { delivery_id: id, attempt: 1 });
@@ -41,7 +56,11 @@ async function sendCovered(env: Env, rows: Row[], now: number): Promise<void> {
   const clocks = new Set(rows.map((r) => r.project_id).filter((c): c is string => c !== null));
   await Promise.all([...clocks].map((c) => clockOf(env, c).armRetry(at)));
   // What could not be sent is marked for the sweep; the clock armed above comes for it.
-  if (rows.length) await sendAttemptsNow(env, rows.map((r) => ({ delivery_id: r.id, attempt: r.attempt_count + 1 })));
+  if (rows.length)
+    await sendAttemptsNow(
+      env,
+      rows.map((r) => ({ delivery_id: r.id, attempt: r.attempt_count + 1 })),
+    );
 }
 
 /** "Attempt now": one more attempt of the delivery, now, whatever the circuit; final for a finished one. */
@@ -49,7 +68,9 @@ export async function redeliver(env: Env, webhookId: string, deliveryId: string)
   const now = Date.now();
   const row = await redelivered(env.DB, webhookId, deliveryId, now).first<Row>();
   if (!row) {
-    const found = await env.DB.prepare("SELECT (SELECT enabled FROM webhooks WHERE id = ?2) AS enabled FROM deliveries WHERE id = ?1 AND webhook_id = ?2").bind(deliveryId, webhookId).first<{ enabled: number }>();
+    const found = await env.DB.prepare("SELECT (SELECT enabled FROM webhooks WHERE id = ?2) AS enabled FROM deliveries WHERE id = ?1 AND webhook_id = ?2")
+      .bind(deliveryId, webhookId)
+      .first<{ enabled: number }>();
     if (!found) throw new AppError("not_found", "no such delivery");
     if (!found.enabled) throw new AppError("conflict", "the webhook is disabled; enable it first");
     throw new AppError("conflict", "an attempt of this delivery is in flight; try again when it has finished");
@@ -73,7 +94,10 @@ export async function recover(env: Env, webhookId: string, since: number): Promi
   const enabled = await env.DB.prepare("SELECT enabled FROM webhooks WHERE id = ?").bind(webhookId).first<{ enabled: number }>();
   if (!enabled?.enabled) throw new AppError("conflict", "the webhook is disabled; enable it first");
   const settle = circuitSettled(env.DB, { webhookIds: [webhookId], finishedIds: [], now, handOffAt: now, sendsNow: true });
-  const [back, more, ...rest] = await env.DB.batch<Row & { seq: number; held: number; more?: number; enqueued_at?: number | null }>([...recovered(env.DB, webhookId, since, now), ...settle]);
+  const [back, more, ...rest] = await env.DB.batch<Row & { seq: number; held: number; more?: number; enqueued_at?: number | null }>([
+    ...recovered(env.DB, webhookId, since, now),
+    ...settle,
+  ]);
   const released = rest[rest.length - 1].results as unknown as Released[];
   const due = [...back.results.filter((r) => !r.held).sort((a, b) => a.seq - b.seq), ...released];
   await sendCovered(env, due, now);

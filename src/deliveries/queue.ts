@@ -23,7 +23,10 @@ export async function enqueueAttempts(queue: Queue<DeliveryMessage>, messages: D
   for (let i = 0; i < messages.length; i += 100) {
     const chunk = messages.slice(i, i + 100);
     try {
-      await send(queue, chunk.map((body) => ({ body, contentType: "json" as const })));
+      await send(
+        queue,
+        chunk.map((body) => ({ body, contentType: "json" as const })),
+      );
     } catch (err) {
       console.error("queue send failed; the retry clock will re-send", String(err));
       failed.push(...chunk.map((m) => m.delivery_id));

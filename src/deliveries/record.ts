@@ -123,7 +123,8 @@ class GroupRecord {
     }
     // The delivery's clock for its retry (also its hand-off's); its webhook's health clock for the auto-disable deadline.
     this.wake(row.project_id, retry.at ?? now + this.stepMs());
-    if (row.failing_since === null && row.url !== null) this.wake(healthClockOf({ projectId: row.webhook_project_id, orgId: row.org_id }), now + this.settings.autoDisableSeconds * 1000);
+    if (row.failing_since === null && row.url !== null)
+      this.wake(healthClockOf({ projectId: row.webhook_project_id, orgId: row.org_id }), now + this.settings.autoDisableSeconds * 1000);
     this.statements.push(...failed(d1, attempt));
     const reason = status === 410 ? "gone" : failingPastDeadline(row.failing_since, now, this.settings.autoDisableSeconds) ? "failing" : null;
     if (reason && row.url !== null && row.name !== null) {

@@ -42,12 +42,32 @@ async function prepareRequest(row: ClaimedDelivery, settings: Settings, startedA
     const open = (sealed: string | null) => opened(under, sealed, async () => (sealed === null ? null : decryptSecret(keyring, sealed)));
     const [secret, previous, ed25519PrivateKey] = await Promise.all([open(row.secret), open(row.previous_secret), open(row.ed25519_private_key)]);
     const expiresAt = row.previous_secret_expires_at;
-    material = { secret, previousSecret: previous === null || expiresAt === null ? null : { secret: previous, expiresAt }, ed25519PrivateKey, format: row.format };
-    customHeaders = JSON.parse((await opened(under, row.headers, async () => JSON.stringify(await openHeaders(keyring, row.headers!)))) ?? "{}") as Record<string, string>;
+    material = {
+      secret,
+      previousSecret: previous === null || expiresAt === null ? null : { secret: previous, expiresAt },
+      ed25519PrivateKey,
+      format: row.format,
+    };
+    customHeaders = JSON.parse((await opened(under, row.headers, async () => JSON.stringify(await openHeaders(keyring, row.headers!)))) ?? "{}") as Record<
+      string,
+      string
+    >;
   } catch (err) {
-    return { ok: false, error: `the webhook's secret (or its signing key or headers) cannot be opened with WEBHOOK_SECRETS_KEY: ${(err as Error)?.message ?? String(err)}`, url };
+    return {
+      ok: false,
+      error: `the webhook's secret (or its signing key or headers) cannot be opened with WEBHOOK_SECRETS_KEY: ${(err as Error)?.message ?? String(err)}`,
+      url,
+    };
   }
-  const headers = await signDelivery({ deliveryId: row.id, event: row.event, body: row.body!, ...material, timestampSeconds: Math.floor(startedAt / 1000), customHeaders, version: FLAGPOST_VERSION });
+  const headers = await signDelivery({
+    deliveryId: row.id,
+    event: row.event,
+    body: row.body!,
+    ...material,
+    timestampSeconds: Math.floor(startedAt / 1000),
+    customHeaders,
+    version: FLAGPOST_VERSION,
+  });
   if (row.revision !== null) headers["X-Flagpost-Revision"] = String(row.revision);
   return { ok: true, request: { url: row.url, headers, logged: { ...headers, ...(JSON.parse(row.headers_masked ?? "{}") as Record<string, string>) } } };
 }
@@ -101,7 +121,10 @@ export async function sendAttempt(row: ClaimedDelivery, settings: Settings): Pro
     return { log, ok: res.status >= 200 && res.status < 300, retryAfter: res.headers.get("retry-after") };
   } catch (err) {
     const name = (err as Error)?.name;
-    const error = name === "TimeoutError" || name === "AbortError" ? `timed out after ${settings.deliveryTimeoutMs} ms` : `request failed: ${(err as Error)?.message ?? String(err)}`;
+    const error =
+      name === "TimeoutError" || name === "AbortError"
+        ? `timed out after ${settings.deliveryTimeoutMs} ms`
+        : `request failed: ${(err as Error)?.message ?? String(err)}`;
     return failed(error, url, logged);
   }
 }

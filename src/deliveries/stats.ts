@@ -15,7 +15,13 @@ export interface WebhookStats {
 const OK = "(a.error IS NULL AND json_extract(a.response, '$.status_code') BETWEEN 200 AND 299)";
 const IN_WINDOW = "FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = ?1 AND a.started_at >= ?2";
 
-export async function webhookStats(d1: D1Database, webhookId: string, window: WebhookStats["window"], windowMs: number, now = Date.now()): Promise<WebhookStats> {
+export async function webhookStats(
+  d1: D1Database,
+  webhookId: string,
+  window: WebhookStats["window"],
+  windowMs: number,
+  now = Date.now(),
+): Promise<WebhookStats> {
   const from = now - windowMs;
   const [{ results: totals }] = await d1.batch<{ n: number; ok: number; last_ok: number | null; last_failed: number | null }>([
     d1
@@ -30,7 +36,12 @@ export async function webhookStats(d1: D1Database, webhookId: string, window: We
   const percentile = async (p: number) =>
     n === 0
       ? null
-      : ((await d1.prepare(`SELECT a.duration_ms AS ms ${IN_WINDOW} ORDER BY a.duration_ms LIMIT 1 OFFSET ?3`).bind(webhookId, from, Math.min(n - 1, Math.floor(p * n))).first<{ ms: number }>())?.ms ?? null);
+      : ((
+          await d1
+            .prepare(`SELECT a.duration_ms AS ms ${IN_WINDOW} ORDER BY a.duration_ms LIMIT 1 OFFSET ?3`)
+            .bind(webhookId, from, Math.min(n - 1, Math.floor(p * n)))
+            .first<{ ms: number }>()
+        )?.ms ?? null);
   const [p50, p95] = await Promise.all([percentile(0.5), percentile(0.95)]);
   return {
     window,

@@ -28,8 +28,9 @@ export const ChangeLogEntrySchema = z
   .openapi("ChangeLogEntry");
 
 const ChangeLogQuerySchema = PageQuerySchema.extend({
-  since_revision: RevisionParamSchema.optional()
-    .openapi({ description: "only events of later revisions, oldest first: how a receiver that missed deliveries catches up" }),
+  since_revision: RevisionParamSchema.optional().openapi({
+    description: "only events of later revisions, oldest first: how a receiver that missed deliveries catches up",
+  }),
 });
 
 export function eventRoutes() {
@@ -43,7 +44,10 @@ export function eventRoutes() {
       operationId: "listEvents",
       summary: "Read a project's change log, newest first (or the changes after a revision)",
       request: { params: ProjectParams, query: ChangeLogQuerySchema },
-      responses: { 200: jsonAnswer("the change log, newest first (oldest first with since_revision)", pageOf(ChangeLogEntrySchema, "ChangeLogPage")), ...errors(400, 401, 404) },
+      responses: {
+        200: jsonAnswer("the change log, newest first (oldest first with since_revision)", pageOf(ChangeLogEntrySchema, "ChangeLogPage")),
+        ...errors(400, 401, 404),
+      },
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");

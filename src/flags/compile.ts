@@ -71,7 +71,10 @@ export function compileFlag(flag: ServedFlag): CompiledFlag {
     return { ...base, tggl: { slug: flag.key, conditions: [], defaultVariation: tgglVariation(otherwise.variation) }, matched: [], otherwise };
   }
   const seed = flagSeed(flag.id);
-  const conditions = state.conditions.map((c) => ({ rules: compileRules(c, seed), outcome: { variation: variation(c.variation_id), reason: "TARGETING_MATCH" as Reason } }));
+  const conditions = state.conditions.map((c) => ({
+    rules: compileRules(c, seed),
+    outcome: { variation: variation(c.variation_id), reason: "TARGETING_MATCH" as Reason },
+  }));
   let otherwise: Outcome;
   if (state.rollout_percentage < 100) {
     const rollout: TgglRule = { key: "userId", operator: Operator.Percentage, rangeStart: 0, rangeEnd: state.rollout_percentage / 100, seed };
@@ -111,7 +114,10 @@ type ListOperatorRule = Extract<Rule, { values: string[] }>;
 type ValueOperatorRule = Extract<Rule, { value: string | number }>;
 
 /** The contract's table, for the operators that take `values`: tggl-core's operator and `negate`. */
-const LIST_RULES: Record<ListOperatorRule["operator"], [Operator.StrEqual | Operator.StrStartsWith | Operator.StrEndsWith | Operator.StrContains | Operator.ArrOverlap, boolean]> = {
+const LIST_RULES: Record<
+  ListOperatorRule["operator"],
+  [Operator.StrEqual | Operator.StrStartsWith | Operator.StrEndsWith | Operator.StrContains | Operator.ArrOverlap, boolean]
+> = {
   STR_EQUALS: [Operator.StrEqual, false],
   SELECT_EQUALS: [Operator.StrEqual, false],
   STR_NOT_EQUALS: [Operator.StrEqual, true],
@@ -182,7 +188,8 @@ function compileValueRule(rule: ValueOperatorRule, key: string): TgglRule[] {
       { key, operator: Operator.DateBefore, timestamp: end, iso: isoSeconds(end) },
     ];
   }
-  if (op === "STR_BEFORE" || op === "STR_AFTER") return [{ key, operator: op === "STR_BEFORE" ? Operator.StrBefore : Operator.StrAfter, value: String(rule.value) }];
+  if (op === "STR_BEFORE" || op === "STR_AFTER")
+    return [{ key, operator: op === "STR_BEFORE" ? Operator.StrBefore : Operator.StrAfter, value: String(rule.value) }];
   if (op === "STR_REGEXP" || op === "STR_NOT_REGEXP") return [{ key, operator: Operator.RegExp, value: String(rule.value), negate: op === "STR_NOT_REGEXP" }];
   throw new Error(`no tggl-core rule for operator ${op}`);
 }

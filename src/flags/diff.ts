@@ -158,12 +158,8 @@ function conditionChanges(before: Flag, after: Flag, envKey: string): TgglChange
   const oldRank = rankAmong(old, nowIds);
   const nowRank = rankAmong(now, new Set(oldById.keys()));
   const tggl = (flag: Flag, condition: Condition, order: number) => toTgglCondition(condition, order, flag.variations);
-  const created = now
-    .filter((c) => !oldById.has(c.id))
-    .map((c) => ({ __typename: "FlagConditionCreated", condition: tggl(after, c, now.indexOf(c)) }));
-  const deleted = old
-    .filter((c) => !nowIds.has(c.id))
-    .map((c) => ({ __typename: "FlagConditionDeleted", condition: tggl(before, c, old.indexOf(c)) }));
+  const created = now.filter((c) => !oldById.has(c.id)).map((c) => ({ __typename: "FlagConditionCreated", condition: tggl(after, c, now.indexOf(c)) }));
+  const deleted = old.filter((c) => !nowIds.has(c.id)).map((c) => ({ __typename: "FlagConditionDeleted", condition: tggl(before, c, old.indexOf(c)) }));
   const updated = now.flatMap((c) => {
     const was = oldById.get(c.id);
     if (!was || (sameCondition(was, c) && oldRank.get(c.id) === nowRank.get(c.id))) return [];
@@ -186,9 +182,7 @@ export function rolloutCondition(flagId: string, envKey: string, state: FlagStat
     id: derivedId("rollout-condition", scope),
     name: "Rollout",
     variation_id: state.rollout_variation_id,
-    rules: [
-      { id: derivedId("rollout-rule", scope), property: "userId", operator: "PERCENTAGE", range_start: 0, range_end: state.rollout_percentage },
-    ],
+    rules: [{ id: derivedId("rollout-rule", scope), property: "userId", operator: "PERCENTAGE", range_start: 0, range_end: state.rollout_percentage }],
   };
 }
 

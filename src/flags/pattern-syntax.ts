@@ -167,7 +167,8 @@ class Parser {
       this.pos += 2;
       return 0;
     }
-    if (/[0-9]/.test(next)) this.refuse(inClass ? "octal escapes (\\1 and the like) are not supported" : "backreferences (\\1 and the like) cannot be matched in linear time");
+    if (/[0-9]/.test(next))
+      this.refuse(inClass ? "octal escapes (\\1 and the like) are not supported" : "backreferences (\\1 and the like) cannot be matched in linear time");
     if (next === "x" || next === "u") {
       const digits = next === "x" ? 2 : 4;
       const hex = this.src.slice(this.pos + 2, this.pos + 2 + digits);

@@ -84,9 +84,7 @@ export const ConditionInputSchema = z
   .openapi("ConditionInput");
 
 export const RuleSchema = RuleInputSchema;
-export const ConditionSchema = z
-  .object({ id: IdSchema, name: z.string(), variation_id: IdSchema, rules: z.array(RuleInputSchema) })
-  .openapi("Condition");
+export const ConditionSchema = z.object({ id: IdSchema, name: z.string(), variation_id: IdSchema, rules: z.array(RuleInputSchema) }).openapi("Condition");
 
 export const VariationSchema = z
   .object({
@@ -113,9 +111,7 @@ export const VariationInputSchema = z
   })
   .openapi("VariationInput");
 
-export const SharingSchema = z
-  .object({ share_with_everyone: z.boolean(), roles: z.array(z.string().trim().min(1).max(100)).max(100) })
-  .openapi("Sharing");
+export const SharingSchema = z.object({ share_with_everyone: z.boolean(), roles: z.array(z.string().trim().min(1).max(100)).max(100) }).openapi("Sharing");
 
 export const FlagStateSchema = z
   .object({

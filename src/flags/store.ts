@@ -17,7 +17,10 @@ export async function listEnvironments(db: Db, projectId: string): Promise<Envir
 }
 
 export async function loadFlag(db: Db, projectId: string, key: string, envs: Environment[]): Promise<Flag | null> {
-  const [row] = await db.select().from(flags).where(and(eq(flags.projectId, projectId), eq(flags.key, key)));
+  const [row] = await db
+    .select()
+    .from(flags)
+    .where(and(eq(flags.projectId, projectId), eq(flags.key, key)));
   if (!row) return null;
   const states = await db.select().from(flagStates).where(eq(flagStates.flagId, row.id));
   return toFlag(row, states, envs);
@@ -34,7 +37,10 @@ export async function loadFlagOfOrganization(db: Db, orgId: string, projectId: s
     projectOfOrganization(db, orgId, projectId),
     environmentsOf(db, projectId),
     db.select().from(flags).where(theFlag),
-    db.select().from(flagStates).where(inArray(flagStates.flagId, db.select({ id: flags.id }).from(flags).where(theFlag))),
+    db
+      .select()
+      .from(flagStates)
+      .where(inArray(flagStates.flagId, db.select({ id: flags.id }).from(flags).where(theFlag))),
   ]);
   if (!project.length) return "no project";
   return row ? toFlag(row, states, envs) : null;
@@ -59,13 +65,24 @@ export async function listFlagsOfOrganization(db: Db, orgId: string, projectId: 
     projectOfOrganization(db, orgId, projectId),
     environmentsOf(db, projectId),
     // One more than the page, to know whether there is a next one.
-    db.select({ flag: flags, rowid }).from(flags).where(onPage).orderBy(desc(rowid)).limit(limit + 1),
+    db
+      .select({ flag: flags, rowid })
+      .from(flags)
+      .where(onPage)
+      .orderBy(desc(rowid))
+      .limit(limit + 1),
     db.select().from(flagStates).where(inArray(flagStates.flagId, pageIds)),
   ]);
   if (!project.length) return "no project" as const;
   const page = rows.slice(0, limit);
   return {
-    flags: page.map((r) => toFlag(r.flag, states.filter((s) => s.flagId === r.flag.id), envs)),
+    flags: page.map((r) =>
+      toFlag(
+        r.flag,
+        states.filter((s) => s.flagId === r.flag.id),
+        envs,
+      ),
+    ),
     last: rows.length > limit ? page[page.length - 1].rowid : null,
   };
 }
@@ -105,7 +122,8 @@ function toState(s: StateRow): FlagState {
   };
 }
 
-const FLAG_COLUMNS = "key = ?1, name = ?2, description = ?3, type = ?4, tags = ?5, variations = ?6, archived = ?7, sharing = ?8, version = ?9, updated_at = ?10";
+const FLAG_COLUMNS =
+  "key = ?1, name = ?2, description = ?3, type = ?4, tags = ?5, variations = ?6, archived = ?7, sharing = ?8, version = ?9, updated_at = ?10";
 const STATE_COLUMNS =
   "enabled = ?1, rollout_percentage = ?2, rollout_variation_id = ?3, conditions = ?4, default_variation_id = ?5, version = ?6, updated_at = ?7";
 
@@ -120,12 +138,25 @@ export function flagWrites(d1: D1Database, projectId: string, before: Flag | nul
     return [d1.prepare("DELETE FROM flag_states WHERE flag_id = ?").bind(before.id), d1.prepare("DELETE FROM flags WHERE id = ?").bind(before.id)];
   }
   const now = Date.parse(after.updated_at);
-  const flagValues = [after.key, after.name, after.description, after.type, JSON.stringify(after.tags), JSON.stringify(after.variations), after.archived ? 1 : 0, JSON.stringify(after.sharing), after.version, now];
+  const flagValues = [
+    after.key,
+    after.name,
+    after.description,
+    after.type,
+    JSON.stringify(after.tags),
+    JSON.stringify(after.variations),
+    after.archived ? 1 : 0,
+    JSON.stringify(after.sharing),
+    after.version,
+    now,
+  ];
   const writes: D1PreparedStatement[] = [];
   if (!before)
     writes.push(
       d1
-        .prepare("INSERT INTO flags (key, name, description, type, tags, variations, archived, sharing, version, updated_at, id, project_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+        .prepare(
+          "INSERT INTO flags (key, name, description, type, tags, variations, archived, sharing, version, updated_at, id, project_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
         .bind(...flagValues, after.id, projectId, Date.parse(after.created_at)),
     );
   else if (before.version !== after.version)
@@ -134,12 +165,24 @@ export function flagWrites(d1: D1Database, projectId: string, before: Flag | nul
     const next = after.environments[env.key];
     const prev = before?.environments[env.key];
     if (!next || (prev && prev.version === next.version)) continue;
-    const values = [next.enabled ? 1 : 0, next.rollout_percentage, next.rollout_variation_id, JSON.stringify(next.conditions), next.default_variation_id, next.version, now];
+    const values = [
+      next.enabled ? 1 : 0,
+      next.rollout_percentage,
+      next.rollout_variation_id,
+      JSON.stringify(next.conditions),
+      next.default_variation_id,
+      next.version,
+      now,
+    ];
     writes.push(
       prev
-        ? d1.prepare(`UPDATE flag_states SET ${STATE_COLUMNS} WHERE flag_id = ?8 AND environment_id = ?9 AND version = ?10`).bind(...values, after.id, env.id, prev.version)
+        ? d1
+            .prepare(`UPDATE flag_states SET ${STATE_COLUMNS} WHERE flag_id = ?8 AND environment_id = ?9 AND version = ?10`)
+            .bind(...values, after.id, env.id, prev.version)
         : d1
-            .prepare("INSERT INTO flag_states (enabled, rollout_percentage, rollout_variation_id, conditions, default_variation_id, version, updated_at, flag_id, environment_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+            .prepare(
+              "INSERT INTO flag_states (enabled, rollout_percentage, rollout_variation_id, conditions, default_variation_id, version, updated_at, flag_id, environment_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
             .bind(...values, after.id, env.id),
     );
   }

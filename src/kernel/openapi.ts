@@ -25,7 +25,9 @@ const ERROR_MEANING: Record<number, string> = {
 const codesOf = (status: number) => (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((code) => ERROR_STATUS[code] === status);
 
 export const errorAnswer = (status: number) => {
-  const codes = codesOf(status).map((code) => `\`${code}\``).join(", ");
+  const codes = codesOf(status)
+    .map((code) => `\`${code}\``)
+    .join(", ");
   return jsonAnswer(`${ERROR_MEANING[status] ?? "error"}${codes ? ` (${codes})` : ""}`, ErrorSchema);
 };
 
@@ -50,7 +52,8 @@ export function withCommonAnswers<T extends { paths?: object }>(generated: T): T
       const { responses, servers } = op as { responses: Record<string, unknown>; servers?: unknown[] };
       const write = ["post", "put", "patch"].includes(method);
       const common = servers ? [500, ...(write ? [413] : [])] : [400, 401, 403, 429, 500, ...(write ? [413, 415] : [])];
-      for (const status of common) responses[status] ??= { description: errorAnswer(status).description, content: { "application/json": { schema: ERROR_REF } } };
+      for (const status of common)
+        responses[status] ??= { description: errorAnswer(status).description, content: { "application/json": { schema: ERROR_REF } } };
     }
   }
   return doc;

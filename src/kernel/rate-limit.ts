@@ -32,7 +32,13 @@ export class MinuteCounter {
  * Null when the request may go on; otherwise the seconds to wait (for Retry-After). The binding
  * decides when there is one; without it the isolate's counter does, when `perMinute` is above 0.
  */
-export async function rateLimited(binding: RateLimiterBinding | undefined, counter: MinuteCounter, key: string, perMinute: number, now = Date.now()): Promise<number | null> {
+export async function rateLimited(
+  binding: RateLimiterBinding | undefined,
+  counter: MinuteCounter,
+  key: string,
+  perMinute: number,
+  now = Date.now(),
+): Promise<number | null> {
   if (binding) return (await binding.limit({ key })).success ? null : BINDING_PERIOD_SECONDS;
   return perMinute > 0 ? counter.count(key, perMinute, now) : null;
 }

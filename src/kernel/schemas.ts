@@ -3,10 +3,7 @@ import { z } from "@hono/zod-openapi";
 
 export const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-export const KeySchema = z
-  .string()
-  .regex(KEY_PATTERN, "must match ^[a-z0-9][a-z0-9_-]{0,63}$")
-  .openapi({ example: "new-checkout" });
+export const KeySchema = z.string().regex(KEY_PATTERN, "must match ^[a-z0-9][a-z0-9_-]{0,63}$").openapi({ example: "new-checkout" });
 
 export const IdSchema = z.uuid().openapi({ example: "5f0c8a9e-3c1d-4b7a-9f57-2a0e4c6d8b1f" });
 

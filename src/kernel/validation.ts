@@ -48,7 +48,8 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
 export function validationHook(result: { success: true; data?: unknown } | { success: false; error: z.ZodError; target?: string }): void {
   if (!result.success) throw new AppError("validation_failed", "request validation failed", fieldIssues(result.error));
   const field = illFormedField(result.data);
-  if (field !== null) throw new AppError("validation_failed", "request validation failed", [{ field, message: "is not valid Unicode: it holds a lone surrogate" }]);
+  if (field !== null)
+    throw new AppError("validation_failed", "request validation failed", [{ field, message: "is not valid Unicode: it holds a lone surrogate" }]);
 }
 
 /**

@@ -17,9 +17,7 @@ export interface WebhookRoute {
 
 /** The enabled webhooks a change of the project can be delivered to, as one statement of its batch. */
 export function routesStatement(d1: D1Database, orgId: string, projectId: string): D1PreparedStatement {
-  return d1
-    .prepare(`SELECT format, events, environments FROM webhooks w WHERE ${webhooksOfProject("?1", "?2")} AND enabled = 1`)
-    .bind(orgId, projectId);
+  return d1.prepare(`SELECT format, events, environments FROM webhooks w WHERE ${webhooksOfProject("?1", "?2")} AND enabled = 1`).bind(orgId, projectId);
 }
 
 export function readRoutes(rows: { format: string; events: string; environments: string | null }[]): WebhookRoute[] {

@@ -48,6 +48,8 @@ export interface MatchedWebhook {
 /** The webhooks an event would reach now, in the order its deliveries would be created. Reads only. */
 export function matchingWebhooks(d1: D1Database, t: EventTarget): D1PreparedStatement {
   return d1
-    .prepare(`SELECT w.id, w.name, w.format FROM webhooks w WHERE ${webhookMatches({ orgId: "?1", projectId: "?2", event: "?3", envKey: "?4" })} ORDER BY w.seq`)
+    .prepare(
+      `SELECT w.id, w.name, w.format FROM webhooks w WHERE ${webhookMatches({ orgId: "?1", projectId: "?2", event: "?3", envKey: "?4" })} ORDER BY w.seq`,
+    )
     .bind(t.orgId, t.projectId, t.event, t.envKey);
 }

@@ -34,7 +34,10 @@ export interface Keyring {
  */
 export function parseKeyring(secretEnvValue: string): Keyring {
   const keys = new Map<string, KeyringKey>();
-  const entries = secretEnvValue.split(",").map((entry) => entry.trim()).filter(Boolean);
+  const entries = secretEnvValue
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const colon = entry.indexOf(":");
     const id = entry.slice(0, colon);
@@ -106,7 +109,6 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 function importAesKey(key: KeyringKey, usage: "encrypt" | "decrypt"): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", key.raw, { name: "AES-GCM" }, false, [usage]);
 }
-
 
 export const keyrings = new Map<string, Keyring>();
 export function keyringOf(raw: string): Keyring {

@@ -155,11 +155,7 @@ async function signatureHeaders(delivery: DeliveryToSign, timestamp: string): Pr
  * Checks an `X-Rollgate-Signature` header against the raw body, in constant time.
  * This is what a receiver does; docs/receiving-webhooks.md's Worker example and the tests use it.
  */
-export async function verifyRollgateSignature(
-  body: string | ArrayBuffer | Uint8Array,
-  header: string | null | undefined,
-  secret: string,
-): Promise<boolean> {
+export async function verifyRollgateSignature(body: string | ArrayBuffer | Uint8Array, header: string | null | undefined, secret: string): Promise<boolean> {
   if (!header || !secret) return false;
   const bytes = typeof body === "string" ? encoder.encode(body) : new Uint8Array(body);
   const key = await importSigningKey(secret);

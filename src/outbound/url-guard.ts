@@ -30,10 +30,10 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
  * remote shells): deployed, a webhook may not aim its POST at them.
  */
 const NON_HTTP_PORTS = new Set([
-  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123,
-  135, 137, 139, 143, 161, 179, 389, 427, 445, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993,
-  995, 1433, 1521, 1719, 1720, 1723, 2049, 2375, 2376, 2379, 3306, 3389, 3659, 4045, 5060, 5061, 5432, 5900, 6000, 6379, 6566, 6665, 6666, 6667,
-  6668, 6669, 6697, 9042, 9200, 9300, 10080, 11211, 27017,
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137,
+  139, 143, 161, 179, 389, 427, 445, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1433, 1521, 1719,
+  1720, 1723, 2049, 2375, 2376, 2379, 3306, 3389, 3659, 4045, 5060, 5061, 5432, 5900, 6000, 6379, 6566, 6665, 6666, 6667, 6668, 6669, 6697, 9042, 9200, 9300,
+  10080, 11211, 27017,
 ]);
 
 export function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): WebhookUrlCheck {
@@ -114,13 +114,7 @@ function hostProblem(hostname: string): string | null {
 
 // ---- Names -----------------------------------------------------------------------------------
 
-const METADATA_NAMES = new Set([
-  "metadata",
-  "metadata.google.internal",
-  "metadata.goog",
-  "instance-data",
-  "instance-data.ec2.internal",
-]);
+const METADATA_NAMES = new Set(["metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal"]);
 /**
  * Special-use names (RFC 6761, 6762, 7686, 8375, 9476) and the private suffixes networks use in
  * practice (.lan, .corp, .localdomain): none names a public host.

@@ -23,7 +23,15 @@ export interface StagedChange {
 }
 
 /** The statements of one change that commits as `revision`. */
-export function stageChange(d1: D1Database, project: Project, change: FlagChange, actor: Actor, revision: number, now: number, routes: readonly WebhookRoute[] | null): StagedChange {
+export function stageChange(
+  d1: D1Database,
+  project: Project,
+  change: FlagChange,
+  actor: Actor,
+  revision: number,
+  now: number,
+  routes: readonly WebhookRoute[] | null,
+): StagedChange {
   const { before, after } = change;
   const statements = guardedFlagWrites(d1, project, change);
   const deliveryReads: number[] = [];
@@ -35,7 +43,19 @@ export function stageChange(d1: D1Database, project: Project, change: FlagChange
     const environmentId = event.environment?.id ?? null;
     const envKey = event.environment?.key ?? null;
     const bodies = renderEventBodies(event, payload, formatsFor(routes, event.event, envKey));
-    statements.push(insertEvent(d1, { id: payload.eventId, orgId: project.orgId, projectId: project.id, flagId: flag.id, environmentId, event: event.event, createdAt: now, ...bodies, revision }));
+    statements.push(
+      insertEvent(d1, {
+        id: payload.eventId,
+        orgId: project.orgId,
+        projectId: project.id,
+        flagId: flag.id,
+        environmentId,
+        event: event.event,
+        createdAt: now,
+        ...bodies,
+        revision,
+      }),
+    );
     deliveryReads.push(statements.length);
     statements.push(createdForEvent(d1, { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey, now }));
   }

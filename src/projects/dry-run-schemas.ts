@@ -13,7 +13,10 @@ export const DryRunQuerySchema = z.object({
   dry_run: z
     .enum(["true", "false"])
     .optional()
-    .openapi({ description: "true: answer 200 with what the write would do (the resource as it would be, the events and the webhooks each would reach), and store, bump and send nothing" }),
+    .openapi({
+      description:
+        "true: answer 200 with what the write would do (the resource as it would be, the events and the webhooks each would reach), and store, bump and send nothing",
+    }),
 });
 
 export const DryRunEventSchema = z
@@ -25,7 +28,9 @@ export const DryRunEventSchema = z
     code_like_after: z.string(),
     webhooks: z
       .array(z.object({ id: IdSchema, name: z.string(), format: z.enum(WEBHOOK_FORMATS) }))
-      .openapi({ description: "the webhooks that would get this event now: the project's and the organization's, enabled, whose events and environments filters match" }),
+      .openapi({
+        description: "the webhooks that would get this event now: the project's and the organization's, enabled, whose events and environments filters match",
+      }),
   })
   .openapi("DryRunEvent");
 
@@ -41,7 +46,10 @@ export const MAX_PREVIEW_CONTEXTS = 1000;
 export const StatePreviewRequestSchema = z
   .object({
     patch: UpdateFlagStateSchema.openapi({ description: "the body a state PATCH would take (a stale `version` is 409)" }),
-    contexts: z.array(EvaluationContextSchema).max(MAX_PREVIEW_CONTEXTS).openapi({ description: `up to ${MAX_PREVIEW_CONTEXTS} contexts, each read as OFREP reads one` }),
+    contexts: z
+      .array(EvaluationContextSchema)
+      .max(MAX_PREVIEW_CONTEXTS)
+      .openapi({ description: `up to ${MAX_PREVIEW_CONTEXTS} contexts, each read as OFREP reads one` }),
   })
   .openapi("StatePreviewRequest");
 
@@ -56,7 +64,9 @@ export const PreviewOutcomeSchema = z
 
 export const StatePreviewSchema = z
   .object({
-    results: z.array(z.object({ before: PreviewOutcomeSchema, after: PreviewOutcomeSchema })).openapi({ description: "one per context, in the request's order" }),
+    results: z
+      .array(z.object({ before: PreviewOutcomeSchema, after: PreviewOutcomeSchema }))
+      .openapi({ description: "one per context, in the request's order" }),
     changed: z.number().int().min(0).openapi({ description: "how many contexts would be served another variant or value" }),
   })
   .openapi("StatePreview");

@@ -72,7 +72,9 @@ export interface DryRun {
 /** The events the write would emit, each with the webhooks that would get it now. Reads only. */
 export async function dryRunOf(d1: D1Database, scope: DryRunScope, plan: PlannedWrite): Promise<DryRun> {
   const events = plan.change ? diffFlag(plan.change.before, plan.change.after, scope.environments) : [];
-  const targets = events.map((e) => matchingWebhooks(d1, { orgId: scope.orgId, projectId: scope.projectId, event: e.event, envKey: e.environment?.key ?? null }));
+  const targets = events.map((e) =>
+    matchingWebhooks(d1, { orgId: scope.orgId, projectId: scope.projectId, event: e.event, envKey: e.environment?.key ?? null }),
+  );
   const matched = targets.length ? await d1.batch<MatchedWebhook>(targets) : [];
   return {
     dry_run: true,
@@ -97,6 +99,12 @@ export interface StatePreview {
 
 /** The flag before a state PATCH and after it (the same flag when the PATCH would change nothing). */
 export function statePreview(before: Flag, after: Flag, envKey: string): StatePreview {
-  const served = (flag: Flag): ServedFlag => ({ id: flag.id, key: flag.key, version: flag.version, variations: flag.variations, state: flag.environments[envKey] });
+  const served = (flag: Flag): ServedFlag => ({
+    id: flag.id,
+    key: flag.key,
+    version: flag.version,
+    variations: flag.variations,
+    state: flag.environments[envKey],
+  });
   return { archived: before.archived, before: served(before), after: served(after) };
 }

@@ -39,7 +39,11 @@ export function flagRoutes() {
       operationId: "createFlag",
       summary: "Create a flag (emits flag.created)",
       request: { params: ProjectParams, query: DryRunQuerySchema, body: jsonBody(CreateFlagSchema) },
-      responses: { 201: jsonAnswer("created", FlagSchema), 200: jsonAnswer("dry run: nothing stored", DryRunFlagSchema), ...errors(400, 401, 404, 409, 415, 422) },
+      responses: {
+        201: jsonAnswer("created", FlagSchema),
+        200: jsonAnswer("dry run: nothing stored", DryRunFlagSchema),
+        ...errors(400, 401, 404, 409, 415, 422),
+      },
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");
@@ -76,7 +80,15 @@ export function flagRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects/{projectId}/flags/{flagKey}", tags: ["flags"], operationId: "getFlag", summary: "Read a flag with its states", request: { params: FlagParams }, responses: { 200: jsonAnswer("the flag", FlagSchema), ...errors(401, 404) } }),
+    createRoute({
+      method: "get",
+      path: "/projects/{projectId}/flags/{flagKey}",
+      tags: ["flags"],
+      operationId: "getFlag",
+      summary: "Read a flag with its states",
+      request: { params: FlagParams },
+      responses: { 200: jsonAnswer("the flag", FlagSchema), ...errors(401, 404) },
+    }),
     async (c) => c.json(await readFlag(c, c.req.valid("param")), 200),
   );
 
@@ -88,7 +100,10 @@ export function flagRoutes() {
       operationId: "updateFlag",
       summary: "Update a flag (emits flag.updated when something changed)",
       request: { params: FlagParams, query: DryRunQuerySchema, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagSchema) },
-      responses: { 200: jsonAnswer("the whole updated flag; with dry_run=true, a DryRunFlag and nothing stored", z.union([FlagSchema, DryRunFlagSchema])), ...errors(400, 401, 404, 409, 415, 422) },
+      responses: {
+        200: jsonAnswer("the whole updated flag; with dry_run=true, a DryRunFlag and nothing stored", z.union([FlagSchema, DryRunFlagSchema])),
+        ...errors(400, 401, 404, 409, 415, 422),
+      },
     }),
     async (c) => {
       const { projectId, flagKey } = c.req.valid("param");
@@ -145,7 +160,10 @@ export function flagRoutes() {
       operationId: "updateFlagState",
       summary: "Update a flag's state (flag.toggled for enabled, flag_state.updated for the rest)",
       request: { params: StateParams, query: DryRunQuerySchema, headers: IfMatchHeaderSchema, body: jsonBody(UpdateFlagStateSchema) },
-      responses: { 200: jsonAnswer("the whole updated state; with dry_run=true, a DryRunFlagState and nothing stored", z.union([FlagStateSchema, DryRunFlagStateSchema])), ...errors(400, 401, 404, 409, 415, 422) },
+      responses: {
+        200: jsonAnswer("the whole updated state; with dry_run=true, a DryRunFlagState and nothing stored", z.union([FlagStateSchema, DryRunFlagStateSchema])),
+        ...errors(400, 401, 404, 409, 415, 422),
+      },
     }),
     async (c) => {
       const { projectId, flagKey, envKey } = c.req.valid("param");
@@ -165,7 +183,11 @@ function isDryRun(c: Context<AppEnv>): boolean {
 }
 
 /** The writer's dry run of the write: its answer, or the refusal the real write would get. */
-async function dryRun<W extends FlagWrite>(c: Context<AppEnv>, projectId: string, write: W): Promise<{ dry_run: true; result: DryRunResult<W["kind"]>; events: DryRunEvent[] }> {
+async function dryRun<W extends FlagWrite>(
+  c: Context<AppEnv>,
+  projectId: string,
+  write: W,
+): Promise<{ dry_run: true; result: DryRunResult<W["kind"]>; events: DryRunEvent[] }> {
   const { dry_run, result, events } = unwrap(await projectWriter(c.env, projectId).dryRun(writeContext(c, projectId), write));
   return { dry_run, result: result as DryRunResult<W["kind"]>, events };
 }

@@ -12,7 +12,12 @@ export type Planned<T> = Result<{ change: FlagChange | null; answer: T }>;
 
 export async function planCreateFlag(state: ProjectState, input: CreateFlagInput): Promise<Planned<{ flag: Flag }>> {
   if (await state.flag(input.key)) return fail("conflict", `a flag with key "${input.key}" already exists`);
-  const created = createFlag(input, state.project.environments.map((e) => e.key), crypto.randomUUID(), new Date().toISOString());
+  const created = createFlag(
+    input,
+    state.project.environments.map((e) => e.key),
+    crypto.randomUUID(),
+    new Date().toISOString(),
+  );
   if (!created.ok) return created;
   return { ok: true, change: { before: null, after: created.flag }, answer: { flag: created.flag } };
 }
@@ -28,7 +33,13 @@ export async function planUpdateFlag(state: ProjectState, flagKey: string, patch
   return { ok: true, change: result.changed ? { before, after: result.flag } : null, answer: { flag: result.flag } };
 }
 
-export async function planUpdateFlagState(state: ProjectState, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Planned<{ state: FlagState }>> {
+export async function planUpdateFlagState(
+  state: ProjectState,
+  flagKey: string,
+  envKey: string,
+  patch: UpdateFlagStateInput,
+  expected?: number,
+): Promise<Planned<{ state: FlagState }>> {
   const before = await state.flag(flagKey);
   if (!before || !before.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${flagKey}"`);
   if (expected !== undefined && expected !== before.environments[envKey].version)

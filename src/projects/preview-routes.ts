@@ -37,7 +37,11 @@ export function previewRoutes() {
       const { user, org } = c.get("principal");
       const ctx = { orgId: org.id, projectId, actor: { id: user.id, email: user.email } };
       const sides = unwrap(await projectWriter(c.env, projectId).previewState(ctx, flagKey, envKey, change, version));
-      if (sides.archived) throw new AppError("unprocessable", `flag "${flagKey}" is archived: it is served nowhere (OFREP answers FLAG_NOT_FOUND), so there is nothing to preview`);
+      if (sides.archived)
+        throw new AppError(
+          "unprocessable",
+          `flag "${flagKey}" is archived: it is served nowhere (OFREP answers FLAG_NOT_FOUND), so there is nothing to preview`,
+        );
       return c.json(previewContexts(sides.before, sides.after, contexts), 200);
     },
   );

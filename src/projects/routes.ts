@@ -34,7 +34,15 @@ export function projectRoutes() {
   app.use("/projects/*", requireApiKey);
 
   app.openapi(
-    createRoute({ method: "post", path: "/projects", tags: ["projects"], operationId: "createProject", summary: "Create a project with its default environments", request: { body: jsonBody(CreateProjectSchema) }, responses: { 201: jsonAnswer("created", ProjectSchema), ...errors(400, 401, 409, 415) } }),
+    createRoute({
+      method: "post",
+      path: "/projects",
+      tags: ["projects"],
+      operationId: "createProject",
+      summary: "Create a project with its default environments",
+      request: { body: jsonBody(CreateProjectSchema) },
+      responses: { 201: jsonAnswer("created", ProjectSchema), ...errors(400, 401, 409, 415) },
+    }),
     async (c) => {
       const { key, name } = c.req.valid("json");
       try {
@@ -48,7 +56,15 @@ export function projectRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects", tags: ["projects"], operationId: "listProjects", summary: "List the organization's projects", request: { query: PageQuerySchema }, responses: { 200: jsonAnswer("projects, newest first", pageOf(ProjectSchema, "ProjectPage")), ...errors(400, 401) } }),
+    createRoute({
+      method: "get",
+      path: "/projects",
+      tags: ["projects"],
+      operationId: "listProjects",
+      summary: "List the organization's projects",
+      request: { query: PageQuerySchema },
+      responses: { 200: jsonAnswer("projects, newest first", pageOf(ProjectSchema, "ProjectPage")), ...errors(400, 401) },
+    }),
     async (c) => {
       const { cursor, limit } = c.req.valid("query");
       const page = await listProjects(drizzle(c.env.DB), c.get("principal").org.id, cursorOrThrow(cursor), limit);
@@ -57,7 +73,15 @@ export function projectRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/projects/{projectId}", tags: ["projects"], operationId: "getProject", summary: "Read a project with its environments", request: { params: ProjectParams }, responses: { 200: jsonAnswer("the project", ProjectSchema), ...errors(401, 404) } }),
+    createRoute({
+      method: "get",
+      path: "/projects/{projectId}",
+      tags: ["projects"],
+      operationId: "getProject",
+      summary: "Read a project with its environments",
+      request: { params: ProjectParams },
+      responses: { 200: jsonAnswer("the project", ProjectSchema), ...errors(401, 404) },
+    }),
     async (c) => {
       const { project, environments } = await requireProjectWithEnvironments(c.env, c.get("principal").org.id, c.req.valid("param").projectId);
       return c.json({ id: project.id, key: project.key, name: project.name, environments, revision: project.revision }, 200);

@@ -34,12 +34,14 @@ export async function listProjects(db: Db, orgId: string, after: number | null, 
     .orderBy(desc(rowid))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const envs = await inSlices(page.map((p) => p.id), (ids) =>
-    db
-      .select({ projectId: environments.projectId, id: environments.id, key: environments.key, name: environments.name })
-      .from(environments)
-      .where(inArray(environments.projectId, ids))
-      .orderBy(environments.position),
+  const envs = await inSlices(
+    page.map((p) => p.id),
+    (ids) =>
+      db
+        .select({ projectId: environments.projectId, id: environments.id, key: environments.key, name: environments.name })
+        .from(environments)
+        .where(inArray(environments.projectId, ids))
+        .orderBy(environments.position),
   );
   return {
     projects: page.map((p) => ({

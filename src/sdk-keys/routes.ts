@@ -27,7 +27,9 @@ export const SdkKeySchema = z
     created_at: TimestampSchema,
   })
   .openapi("SdkKey");
-export const CreatedSdkKeySchema = SdkKeySchema.extend({ key: z.string().openapi({ description: "shown only in this answer", example: "fpsdk_server_…" }) }).openapi("CreatedSdkKey");
+export const CreatedSdkKeySchema = SdkKeySchema.extend({
+  key: z.string().openapi({ description: "shown only in this answer", example: "fpsdk_server_…" }),
+}).openapi("CreatedSdkKey");
 const CreateSdkKeySchema = z.object({ name: NameSchema.optional(), kind: z.enum(SDK_KEY_KINDS).default("server") }).openapi("CreateSdkKey");
 
 async function requireEnvironment(env: Env, orgId: string, projectId: string, envKey: string) {

@@ -24,7 +24,16 @@ export interface SdkKeyView {
 
 export async function createSdkKey(db: Db, scope: { orgId: string; projectId: string; environment: Environment }, kind: SdkKeyKind, name: string | null) {
   const key = newSdkKey(kind);
-  const row = { id: crypto.randomUUID(), orgId: scope.orgId, projectId: scope.projectId, environmentId: scope.environment.id, name, kind, keyHash: await hashKey(key), createdAt: Date.now() };
+  const row = {
+    id: crypto.randomUUID(),
+    orgId: scope.orgId,
+    projectId: scope.projectId,
+    environmentId: scope.environment.id,
+    name,
+    kind,
+    keyHash: await hashKey(key),
+    createdAt: Date.now(),
+  };
   await db.insert(sdkKeys).values(row);
   return { id: row.id, key, name, kind, environment: scope.environment, created_at: new Date(row.createdAt).toISOString() };
 }
@@ -47,6 +56,9 @@ export async function listSdkKeys(db: Db, environment: Environment, after: numbe
 
 /** Deletes the environment's key; answers whether there was one. */
 export async function deleteSdkKey(db: Db, environmentId: string, keyId: string): Promise<string | null> {
-  const [row] = await db.delete(sdkKeys).where(and(eq(sdkKeys.id, keyId), eq(sdkKeys.environmentId, environmentId))).returning({ keyHash: sdkKeys.keyHash });
+  const [row] = await db
+    .delete(sdkKeys)
+    .where(and(eq(sdkKeys.id, keyId), eq(sdkKeys.environmentId, environmentId)))
+    .returning({ keyHash: sdkKeys.keyHash });
   return row?.keyHash ?? null;
 }

@@ -23,7 +23,8 @@ export function renderServeError(c: Context, err: unknown, key?: string, protoco
   }
   for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
   const status = err.status as ContentfulStatusCode;
-  if (err.kind === "unauthorized" || err.kind === "rate_limited" || err.kind === "payload_too_large") return c.json(errorBody(err.kind, err.message, requestId), status);
+  if (err.kind === "unauthorized" || err.kind === "rate_limited" || err.kind === "payload_too_large")
+    return c.json(errorBody(err.kind, err.message, requestId), status);
   if (protocol === "ofrep") return c.json({ ...(key === undefined ? {} : { key }), errorCode: err.kind, errorDetails: err.message }, status);
   return c.json(errorBody(API_CODES[err.kind], err.message, requestId), status);
 }

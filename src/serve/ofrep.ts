@@ -62,7 +62,8 @@ export function ofrepRoutes() {
 }
 
 function readContext(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ServeError(400, "PARSE_ERROR", 'the body must be a JSON object: {"context": {…}}');
+  if (body === null || typeof body !== "object" || Array.isArray(body))
+    throw new ServeError(400, "PARSE_ERROR", 'the body must be a JSON object: {"context": {…}}');
   return asContext((body as { context?: unknown }).context);
 }
 

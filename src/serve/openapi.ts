@@ -3,11 +3,23 @@
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { jsonAnswer, jsonBody } from "../kernel/openapi";
 import { ErrorSchema, KeySchema } from "../kernel/schemas";
-import { OfrepBulkSchema, OfrepErrorSchema, OfrepEvaluationSchema, OfrepRequestSchema, TgglConfigSchema, TgglFlagsRequestSchema, TgglFlagsSchema } from "./schemas";
+import {
+  OfrepBulkSchema,
+  OfrepErrorSchema,
+  OfrepEvaluationSchema,
+  OfrepRequestSchema,
+  TgglConfigSchema,
+  TgglFlagsRequestSchema,
+  TgglFlagsSchema,
+} from "./schemas";
 
 const ROOT = [{ url: "/", description: "the server's root: OFREP and Tggl's SDKs take it as their base URL" }];
 const MinRevisionQuery = z.object({
-  min_revision: z.string().regex(/^\d+$/).optional().openapi({ description: "answer at this revision or later (also X-Flagpost-Min-Revision); above the project's revision: 400" }),
+  min_revision: z
+    .string()
+    .regex(/^\d+$/)
+    .optional()
+    .openapi({ description: "answer at this revision or later (also X-Flagpost-Min-Revision); above the project's revision: 400" }),
 });
 const ofrepErrors = {
   400: jsonAnswer("PARSE_ERROR, or INVALID_CONTEXT (not an object, or too costly to evaluate against the rules: send a smaller context)", OfrepErrorSchema),
@@ -25,7 +37,11 @@ const tgglErrors = {
 type Registry = OpenAPIHono["openAPIRegistry"];
 
 export function describeServeRoutes(registry: Registry): void {
-  registry.registerComponent("securitySchemes", "sdkKey", { type: "http", scheme: "bearer", description: "an SDK key (server or client), or X-API-Key: <sdk key>" });
+  registry.registerComponent("securitySchemes", "sdkKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "an SDK key (server or client), or X-API-Key: <sdk key>",
+  });
   registry.registerComponent("securitySchemes", "tgglApiKey", { type: "apiKey", in: "header", name: "x-tggl-api-key", description: "a server SDK key" });
   const ofrep = { servers: ROOT, tags: ["evaluation: OFREP"], security: [{ sdkKey: [] }] };
   const tggl = { servers: ROOT, tags: ["evaluation: Tggl"], security: [{ tgglApiKey: [] }] };
@@ -37,7 +53,11 @@ export function describeServeRoutes(registry: Registry): void {
     operationId: "ofrepEvaluateFlag",
     summary: "Evaluate one flag for a context (OpenFeature Remote Evaluation Protocol)",
     request: { params: z.object({ flagKey: KeySchema }), query: MinRevisionQuery, body: jsonBody(OfrepRequestSchema) },
-    responses: { 200: jsonAnswer("the served variation", OfrepEvaluationSchema), ...ofrepErrors, 404: jsonAnswer("FLAG_NOT_FOUND: unknown or archived", OfrepErrorSchema) },
+    responses: {
+      200: jsonAnswer("the served variation", OfrepEvaluationSchema),
+      ...ofrepErrors,
+      404: jsonAnswer("FLAG_NOT_FOUND: unknown or archived", OfrepErrorSchema),
+    },
   });
   registry.registerPath({
     ...ofrep,
@@ -46,7 +66,11 @@ export function describeServeRoutes(registry: Registry): void {
     operationId: "ofrepEvaluateFlags",
     summary: "Evaluate every served flag for a context, with an ETag of the revision and the context",
     request: { query: MinRevisionQuery, headers: z.object({ "if-none-match": z.string().optional() }), body: jsonBody(OfrepRequestSchema) },
-    responses: { 200: jsonAnswer("every served flag", OfrepBulkSchema), 304: { description: "If-None-Match matched: nothing changed for this context" }, ...ofrepErrors },
+    responses: {
+      200: jsonAnswer("every served flag", OfrepBulkSchema),
+      304: { description: "If-None-Match matched: nothing changed for this context" },
+      ...ofrepErrors,
+    },
   });
   registry.registerPath({
     ...tggl,
@@ -55,7 +79,11 @@ export function describeServeRoutes(registry: Registry): void {
     operationId: "tgglConfig",
     summary: "The environment's flags in tggl-core's shapes, for Tggl's SDKs to evaluate locally",
     request: { query: MinRevisionQuery, headers: z.object({ "if-none-match": z.string().optional() }) },
-    responses: { 200: jsonAnswer("one entry per served flag; ETag and X-Flagpost-Revision headers", TgglConfigSchema), 304: { description: "If-None-Match matched" }, ...tgglErrors },
+    responses: {
+      200: jsonAnswer("one entry per served flag; ETag and X-Flagpost-Revision headers", TgglConfigSchema),
+      304: { description: "If-None-Match matched" },
+      ...tgglErrors,
+    },
   });
   registry.registerPath({
     ...tggl,
@@ -64,7 +92,10 @@ export function describeServeRoutes(registry: Registry): void {
     operationId: "tgglFlags",
     summary: "Evaluate for one context, or up to 1,000: the values of active variations",
     request: { query: MinRevisionQuery, body: jsonBody(TgglFlagsRequestSchema) },
-    responses: { 200: jsonAnswer("an object for one context, an array of them for an array", z.union([TgglFlagsSchema, z.array(TgglFlagsSchema)])), ...tgglErrors },
+    responses: {
+      200: jsonAnswer("an object for one context, an array of them for an array", z.union([TgglFlagsSchema, z.array(TgglFlagsSchema)])),
+      ...tgglErrors,
+    },
   });
   registry.registerPath({
     ...tggl,

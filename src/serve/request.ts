@@ -39,9 +39,14 @@ export async function requireSdkKey(c: HonoContext<ServeEnv>, header: "authoriza
     // A guess counts against the address (429 past its limit); a live API key or the admin token in the
     // wrong place does not. A live SDK key from the same address is served whatever its neighbours guess.
     if (key && !(await isLiveApiCredential(c.env, key))) failedAuthAsServeError(() => recordFailure(c.env, clientAddress(c)));
-    throw new ServeError(401, "unauthorized", resolved.refused === "missing" ? `missing credentials: send ${how}` : `not a live SDK key: send ${how} (API keys do not work here)`);
+    throw new ServeError(
+      401,
+      "unauthorized",
+      resolved.refused === "missing" ? `missing credentials: send ${how}` : `not a live SDK key: send ${how} (API keys do not work here)`,
+    );
   }
-  if (!kinds.includes(resolved.kind)) throw new ServeError(401, "unauthorized", `a ${resolved.kind} SDK key cannot call this route; use a ${kinds.join(" or ")} key`);
+  if (!kinds.includes(resolved.kind))
+    throw new ServeError(401, "unauthorized", `a ${resolved.kind} SDK key cannot call this route; use a ${kinds.join(" or ")} key`);
   const wait = await sdkRateLimit(c.env, resolved.keyId);
   if (wait !== null) throw new ServeError(429, "rate_limited", "too many requests for this SDK key; slow down", { "Retry-After": String(wait) });
   return resolved;
@@ -91,7 +96,8 @@ export async function jsonBody(c: HonoContext): Promise<unknown> {
 /** A context must be a JSON object (arrays and scalars are not) of at most 32 KiB. */
 export function asContext(value: unknown, where = "context"): Record<string, unknown> {
   if (value === undefined) return {};
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ServeError(400, "INVALID_CONTEXT", `${where} must be a JSON object of properties`);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new ServeError(400, "INVALID_CONTEXT", `${where} must be a JSON object of properties`);
   const context = value as Record<string, unknown>;
   const bytes = contextBytes(context);
   if (bytes > MAX_CONTEXT_BYTES)

@@ -43,7 +43,9 @@ export const TgglConfigSchema = z
   )
   .openapi("TgglConfig", { description: "tggl-core's flag shapes, one per served flag" });
 
-export const TgglFlagsSchema = z.record(z.string(), z.unknown()).openapi("TgglFlags", { description: "{<flag key>: value} for the flags whose served variation is active" });
+export const TgglFlagsSchema = z
+  .record(z.string(), z.unknown())
+  .openapi("TgglFlags", { description: "{<flag key>: value} for the flags whose served variation is active" });
 export const TgglFlagsRequestSchema = z
   .union([EvaluationContextSchema, z.array(EvaluationContextSchema).max(1000)])
   .openapi("TgglFlagsRequest", { description: "one context, or an array of up to 1,000" });

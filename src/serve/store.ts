@@ -43,10 +43,9 @@ export async function readServedFlags(db: Reader, projectId: string, environment
       .bind(projectId, environmentId),
   ]);
   let bytes = 0;
-  const flags = (rows.results as ServedRow[]).map(
-    (r): ServedFlag => {
-      bytes += r.key.length + r.variations.length + r.conditions.length;
-      return {
+  const flags = (rows.results as ServedRow[]).map((r): ServedFlag => {
+    bytes += r.key.length + r.variations.length + r.conditions.length;
+    return {
       id: r.id,
       key: r.key,
       version: r.version,
@@ -59,8 +58,7 @@ export async function readServedFlags(db: Reader, projectId: string, environment
         default_variation_id: r.default_variation_id,
         version: r.state_version,
       },
-      };
-    },
-  );
+    };
+  });
   return { revision: (revision.results[0] as { revision: number } | undefined)?.revision ?? 0, flags, bytes };
 }

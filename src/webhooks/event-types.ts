@@ -60,14 +60,23 @@ function inProduction(flag: Flag, state: Partial<FlagState>): Flag {
 }
 
 const ON = inProduction(FLAG, { enabled: true });
-const BETA = { id: id("beta"), name: "Beta testers", variation_id: LIVE.id, rules: [{ id: id("beta-rule"), property: "email", operator: "STR_ENDS_WITH" as const, values: ["@acme.test"] }] };
+const BETA = {
+  id: id("beta"),
+  name: "Beta testers",
+  variation_id: LIVE.id,
+  rules: [{ id: id("beta-rule"), property: "email", operator: "STR_ENDS_WITH" as const, values: ["@acme.test"] }],
+};
 
 type Entry = { description: string; before: Flag | null; after: Flag | null } | { description: string; notice: true };
 
 /** Each event a webhook may subscribe to, with its description and what emits it in the sample. */
 const CATALOG: Record<WebhookEvent, Entry> = {
   "flag.created": { description: "A flag was created.", before: null, after: FLAG },
-  "flag.updated": { description: "A flag's name, key, description, tags, archived, sharing or variations changed.", before: FLAG, after: { ...FLAG, name: "New checkout", tags: ["checkout"] } },
+  "flag.updated": {
+    description: "A flag's name, key, description, tags, archived, sharing or variations changed.",
+    before: FLAG,
+    after: { ...FLAG, name: "New checkout", tags: ["checkout"] },
+  },
   "flag.deleted": { description: "A flag was deleted.", before: FLAG, after: null },
   "flag.toggled": { description: "A flag was turned on or off in one environment.", before: FLAG, after: ON },
   "flag_state.updated": {
@@ -85,7 +94,12 @@ const CATALOG: Record<WebhookEvent, Entry> = {
 function sampleOf(event: WebhookEvent): EventType {
   const entry = CATALOG[event];
   if ("notice" in entry) {
-    const notice = { noticeId: id("notice"), timestamp: TIMESTAMP, webhook: { id: id("webhook"), name: "Orders service", url: "https://hooks.example.com/flagpost/secret-path", projectId: CONTEXT.project.id }, reason: "gone" as const };
+    const notice = {
+      noticeId: id("notice"),
+      timestamp: TIMESTAMP,
+      webhook: { id: id("webhook"), name: "Orders service", url: "https://hooks.example.com/flagpost/secret-path", projectId: CONTEXT.project.id },
+      reason: "gone" as const,
+    };
     const rendered = Object.fromEntries(NOTICE_FORMATS.map((f) => [f, renderNotice(f, notice)]));
     return { event, description: entry.description, environment_scoped: false, samples: parseAll(rendered) };
   }
@@ -104,7 +118,14 @@ export function eventTypes(): EventType[] {
       event: TEST_EVENT,
       description: "Sent by POST …/webhooks/{webhookId}/test, whatever the webhook's events: a sample flag switched on.",
       environment_scoped: false,
-      samples: parseAll(Object.fromEntries(WEBHOOK_FORMATS.map((f) => [f, renderTestBody(f, { eventId: CONTEXT.eventId, timestamp: TIMESTAMP, project: CONTEXT.project, actor: CONTEXT.actor })])) as Record<WebhookFormat, string>),
+      samples: parseAll(
+        Object.fromEntries(
+          WEBHOOK_FORMATS.map((f) => [
+            f,
+            renderTestBody(f, { eventId: CONTEXT.eventId, timestamp: TIMESTAMP, project: CONTEXT.project, actor: CONTEXT.actor }),
+          ]),
+        ) as Record<WebhookFormat, string>,
+      ),
     },
   ];
   return cached;

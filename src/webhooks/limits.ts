@@ -16,10 +16,15 @@ export function limitExceeded(limit: string, max: number, message: string): AppE
 /** Throws when custom headers go beyond a cap (their validity is the schema's business). */
 export function checkHeaderLimits(headers: Record<string, string>): void {
   const entries = Object.entries(headers);
-  if (entries.length > MAX_CUSTOM_HEADERS) throw limitExceeded("custom_headers", MAX_CUSTOM_HEADERS, `a webhook has at most ${MAX_CUSTOM_HEADERS} custom headers`);
+  if (entries.length > MAX_CUSTOM_HEADERS)
+    throw limitExceeded("custom_headers", MAX_CUSTOM_HEADERS, `a webhook has at most ${MAX_CUSTOM_HEADERS} custom headers`);
   const long = entries.find(([name]) => name.length > MAX_CUSTOM_HEADER_NAME_LENGTH);
   if (long)
-    throw limitExceeded("custom_header_name_length", MAX_CUSTOM_HEADER_NAME_LENGTH, `custom header names have at most ${MAX_CUSTOM_HEADER_NAME_LENGTH} characters`);
+    throw limitExceeded(
+      "custom_header_name_length",
+      MAX_CUSTOM_HEADER_NAME_LENGTH,
+      `custom header names have at most ${MAX_CUSTOM_HEADER_NAME_LENGTH} characters`,
+    );
   const encoder = new TextEncoder();
   const bytes = entries.reduce((n, [name, value]) => n + encoder.encode(name).byteLength + encoder.encode(value).byteLength, 0);
   if (bytes > MAX_CUSTOM_HEADER_BYTES)

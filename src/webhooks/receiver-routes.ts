@@ -24,7 +24,13 @@ export function receiverRoutes() {
   app.use("/webhooks/*", requireApiKey);
   app.use("/projects/*", requireApiKey);
   app.use("/event-types", requireApiKey);
-  registerScoped(app, "/projects/{projectId}/webhooks/{webhookId}", z.object({ projectId: IdSchema, webhookId: IdSchema }), "project webhooks", "ProjectWebhook");
+  registerScoped(
+    app,
+    "/projects/{projectId}/webhooks/{webhookId}",
+    z.object({ projectId: IdSchema, webhookId: IdSchema }),
+    "project webhooks",
+    "ProjectWebhook",
+  );
   registerScoped(app, "/webhooks/{webhookId}", z.object({ webhookId: IdSchema }), "organization webhooks", "OrgWebhook");
   registerVerify(app);
   registerEventTypes(app);
@@ -85,7 +91,9 @@ function registerVerify(app: OpenAPIHono<AppEnv>) {
       const webhook = input.webhook_id ? await findOrgWebhook(drizzle(c.env.DB), c.get("principal").org.id, input.webhook_id) : null;
       if (input.webhook_id && !webhook) throw new AppError("not_found", "no such webhook");
       const keyring = keyringOf(readSettings(c.env).secretsKeyring);
-      const deliveryId = Object.entries(input.headers).find(([k]) => ["webhook-id", "x-rollgate-delivery"].includes(k.toLowerCase()))?.[1]?.trim();
+      const deliveryId = Object.entries(input.headers)
+        .find(([k]) => ["webhook-id", "x-rollgate-delivery"].includes(k.toLowerCase()))?.[1]
+        ?.trim();
       const open = (sealed: string | null) => (sealed === null ? null : decryptSecret(keyring, sealed));
       const [secret, previous] = webhook ? await Promise.all([open(webhook.secret), open(webhook.previousSecret)]) : [null, null];
       const result = await verifyDelivery({
@@ -94,7 +102,8 @@ function registerVerify(app: OpenAPIHono<AppEnv>) {
         givenSecret: input.secret ?? null,
         webhook: webhook && {
           secret,
-          previousSecret: previous !== null && webhook.previousSecretExpiresAt !== null ? { secret: previous, expiresAt: webhook.previousSecretExpiresAt } : null,
+          previousSecret:
+            previous !== null && webhook.previousSecretExpiresAt !== null ? { secret: previous, expiresAt: webhook.previousSecretExpiresAt } : null,
           publicKey: webhook.ed25519PublicKey,
         },
         sentBody: webhook ? (deliveryId ? await sentBody(c.env.DB, webhook.id, deliveryId) : null) : undefined,

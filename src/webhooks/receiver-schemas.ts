@@ -24,7 +24,9 @@ export const RotatedSecretSchema = z
   .object({
     secret: z.string().openapi({ description: "the new secret, shown only here" }),
     standard_webhooks_secret: z.string().openapi({ description: "`whsec_` + base64 of the secret's UTF-8 bytes, for the Standard Webhooks libraries" }),
-    previous_expires_at: TimestampSchema.nullable().openapi({ description: "until when the previous secret also signs; null when there was none or the overlap is 0" }),
+    previous_expires_at: TimestampSchema.nullable().openapi({
+      description: "until when the previous secret also signs; null when there was none or the overlap is 0",
+    }),
   })
   .openapi("RotatedSecret");
 
@@ -57,10 +59,14 @@ export const EventTypeSchema = z
   .object({
     event: z.string().openapi({ example: "flag.toggled" }),
     description: z.string(),
-    environment_scoped: z.boolean().openapi({ description: "whether a webhook's `environments` filter narrows this event (it names the environment it happened in)" }),
+    environment_scoped: z
+      .boolean()
+      .openapi({ description: "whether a webhook's `environments` filter narrows this event (it names the environment it happened in)" }),
     samples: z
       .partialRecord(z.enum(WEBHOOK_FORMATS), z.unknown())
-      .openapi({ description: "a sample body in each format the event is sent in (webhook.disabled: not sentry), rendered by the code that renders real deliveries" }),
+      .openapi({
+        description: "a sample body in each format the event is sent in (webhook.disabled: not sentry), rendered by the code that renders real deliveries",
+      }),
   })
   .openapi("EventType");
 

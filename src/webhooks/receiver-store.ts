@@ -17,7 +17,10 @@ type WebhookRow = typeof webhooks.$inferSelect;
 
 /** A webhook of the organization, project or organization scope alike. */
 export async function findOrgWebhook(db: Db, orgId: string, id: string): Promise<WebhookRow | null> {
-  const [row] = await db.select().from(webhooks).where(and(eq(webhooks.orgId, orgId), eq(webhooks.id, id)));
+  const [row] = await db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.orgId, orgId), eq(webhooks.id, id)));
   return row ?? null;
 }
 
@@ -64,7 +67,9 @@ export async function createEd25519Key(db: Db, keyring: Keyring, row: WebhookRow
 /** The exact body Flagpost sent (or sends) for one delivery of this webhook, or null when it has no such delivery. */
 export async function sentBody(d1: D1Database, webhookId: string, deliveryId: string): Promise<string | null> {
   const row = await d1
-    .prepare(`SELECT ${DELIVERY_BODY} AS body, d.event_id, d.format FROM deliveries d LEFT JOIN events e ON e.id = d.event_id WHERE d.id = ?1 AND d.webhook_id = ?2`)
+    .prepare(
+      `SELECT ${DELIVERY_BODY} AS body, d.event_id, d.format FROM deliveries d LEFT JOIN events e ON e.id = d.event_id WHERE d.id = ?1 AND d.webhook_id = ?2`,
+    )
     .bind(deliveryId, webhookId)
     .first<{ body: string | null; event_id: string | null; format: string }>();
   // Not rendered when its change committed: rendered as its first attempt will send it.

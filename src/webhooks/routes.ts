@@ -60,7 +60,13 @@ export function webhookRoutes() {
   app.use("/webhooks", requireApiKey);
   app.use("/webhooks/*", requireApiKey);
   app.use("/projects/*", requireApiKey);
-  register(app, { prefix: "/projects/{projectId}/webhooks", params: z.object({ projectId: IdSchema }), tag: "project webhooks", idWord: "Project", whose: "a project's" });
+  register(app, {
+    prefix: "/projects/{projectId}/webhooks",
+    params: z.object({ projectId: IdSchema }),
+    tag: "project webhooks",
+    idWord: "Project",
+    whose: "a project's",
+  });
   register(app, { prefix: "/webhooks", params: z.object({}), tag: "organization webhooks", idWord: "Org", whose: "the organization's" });
   return app;
 }
@@ -81,7 +87,9 @@ async function scopeOf(c: Context<AppEnv>, projectId: string | undefined): Promi
 /** A sentry body has no way to say that a webhook was disabled: such a webhook may not subscribe to it. */
 function checkNoticeFormat(format: string, events: readonly string[]): void {
   if (format === "sentry" && events.includes("webhook.disabled"))
-    throw new AppError("unprocessable", "a sentry webhook cannot receive webhook.disabled notices", [{ field: "events", message: "webhook.disabled is not sent in the sentry format" }]);
+    throw new AppError("unprocessable", "a sentry webhook cannot receive webhook.disabled notices", [
+      { field: "events", message: "webhook.disabled is not sent in the sentry format" },
+    ]);
 }
 
 /** The URL as it is stored and shown: its normalized form, once it passed the guard. */
@@ -124,7 +132,14 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   const id = (verb: string, noun = "Webhook") => `${verb}${idWord}${noun}`;
 
   app.openapi(
-    route({ method: "post", path: prefix, operationId: id("create"), summary: `Create one of ${whose} webhooks`, request: { params, body: jsonBody(CreateWebhookSchema) }, responses: { 201: jsonAnswer("created", WebhookSchema), ...errors(400, 401, 404, 415, 422) } }),
+    route({
+      method: "post",
+      path: prefix,
+      operationId: id("create"),
+      summary: `Create one of ${whose} webhooks`,
+      request: { params, body: jsonBody(CreateWebhookSchema) },
+      responses: { 201: jsonAnswer("created", WebhookSchema), ...errors(400, 401, 404, 415, 422) },
+    }),
     async (c) => {
       const input = c.req.valid("json");
       input.url = checkUrl(c, input.url);
@@ -138,7 +153,14 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   );
 
   app.openapi(
-    route({ method: "get", path: prefix, operationId: id("list", "Webhooks"), summary: `List ${whose} webhooks`, request: { params, query: DeliveryQuerySchema.pick({ cursor: true, limit: true }) }, responses: { 200: jsonAnswer("webhooks, newest first", pageOf(WebhookSchema, "WebhookPage")), ...errors(400, 401, 404) } }),
+    route({
+      method: "get",
+      path: prefix,
+      operationId: id("list", "Webhooks"),
+      summary: `List ${whose} webhooks`,
+      request: { params, query: DeliveryQuerySchema.pick({ cursor: true, limit: true }) },
+      responses: { 200: jsonAnswer("webhooks, newest first", pageOf(WebhookSchema, "WebhookPage")), ...errors(400, 401, 404) },
+    }),
     async (c) => {
       const { cursor, limit } = c.req.valid("query");
       const page = await listWebhooks(drizzle(c.env.DB), await scopeOf(c, c.req.valid("param").projectId), cursorOrThrow(cursor), limit);
@@ -146,14 +168,31 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     },
   );
 
-  app.openapi(route({ method: "get", path: `${prefix}/{webhookId}`, operationId: id("get"), summary: `Read one of ${whose} webhooks`, request: { params: hookParams }, responses: { 200: jsonAnswer("the webhook", WebhookSchema), ...errors(401, 404) } }), async (c) => {
-    const { projectId, webhookId } = c.req.valid("param");
-    const row = await requireWebhook(c, projectId, webhookId);
-    return c.json(toWebhook(row), 200);
-  });
+  app.openapi(
+    route({
+      method: "get",
+      path: `${prefix}/{webhookId}`,
+      operationId: id("get"),
+      summary: `Read one of ${whose} webhooks`,
+      request: { params: hookParams },
+      responses: { 200: jsonAnswer("the webhook", WebhookSchema), ...errors(401, 404) },
+    }),
+    async (c) => {
+      const { projectId, webhookId } = c.req.valid("param");
+      const row = await requireWebhook(c, projectId, webhookId);
+      return c.json(toWebhook(row), 200);
+    },
+  );
 
   app.openapi(
-    route({ method: "patch", path: `${prefix}/{webhookId}`, operationId: id("update"), summary: `Update one of ${whose} webhooks`, request: { params: hookParams, body: jsonBody(UpdateWebhookSchema) }, responses: { 200: jsonAnswer("the whole updated webhook", WebhookSchema), ...errors(400, 401, 404, 415, 422) } }),
+    route({
+      method: "patch",
+      path: `${prefix}/{webhookId}`,
+      operationId: id("update"),
+      summary: `Update one of ${whose} webhooks`,
+      request: { params: hookParams, body: jsonBody(UpdateWebhookSchema) },
+      responses: { 200: jsonAnswer("the whole updated webhook", WebhookSchema), ...errors(400, 401, 404, 415, 422) },
+    }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const patch = c.req.valid("json");
@@ -165,12 +204,22 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
     },
   );
 
-  app.openapi(route({ method: "delete", path: `${prefix}/{webhookId}`, operationId: id("delete"), summary: `Delete one of ${whose} webhooks with its delivery history`, request: { params: hookParams }, responses: { 204: { description: "deleted, with its delivery history" }, ...errors(401, 404) } }), async (c) => {
-    const { projectId, webhookId } = c.req.valid("param");
-    const row = await requireWebhook(c, projectId, webhookId);
-    await deleteWebhook(c.env.DB, row.id);
-    return c.body(null, 204);
-  });
+  app.openapi(
+    route({
+      method: "delete",
+      path: `${prefix}/{webhookId}`,
+      operationId: id("delete"),
+      summary: `Delete one of ${whose} webhooks with its delivery history`,
+      request: { params: hookParams },
+      responses: { 204: { description: "deleted, with its delivery history" }, ...errors(401, 404) },
+    }),
+    async (c) => {
+      const { projectId, webhookId } = c.req.valid("param");
+      const row = await requireWebhook(c, projectId, webhookId);
+      await deleteWebhook(c.env.DB, row.id);
+      return c.body(null, 204);
+    },
+  );
 
   app.openapi(
     route({
@@ -190,7 +239,14 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   );
 
   app.openapi(
-    route({ method: "get", path: `${prefix}/{webhookId}/deliveries`, operationId: id("list", "WebhookDeliveries"), summary: "List the webhook's deliveries, newest first", request: { params: hookParams, query: DeliveryQuerySchema }, responses: { 200: jsonAnswer("deliveries, newest first", pageOf(DeliverySchema, "DeliveryPage")), ...errors(400, 401, 404) } }),
+    route({
+      method: "get",
+      path: `${prefix}/{webhookId}/deliveries`,
+      operationId: id("list", "WebhookDeliveries"),
+      summary: "List the webhook's deliveries, newest first",
+      request: { params: hookParams, query: DeliveryQuerySchema },
+      responses: { 200: jsonAnswer("deliveries, newest first", pageOf(DeliverySchema, "DeliveryPage")), ...errors(400, 401, 404) },
+    }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");
       const { cursor, limit, status, event } = c.req.valid("query");
@@ -202,7 +258,14 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
   );
 
   app.openapi(
-    route({ method: "get", path: `${prefix}/{webhookId}/deliveries/{deliveryId}`, operationId: id("get", "WebhookDelivery"), summary: "Read one delivery with every attempt", request: { params: deliveryParams }, responses: { 200: jsonAnswer("the delivery with every attempt", DeliveryDetailSchema), ...errors(401, 404) } }),
+    route({
+      method: "get",
+      path: `${prefix}/{webhookId}/deliveries/{deliveryId}`,
+      operationId: id("get", "WebhookDelivery"),
+      summary: "Read one delivery with every attempt",
+      request: { params: deliveryParams },
+      responses: { 200: jsonAnswer("the delivery with every attempt", DeliveryDetailSchema), ...errors(401, 404) },
+    }),
     async (c) => {
       const { projectId, webhookId, deliveryId } = c.req.valid("param");
       const row = await requireWebhook(c, projectId, webhookId);
@@ -255,7 +318,10 @@ function register(app: OpenAPIHono<AppEnv>, spec: ScopeSpec) {
       operationId: id("recover", "WebhookDeliveries"),
       summary: "One more attempt of up to 1,000 failed deliveries created since a moment, oldest first",
       request: { params: hookParams, body: jsonBody(RecoverSchema) },
-      responses: { 202: jsonAnswer("how many deliveries get another attempt, and whether more are left", RecoverResultSchema), ...errors(400, 401, 404, 409, 415) },
+      responses: {
+        202: jsonAnswer("how many deliveries get another attempt, and whether more are left", RecoverResultSchema),
+        ...errors(400, 401, 404, 409, 415),
+      },
     }),
     async (c) => {
       const { projectId, webhookId } = c.req.valid("param");

@@ -34,7 +34,8 @@ export const HeadersInputSchema = z
     for (const [name, value] of Object.entries(headers)) {
       const lower = name.toLowerCase();
       if (!isValidHeaderName(name)) ctx.addIssue({ code: "custom", path: [name], message: "not a valid HTTP header name" });
-      else if (isTransportHeaderName(name)) ctx.addIssue({ code: "custom", path: [name], message: "HTTP reserves this header to the transport; it cannot be set" });
+      else if (isTransportHeaderName(name))
+        ctx.addIssue({ code: "custom", path: [name], message: "HTTP reserves this header to the transport; it cannot be set" });
       else if (isReservedHeaderName(name)) ctx.addIssue({ code: "custom", path: [name], message: "Flagpost sets this header itself; it cannot be overridden" });
       else if (seen.has(lower)) ctx.addIssue({ code: "custom", path: [name], message: "the same header is named twice" });
       if (!isValidHeaderValue(value)) ctx.addIssue({ code: "custom", path: [name], message: "not a valid HTTP header value" });
@@ -86,7 +87,9 @@ export const WebhookHealthSchema = z
     disabled_reason: z.enum(["gone", "failing"]).nullable().openapi({ description: "why Flagpost disabled the webhook; null when it did not" }),
     disabled_at: TimestampSchema.nullable(),
   })
-  .openapi("WebhookHealth", { description: "failed attempts in a row open the circuit (5); failing with no success for WEBHOOK_AUTO_DISABLE_SECONDS disables it" });
+  .openapi("WebhookHealth", {
+    description: "failed attempts in a row open the circuit (5); failing with no success for WEBHOOK_AUTO_DISABLE_SECONDS disables it",
+  });
 
 export const WebhookSchema = z
   .object({
@@ -100,7 +103,10 @@ export const WebhookSchema = z
     format: z.enum(WEBHOOK_FORMATS),
     enabled: z.boolean(),
     created_at: TimestampSchema,
-    ed25519_public_key: z.string().nullable().openapi({ description: "Standard Webhooks public key (`whpk_…`) that verifies the `v1a` signature; null without a key pair" }),
+    ed25519_public_key: z
+      .string()
+      .nullable()
+      .openapi({ description: "Standard Webhooks public key (`whpk_…`) that verifies the `v1a` signature; null without a key pair" }),
     health: WebhookHealthSchema,
   })
   .openapi("Webhook");
@@ -118,7 +124,7 @@ export const DeliverySchema = z
     last_status_code: z.number().int().nullable(),
     created_at: TimestampSchema,
     completed_at: TimestampSchema.nullable(),
-    error: z.string().nullable().openapi({ description: "why the delivery ended without an attempt saying so, e.g. \"webhook disabled\"" }),
+    error: z.string().nullable().openapi({ description: 'why the delivery ended without an attempt saying so, e.g. "webhook disabled"' }),
   })
   .openapi("Delivery");
 

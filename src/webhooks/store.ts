@@ -73,7 +73,10 @@ export async function createWebhook(db: Db, keyring: Keyring, scope: WebhookScop
 
 /** The webhook's row in its scope, as a query (alone or in a batch). */
 function webhookInScope(db: Db, scope: WebhookScope, id: string) {
-  return db.select().from(webhooks).where(and(scopeWhere(scope), eq(webhooks.id, id)));
+  return db
+    .select()
+    .from(webhooks)
+    .where(and(scopeWhere(scope), eq(webhooks.id, id)));
 }
 
 export async function findWebhookRow(db: Db, scope: WebhookScope, id: string): Promise<WebhookRow | null> {
@@ -171,7 +174,10 @@ export async function listDeliveriesOfWebhook(db: Db, scope: WebhookScope, webho
 }
 
 export async function findDelivery(db: Db, webhookId: string, id: string): Promise<DeliveryRow | null> {
-  const [row] = await db.select().from(deliveries).where(and(eq(deliveries.webhookId, webhookId), eq(deliveries.id, id)));
+  const [row] = await db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.webhookId, webhookId), eq(deliveries.id, id)));
   return row ?? null;
 }
 

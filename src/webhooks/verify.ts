@@ -76,16 +76,20 @@ function headerCheck(h: Record<string, string>): VerifyCheck {
     return {
       check: "signature_headers",
       ok: false,
-      detail: "neither X-Rollgate-Signature nor webhook-signature is present: the webhook has no secret (set one), or something between Flagpost and your code drops these headers",
+      detail:
+        "neither X-Rollgate-Signature nor webhook-signature is present: the webhook has no secret (set one), or something between Flagpost and your code drops these headers",
     };
   }
-  if (rollgate !== undefined && !ROLLGATE.test(rollgate)) problems.push(`X-Rollgate-Signature should be "sha256=" and 64 lowercase hex digits, got ${quote(rollgate)}`);
+  if (rollgate !== undefined && !ROLLGATE.test(rollgate))
+    problems.push(`X-Rollgate-Signature should be "sha256=" and 64 lowercase hex digits, got ${quote(rollgate)}`);
   const previous = h["x-rollgate-signature-previous"];
-  if (previous !== undefined && !ROLLGATE.test(previous)) problems.push(`X-Rollgate-Signature-Previous should be "sha256=" and 64 lowercase hex digits, got ${quote(previous)}`);
+  if (previous !== undefined && !ROLLGATE.test(previous))
+    problems.push(`X-Rollgate-Signature-Previous should be "sha256=" and 64 lowercase hex digits, got ${quote(previous)}`);
   if (standard !== undefined) {
     const bad = standard.split(" ").filter((entry) => !V1.test(entry) && !V1A.test(entry));
     if (bad.length) problems.push(`webhook-signature should be space-separated "v1,<base64>" or "v1a,<base64>" entries, got ${bad.map(quote).join(", ")}`);
-    for (const name of ["webhook-id", "webhook-timestamp"]) if (h[name] === undefined) problems.push(`${name} is missing: webhook-signature signs "<webhook-id>.<webhook-timestamp>.<body>"`);
+    for (const name of ["webhook-id", "webhook-timestamp"])
+      if (h[name] === undefined) problems.push(`${name} is missing: webhook-signature signs "<webhook-id>.<webhook-timestamp>.<body>"`);
   }
   if (problems.length) return { check: "signature_headers", ok: false, detail: problems.join("; ") };
   const present = ["X-Rollgate-Signature", "X-Rollgate-Signature-Previous", "webhook-signature"].filter((n) => h[n.toLowerCase()] !== undefined);
@@ -116,10 +120,19 @@ async function rollgateCheck(h: Record<string, string>, input: VerifyInput, cand
 
 async function standardCheck(h: Record<string, string>, input: VerifyInput, candidates: Candidate[]): Promise<VerifyCheck> {
   const signed = encoder.encode(`${h["webhook-id"] ?? ""}.${h["webhook-timestamp"] ?? ""}.${input.body}`);
-  const entries = h["webhook-signature"].split(" ").filter((e) => V1.test(e)).map((e) => e.slice(3));
+  const entries = h["webhook-signature"]
+    .split(" ")
+    .filter((e) => V1.test(e))
+    .map((e) => e.slice(3));
   const macs = await Promise.all(candidates.map(async (c) => toBase64(await hmac(await importSigningKey(c.secret), signed))));
   const matching = (entry: string | undefined) => candidates.filter((_, i) => same(macs[i], entry));
-  return signatureVerdict("standard_webhooks_signature", "webhook-signature", matching(entries[0]), entries.slice(1).flatMap((e) => matching(e)), input);
+  return signatureVerdict(
+    "standard_webhooks_signature",
+    "webhook-signature",
+    matching(entries[0]),
+    entries.slice(1).flatMap((e) => matching(e)),
+    input,
+  );
 }
 
 /** Which secret made the first (current) and the other (previous) signatures, and what the receiver should do. */
@@ -127,21 +140,38 @@ function signatureVerdict(check: string, header: string, first: Candidate[], oth
   const all = [...first, ...others];
   const given = all.find((c) => c.role === "given");
   if (given) {
-    const where = first.includes(given) ? `the first signature of ${header}` : `the previous secret's signature (${header === "webhook-signature" ? "the second v1 entry" : "X-Rollgate-Signature-Previous"})`;
+    const where = first.includes(given)
+      ? `the first signature of ${header}`
+      : `the previous secret's signature (${header === "webhook-signature" ? "the second v1 entry" : "X-Rollgate-Signature-Previous"})`;
     const ends = input.webhook?.previousSecret ? ` at ${new Date(input.webhook.previousSecret.expiresAt).toISOString()}` : "";
-    const caveat = first.includes(given) ? "" : `: your receiver still has the secret from before the last rotation, and must switch to the new one before the overlap ends${ends}`;
+    const caveat = first.includes(given)
+      ? ""
+      : `: your receiver still has the secret from before the last rotation, and must switch to the new one before the overlap ends${ends}`;
     return { check, ok: true, detail: `matches your secret, in ${where}${caveat}` };
   }
   const known = all[0];
-  const bodyNote = input.sentBody !== undefined && input.sentBody !== null && input.sentBody !== input.body ? " — and the body differs from what Flagpost sent (see the body check), which alone breaks every signature" : "";
+  const bodyNote =
+    input.sentBody !== undefined && input.sentBody !== null && input.sentBody !== input.body
+      ? " — and the body differs from what Flagpost sent (see the body check), which alone breaks every signature"
+      : "";
   if (known && input.givenSecret) {
-    return { check, ok: false, detail: `made with ${known.label}, not with your secret: give your receiver that secret (rotate-secret shows a new one once; rotate again if it is lost)` };
+    return {
+      check,
+      ok: false,
+      detail: `made with ${known.label}, not with your secret: give your receiver that secret (rotate-secret shows a new one once; rotate again if it is lost)`,
+    };
   }
   if (known) {
     const note = known.role === "previous" ? "; this request was signed before the last rotation, or your receiver reads only the previous signature" : "";
     return { check, ok: known.role === "current" || first.includes(known), detail: `matches ${known.label}${note}` };
   }
-  const tried = [input.givenSecret ? "your secret" : null, input.webhook?.secret ? "the webhook's current secret" : null, input.webhook?.previousSecret ? "its previous secret" : null].filter(Boolean).join(", ");
+  const tried = [
+    input.givenSecret ? "your secret" : null,
+    input.webhook?.secret ? "the webhook's current secret" : null,
+    input.webhook?.previousSecret ? "its previous secret" : null,
+  ]
+    .filter(Boolean)
+    .join(", ");
   return {
     check,
     ok: false,
@@ -155,9 +185,14 @@ async function ed25519Check(h: Record<string, string>, input: VerifyInput, publi
   // Only well-formed entries: a malformed one is the header check's to report.
   const entries = h["webhook-signature"].split(" ").filter((e) => V1A.test(e));
   for (const entry of entries) {
-    if (await crypto.subtle.verify("Ed25519", key, fromBase64(entry.slice(4)), signed)) return { check: "ed25519_signature", ok: true, detail: "the v1a signature verifies with the webhook's public key" };
+    if (await crypto.subtle.verify("Ed25519", key, fromBase64(entry.slice(4)), signed))
+      return { check: "ed25519_signature", ok: true, detail: "the v1a signature verifies with the webhook's public key" };
   }
-  return { check: "ed25519_signature", ok: false, detail: "no v1a signature verifies with the webhook's current public key: the key pair was replaced since, or the signed bytes differ (see the body check)" };
+  return {
+    check: "ed25519_signature",
+    ok: false,
+    detail: "no v1a signature verifies with the webhook's current public key: the key pair was replaced since, or the signed bytes differ (see the body check)",
+  };
 }
 
 /** Equal, in time that does not depend on where they differ (the secrets' signatures are at stake). */
@@ -171,7 +206,11 @@ function same(expected: string, given: string | undefined): boolean {
 
 export function bodyCheck(sent: string | null, got: string, deliveryId: string | undefined): VerifyCheck {
   if (sent === null) {
-    return { check: "body", ok: false, detail: `this webhook has no delivery ${deliveryId ? quote(deliveryId) : "(no webhook-id header)"}: the webhook-id header names another webhook's delivery, or the delivery is past retention` };
+    return {
+      check: "body",
+      ok: false,
+      detail: `this webhook has no delivery ${deliveryId ? quote(deliveryId) : "(no webhook-id header)"}: the webhook-id header names another webhook's delivery, or the delivery is past retention`,
+    };
   }
   if (sent === got) return { check: "body", ok: true, detail: "byte for byte the body Flagpost sent" };
   const at = firstDifference(sent, got);

@@ -139,7 +139,10 @@ export function authoringSteps({ base, key, state, getPage, shot }) {
         ];
         expect(same(shape, expected), `stored conditions: ${JSON.stringify(shape)}`);
         expect(stored.enabled && stored.default_variation_id === id("Control"), `enabled ${stored.enabled}, default ${stored.default_variation_id}`);
-        expect(stored.rollout_percentage === 30 && stored.rollout_variation_id === id("Compact"), `rollout ${stored.rollout_percentage} of ${stored.rollout_variation_id}`);
+        expect(
+          stored.rollout_percentage === 30 && stored.rollout_variation_id === id("Compact"),
+          `rollout ${stored.rollout_percentage} of ${stored.rollout_variation_id}`,
+        );
         expect(flag.environments.production.enabled === false && flag.environments.production.conditions.length === 0, "production changed too");
         await shot("targeting", { fullPage: true });
       },
@@ -238,7 +241,10 @@ export function authoringSteps({ base, key, state, getPage, shot }) {
         const flags = await entries.locator(".entry-flag code").allTextContents();
         expect(flags.length > 0 && flags.every((k) => k === "checkout-config"), `other flags listed: ${flags}`);
         const where = await entries.locator(".meta > span.muted:nth-of-type(2)").allTextContents();
-        expect(where.every((w) => w === "in development" || w === "all environments"), `other environments listed: ${where}`);
+        expect(
+          where.every((w) => w === "in development" || w === "all environments"),
+          `other environments listed: ${where}`,
+        );
         await page.getByLabel("Person (email)").fill("nobody@else.test");
         await page.getByRole("button", { name: "Filter" }).click();
         await see(page.getByText("No change matches these filters"), "no change by another person");
@@ -267,7 +273,14 @@ export function authoringSteps({ base, key, state, getPage, shot }) {
         const name = `Unbroken${"x".repeat(192)}`;
         await call("POST", `/projects/${state.projectId}/flags`, { key: "long-name", name, tags: ["t".repeat(64)] });
         await page.setViewportSize({ width: 390, height: 844 });
-        const urls = [state.projectUrl, flagUrl("long-name"), `${flagUrl("long-name")}/targeting/production`, `${state.projectUrl}/changes`, `${flagUrl("long-name")}/delete`, state.webhookUrl];
+        const urls = [
+          state.projectUrl,
+          flagUrl("long-name"),
+          `${flagUrl("long-name")}/targeting/production`,
+          `${state.projectUrl}/changes`,
+          `${flagUrl("long-name")}/delete`,
+          state.webhookUrl,
+        ];
         for (const url of urls) {
           await page.goto(url);
           const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);

@@ -118,7 +118,11 @@ export async function runSteps(steps, { onFailure } = {}) {
       console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
     } catch (err) {
       failed++;
-      console.log(`  ✗ ${name}\n    ${String(err?.stack ?? err).split("\n").join("\n    ")}`);
+      console.log(
+        `  ✗ ${name}\n    ${String(err?.stack ?? err)
+          .split("\n")
+          .join("\n    ")}`,
+      );
       await onFailure?.(name);
       const skipped = steps.length - i - 1;
       if (skipped) console.log(`  (${skipped} later steps not run: they build on this one)`);

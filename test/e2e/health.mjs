@@ -62,7 +62,10 @@ export function healthSteps({ base, receiver, getPage, shot }) {
         await see(page.locator(".facts .pill", { hasText: "Disabled" }), "the webhook, disabled");
         await see(page.getByText(/Disabled because the receiver answered 410 Gone/), "why it is disabled");
         await page.goto(`${base}/dashboard/settings/webhooks`);
-        await see(page.locator("#organization article", { hasText: "Retired receiver" }).getByText(/Disabled because the receiver answered 410 Gone/), "why, in the list too");
+        await see(
+          page.locator("#organization article", { hasText: "Retired receiver" }).getByText(/Disabled because the receiver answered 410 Gone/),
+          "why, in the list too",
+        );
         await shot("webhooks", { fullPage: true });
       },
     },

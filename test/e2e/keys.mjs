@@ -4,12 +4,20 @@
 import { expect, see } from "./authoring.mjs";
 
 async function apiCall(base, method, path, token, body) {
-  const res = await fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body && JSON.stringify(body) });
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body && JSON.stringify(body),
+  });
   return { status: res.status, body: res.status === 204 ? null : await res.json() };
 }
 
 async function evaluate(base, sdkKey, flagKey) {
-  const res = await fetch(`${base}/ofrep/v1/evaluate/flags/${flagKey}`, { method: "POST", headers: { authorization: `Bearer ${sdkKey}`, "content-type": "application/json" }, body: JSON.stringify({ context: { targetingKey: "user-1" } }) });
+  const res = await fetch(`${base}/ofrep/v1/evaluate/flags/${flagKey}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${sdkKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ context: { targetingKey: "user-1" } }),
+  });
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 

@@ -172,7 +172,13 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await see(rows.filter({ hasText: "Flag toggled" }), "the toggled delivery");
         expect((await rows.count()) === 1, `expected one flag.toggled delivery, saw ${await rows.count()}`);
         await see(rows.first().getByText("Succeeded"), "its status");
-        await see(rows.first().locator("td.origin", { hasText: "New checkout" }).getByText(/production · rev \d+/), "the change it carries: flag, environment, revision");
+        await see(
+          rows
+            .first()
+            .locator("td.origin", { hasText: "New checkout" })
+            .getByText(/production · rev \d+/),
+          "the change it carries: flag, environment, revision",
+        );
         await page.getByLabel("Status").selectOption("failed");
         await page.getByRole("button", { name: "Filter" }).click();
         await see(page.getByText("No deliveries match these filters"), "the no-match empty state");
@@ -188,7 +194,10 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await see(page.getByRole("heading", { name: "Attempt 1" }), "the first attempt");
         const request = page.getByRole("table", { name: "Request headers of attempt 1" });
         const signature = (await request.locator("tr", { hasText: "X-Rollgate-Signature" }).locator("td").nth(1).textContent())?.trim();
-        expect(signature === state.toggled.headers["x-rollgate-signature"], `the page shows ${signature}, the receiver got ${state.toggled.headers["x-rollgate-signature"]}`);
+        expect(
+          signature === state.toggled.headers["x-rollgate-signature"],
+          `the page shows ${signature}, the receiver got ${state.toggled.headers["x-rollgate-signature"]}`,
+        );
         expect(signature === sign(state.toggled.body), "the shown signature does not verify against the body");
         await see(request.getByText("X-Rollgate-Delivery"), "the delivery id header");
         expect(!(await page.content()).includes(CUSTOM_HEADER_VALUE), "the custom header value is shown unmasked");

@@ -84,7 +84,10 @@ export function webhookPageSteps({ base, receiver, state, getPage, shot, secret 
       name: "my receiver says the signature is wrong: the debugger, opened from a delivery, names the wrong secret and the re-serialized body",
       async run() {
         const page = getPage();
-        await page.getByRole("link", { name: /Test delivery/ }).first().click();
+        await page
+          .getByRole("link", { name: /Test delivery/ })
+          .first()
+          .click();
         await page.getByRole("link", { name: "My receiver says the signature is wrong" }).click();
         await see(page.getByText(/Filled in with what Flagpost sent in attempt 1/), "the draft taken from the delivery");
         await page.getByLabel("The secret your receiver uses (optional)").fill("a-secret-from-another-webhook");
@@ -112,17 +115,31 @@ export function webhookPageSteps({ base, receiver, state, getPage, shot, secret 
         const page = getPage();
         await page.setViewportSize({ width: 390, height: 844 });
         try {
-          for (const url of [state.webhookUrl, `${state.webhookUrl}/verify`, `${base}/dashboard/settings/webhooks/new`, `${base}/dashboard/settings/api-keys`, `${state.projectUrl}/sdk-keys`]) {
+          for (const url of [
+            state.webhookUrl,
+            `${state.webhookUrl}/verify`,
+            `${base}/dashboard/settings/webhooks/new`,
+            `${base}/dashboard/settings/api-keys`,
+            `${state.projectUrl}/sdk-keys`,
+          ]) {
             await page.goto(url);
             const overflow = await sidewaysScroll(page);
             expect(overflow <= 0, `${url} scrolls ${overflow} px sideways at 390 px`);
           }
           await page.goto(state.webhookUrl);
-          await page.getByRole("link", { name: /Test delivery/ }).first().click();
+          await page
+            .getByRole("link", { name: /Test delivery/ })
+            .first()
+            .click();
           const overflow = await sidewaysScroll(page);
           expect(overflow <= 0, `the delivery page scrolls ${overflow} px sideways at 390 px`);
-          const wraps = await page.locator(".table-wrap").evaluateAll((els) => els.map((el) => [el.clientWidth, el.scrollWidth, getComputedStyle(el).overflowX]));
-          expect(wraps.length > 0 && wraps.every(([client, , overflowX]) => client <= 390 && overflowX === "auto"), `the header tables: ${JSON.stringify(wraps)}`);
+          const wraps = await page
+            .locator(".table-wrap")
+            .evaluateAll((els) => els.map((el) => [el.clientWidth, el.scrollWidth, getComputedStyle(el).overflowX]));
+          expect(
+            wraps.length > 0 && wraps.every(([client, , overflowX]) => client <= 390 && overflowX === "auto"),
+            `the header tables: ${JSON.stringify(wraps)}`,
+          );
           await shot("phone-delivery", { fullPage: true });
         } finally {
           await page.setViewportSize({ width: 1280, height: 860 });

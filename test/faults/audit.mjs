@@ -13,7 +13,8 @@ export async function settle(api, projectId, webhooks, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let pending = 0;
-    for (const w of webhooks) pending += (await api.call("GET", `/projects/${projectId}/webhooks/${w.id}/deliveries?status=pending&limit=200`)).body.data.length;
+    for (const w of webhooks)
+      pending += (await api.call("GET", `/projects/${projectId}/webhooks/${w.id}/deliveries?status=pending&limit=200`)).body.data.length;
     if (pending === 0) return;
     if (Date.now() > deadline) throw new Error(`${pending} deliveries still pending after ${timeoutMs} ms`);
     await sleep(250);
@@ -51,7 +52,11 @@ export async function audit({ api, projectId, webhooks, receiver, changes, unsee
     for (const d of list) perEvent.set(d.event_id, (perEvent.get(d.event_id) ?? 0) + 1);
     for (const e of events) if (perEvent.get(e.id) !== 1) problems.push(`event ${e.id} has ${perEvent.get(e.id) ?? 0} deliveries to webhook ${webhook.name}`);
     if (list.length !== events.length) problems.push(`webhook ${webhook.name} has ${list.length} deliveries for ${events.length} events`);
-    const details = await pool(list, 8, async (d) => (await api.call("GET", `/projects/${projectId}/webhooks/${webhook.id}/deliveries/${d.id}`, undefined, { expect: 200 })).body);
+    const details = await pool(
+      list,
+      8,
+      async (d) => (await api.call("GET", `/projects/${projectId}/webhooks/${webhook.id}/deliveries/${d.id}`, undefined, { expect: 200 })).body,
+    );
     for (const d of details) checkDelivery(d, receiver.delivery(d.id), { unseen, unlogged: unlogged(webhook) }, problems, counts);
   }
   return { counts, problems };
@@ -70,7 +75,8 @@ function checkDelivery(d, seenBy, allow, problems, counts) {
   if (numbers !== expected) say(`attempt_count ${d.attempt_count} but attempts logged [${numbers}]`);
   const ok = d.attempts.filter((a) => a.response && a.response.status_code >= 200 && a.response.status_code < 300 && !a.error);
   if (d.status === "succeeded" && (ok.length !== 1 || ok[0].number !== d.attempt_count)) say(`succeeded but ${ok.length} successful attempts logged`);
-  if (d.status === "failed" && (ok.length !== 0 || d.attempt_count !== MAX_ATTEMPTS)) say(`failed after ${d.attempt_count} attempts with ${ok.length} successful`);
+  if (d.status === "failed" && (ok.length !== 0 || d.attempt_count !== MAX_ATTEMPTS))
+    say(`failed after ${d.attempt_count} attempts with ${ok.length} successful`);
   if (seenBy.ok > 1) say(`succeeded ${seenBy.ok} times at the receiver`);
   if (d.status === "succeeded" && seenBy.ok !== 1) say(`succeeded but the receiver answered 2xx ${seenBy.ok} times`);
   const visible = d.attempts.filter((a) => !allow.unseen(a)).length;

@@ -115,7 +115,9 @@ export function faultRoutes() {
    */
   app.post("/stale-flag", async (c) => {
     const body = await jsonBody<{ project_id?: string; flag_key?: string }>(c);
-    const flag = await c.env.DB.prepare("SELECT id FROM flags WHERE project_id = ? AND key = ?").bind(String(body.project_id), String(body.flag_key)).first<{ id: string }>();
+    const flag = await c.env.DB.prepare("SELECT id FROM flags WHERE project_id = ? AND key = ?")
+      .bind(String(body.project_id), String(body.flag_key))
+      .first<{ id: string }>();
     if (!flag) throw new AppError("not_found", "no such flag");
     await c.env.DB.batch([
       c.env.DB.prepare("UPDATE flags SET version = version + 100 WHERE id = ?").bind(flag.id),

@@ -42,7 +42,11 @@ async function unopenableSecret(ctx) {
 }
 
 /** Lines of the runtime's log that match `pattern`. */
-const logLines = (ctx, pattern) => ctx.log().split("\n").filter((l) => pattern.test(l)).length;
+const logLines = (ctx, pattern) =>
+  ctx
+    .log()
+    .split("\n")
+    .filter((l) => pattern.test(l)).length;
 
 /**
  * The retry clock's sweep throws (D1 fails every statement on deliveries) at least twice, then D1
@@ -94,14 +98,22 @@ async function retryAfter(ctx) {
 async function gone(ctx) {
   const name = "answers-410";
   const p = await project(ctx, name, ["ok", "status/410/all"]);
-  const watcher = (await ctx.api.call("POST", "/webhooks", { name: `${name} watcher`, url: `${ctx.receiver.url}/${name}/ok/watcher`, events: ["webhook.disabled"] }, { expect: 201 })).body;
+  const watcher = (
+    await ctx.api.call(
+      "POST",
+      "/webhooks",
+      { name: `${name} watcher`, url: `${ctx.receiver.url}/${name}/ok/watcher`, events: ["webhook.disabled"] },
+      { expect: 201 },
+    )
+  ).body;
   const changes = await p.toggle(6);
   const healthy = { ...p, webhooks: [p.webhooks[0]] };
   const result = await finish(ctx, name, healthy, { changes });
   const goneHook = (await ctx.api.call("GET", `/projects/${p.id}/webhooks/${p.webhooks[1].id}`, undefined, { expect: 200 })).body;
   if (goneHook.enabled || goneHook.health?.disabled_reason !== "gone") result.problems.push(`the 410 webhook is ${JSON.stringify(goneHook.health)}`);
   const goneDeliveries = await deliveriesOf(ctx, p, p.webhooks[1]);
-  for (const d of goneDeliveries) if (d.status !== "failed" || d.attempt_count > 1) result.problems.push(`a delivery to the 410 webhook ended ${d.status} after ${d.attempt_count} attempts`);
+  for (const d of goneDeliveries)
+    if (d.status !== "failed" || d.attempt_count > 1) result.problems.push(`a delivery to the 410 webhook ended ${d.status} after ${d.attempt_count} attempts`);
   // Attempts already in flight when the webhook was disabled may still reach it; none comes after.
   const goneHits = ctx.receiver.hits(`/${name}/status/410/`);
   const attempted = goneDeliveries.reduce((n, d) => n + d.attempt_count, 0);

@@ -54,7 +54,11 @@ async function disableMendEnableRecover(ctx) {
   if (recovered.deliveries !== changes || recovered.more) problems.push(`recover answered ${JSON.stringify(recovered)} for ${changes} changes`);
   const succeeded = await deliveriesOf(ctx, p, p.webhooks[0], "succeeded");
   if (succeeded.length !== changes) problems.push(`${succeeded.length} of ${changes} deliveries succeeded`);
-  return { ok: problems.length === 0, line: `${result.line.replace(/^PASS|^FAIL/, problems.length ? "FAIL" : "PASS")} recovered=${recovered.deliveries}`, problems };
+  return {
+    ok: problems.length === 0,
+    line: `${result.line.replace(/^PASS|^FAIL/, problems.length ? "FAIL" : "PASS")} recovered=${recovered.deliveries}`,
+    problems,
+  };
 }
 
 /**
@@ -89,12 +93,19 @@ async function lostAfterEverySend(ctx) {
   const [done] = await deliveriesOf(ctx, p, p.webhooks[0], "succeeded");
   await fault(ctx, "queue-sends", { drop: 1 });
   await ctx.api.call("POST", `${hook}/deliveries/${done.id}/redeliver`, undefined, { expect: 202 });
-  await until("the redelivered delivery arrives again", async () => ctx.receiver.delivery(done.id).ok === 2, 60_000).catch((err) => result.problems.push(String(err.message)));
+  await until("the redelivered delivery arrives again", async () => ctx.receiver.delivery(done.id).ok === 2, 60_000).catch((err) =>
+    result.problems.push(String(err.message)),
+  );
   const again = await ctx.api.call("GET", `${hook}/deliveries/${done.id}`, undefined, { expect: 200 });
-  if (again.body.status !== "succeeded" || again.body.attempts.length !== again.body.attempt_count) result.problems.push(`the redelivered delivery ended ${again.body.status} with ${again.body.attempts.length} attempts logged`);
+  if (again.body.status !== "succeeded" || again.body.attempts.length !== again.body.attempt_count)
+    result.problems.push(`the redelivered delivery ended ${again.body.status} with ${again.body.attempts.length} attempts logged`);
   const left = (await ctx.admin.call("GET", "/admin/_faults/queue-sends", undefined, { expect: 200 })).body;
   if (left.drop !== 0) result.problems.push(`${left.drop} injected losses were not consumed`);
-  return { ...result, ok: result.problems.length === 0, line: `${result.line} recovered=${recovered.deliveries} seconds_all=${Math.round((Date.now() - t0) / 1000)}` };
+  return {
+    ...result,
+    ok: result.problems.length === 0,
+    line: `${result.line} recovered=${recovered.deliveries} seconds_all=${Math.round((Date.now() - t0) / 1000)}`,
+  };
 }
 
 /**

@@ -42,7 +42,9 @@ async function checkFaultRoutesGuarded(ctx, { enabled }) {
   const asAdmin = await ctx.admin.call("GET", "/admin/_faults/queue-sends");
   const expected = enabled ? [403, 200] : [403, 404];
   if (asKey.status !== expected[0] || asAdmin.status !== expected[1])
-    throw new Error(`fault routes with FAULT_INJECTION ${enabled ? "on" : "off"}: API key got ${asKey.status}, admin got ${asAdmin.status}; expected ${expected.join(", ")}`);
+    throw new Error(
+      `fault routes with FAULT_INJECTION ${enabled ? "on" : "off"}: API key got ${asKey.status}, admin got ${asAdmin.status}; expected ${expected.join(", ")}`,
+    );
 }
 
 /** Queue messages the consumer has been handed so far, from wrangler's `QUEUE <name> acked/total` lines. */

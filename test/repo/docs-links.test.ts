@@ -65,11 +65,19 @@ function readRepo(file: string): string | null {
   return fs.statSync(full).isDirectory() ? "" : fs.readFileSync(full, "utf8");
 }
 
-const pages = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const pages = [
+  "README.md",
+  ...fs
+    .readdirSync(path.join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 describe("the docs' links", () => {
   it.each(pages)("every relative link of %s resolves", (page) => {
-    const broken = linksOf(page, readRepo(page)!).map((l) => brokenLink(l, readRepo)).filter(Boolean);
+    const broken = linksOf(page, readRepo(page)!)
+      .map((l) => brokenLink(l, readRepo))
+      .filter(Boolean);
     expect(broken).toEqual([]);
   });
 
@@ -81,7 +89,10 @@ describe("the docs' links", () => {
     expect(link("docs/a.md#title")).toBeNull();
     expect(link("docs/a.md#nope")).toMatch(/no heading/);
     expect(link("docs/b.md")).toMatch(/no such file/);
-    expect(linksOf("x.md", "see [a](b.md) and `[c](d.md)`\n```\n[e](f.md)\n```\n![img](p.png) [w](https://x.test)").map((l) => l.target)).toEqual(["b.md", "p.png"]);
+    expect(linksOf("x.md", "see [a](b.md) and `[c](d.md)`\n```\n[e](f.md)\n```\n![img](p.png) [w](https://x.test)").map((l) => l.target)).toEqual([
+      "b.md",
+      "p.png",
+    ]);
   });
 });
 

@@ -34,11 +34,16 @@ async function main() {
     const project = (await api.call("POST", "/projects", { key: "web", name: "Web" }, { expect: 201 })).body;
     const flag = (await api.call("POST", `/projects/${project.id}/flags`, { key: "new-checkout", name: "New Checkout" }, { expect: 201 })).body;
     const live = flag.variations[0].id;
-    await api.call("PATCH", `/projects/${project.id}/flags/new-checkout/environments/production`, {
-      enabled: true,
-      rollout_percentage: 20,
-      conditions: [{ name: "Pro", variation_id: live, rules: [{ property: "plan", operator: "STR_EQUALS", values: ["pro"] }] }],
-    }, { expect: 200 });
+    await api.call(
+      "PATCH",
+      `/projects/${project.id}/flags/new-checkout/environments/production`,
+      {
+        enabled: true,
+        rollout_percentage: 20,
+        conditions: [{ name: "Pro", variation_id: live, rules: [{ property: "plan", operator: "STR_EQUALS", values: ["pro"] }] }],
+      },
+      { expect: 200 },
+    );
     const key = (await api.call("POST", `/projects/${project.id}/environments/production/sdk-keys`, { name: "node" }, { expect: 201 })).body.key;
 
     fs.mkdirSync(path.dirname(snippetFile), { recursive: true });
@@ -47,12 +52,22 @@ async function main() {
     const [value, variant, reason, revision] = stdout.trim().split(/\s+/);
 
     const context = { targetingKey: "user-42", plan: "pro" };
-    const own = await (await fetch(`${worker.base}/ofrep/v1/evaluate/flags/new-checkout`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ context }) })).json();
+    const own = await (
+      await fetch(`${worker.base}/ofrep/v1/evaluate/flags/new-checkout`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ context }),
+      })
+    ).json();
     const config = await (await fetch(`${worker.base}/tggl/config`, { headers: { "x-tggl-api-key": key } })).json();
-    const tggl = evalFlag({ ...context, userId: context.targetingKey }, config.find((f) => f.slug === "new-checkout"));
+    const tggl = evalFlag(
+      { ...context, userId: context.targetingKey },
+      config.find((f) => f.slug === "new-checkout"),
+    );
     const expected = [String(own.value), own.variant, own.reason, String(own.metadata.revision)];
     const problems = [];
-    if ([value, variant, reason, revision].join(" ") !== expected.join(" ")) problems.push(`the docs snippet printed "${stdout.trim()}", Flagpost's OFREP answers "${expected.join(" ")}"`);
+    if ([value, variant, reason, revision].join(" ") !== expected.join(" "))
+      problems.push(`the docs snippet printed "${stdout.trim()}", Flagpost's OFREP answers "${expected.join(" ")}"`);
     if (own.reason !== "TARGETING_MATCH" || own.value !== true) problems.push(`expected the Pro condition to match: ${JSON.stringify(own)}`);
     if (String(tggl) !== value) problems.push(`tggl-core on /tggl/config gives ${tggl}, the SDK ${value}`);
     if (problems.length) throw new Error(problems.join("\n"));

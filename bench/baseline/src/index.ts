@@ -145,7 +145,12 @@ export default {
     // Messages of `GET /unit/queue-send` carry no URL: acknowledged, not posted.
     for (const m of batch.messages) if (m.body.url === "") m.ack();
     const messages = batch.messages.filter((m) => m.body.url !== "");
-    const claimed = log ? await claim(env.DB, messages.map((m) => m.body.id)) : null;
+    const claimed = log
+      ? await claim(
+          env.DB,
+          messages.map((m) => m.body.id),
+        )
+      : null;
     const outcomes: { id: string; status: number }[] = [];
     await Promise.all(
       messages.map(async (message) => {

@@ -56,9 +56,7 @@ async function changeLogPage(c: DashboardContext) {
       ) : (
         entries.entries.map((entry) => <ChangeEntry entry={entry} projectId={projectId} />)
       )}
-      {filtering && entries.next_cursor ? (
-        <p class="small muted">Searched the {entries.scanned} changes before this point; older ones may match too.</p>
-      ) : null}
+      {filtering && entries.next_cursor ? <p class="small muted">Searched the {entries.scanned} changes before this point; older ones may match too.</p> : null}
       <Pager
         what="changes"
         newest={cursor ? `${base}?${query}` : undefined}

@@ -42,7 +42,10 @@ export async function staleNoticeWords(c: DashboardContext): Promise<string | nu
   const eventId = params.get("change");
   const projectId = /^\/dashboard\/projects\/([0-9a-f-]{36})/.exec(c.req.path)?.[1];
   if (!projectId || !eventId || !isId(eventId)) return null;
-  const page = await c.get("api").get<Page<ChangeLogEntry>>(`/projects/${projectId}/events`, { limit: 200 }).catch(() => null);
+  const page = await c
+    .get("api")
+    .get<Page<ChangeLogEntry>>(`/projects/${projectId}/events`, { limit: 200 })
+    .catch(() => null);
   const entry = page?.data.find((e) => e.id === eventId);
   if (!entry) return null;
   const where = entry.environment ? ` in ${entry.environment.name}` : "";

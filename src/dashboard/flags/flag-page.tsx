@@ -82,7 +82,12 @@ async function setArchived(c: DashboardContext) {
   const { projectId } = params(c);
   const form = await formOf(c);
   const patch = { archived: textField(form, "archived") === "true", version: Number(textField(form, "version")) };
-  return saveFlag(c, patch, () => ({}), (f) => `${flagPath(projectId, f.key)}?notice=${f.archived ? "flag-archived" : "flag-unarchived"}#notice`);
+  return saveFlag(
+    c,
+    patch,
+    () => ({}),
+    (f) => `${flagPath(projectId, f.key)}?notice=${f.archived ? "flag-archived" : "flag-unarchived"}#notice`,
+  );
 }
 
 async function deleteFlag(c: DashboardContext) {
@@ -120,7 +125,10 @@ async function refusedSave(c: DashboardContext, err: ApiFailure, keep: (errors: 
     return flagPage(c, { ...keep({ key: "Another flag in this project already uses this key." }, err), status: 409 });
   }
   if (err.status === 409) {
-    const current = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`).catch(() => null);
+    const current = await c
+      .get("api")
+      .get<Flag>(`/projects/${projectId}/flags/${flagKey}`)
+      .catch(() => null);
     const change = current ? await lastChangeOf(c.get("api"), projectId, current.id) : undefined;
     const reload = flagPath(projectId, flagKey);
     const banner = <ConflictNotice change={change} reload={reload} subject="this flag" reloadLabel="Reload the flag" />;
@@ -143,7 +151,6 @@ function settingsDraftOf(flag: Flag): SettingsDraft {
   const { name, key, description, sharing } = flag;
   return { name, key, description, tags: flag.tags.join(", "), share_with_everyone: sharing.share_with_everyone, roles: sharing.roles.join(", ") };
 }
-
 
 async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
   const { projectId, flagKey } = params(c);
@@ -198,8 +205,8 @@ async function deletePage(c: DashboardContext) {
           </strong>
         </p>
         <p>
-          {on.length ? `It is on in ${on.join(", ")}. ` : ""}Code that asks for it gets its own default from then on. Its webhooks are told.
-          This cannot be undone; archiving keeps it instead.
+          {on.length ? `It is on in ${on.join(", ")}. ` : ""}Code that asks for it gets its own default from then on. Its webhooks are told. This cannot be
+          undone; archiving keeps it instead.
         </p>
         <form method="post" action={`${flagPath(projectId, flagKey)}/delete`} class="inline">
           <CsrfField token={c.get("csrf")} />

@@ -114,8 +114,8 @@ export const NewFlagForm: FC<{ project: Project; csrf: string; state: NewFlagSta
       <NewFlagFields values={state.values} errors={state.errors} />
       <h2>Variations</h2>
       <p class="small muted">
-        What the flag can serve, in order. Rows left empty are ignored; a boolean flag with none gets Live (true) and Off (false). A new
-        flag starts off everywhere, serving its last variation; the first active one is its rollout variation.
+        What the flag can serve, in order. Rows left empty are ignored; a boolean flag with none gets Live (true) and Off (false). A new flag starts off
+        everywhere, serving its last variation; the first active one is its rollout variation.
       </p>
       <VariationRows drafts={state.variations} type={state.values.type} errors={state.errors} focusLast={state.focusLast} />
       <button class="primary" type="submit" name="intent" value="create">

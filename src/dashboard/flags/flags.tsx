@@ -68,8 +68,7 @@ async function createEnvironment(c: DashboardContext) {
     return c.redirect(`/dashboard/projects/${projectId}?notice=environment-created#notice`, 303);
   } catch (err) {
     if (!(err instanceof ApiFailure) || (err.status !== 400 && err.status !== 409)) throw err;
-    const errors =
-      err.status === 409 ? { key: "Another environment of this project already uses this key." } : fieldSentences(err.issues);
+    const errors = err.status === 409 ? { key: "Another environment of this project already uses this key." } : fieldSentences(err.issues);
     return flagsPage(c, { values, errors }, 400);
   }
 }

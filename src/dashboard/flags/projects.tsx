@@ -78,8 +78,7 @@ const ProjectList: FC<{ projects: Project[] }> = ({ projects }) => (
             </td>
             <td>{project.environments.map((env) => env.name).join(", ")}</td>
             <td class="hide-narrow">
-              <a href={`/dashboard/projects/${project.id}/changes`}>Change log</a> ·{" "}
-              <a href={`/dashboard/settings/webhooks#project-${project.id}`}>Webhooks</a>
+              <a href={`/dashboard/projects/${project.id}/changes`}>Change log</a> · <a href={`/dashboard/settings/webhooks#project-${project.id}`}>Webhooks</a>
             </td>
           </tr>
         ))}

@@ -36,9 +36,8 @@ export const SdkSnippet: FC<{ flag: Flag; origin: string }> = ({ flag, origin })
   return (
     <div class="card">
       <p class="small muted">
-        With OpenFeature's OFREP provider (Node). <code>FLAGPOST_SDK_KEY</code> is an SDK key of the environment to read
-        (<code>POST /api/v1/projects/…/environments/…/sdk-keys</code>). The second argument is what your code gets when Flagpost cannot
-        answer.
+        With OpenFeature's OFREP provider (Node). <code>FLAGPOST_SDK_KEY</code> is an SDK key of the environment to read (
+        <code>POST /api/v1/projects/…/environments/…/sdk-keys</code>). The second argument is what your code gets when Flagpost cannot answer.
       </p>
       <pre aria-label={`Reading ${flag.key} with OpenFeature`}>{js}</pre>
       <p class="small muted">The same evaluation with curl:</p>

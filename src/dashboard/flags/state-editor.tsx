@@ -125,9 +125,7 @@ export const StateEditor: FC<EditorProps> = ({ action, csrf, draft, variations, 
     <CsrfField token={csrf} />
     <input type="hidden" name="version" value={draft.version} />
     {banner ?? null}
-    {Object.keys(errors).length ? (
-      <ErrorSummary message="Nothing was saved: some fields need a change." errors={errors} fieldIds={fieldIdsOf(errors)} />
-    ) : null}
+    {Object.keys(errors).length ? <ErrorSummary message="Nothing was saved: some fields need a change." errors={errors} fieldIds={fieldIdsOf(errors)} /> : null}
     <OnOffFields draft={draft} variations={variations} envName={envName} errors={errors} />
     <h2>Conditions</h2>
     <p class="muted small">The first condition whose rules all match serves its variation; the others are not looked at.</p>

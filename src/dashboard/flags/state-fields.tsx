@@ -54,7 +54,13 @@ export const Input: FC<InputProps> = (p) => {
   return (
     <div class={`field ${p.class ?? ""}`}>
       <label for={id}>{p.label}</label>
-      {p.multiline ? <textarea {...common} rows={3}>{p.value}</textarea> : <input {...common} type={p.type ?? "text"} value={p.value} />}
+      {p.multiline ? (
+        <textarea {...common} rows={3}>
+          {p.value}
+        </textarea>
+      ) : (
+        <input {...common} type={p.type ?? "text"} value={p.value} />
+      )}
       {p.hint ? (
         <p class="hint" id={`${id}-hint`}>
           {p.hint}

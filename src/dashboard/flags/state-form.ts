@@ -188,7 +188,10 @@ function ruleOf(r: RuleDraft, at: string, errors: FieldErrors): Record<string, u
   if (!rule.property) errors[`${at}.property`] = "Name the context property this rule reads, such as userId or plan.";
   switch (operandOf(r.operator)) {
     case "values": {
-      const values = r.values.split(/\r?\n/).map((v) => v.trim()).filter(Boolean);
+      const values = r.values
+        .split(/\r?\n/)
+        .map((v) => v.trim())
+        .filter(Boolean);
       if (values.length === 0) errors[`${at}.values`] = "Give at least one value, one per line.";
       return { ...rule, values };
     }

@@ -88,10 +88,7 @@ async function targetingPage(c: DashboardContext, outcome?: Outcome) {
   const draft = outcome?.draft ?? draftOfState(state);
   const body = (
     <>
-      <PageHead
-        title={`${flag.name} in ${env.name}`}
-        crumbs={[...projectCrumbs(project), { href: flagPath(projectId, flagKey), label: flag.name }]}
-      />
+      <PageHead title={`${flag.name} in ${env.name}`} crumbs={[...projectCrumbs(project), { href: flagPath(projectId, flagKey), label: flag.name }]} />
       <nav class="tabs" aria-label="Environment">
         {project.environments.map((e) => (
           <a href={targetingPath(projectId, flagKey, e.key)} aria-current={e.key === envKey ? "page" : undefined}>
@@ -132,4 +129,3 @@ const ProductionCheck = ({ flag }: { flag: Flag }) => (
     </button>
   </div>
 );
-

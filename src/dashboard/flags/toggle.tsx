@@ -42,11 +42,7 @@ export const ToggleForm: FC<ToggleProps> = ({ project, flag, env, state, csrf, b
       <input type="hidden" name="version" value={String(state.version)} />
       <input type="hidden" name="enabled" value={state.enabled ? "false" : "true"} />
       <input type="hidden" name="back" value={back} />
-      <button
-        type="submit"
-        class={state.enabled ? "small-button" : "primary small-button"}
-        aria-label={`${verb} ${flag.name} in ${env.name}`}
-      >
+      <button type="submit" class={state.enabled ? "small-button" : "primary small-button"} aria-label={`${verb} ${flag.name} in ${env.name}`}>
         {verb}
       </button>
     </form>

@@ -32,9 +32,9 @@ async function apiKeysPage(c: DashboardContext) {
     <>
       <PageHead title="API keys" crumbs={[{ href: BASE, label: "Settings" }]} />
       <p class="muted">
-        The live API keys of <strong>{me.user.email}</strong> in {me.org.name}. A key's text is shown only when it is made
-        (<code>POST /admin/users/:userId/api-keys</code>, or <code>npm start</code> locally); here you see when each was made and revoke the
-        ones no longer used. A revoked key is refused everywhere within 30 seconds.
+        The live API keys of <strong>{me.user.email}</strong> in {me.org.name}. A key's text is shown only when it is made (
+        <code>POST /admin/users/:userId/api-keys</code>, or <code>npm start</code> locally); here you see when each was made and revoke the ones no longer used.
+        A revoked key is refused everywhere within 30 seconds.
       </p>
       {keys.data.length ? (
         <KeyTable keys={keys.data} csrf={c.get("csrf")} />

@@ -75,10 +75,9 @@ async function keysPage(c: DashboardContext, outcome: Outcome = {}) {
       <ProjectTabs project={project} current="keys" />
       {outcome.created ? <CreatedKey created={outcome.created} projectId={project.id} /> : null}
       <p class="small muted">
-        The revision counts this project's committed changes; evaluation answers and webhook deliveries carry it. An SDK key lets
-        OpenFeature (OFREP) and Tggl's SDKs evaluate one environment's flags: a <em>client</em> key may only evaluate (safe in a browser or
-        an app), a <em>server</em> key may also download the targeting rules. Add environments from the{" "}
-        <a href={`/dashboard/projects/${project.id}`}>Flags</a> tab.
+        The revision counts this project's committed changes; evaluation answers and webhook deliveries carry it. An SDK key lets OpenFeature (OFREP) and Tggl's
+        SDKs evaluate one environment's flags: a <em>client</em> key may only evaluate (safe in a browser or an app), a <em>server</em> key may also download
+        the targeting rules. Add environments from the <a href={`/dashboard/projects/${project.id}`}>Flags</a> tab.
       </p>
       {project.environments.map((env, i) => (
         <section class="card" id={`env-${env.key}`} aria-labelledby={`env-${env.key}-title`}>

@@ -37,7 +37,14 @@ export function listField(form: FormBody, name: string): string[] {
 
 /** A comma-separated field as a list (tags, roles): trimmed, without blanks or repeats. */
 export function commaList(text: string): string[] {
-  return [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /**

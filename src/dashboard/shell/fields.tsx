@@ -29,8 +29,9 @@ export function errorsByField(issues: FieldIssue[]): FieldErrors {
 
 /** The API's key pattern said in words: a person reads a rule, not a regular expression. */
 function inWords(message: string): string {
-  return message.replace(/must match \^\[a-z0-9\]\[a-z0-9_-\]\{0,63\}\$/i, (m) =>
-    (m[0] === "M" ? "U" : "u") + "se lower-case letters, digits, - and _ (at most 64), starting with a letter or a digit",
+  return message.replace(
+    /must match \^\[a-z0-9\]\[a-z0-9_-\]\{0,63\}\$/i,
+    (m) => (m[0] === "M" ? "U" : "u") + "se lower-case letters, digits, - and _ (at most 64), starting with a letter or a digit",
   );
 }
 

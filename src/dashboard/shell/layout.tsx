@@ -36,7 +36,9 @@ const Frame: FC<PropsWithChildren<FrameProps>> = ({ title, scriptPath, me, csrf,
       <script src={scriptPath} defer></script>
     </head>
     <body>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       {me && csrf ? <TopBar me={me} csrf={csrf} section={section} /> : null}
       <main id="main">{children}</main>
     </body>
@@ -50,9 +52,15 @@ const TopBar: FC<{ me: Me; csrf: string; section?: Section }> = ({ me, csrf, sec
         <img src={ICON} alt="" width="22" height="22" /> Flagpost
       </a>
       <nav aria-label="Main">
-        <a href="/dashboard" aria-current={section === "projects" ? "page" : undefined}>Projects &amp; flags</a>
-        <a href="/dashboard/settings/webhooks" aria-current={section === "webhooks" ? "page" : undefined}>Settings › Webhooks</a>
-        <a href="/dashboard/settings/api-keys" aria-current={section === "api-keys" ? "page" : undefined}>API keys</a>
+        <a href="/dashboard" aria-current={section === "projects" ? "page" : undefined}>
+          Projects &amp; flags
+        </a>
+        <a href="/dashboard/settings/webhooks" aria-current={section === "webhooks" ? "page" : undefined}>
+          Settings › Webhooks
+        </a>
+        <a href="/dashboard/settings/api-keys" aria-current={section === "api-keys" ? "page" : undefined}>
+          API keys
+        </a>
       </nav>
       <div class="who">
         <span>
@@ -115,7 +123,14 @@ export const EmptyState: FC<PropsWithChildren<{ title: string }>> = ({ title, ch
   </div>
 );
 
-export const Time: FC<{ iso: string | null }> = ({ iso }) => (iso ? <time datetime={iso} data-local>{formatTime(iso)}</time> : <span class="muted">—</span>);
+export const Time: FC<{ iso: string | null }> = ({ iso }) =>
+  iso ? (
+    <time datetime={iso} data-local>
+      {formatTime(iso)}
+    </time>
+  ) : (
+    <span class="muted">—</span>
+  );
 
 export interface Crumb {
   href: string;

@@ -131,5 +131,3 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.byteLength);
   return out;
 }
-
-

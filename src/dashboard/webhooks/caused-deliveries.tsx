@@ -54,8 +54,8 @@ export async function causedDeliveriesPage(c: DashboardContext) {
         <ChangeSummary entry={entry} />
       ) : (
         <p class="muted">
-          This change is not among the project's 1,000 most recent, so its deliveries are not looked up here; find them on each webhook's page,
-          filtered by event.
+          This change is not among the project's 1,000 most recent, so its deliveries are not looked up here; find them on each webhook's page, filtered by
+          event.
         </p>
       )}
       <p class="small muted">
@@ -76,8 +76,8 @@ export async function causedDeliveriesPage(c: DashboardContext) {
 /** The change, in the change log's words. */
 const ChangeSummary: FC<{ entry: ChangeLogEntry }> = ({ entry }) => (
   <p>
-    {eventLabel(entry.event)} of <strong>{entry.flag.name}</strong> {entry.environment ? `in ${entry.environment.name}` : ""} by{" "}
-    {entry.triggered_by.email}, <Time iso={entry.timestamp} />: {describeChanges(entry).join("; ")}.
+    {eventLabel(entry.event)} of <strong>{entry.flag.name}</strong> {entry.environment ? `in ${entry.environment.name}` : ""} by {entry.triggered_by.email},{" "}
+    <Time iso={entry.timestamp} />: {describeChanges(entry).join("; ")}.
   </p>
 );
 

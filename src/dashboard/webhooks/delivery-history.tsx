@@ -36,9 +36,7 @@ export const DeliveryHistory: FC<HistoryProps> = ({ base, filter, page, cursor, 
               <a href={base}>Show every delivery</a>
             </p>
           ) : (
-            <p>
-              Press Test to send a signed sample request, or change a flag this webhook listens to. Each call appears here, newest first.
-            </p>
+            <p>Press Test to send a signed sample request, or change a flag this webhook listens to. Each call appears here, newest first.</p>
           )}
         </EmptyState>
       )}
@@ -84,7 +82,12 @@ const FilterForm: FC<{ action: string; filter: HistoryFilter }> = ({ action, fil
 /** The change a delivery carries, in a cell: the flag, where, and the revision. */
 const OriginCell: FC<{ delivery: Delivery; origin?: Origin }> = ({ delivery, origin }) => {
   if (delivery.event_id === null) return <span class="muted">{delivery.event === "webhook.disabled" ? "Notice of a disabled webhook" : "Test request"}</span>;
-  if (!origin) return <span class="muted" title="Not among the latest changes of the projects searched">—</span>;
+  if (!origin)
+    return (
+      <span class="muted" title="Not among the latest changes of the projects searched">
+        —
+      </span>
+    );
   return (
     <>
       <span class="truncate origin-flag" title={`${origin.flag.name} (${origin.flag.key})`}>

@@ -74,7 +74,9 @@ async function checkSignature(c: DashboardContext) {
 function draftOf(delivery: DeliveryDetail): Draft {
   const [latest] = newestFirst(delivery.attempts);
   if (!latest) return { headers: "", body: "" };
-  const headers = Object.entries(latest.request.headers).map(([name, value]) => `${name}: ${value}`).join("\n");
+  const headers = Object.entries(latest.request.headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join("\n");
   return { headers, body: latest.request.body, from: { deliveryId: delivery.id, attempt: latest.number, at: latest.started_at } };
 }
 
@@ -99,13 +101,13 @@ function debuggerPage(c: DashboardContext, scope: string, webhook: Webhook, stat
       {state.result ? <Verdict result={state.result} /> : null}
       {failed ? <ErrorSummary message="Nothing was checked." errors={errors} fieldIds={FIELD_IDS} /> : null}
       <p class="muted">
-        Paste the headers and the raw body exactly as your receiver got them, and the secret it verifies with. Flagpost compares them
-        with what it signed and sent for <strong>{webhook.name}</strong>.
+        Paste the headers and the raw body exactly as your receiver got them, and the secret it verifies with. Flagpost compares them with what it signed and
+        sent for <strong>{webhook.name}</strong>.
       </p>
       {from ? (
         <Notice kind="info">
-          Filled in with what Flagpost sent in attempt {from.attempt} of delivery <code>{from.deliveryId}</code> ({formatTime(from.at)}).
-          Replace what differs on your side, or type your receiver's secret, and check.
+          Filled in with what Flagpost sent in attempt {from.attempt} of delivery <code>{from.deliveryId}</code> ({formatTime(from.at)}). Replace what differs
+          on your side, or type your receiver's secret, and check.
         </Notice>
       ) : null}
       <DebuggerForm action={`${base}/verify`} csrf={c.get("csrf")} draft={state.draft} errors={errors} />

@@ -23,12 +23,27 @@ export interface WebhookFormValues {
 }
 
 export const FIELD_IDS: Record<string, string> = {
-  scope: "wh-scope", name: "wh-name", url: "wh-url", events: "wh-events", environments: "wh-envs",
-  format: "wh-format", headers: "wh-headers", secret: "wh-secret", enabled: "wh-enabled",
+  scope: "wh-scope",
+  name: "wh-name",
+  url: "wh-url",
+  events: "wh-events",
+  environments: "wh-envs",
+  format: "wh-format",
+  headers: "wh-headers",
+  secret: "wh-secret",
+  enabled: "wh-enabled",
 };
 
 export const NEW_WEBHOOK: Omit<WebhookFormValues, "scope"> = {
-  name: "", url: "", events: [...ROLLGATE_EVENTS], environments: [], format: "rollgate", headers: "", enabled: true, removeSecret: false, clearHeaders: false,
+  name: "",
+  url: "",
+  events: [...ROLLGATE_EVENTS],
+  environments: [],
+  format: "rollgate",
+  headers: "",
+  enabled: true,
+  removeSecret: false,
+  clearHeaders: false,
 };
 
 export function valuesOf(webhook: Webhook, scope: string): WebhookFormValues {

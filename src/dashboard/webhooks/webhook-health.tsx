@@ -41,8 +41,8 @@ export const HealthStory: FC<{ health: Health }> = ({ health }) => {
     case "circuit_open":
       return (
         <>
-          Deliveries wait instead of being attempted; one probe at a time follows the retry schedule. When a probe succeeds, what waited is
-          sent in the order of the changes, oldest first. Nothing is dropped.
+          Deliveries wait instead of being attempted; one probe at a time follows the retry schedule. When a probe succeeds, what waited is sent in the order of
+          the changes, oldest first. Nothing is dropped.
         </>
       );
     case "disabled":
@@ -134,8 +134,7 @@ export const RecoverForm: FC<{ action: string; csrf: string; error?: string }> =
   <form method="post" action={action} class="card tight recover" aria-labelledby="recover-title">
     <h3 id="recover-title">Recover failed deliveries</h3>
     <p class="small muted">
-      One more attempt of every failed delivery of this webhook created since the moment you choose, oldest first. Pending deliveries keep
-      their own schedule.
+      One more attempt of every failed delivery of this webhook created since the moment you choose, oldest first. Pending deliveries keep their own schedule.
     </p>
     <CsrfField token={csrf} />
     <fieldset>

@@ -95,7 +95,9 @@ const NewSecret: FC<{ rotated: RotatedSecret; ownSecret: boolean; hadSecret: boo
     <p class="small muted">
       HMAC key of X-Rollgate-Signature, webhook-signature and X-Sentry-Signature (its UTF-8 bytes). Sentry's secret field takes it as is.
     </p>
-    <pre id="rotated-secret" data-secret>{rotated.secret}</pre>
+    <pre id="rotated-secret" data-secret>
+      {rotated.secret}
+    </pre>
     <p>
       <CopyButton target="rotated-secret" label="Copy the secret" />
     </p>
@@ -108,8 +110,8 @@ const NewSecret: FC<{ rotated: RotatedSecret; ownSecret: boolean; hadSecret: boo
     <p data-overlap>
       {rotated.previous_expires_at ? (
         <>
-          Until <Time iso={rotated.previous_expires_at} /> every request is signed with both secrets (new first), so receivers keep verifying
-          while you update them.
+          Until <Time iso={rotated.previous_expires_at} /> every request is signed with both secrets (new first), so receivers keep verifying while you update
+          them.
         </>
       ) : hadSecret ? (
         "The previous secret stopped signing at once: receivers verifying with it fail until they have the new one."
@@ -187,8 +189,8 @@ const KeyPairCard: FC<SigningProps> = ({ scope, webhook, csrf }) => (
   <div class="card">
     <h3>ed25519 key pair</h3>
     <p class="small muted">
-      With a key pair, webhook-signature also carries a <code>v1a</code> signature that receivers verify with the public key alone (Standard
-      Webhooks' asymmetric scheme). The private key never leaves Flagpost.
+      With a key pair, webhook-signature also carries a <code>v1a</code> signature that receivers verify with the public key alone (Standard Webhooks'
+      asymmetric scheme). The private key never leaves Flagpost.
     </p>
     {webhook.ed25519_public_key ? (
       <>

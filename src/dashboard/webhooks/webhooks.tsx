@@ -98,8 +98,7 @@ async function webhookListPage(c: DashboardContext) {
         </a>
       </PageHead>
       <p class="muted">
-        Flagpost sends a signed POST to each enabled webhook when a flag changes, retries failures (by default for about 15 hours), and keeps
-        every attempt.
+        Flagpost sends a signed POST to each enabled webhook when a flag changes, retries failures (by default for about 15 hours), and keeps every attempt.
       </p>
       {none ? <NoWebhooks /> : null}
       <ScopeSection
@@ -180,9 +179,7 @@ async function saveWebhook(c: DashboardContext, existing?: Webhook) {
   } catch (err) {
     if (!(err instanceof ApiFailure) || err.status !== 400) throw err;
     const errors = errorsByField(err.issues);
-    const message = secret
-      ? "The webhook was not saved. Enter the secret again: it is never sent back to the page."
-      : "The webhook was not saved.";
+    const message = secret ? "The webhook was not saved. Enter the secret again: it is never sent back to the page." : "The webhook was not saved.";
     return webhookFormPage(c, { values, existing, errors, message });
   }
 }

@@ -283,4 +283,3 @@ export const attempts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.deliveryId, t.number] }), index("attempts_started").on(t.startedAt)],
 );
-

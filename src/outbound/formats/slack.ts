@@ -29,7 +29,12 @@ export interface SlackBody {
 }
 
 type Change = RollgateBody["changes"][number];
-type TgglCondition = { id?: string; name?: string; variation?: { name?: string }; rules?: Record<string, { operator?: string; params?: { rangeEnd?: number } }> };
+type TgglCondition = {
+  id?: string;
+  name?: string;
+  variation?: { name?: string };
+  rules?: Record<string, { operator?: string; params?: { rangeEnd?: number } }>;
+};
 
 /** Slack's own escaping: the three characters its markup reserves. */
 export function escapeMarkup(text: string): string {
@@ -77,7 +82,10 @@ export function slackSentence(body: RollgateBody): string {
   const where = body.environment ? ` in ${bold(body.environment.name)}` : "";
   const test = body.event === "webhook.test" ? "Test delivery: " : "";
   const activated = body.changes.find((c) => c.__typename === "FlagActivated");
-  const phrases = body.changes.filter((c) => c !== activated).map((c) => changePhrase(c, body)).filter((p): p is string => p !== null);
+  const phrases = body.changes
+    .filter((c) => c !== activated)
+    .map((c) => changePhrase(c, body))
+    .filter((p): p is string => p !== null);
   const details = phrases.length > PHRASES_SHOWN ? [...phrases.slice(0, PHRASES_SHOWN), `and ${phrases.length - PHRASES_SHOWN} more changes`] : phrases;
   const how = details.length ? `: ${details.join(", ")}` : "";
   switch (body.event) {
