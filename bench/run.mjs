@@ -210,7 +210,7 @@ async function main() {
     const [baseline, logged, flagpost] = await measure(dir);
     const result = report({ stamp, config: CONFIG, baseline, logged, flagpost, seconds: Math.round((Date.now() - started) / 1000) });
     const out = path.join(ROOT, "bench/results", `${stamp}.json`);
-    fs.writeFileSync(out, JSON.stringify(result.json, null, 2) + "\n");
+    fs.writeFileSync(out, `${JSON.stringify(result.json, null, 2)}\n`);
     console.log(`\n${result.table}\n\nwritten to ${path.relative(ROOT, out)} (${result.json.seconds} s)`);
     fs.rmSync(dir, { recursive: true, force: true });
     if (result.json.lostDeliveries > 0) process.exitCode = 1;

@@ -174,7 +174,7 @@ describe("dashboard session", () => {
     for (const path of [
       "/dashboard/projects/not-an-id",
       `/dashboard/settings/webhooks/${project.id}/not-an-id`,
-      "/dashboard/settings/webhooks/elsewhere/" + crypto.randomUUID(),
+      `/dashboard/settings/webhooks/elsewhere/${crypto.randomUUID()}`,
     ]) {
       expect((await dash(path, { cookie })).status, path).toBe(404);
     }

@@ -49,10 +49,10 @@ describe("patterns", () => {
     };
     await json(patchState(tenant, project.id, "mail", "production", mailState), 200);
     const client = (await newSdkKey(tenant, project.id, "production", "client")).key;
-    const slow = await json(ofrep(client, "checkout", { context: { email: "a".repeat(30) + "!" } }), 200);
+    const slow = await json(ofrep(client, "checkout", { context: { email: `${"a".repeat(30)}!` } }), 200);
     expect(slow.reason).toBe("DEFAULT");
     expect((await json(ofrep(client, "checkout", { context: { email: "a".repeat(30) } }), 200)).reason).toBe("TARGETING_MATCH");
-    const address = "a@" + "a".repeat(8) + "." + "aaaa".repeat(11) + "!";
+    const address = `a@${"a".repeat(8)}.${"aaaa".repeat(11)}!`;
     expect((await json(ofrep(client, "mail", { context: { email: address } }), 200)).reason).toBe("DEFAULT");
     expect((await json(ofrep(client, "mail", { context: { email: "bob@acme.com" } }), 200)).reason).toBe("TARGETING_MATCH");
   });

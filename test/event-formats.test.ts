@@ -12,9 +12,9 @@ import type { DeliveryMessage } from "../src/deliveries/lifecycle";
 import { newFlag, patchState, setup } from "./helpers";
 import { deliveriesOf, deliveryDetail, eventually, makeDue, newWebhook, received, receiverUrl } from "./webhook-helpers";
 import { WEBHOOK_FORMATS } from "../src/outbound/bodies";
-import { type WebhookFormat } from "../src/outbound/bodies";
-import { type EventContext } from "../src/outbound/bodies";
-import { type RollgateBody } from "../src/outbound/bodies";
+import type { WebhookFormat } from "../src/outbound/bodies";
+import type { EventContext } from "../src/outbound/bodies";
+import type { RollgateBody } from "../src/outbound/bodies";
 import { TgglBodySchema } from "../src/outbound/bodies";
 
 afterEach(() => vi.restoreAllMocks());

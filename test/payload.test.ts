@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEvent, RollgateEvent } from "../src/flags/model";
 import { SAMPLE_FLAG, buildRollgateBody, renderEventBody, renderRollgateBody, renderTestBody, renderTgglBody } from "../src/outbound/payload";
-import { type EventContext } from "../src/outbound/bodies";
+import type { EventContext } from "../src/outbound/bodies";
 import { RollgateBodySchema } from "../src/outbound/bodies";
 import { TgglBodySchema } from "../src/outbound/bodies";
 

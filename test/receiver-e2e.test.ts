@@ -12,7 +12,7 @@ import { TgglBodySchema } from "../src/outbound/bodies";
 const SECRET = "a-webhook-secret-ü";
 
 function verifyRollgate(rawBody: string, signature: string | undefined, secret: string): boolean {
-  const expected = "sha256=" + crypto.createHmac("sha256", secret).update(rawBody).digest("hex");
+  const expected = `sha256=${crypto.createHmac("sha256", secret).update(rawBody).digest("hex")}`;
   return signature !== undefined && signature.length === expected.length && crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
 }
 

@@ -14,7 +14,7 @@ import { call, expectError, json, newFlag, newTenant, patchState, setup, type Te
 import { eventually, newWebhook, received, receiverUrl, webhookPath, type Received } from "./webhook-helpers";
 
 function rollgateAccepts(r: Received, secret: string): boolean {
-  const expected = Buffer.from("sha256=" + createHmac("sha256", secret).update(r.body).digest("hex"));
+  const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(r.body).digest("hex")}`);
   return ["x-rollgate-signature", "x-rollgate-signature-previous"].some((name) => {
     const given = r.headers[name];
     return given !== undefined && Buffer.from(given).length === expected.length && timingSafeEqual(Buffer.from(given), expected);
@@ -98,7 +98,7 @@ describe("secret rotation", () => {
     }
     for (const r of during) {
       expect(r.headers["webhook-signature"].split(" ")).toHaveLength(2);
-      expect(r.headers["x-rollgate-signature"]).toBe("sha256=" + createHmac("sha256", "new-secret-ü").update(r.body).digest("hex"));
+      expect(r.headers["x-rollgate-signature"]).toBe(`sha256=${createHmac("sha256", "new-secret-ü").update(r.body).digest("hex")}`);
     }
     expect(after[0].headers["x-rollgate-signature-previous"]).toBeUndefined();
   });

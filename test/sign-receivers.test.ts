@@ -25,7 +25,7 @@ function delivery(overrides: Partial<DeliveryToSign> = {}): DeliveryToSign {
 
 /** A receiver following Rollgate's docs, during a rotation: either header may carry its secret's signature. */
 function rollgateAccepts(body: string, headers: Record<string, string>, secret: string): boolean {
-  const expected = Buffer.from("sha256=" + createHmac("sha256", secret).update(body).digest("hex"));
+  const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`);
   return [headers["X-Rollgate-Signature"], headers["X-Rollgate-Signature-Previous"]].some(
     (h) => h !== undefined && Buffer.from(h).length === expected.length && timingSafeEqual(Buffer.from(h), expected),
   );
@@ -51,8 +51,8 @@ describe("signing during a rotation's overlap", () => {
     const first = headers["webhook-signature"].split(" ")[0].slice(3);
     const signed = `${d.deliveryId}.${headers["webhook-timestamp"]}.${d.body}`;
     expect(first).toBe(createHmac("sha256", NEW).update(signed).digest("base64"));
-    expect(headers["X-Rollgate-Signature"]).toBe("sha256=" + createHmac("sha256", NEW).update(d.body).digest("hex"));
-    expect(headers["X-Rollgate-Signature-Previous"]).toBe("sha256=" + createHmac("sha256", OLD).update(d.body).digest("hex"));
+    expect(headers["X-Rollgate-Signature"]).toBe(`sha256=${createHmac("sha256", NEW).update(d.body).digest("hex")}`);
+    expect(headers["X-Rollgate-Signature-Previous"]).toBe(`sha256=${createHmac("sha256", OLD).update(d.body).digest("hex")}`);
   });
 
   it.each([

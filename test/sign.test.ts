@@ -20,7 +20,7 @@ function delivery(overrides: Partial<DeliveryToSign> = {}): DeliveryToSign {
 
 /** How a receiver following Rollgate's docs checks the signature, with Node's crypto. */
 function rollgateReceiverAccepts(rawBody: string, signature: string, secret: string): boolean {
-  const expected = "sha256=" + createHmac("sha256", secret).update(rawBody).digest("hex");
+  const expected = `sha256=${createHmac("sha256", secret).update(rawBody).digest("hex")}`;
   const a = Buffer.from(signature);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -124,7 +124,7 @@ describe("signDelivery", () => {
         },
       }),
     );
-    expect(headers["Authorization"]).toBe("Bearer abc123");
+    expect(headers.Authorization).toBe("Bearer abc123");
     expect(headers["X-Team"]).toBe("payments");
     expect(headers).not.toHaveProperty("content-type");
     expect(headers).not.toHaveProperty("X-ROLLGATE-SIGNATURE");

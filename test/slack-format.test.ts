@@ -16,7 +16,7 @@ import {
 } from "../src/outbound/formats/slack";
 import { buildRollgateBody, renderTestBody } from "../src/outbound/payload";
 import { buildCondition, buildFlag, ENVIRONMENTS, LIVE, OFF, userIdIsOneOf, withState } from "./fixtures";
-import { type EventContext } from "../src/outbound/bodies";
+import type { EventContext } from "../src/outbound/bodies";
 
 const ctx: EventContext = {
   eventId: "3d9c5a10-6b7e-4f21-8a4d-2c1b0e9f8a77",

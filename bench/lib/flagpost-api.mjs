@@ -3,7 +3,7 @@
 
 export function flagpostClient(base, token) {
   async function call(method, path, body, { expect } = {}) {
-    const res = await fetch(base + "/api/v1" + path, {
+    const res = await fetch(`${base}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -8,8 +8,8 @@ import { AppError } from "../kernel/errors";
 import { clientAddress, countsAsFailure, recordFailure } from "./failed-auth";
 import { checkRateLimit } from "./rate-limit";
 import { findPrincipal, hashKey } from "./store";
-import { type Principal } from "../kernel/app-env";
-import { AppEnv } from "../kernel/app-env";
+import type { Principal } from "../kernel/app-env";
+import type { AppEnv } from "../kernel/app-env";
 
 const PRINCIPAL_TTL_MS = 30_000;
 const principals = new Map<string, { principal: Principal; until: number }>();

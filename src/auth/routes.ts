@@ -7,7 +7,7 @@ import { encodeCursor, IdSchema, NameSchema, pageOf, PageQuerySchema, TimestampS
 import { validationHook } from "../kernel/validation";
 import { forgetPrincipal, requireAdmin, requireApiKey } from "./middleware";
 import { createApiKey, createOrg, createUser, findOrg, findUser, listApiKeys, revokeApiKey } from "./store";
-import { type AppEnv } from "../kernel/app-env";
+import type { AppEnv } from "../kernel/app-env";
 import { cursorOrThrow } from "../kernel/route-helpers";
 
 const OrgSchema = z.object({ id: IdSchema, name: z.string() }).openapi("Org");

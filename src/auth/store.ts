@@ -1,7 +1,7 @@
 // Organizations, users and API keys in D1. A key is stored only as its SHA-256.
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { apiKeys, orgs, users } from "../kernel/db/schema";
-import { Principal } from "../kernel/app-env";
+import type { Principal } from "../kernel/app-env";
 import type { Db } from "../kernel/app-env";
 import { randomBase64Url, toHex } from "../kernel/encoding";
 

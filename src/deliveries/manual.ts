@@ -9,7 +9,7 @@ import { circuitSettled, type Released } from "./circuit";
 import { clockOf, orgClockId, requeueAfterMs, sendAttemptsNow } from "./clock";
 import { attemptDelivery, type AttemptOutcome } from "./consumer";
 import { createdWithBody, recovered, redelivered } from "./interventions";
-import { type WebhookFormat } from "../outbound/bodies";
+import type { WebhookFormat } from "../outbound/bodies";
 import { TEST_EVENT } from "../outbound/bodies";
 
 export interface TestTarget {

@@ -6,7 +6,7 @@ import { requireApiKey } from "../auth/middleware";
 import { encodeCursor, IdSchema, pageOf, PageQuerySchema, RevisionParamSchema, TimestampSchema } from "../kernel/schemas";
 import { validationHook } from "../kernel/validation";
 import { listEventsOfOrganization } from "./store";
-import { type AppEnv } from "../kernel/app-env";
+import type { AppEnv } from "../kernel/app-env";
 import { ProjectParams } from "../kernel/schemas";
 import { cursorOrThrow } from "../kernel/route-helpers";
 import { requireProject } from "../kernel/project-scope";

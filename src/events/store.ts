@@ -2,7 +2,7 @@
 // rollgate body always: it doubles as the change-log entry; the others when a webhook wanted them).
 import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { events } from "../kernel/db/schema";
-import { type Db } from "../kernel/app-env";
+import type { Db } from "../kernel/app-env";
 import { projectOfOrganization } from "../kernel/project-scope";
 
 export interface EventRecord {

@@ -1,4 +1,4 @@
-import { Environment } from "../kernel/project-scope";
+import type { Environment } from "../kernel/project-scope";
 
 // The flag domain as the pure modules see it: plain data, the exact shapes of the public API.
 // Zod schemas in schemas.ts validate input into these shapes; diff.ts and code-like.ts compute on them.

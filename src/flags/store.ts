@@ -1,10 +1,9 @@
 // Flags and their states in D1: reads for routes and ProjectDO, write statements for ProjectDO's batch.
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { environments, flags, flagStates, projects } from "../kernel/db/schema";
+import { flags, flagStates, } from "../kernel/db/schema";
 import { iso } from "../kernel/schemas";
 import type { Condition, Flag, FlagState, FlagType, Sharing, Variation } from "./model";
-import { Db } from "../kernel/app-env";
+import type { Db } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
 import { environmentsOf } from "../kernel/project-scope";
 import { projectOfOrganization } from "../kernel/project-scope";

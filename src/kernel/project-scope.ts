@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { primaryOf } from "./db/primary";
 import { environments, projects } from "./db/schema";
 import { AppError } from "./errors";
-import { Db } from "./app-env";
+import type { Db } from "./app-env";
 
 export interface Environment {
   id: string;

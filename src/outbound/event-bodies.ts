@@ -4,8 +4,8 @@
 // event keeps, so the body is rendered from it (the same bytes the change would have rendered) and
 // stored on the event the first time, so every later attempt and the attempts log read those bytes.
 import { renderFromRollgate } from "./payload";
-import { type WebhookFormat } from "./bodies";
-import { type RollgateBody } from "./bodies";
+import type { WebhookFormat } from "./bodies";
+import type { RollgateBody } from "./bodies";
 
 const COLUMN: Record<Exclude<WebhookFormat, "rollgate">, string> = { tggl: "tggl_body", slack: "slack_body", sentry: "sentry_body" };
 

@@ -1,22 +1,13 @@
-// Webhook bodies in the two wire formats (CONTRACT.md, "Webhooks"). A body is rendered once, when the
-// change commits; the returned string is stored and every attempt sends those same bytes, so the
-// key order written here is the order receivers see.
 
-import { z } from "zod";
-import { ROLLGATE_EVENTS, type ChangeEvent, type RollgateEvent, type TgglChange } from "../flags/model";
+import { type ChangeEvent, type TgglChange } from "../flags/model";
 import { isReceiverFormat, renderReceiverBody } from "./formats/index";
-import { WEBHOOK_FORMATS } from "./bodies";
-import { WebhookFormat } from "./bodies";
+import type { WebhookFormat } from "./bodies";
 import { TEST_EVENT } from "./bodies";
-import { DeliveryEvent } from "./bodies";
-import { NamedRef } from "./bodies";
-import { EventContext } from "./bodies";
-import { NamedRefSchema } from "./bodies";
-import { ChangeSchema } from "./bodies";
-import { RollgateBodySchema } from "./bodies";
-import { RollgateBody } from "./bodies";
-import { TgglBodySchema } from "./bodies";
-import { TgglBody } from "./bodies";
+import type { DeliveryEvent } from "./bodies";
+import type { NamedRef } from "./bodies";
+import type { EventContext } from "./bodies";
+import type { RollgateBody } from "./bodies";
+import type { TgglBody } from "./bodies";
 
 const FLAG_LEVEL_EVENTS: ReadonlySet<DeliveryEvent> = new Set(["flag.created", "flag.updated", "flag.deleted"]);
 // ---- Schemas: what Flagpost sends, for tests and the documentation -----------------------------

@@ -14,7 +14,7 @@ import { expectedVersion, validationHook } from "../kernel/validation";
 import { CreateFlagSchema, FlagSchema, FlagStateSchema, UpdateFlagSchema, UpdateFlagStateSchema } from "../flags/schemas";
 import { DryRunDeletionSchema, DryRunFlagSchema, DryRunFlagStateSchema, DryRunQuerySchema } from "./dry-run-schemas";
 import { listEnvironments, listFlagsOfOrganization, loadFlag, loadFlagOfOrganization } from "../flags/store";
-import { type AppEnv } from "../kernel/app-env";
+import type { AppEnv } from "../kernel/app-env";
 import { ProjectParams } from "../kernel/schemas";
 import { cursorOrThrow } from "../kernel/route-helpers";
 import { requireProject } from "../kernel/project-scope";

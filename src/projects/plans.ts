@@ -41,7 +41,7 @@ export async function planUpdateFlagState(
   expected?: number,
 ): Promise<Planned<{ state: FlagState }>> {
   const before = await state.flag(flagKey);
-  if (!before || !before.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${flagKey}"`);
+  if (!before?.environments[envKey]) return fail("not_found", before ? `no environment "${envKey}"` : `no flag "${flagKey}"`);
   if (expected !== undefined && expected !== before.environments[envKey].version)
     return fail("version_conflict", `the state is at version ${before.environments[envKey].version}, not ${expected}`);
   const result = updateFlagState(before, envKey, patch, new Date().toISOString());

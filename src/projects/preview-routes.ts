@@ -10,7 +10,7 @@ import { KeySchema } from "../kernel/schemas";
 import { validationHook } from "../kernel/validation";
 import { StatePreviewRequestSchema, StatePreviewSchema } from "./dry-run-schemas";
 import { previewContexts } from "./preview";
-import { type AppEnv } from "../kernel/app-env";
+import type { AppEnv } from "../kernel/app-env";
 import { ProjectParams } from "../kernel/schemas";
 
 const StateParams = ProjectParams.extend({ flagKey: KeySchema, envKey: KeySchema });

@@ -36,8 +36,8 @@ import { dryRunOf, planWrite, statePreview, type DryRun, type DryRunScope, type 
 import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, type Planned } from "./plans";
 import { ProjectState } from "./project-state";
 import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
-import { type Db } from "../kernel/app-env";
-import { Actor } from "../kernel/app-env";
+import type { Db } from "../kernel/app-env";
+import type { Actor } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
 
 /** Who writes, and to which project: every method checks the project is the organization's. */

@@ -4,7 +4,7 @@
 // state is dropped (never patched back) and the next change reads what D1 really holds.
 import type { Flag } from "../flags/model";
 import { listFlagKeys, loadFlag } from "../flags/store";
-import { type Db } from "../kernel/app-env";
+import type { Db } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
 import type { ProjectRecord } from "../kernel/project-scope";
 

@@ -10,8 +10,7 @@ import { validationHook } from "../kernel/validation";
 import { projectWriter } from "./project-do";
 import { createProject, listProjects } from "./store";
 import { cursorOrThrow } from "../kernel/route-helpers";
-import { type AppEnv } from "../kernel/app-env";
-import { requireProject } from "../kernel/project-scope";
+import type { AppEnv } from "../kernel/app-env";
 import { requireProjectWithEnvironments } from "../kernel/project-scope";
 import { ProjectParams } from "../kernel/schemas";
 

@@ -2,12 +2,10 @@
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { inSlices } from "../kernel/db/chunks";
 import { environments, projects } from "../kernel/db/schema";
-import { type Db } from "../kernel/app-env";
+import type { Db } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
-import { environmentsOf } from "../kernel/project-scope";
-import { ProjectRecord } from "../kernel/project-scope";
+import type { ProjectRecord } from "../kernel/project-scope";
 import { projectColumns } from "../kernel/project-scope";
-import { organizationsProject } from "../kernel/project-scope";
 
 export const DEFAULT_ENVIRONMENTS = ["development", "production"];
 

@@ -9,7 +9,7 @@ import { encodeCursor, IdSchema, KeySchema, NameSchema, pageOf, PageQuerySchema,
 import { validationHook } from "../kernel/validation";
 import { forgetSdkKey, SDK_KEY_TTL_MS } from "../auth/sdk-keys";
 import { createSdkKey, deleteSdkKey, listSdkKeys } from "./store";
-import { type AppEnv } from "../kernel/app-env";
+import type { AppEnv } from "../kernel/app-env";
 import { requireProjectWithEnvironments } from "../kernel/project-scope";
 import { SDK_KEY_KINDS } from "../auth/sdk-keys";
 import { ProjectParams } from "../kernel/schemas";

@@ -1,13 +1,11 @@
 // SDK keys in D1: one environment each, stored only as a SHA-256 of the key. Revoking deletes the row.
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { environments, sdkKeys } from "../kernel/db/schema";
+import { sdkKeys } from "../kernel/db/schema";
 import { hashKey } from "../auth/store";
 import type { Db } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
-import { SDK_KEY_KINDS } from "../auth/sdk-keys";
-import { SdkKeyKind } from "../auth/sdk-keys";
+import type { SdkKeyKind } from "../auth/sdk-keys";
 import { SDK_KEY_PREFIX } from "../auth/sdk-keys";
-import { SdkPrincipal } from "../auth/sdk-keys";
 import { randomBase64Url } from "../kernel/encoding";
 
 export function newSdkKey(kind: SdkKeyKind): string {

@@ -12,9 +12,9 @@ import { renderEventBody, renderTestBody } from "../outbound/payload";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "./schemas";
 import type { Environment } from "../kernel/project-scope";
 import { WEBHOOK_FORMATS } from "../outbound/bodies";
-import { type WebhookFormat } from "../outbound/bodies";
+import type { WebhookFormat } from "../outbound/bodies";
 import { TEST_EVENT } from "../outbound/bodies";
-import { type EventContext } from "../outbound/bodies";
+import type { EventContext } from "../outbound/bodies";
 
 export interface EventType {
   event: string;

@@ -14,7 +14,7 @@ import { createEd25519Key, findOrgWebhook, rotateSecret, sentBody } from "./rece
 import { decryptSecret } from "../outbound/secret-box";
 import { requireWebhook } from "./routes";
 import { verifyDelivery } from "./verify";
-import { type AppEnv } from "../kernel/app-env";
+import type { AppEnv } from "../kernel/app-env";
 import { keyringOf } from "../outbound/secret-box";
 
 const RECEIVERS_TAG = "receivers";

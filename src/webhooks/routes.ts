@@ -41,7 +41,7 @@ import {
 } from "./store";
 import { checkHeaderLimits, MAX_WEBHOOKS_PER_SCOPE, scopeLimitExceeded } from "./limits";
 import { checkWebhookUrl } from "../outbound/url-guard";
-import { type AppEnv } from "../kernel/app-env";
+import type { AppEnv } from "../kernel/app-env";
 import { requireProject } from "../kernel/project-scope";
 import { keyringOf } from "../outbound/secret-box";
 

@@ -1,18 +1,16 @@
 // Webhooks, deliveries and attempts in D1. Secrets and custom header values are stored encrypted
 // (secret-box); reads see `has_secret` and masked header values only.
-import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
-import { attempts, deliveries, webhooks } from "../kernel/db/schema";
+import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { deliveries, webhooks } from "../kernel/db/schema";
 import { disabledByHand, enabledByHand } from "../deliveries/circuit";
 import { clockOf } from "../deliveries/clock";
 import { healthOf } from "../deliveries/health";
 import { droppedWithWebhook } from "../deliveries/interventions";
 import { DELIVERY_BODY } from "../deliveries/lifecycle";
-import { AppError } from "../kernel/errors";
 import { iso } from "../kernel/schemas";
 import type { Attempt, CreateWebhookInput, Delivery, UpdateWebhookInput, Webhook } from "./schemas";
-import { decryptSecret, encryptSecret, maskHeaderValue, parseKeyring, type Keyring } from "../outbound/secret-box";
+import { decryptSecret, encryptSecret, maskHeaderValue, type Keyring } from "../outbound/secret-box";
 import type { Db } from "../kernel/app-env";
-import { keyrings } from "../outbound/secret-box";
 
 /** Where a webhook lives: a project, or (projectId null) the whole organization. */
 export interface WebhookScope {

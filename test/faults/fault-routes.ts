@@ -18,7 +18,7 @@ import { replaceQueueSender } from "../../src/deliveries/queue";
 import { pruneOlderThan } from "../../src/deliveries/retention";
 import { readSettings } from "../../src/kernel/env";
 import { AppError } from "../../src/kernel/errors";
-import { type AppEnv } from "../../src/kernel/app-env";
+import type { AppEnv } from "../../src/kernel/app-env";
 
 /** What the next queue sends do: `fail` ones throw, `drop` ones are silently lost. Module state of
  *  this isolate, shared with the ProjectDO instances it hosts (the local runtime runs both in one). */

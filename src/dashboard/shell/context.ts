@@ -53,7 +53,7 @@ export function commaList(text: string): string[] {
  * and control characters, which cannot go into a Location header, are refused outright.
  */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith("/dashboard") || /[\u0000-\u001f\u007f\\]/.test(next)) return "/dashboard";
+  if (!next?.startsWith("/dashboard") || /[\u0000-\u001f\u007f\\]/.test(next)) return "/dashboard";
   let url: URL;
   try {
     url = new URL(next, "http://dashboard.invalid");

@@ -31,7 +31,7 @@ export function errorsByField(issues: FieldIssue[]): FieldErrors {
 function inWords(message: string): string {
   return message.replace(
     /must match \^\[a-z0-9\]\[a-z0-9_-\]\{0,63\}\$/i,
-    (m) => (m[0] === "M" ? "U" : "u") + "se lower-case letters, digits, - and _ (at most 64), starting with a letter or a digit",
+    (m) => `${m[0] === "M" ? "U" : "u"}se lower-case letters, digits, - and _ (at most 64), starting with a letter or a digit`,
   );
 }
 

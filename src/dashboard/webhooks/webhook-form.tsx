@@ -206,7 +206,7 @@ const HeadersField: FC<WriteOnlyProps> = ({ values, errors, existing }) => {
         Custom headers (optional)
         <span class="hint">
           One <code>Name: value</code> per line, sent with every request.
-          {current.length ? " Current: " + current.join(", ") + ". Type the full set to replace them." : ""}
+          {current.length ? ` Current: ${current.join(", ")}. Type the full set to replace them.` : ""}
         </span>
       </label>
       <textarea
