@@ -17,7 +17,9 @@ const FLOORS = [
 const path = (part) => `^src/${part.replace(/\./g, "\\.")}${part.endsWith(".ts") ? "$" : "/"}`;
 const floorRules = FLOORS.flatMap((floor, level) =>
   floor.flatMap((part) => {
-    const above = FLOORS.slice(level).flat().filter((other) => other !== part);
+    const above = FLOORS.slice(level)
+      .flat()
+      .filter((other) => other !== part);
     if (above.length === 0) return [];
     return {
       name: `floor-${part}`,

@@ -144,7 +144,12 @@ function neighbour(base, key) {
       times.push(ms);
     }
   })();
-  return { stop: async () => ((running = false), await loop, times) };
+  const stop = async () => {
+    running = false;
+    await loop;
+    return times;
+  };
+  return { stop };
 }
 
 async function main() {

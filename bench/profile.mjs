@@ -64,7 +64,10 @@ async function inspect(port) {
   const [target] = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
   // The inspector proxy accepts only local (or DevTools) origins; Node's WebSocket sends none by itself.
   const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://127.0.0.1" } });
-  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
   const pending = new Map();
   let id = 0;
   ws.onmessage = (ev) => {
@@ -139,7 +142,7 @@ function hammer(base, request, amount) {
 }
 
 async function profileEvaluation() {
-  await withSubject(startFlagpostDirect, async (subject, receiver) => {
+  await withSubject(startFlagpostDirect, async (subject) => {
     const fixture = await prepareEvaluation(subject);
     const request =
       which === "me"

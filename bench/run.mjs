@@ -78,7 +78,9 @@ async function common(runs) {
     for (let i = 0; i < ROUNDS; i++) for (const r of runs) raw.get(r).push(await step(r));
     return new Map(runs.map((r) => [r, summarize(raw.get(r))]));
   };
-  const assign = (key, results) => results.forEach((v, r) => (r.figures[key] = v));
+  const assign = (key, results) => {
+    for (const [r, v] of results) r.figures[key] = v;
+  };
   const warm = new Map();
   for (const r of runs) warm.set(r, (await toggles(r.subject, { connections: CLIENTS, amount: CONFIG.warmup, receiver: r.receiver })).ok);
   assign("sequential", await rounds((r) => toggles(r.subject, { connections: 1, amount: CONFIG.sequential, receiver: r.receiver }), summarizeToggles));
@@ -109,7 +111,7 @@ async function evaluationFigures({ subject, figures }) {
 }
 
 /** Flagpost alone: the sustained load and the fan-out to 1,000, then the check that every delivery succeeded. */
-async function flagpostOnly({ subject, receiver, memory, figures }) {
+async function flagpostOnly({ subject, figures }) {
   await evaluationFigures({ subject, figures });
   const { rate, seconds, targets } = CONFIG.sustained;
   await subject.prepareSustained({ flags: rate * seconds, targets });

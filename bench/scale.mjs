@@ -48,7 +48,10 @@ async function pool(n, width, task) {
 async function heapUsed(inspectorPort, base) {
   const [target] = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://127.0.0.1" } });
-  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
   try {
     const answer = new Promise((resolve) => {
       const timer = setTimeout(() => resolve(null), 5000);

@@ -122,7 +122,12 @@ describe("X-D1-Bookmark reaches D1 only when it has D1's shape", () => {
     const { d1Sessions } = await import("../src/kernel/db/sessions");
     const { Hono } = await import("hono");
     const asked: string[] = [];
-    const DB = { withSession: (at: string) => (asked.push(at), { getBookmark: () => null }) };
+    const DB = {
+      withSession: (at: string) => {
+        asked.push(at);
+        return { getBookmark: () => null };
+      },
+    };
     const app = new Hono<any>().use(d1Sessions).get("/", (c) => c.text("ok"));
     const res = await app.request("/", { headers: { "x-d1-bookmark": sent } }, { DB });
     expect(res.status).toBe(200);

@@ -14,7 +14,7 @@ async function fixture(webhookBody: Record<string, unknown> = {}) {
   return { tenant, project, webhook, ...session, page: `/dashboard/settings/webhooks/${project.id}/${webhook.id}` };
 }
 
-const unescape = (html: string) =>
+const unescapeHtml = (html: string) =>
   html
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
@@ -25,7 +25,7 @@ const unescape = (html: string) =>
 describe("the webhook form", () => {
   it("offers the four formats and each event with its description and its sample body in every format", async () => {
     const { tenant, cookie } = await fixture();
-    const html = unescape(await (await dash("/dashboard/settings/webhooks/new", { cookie })).text());
+    const html = unescapeHtml(await (await dash("/dashboard/settings/webhooks/new", { cookie })).text());
     for (const format of ["rollgate", "tggl", "slack", "sentry"]) expect(html).toContain(`name="format" value="${format}"`);
     const catalog = (await json(call("/event-types", { token: tenant.key }), 200)).data as {
       event: string;
@@ -176,7 +176,7 @@ describe("the verification debugger", () => {
     const deliveryPage = await (await dash(`${page}/deliveries/${delivery.id}`, { cookie })).text();
     expect(deliveryPage).toContain(`href="${page}/verify?delivery=${delivery.id}"`);
     expect(deliveryPage).toContain("My receiver says the signature is wrong");
-    const html = unescape(await (await dash(`${page}/verify?delivery=${delivery.id}`, { cookie })).text());
+    const html = unescapeHtml(await (await dash(`${page}/verify?delivery=${delivery.id}`, { cookie })).text());
     const sent = delivery.attempts[0].request;
     expect(html).toContain(`webhook-signature: ${sent.headers["webhook-signature"]}`);
     expect(html).toContain(sent.body);
@@ -188,17 +188,19 @@ describe("the verification debugger", () => {
     const headers = Object.entries(sent.headers)
       .map(([k, v]) => `${k}: ${v}`)
       .join("\r\n");
-    const wrongSecret = unescape(
+    const wrongSecret = unescapeHtml(
       await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: sent.body, secret: "what-my-receiver-has" } })).text(),
     );
     expect(wrongSecret).toContain("This request does not verify");
     expect(wrongSecret).toMatch(/made with the webhook's current secret, not with your secret/);
 
     const pretty = JSON.stringify(JSON.parse(sent.body), null, 2).replace(/\n/g, "\r\n"); // as a textarea posts it
-    const reserialized = unescape(await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: pretty } })).text());
+    const reserialized = unescapeHtml(await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: pretty } })).text());
     expect(reserialized).toContain("the same JSON, re-serialized");
 
-    const valid = unescape(await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: sent.body, secret: "receiver-secret" } })).text());
+    const valid = unescapeHtml(
+      await (await dash(`${page}/verify`, { cookie, form: { _csrf: csrf, headers, body: sent.body, secret: "receiver-secret" } })).text(),
+    );
     expect(valid).toContain("Every check passed");
   });
 

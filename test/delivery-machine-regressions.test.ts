@@ -19,7 +19,10 @@ const step = (label: string, run: (w: World) => Promise<void> | void): Cmd => ({
   toString: () => label,
 });
 const change = (n: number) => step(`change(${n})`, (w) => w.change(n));
-const down = (h: number, kind: "500" | "timeout" = "500") => step(`endpoint(w${h}, ${kind})`, (w) => void (w.model.modes[h] = { kind }));
+const down = (h: number, kind: "500" | "timeout" = "500") =>
+  step(`endpoint(w${h}, ${kind})`, (w) => {
+    w.model.modes[h] = { kind };
+  });
 const tick = (ms: number) => step(`tick(${ms})`, (w) => w.tick(ms));
 const disable = (h: number) => step(`disable(w${h})`, (w) => w.setEnabled(h, false));
 const enable = (h: number) => step(`enable(w${h})`, (w) => w.setEnabled(h, true));

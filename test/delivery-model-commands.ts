@@ -28,9 +28,11 @@ const tickMs = fc.oneof(
 );
 
 const change = fc.integer({ min: 1, max: 3 }).map((n) => command(`change(${n})`, (w) => w.change(n)));
-const endpoint = fc
-  .tuple(hook, mode)
-  .map(([h, m]) => command(`endpoint(w${h}, ${m.kind === "429" ? `429 retry-after ${m.retryAfter}` : m.kind})`, (w) => void (w.model.modes[h] = m)));
+const endpoint = fc.tuple(hook, mode).map(([h, m]) =>
+  command(`endpoint(w${h}, ${m.kind === "429" ? `429 retry-after ${m.retryAfter}` : m.kind})`, (w) => {
+    w.model.modes[h] = m;
+  }),
+);
 const tick = tickMs.map((ms) => command(`tick(${ms / 1000} s)`, (w) => w.tick(ms)));
 
 /** Every kind of step; changes, endpoints and time twice over, so that circuits open and backlogs form. */

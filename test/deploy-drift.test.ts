@@ -303,7 +303,8 @@ class TerraformModule {
       for (const [name, [v]] of Object.entries((file.variable ?? {}) as Record<string, Record<string, unknown>[]>)) this.variables[name] = v.default;
       for (const [name, [o]] of Object.entries((file.output ?? {}) as Record<string, Record<string, unknown>[]>)) this.outputs[name] = o.value;
       for (const [type, named] of Object.entries((file.resource ?? {}) as Record<string, Record<string, Record<string, unknown>[]>>)) {
-        for (const [name, [attrs]] of Object.entries(named)) (this.blocks[type] ??= []).push({ name, attrs });
+        this.blocks[type] ??= [];
+        for (const [name, [attrs]] of Object.entries(named)) this.blocks[type].push({ name, attrs });
       }
     }
   }
@@ -335,7 +336,7 @@ class TerraformModule {
     if (path) return this.evalRef(path);
     // A template: each ${reference} in it resolved, or the whole is unresolved.
     let unresolved = false;
-    const text = value.replace(/\$\{([^${}]*)\}/g, (whole, inner: string) => {
+    const text = value.replace(/\$\{([^${}]*)\}/g, (_whole, inner: string) => {
       const ref = referenceOf(`\${${inner.trim()}}`);
       const v = ref ? this.evalRef(ref) : undefined;
       if (v === undefined || v === null || v instanceof Unresolved || typeof v === "object") unresolved = true;

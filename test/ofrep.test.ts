@@ -261,7 +261,12 @@ describe("the SDK keys' request budget", () => {
     const { tenant, project, key } = await fixture();
     const asked: string[] = [];
     let allow = true;
-    const limiter = { limit: async ({ key: k }: { key: string }) => (asked.push(k), { success: allow }) };
+    const limiter = {
+      limit: async ({ key: k }: { key: string }) => {
+        asked.push(k);
+        return { success: allow };
+      },
+    };
     const send = async () => {
       const ctx = createExecutionContext();
       const req = new Request("http://flagpost.test/ofrep/v1/evaluate/flags/checkout", {

@@ -76,7 +76,7 @@ describe("GET /api/v1/openapi.json", () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       expect(path).not.toMatch(/:/);
       const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      inPath.forEach((n) => names.add(n));
+      for (const n of inPath) names.add(n);
       for (const op of Object.values(ops)) {
         const declared = (op.parameters ?? []).filter((p) => p.in === "path");
         expect(declared.map((p) => p.name).sort()).toEqual([...inPath].sort());

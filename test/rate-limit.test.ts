@@ -40,7 +40,12 @@ describe("per-key rate limit", () => {
   it("with the RATE_LIMITER binding, its answer decides", async () => {
     const tenant = await newTenant();
     const keys: string[] = [];
-    const RATE_LIMITER = { limit: async ({ key }: { key: string }) => (keys.push(key), { success: keys.length < 2 }) };
+    const RATE_LIMITER = {
+      limit: async ({ key }: { key: string }) => {
+        keys.push(key);
+        return { success: keys.length < 2 };
+      },
+    };
     expect((await me(tenant.key, { RATE_LIMITER })).status).toBe(200);
     const res = await me(tenant.key, { RATE_LIMITER });
     expect(res.status).toBe(429);

@@ -10,7 +10,7 @@ import envSource from "../src/kernel/env.ts?raw";
 const SETTINGS_DOC = { text: settingsPage, heading: "## Local settings" };
 
 /** The setting names (first column, in backticks) of the first table under `heading`, up to the next heading. */
-export function settingsTable(markdown: string, heading: string): string[] {
+function settingsTable(markdown: string, heading: string): string[] {
   const start = markdown.split("\n").findIndex((l) => l.trim() === heading);
   if (start < 0) throw new Error(`no "${heading}" heading`);
   const names: string[] = [];

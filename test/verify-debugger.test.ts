@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { VerifyResultSchema, type VerifyResult } from "../src/webhooks/receiver-schemas";
 import { bodyCheck } from "../src/webhooks/verify";
 import { call, expectError, json, newFlag, newTenant, patchState, setup, type Tenant } from "./helpers";
-import { eventually, newWebhook, received, receiverUrl, webhookPath, } from "./webhook-helpers";
+import { eventually, newWebhook, received, receiverUrl, webhookPath } from "./webhook-helpers";
 
 const SECRET = "receiver-secret";
 

@@ -208,5 +208,10 @@ export function rssSampler(rootPid, intervalMs = 200) {
   const timer = setInterval(sample, intervalMs);
   timer.unref();
   sample();
-  return { state, sample, stop: () => (clearInterval(timer), sample(), state) };
+  const stop = () => {
+    clearInterval(timer);
+    sample();
+    return state;
+  };
+  return { state, sample, stop };
 }

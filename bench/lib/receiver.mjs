@@ -15,7 +15,10 @@ const now = () => performance.timeOrigin + performance.now();
 
 function groupOf(name) {
   let g = groups.get(name);
-  if (!g) groups.set(name, (g = { records: [], ids: new Set() }));
+  if (!g) {
+    g = { records: [], ids: new Set() };
+    groups.set(name, g);
+  }
   return g;
 }
 

@@ -51,7 +51,7 @@
 //   behind a circuit is no attempt.
 // - Nothing pending is ever pruned, nor the event it still has to send.
 import { webhookMatches } from "../outbound/matching";
-import { type SigningColumns } from "../outbound/signing-material";
+import type { SigningColumns } from "../outbound/signing-material";
 /** One queue message: one attempt of one delivery. */
 export interface DeliveryMessage {
   delivery_id: string;

@@ -56,18 +56,18 @@ export function renderState(state: FlagState, variations: Variation[]): string {
   const branches = state.conditions.map((condition) => branchLines(condition, variations));
   const rolloutVariation = findVariation(variations, state.rollout_variation_id, "rollout");
   if (state.rollout_percentage < 100) {
-    branches.push({ when: [rolloutLine(state.rollout_percentage)], then: renderVariation(rolloutVariation) });
+    branches.push({ when: [rolloutLine(state.rollout_percentage)], serves: renderVariation(rolloutVariation) });
   }
   if (branches.length === 0) return renderVariation(rolloutVariation);
   const fallback = state.rollout_percentage < 100 ? findVariation(variations, state.default_variation_id, "default") : rolloutVariation;
-  const lines = branches.flatMap((branch, i) => [i === 0 ? "IF" : "ELSE IF", ...branch.when, "THEN", INDENT + branch.then]);
+  const lines = branches.flatMap((branch, i) => [i === 0 ? "IF" : "ELSE IF", ...branch.when, "THEN", INDENT + branch.serves]);
   return [...lines, "ELSE", INDENT + renderVariation(fallback)].join("\n");
 }
 
 /** One condition as a self-contained `IF … THEN …` block: the `codeLike` of a Tggl condition. */
 export function renderCondition(condition: Condition, variations: Variation[]): string {
   const branch = branchLines(condition, variations);
-  return ["IF", ...branch.when, "THEN", INDENT + branch.then].join("\n");
+  return ["IF", ...branch.when, "THEN", INDENT + branch.serves].join("\n");
 }
 
 /** `<name> (value: <JSON>)` when active, `<name> (inactive)` when not. */
@@ -93,7 +93,7 @@ export function renderRule(rule: Rule): string[] {
 
 interface Branch {
   when: string[];
-  then: string;
+  serves: string;
 }
 
 function branchLines(condition: Condition, variations: Variation[]): Branch {
@@ -102,7 +102,7 @@ function branchLines(condition: Condition, variations: Variation[]): Branch {
     condition.rules.length === 0
       ? [`${INDENT}EVERYONE`]
       : condition.rules.flatMap((rule, i) => (i === 0 ? renderRule(rule) : [`${INDENT}AND`, ...renderRule(rule)]));
-  return { when, then: renderVariation(findVariation(variations, condition.variation_id, "condition")) };
+  return { when, serves: renderVariation(findVariation(variations, condition.variation_id, "condition")) };
 }
 
 function rolloutLine(percentage: number): string {

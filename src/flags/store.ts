@@ -1,6 +1,6 @@
 // Flags and their states in D1: reads for routes and ProjectDO, write statements for ProjectDO's batch.
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import { flags, flagStates, } from "../kernel/db/schema";
+import { flags, flagStates } from "../kernel/db/schema";
 import { iso } from "../kernel/schemas";
 import type { Condition, Flag, FlagState, FlagType, Sharing, Variation } from "./model";
 import type { Db } from "../kernel/app-env";

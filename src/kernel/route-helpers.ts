@@ -1,4 +1,3 @@
-
 import { AppError } from "./errors";
 import { decodeCursor } from "./schemas";
 

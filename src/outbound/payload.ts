@@ -1,5 +1,4 @@
-
-import { type ChangeEvent, type TgglChange } from "../flags/model";
+import type { ChangeEvent, TgglChange } from "../flags/model";
 import { isReceiverFormat, renderReceiverBody } from "./formats/index";
 import type { WebhookFormat } from "./bodies";
 import { TEST_EVENT } from "./bodies";

@@ -114,7 +114,10 @@ export const keyrings = new Map<string, Keyring>();
 export function keyringOf(raw: string): Keyring {
   if (!raw) throw new AppError("internal", "WEBHOOK_SECRETS_KEY is not configured");
   let keyring = keyrings.get(raw);
-  if (!keyring) keyrings.set(raw, (keyring = parseKeyring(raw)));
+  if (!keyring) {
+    keyring = parseKeyring(raw);
+    keyrings.set(raw, keyring);
+  }
   return keyring;
 }
 export async function openHeaders(keyring: Keyring, sealed: string): Promise<Record<string, string>> {

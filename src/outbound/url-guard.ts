@@ -8,6 +8,7 @@
 //
 // The URL that passes is the WHATWG parser's serialization of what was sent (`url.href`): that is
 // what is stored and shown, so the string a webhook shows is the one that is checked and called.
+import { hasControlCharacter } from "../kernel/text";
 
 export type WebhookUrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
@@ -23,7 +24,6 @@ export interface WebhookUrlPolicy {
 }
 
 const PUBLIC_ONLY = "webhooks may only target public hosts";
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * Ports of well-known services that do not speak HTTP (fetch's "bad ports", databases, caches, mail,
@@ -38,7 +38,7 @@ const NON_HTTP_PORTS = new Set([
 
 export function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): WebhookUrlCheck {
   // The URL parser would silently drop tabs and newlines, so what is stored would not be what was sent.
-  if (CONTROL_CHARACTER.test(raw)) return refuse("URL must not contain control characters");
+  if (hasControlCharacter(raw)) return refuse("URL must not contain control characters");
   let url: URL;
   try {
     url = new URL(raw);

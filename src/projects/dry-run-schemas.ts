@@ -10,13 +10,10 @@ import { OFREP_REASONS } from "../flags/schemas";
 import { WEBHOOK_FORMATS } from "../outbound/bodies";
 
 export const DryRunQuerySchema = z.object({
-  dry_run: z
-    .enum(["true", "false"])
-    .optional()
-    .openapi({
-      description:
-        "true: answer 200 with what the write would do (the resource as it would be, the events and the webhooks each would reach), and store, bump and send nothing",
-    }),
+  dry_run: z.enum(["true", "false"]).optional().openapi({
+    description:
+      "true: answer 200 with what the write would do (the resource as it would be, the events and the webhooks each would reach), and store, bump and send nothing",
+  }),
 });
 
 export const DryRunEventSchema = z
@@ -26,11 +23,9 @@ export const DryRunEventSchema = z
     changes: z.array(z.looseObject({ __typename: z.string() })),
     code_like_before: z.string(),
     code_like_after: z.string(),
-    webhooks: z
-      .array(z.object({ id: IdSchema, name: z.string(), format: z.enum(WEBHOOK_FORMATS) }))
-      .openapi({
-        description: "the webhooks that would get this event now: the project's and the organization's, enabled, whose events and environments filters match",
-      }),
+    webhooks: z.array(z.object({ id: IdSchema, name: z.string(), format: z.enum(WEBHOOK_FORMATS) })).openapi({
+      description: "the webhooks that would get this event now: the project's and the organization's, enabled, whose events and environments filters match",
+    }),
   })
   .openapi("DryRunEvent");
 

@@ -131,7 +131,10 @@ export class GroupCommit<R, C> {
   private flush(): void {
     if (this.inflight && this.forming.length) this.busyUntil = Date.now() + BUSY_MS;
     if (this.turn || this.inflight || this.restage || !this.forming.length) return;
-    if (Date.now() >= this.busyUntil) return this.flushNow();
+    if (Date.now() >= this.busyUntil) {
+      this.flushNow();
+      return;
+    }
     this.turn = setTimeout(() => {
       this.turn = null;
       this.flushNow();

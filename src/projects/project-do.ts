@@ -66,7 +66,9 @@ export class ProjectDO extends DurableObject<Env> {
     stage: (r) => this.stage(r),
     runAlone: (r) => this.runAlone(r),
     commit: (changes) => this.commit(changes),
-    forget: () => void (this.state = null),
+    forget: () => {
+      this.state = null;
+    },
     failed: (err) => (isAbortedGuard(err) ? STALE : null),
   });
 

@@ -62,11 +62,9 @@ export const EventTypeSchema = z
     environment_scoped: z
       .boolean()
       .openapi({ description: "whether a webhook's `environments` filter narrows this event (it names the environment it happened in)" }),
-    samples: z
-      .partialRecord(z.enum(WEBHOOK_FORMATS), z.unknown())
-      .openapi({
-        description: "a sample body in each format the event is sent in (webhook.disabled: not sentry), rendered by the code that renders real deliveries",
-      }),
+    samples: z.partialRecord(z.enum(WEBHOOK_FORMATS), z.unknown()).openapi({
+      description: "a sample body in each format the event is sent in (webhook.disabled: not sentry), rendered by the code that renders real deliveries",
+    }),
   })
   .openapi("EventType");
 

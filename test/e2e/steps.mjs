@@ -216,7 +216,7 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         const before = receiver.received.length;
         await page.getByRole("button", { name: "Redeliver" }).click();
         await see(page.getByText("Redelivery sent"), "the redelivery notice");
-        const again = await receiver.waitFor((r, i) => receiver.received.indexOf(r) >= before && r.headers["x-rollgate-delivery"] === state.deliveryId);
+        const again = await receiver.waitFor((r) => receiver.received.indexOf(r) >= before && r.headers["x-rollgate-delivery"] === state.deliveryId);
         expect(again.body === state.toggled.body, "the redelivery sent a different body");
         for (let i = 0; i < 50 && !(await page.getByRole("heading", { name: "Attempt 2" }).count()); i++) {
           await page.waitForTimeout(200);

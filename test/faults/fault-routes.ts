@@ -44,7 +44,9 @@ function detachedStorage(): ClockStorage {
   const kept = new Map<string, unknown>();
   return {
     getAlarm: async () => alarm,
-    setAlarm: async (at) => void (alarm = at),
+    setAlarm: async (at) => {
+      alarm = at;
+    },
     get: async <T>(key: string) => kept.get(key) as T | undefined,
     put: async <T>(key: string, value: T) => void kept.set(key, value),
   };

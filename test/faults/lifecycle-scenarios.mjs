@@ -62,7 +62,9 @@ async function alarmThrowsThenRecovers(ctx) {
   let throws = 0;
   try {
     const deadline = Date.now() + 20_000;
-    while ((throws = logLines(ctx, /the retry clock's sweep failed/) - before) < 2) {
+    for (;;) {
+      throws = logLines(ctx, /the retry clock's sweep failed/) - before;
+      if (throws >= 2) break;
       if (Date.now() > deadline) throw new Error(`the clock's sweep failed ${throws} times in 20 s, expected 2`);
       await sleep(100);
     }

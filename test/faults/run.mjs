@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { createApiKey, flagpostClient } from "../../bench/lib/flagpost-api.mjs";
 import { freePort, killAllStarted, startWorker } from "../../bench/lib/local-runtime.mjs";
 import { groupCommitScenarios } from "./group-commit-scenarios.mjs";
@@ -49,7 +50,7 @@ async function checkFaultRoutesGuarded(ctx, { enabled }) {
 
 /** Queue messages the consumer has been handed so far, from wrangler's `QUEUE <name> acked/total` lines. */
 function queueMessagesConsumed(logFile) {
-  const log = fs.readFileSync(logFile, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+  const log = stripVTControlCharacters(fs.readFileSync(logFile, "utf8"));
   let total = 0;
   for (const m of log.matchAll(/QUEUE flagpost-deliveries \d+\/(\d+)/g)) total += Number(m[1]);
   return total;
@@ -83,7 +84,7 @@ async function main() {
     checkFaultRoutes: (enabled) => checkFaultRoutesGuarded(ctx, { enabled }),
     queueMessages: () => queueMessagesConsumed(run.logFile),
     /** The runtime's log so far, without colours. */
-    log: () => fs.readFileSync(run.logFile, "utf8").replace(/\x1b\[[0-9;]*m/g, ""),
+    log: () => stripVTControlCharacters(fs.readFileSync(run.logFile, "utf8")),
   };
   let passed = 0;
   let failed = 0;

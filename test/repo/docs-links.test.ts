@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-export interface Link {
+interface Link {
   from: string;
   line: number;
   target: string;
@@ -26,7 +26,7 @@ function prose(text: string): string[] {
 }
 
 /** The relative links (and images) of a Markdown file: `[text](target)`, outside code. */
-export function linksOf(file: string, text: string): Link[] {
+function linksOf(file: string, text: string): Link[] {
   const links: Link[] = [];
   prose(text).forEach((line, i) => {
     for (const m of line.replace(/`[^`]*`/g, "``").matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
@@ -39,7 +39,7 @@ export function linksOf(file: string, text: string): Link[] {
 }
 
 /** The anchors GitHub gives a Markdown file's headings. */
-export function anchorsOf(text: string): Set<string> {
+function anchorsOf(text: string): Set<string> {
   const slugger = new GithubSlugger();
   const anchors = new Set<string>();
   for (const line of prose(text)) {
@@ -50,7 +50,7 @@ export function anchorsOf(text: string): Set<string> {
 }
 
 /** What is wrong with a link, or null when it resolves. */
-export function brokenLink(link: Link, read: (file: string) => string | null): string | null {
+function brokenLink(link: Link, read: (file: string) => string | null): string | null {
   const [file, anchor] = link.target.split("#", 2);
   const target = file === "" ? link.from : path.normalize(path.join(path.dirname(link.from), file));
   const text = read(target);

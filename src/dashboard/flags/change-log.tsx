@@ -68,43 +68,45 @@ async function changeLogPage(c: DashboardContext) {
 }
 
 const ChangeFilters: FC<{ base: string; filter: ChangeFilter; project: Project; flags: Flag[] }> = ({ base, filter, project, flags }) => (
-  <form method="get" action={base} class="card tight filters" role="search" aria-label="Filter the change log">
-    <div class="field">
-      <label for="filter-flag">Flag</label>
-      <select id="filter-flag" name="flag">
-        <option value="">Every flag</option>
-        {flags.map((f) => (
-          <option value={f.key} selected={f.key === filter.flag}>
-            {f.name.length > 60 ? `${f.name.slice(0, 59)}…` : f.name} ({f.key})
-          </option>
-        ))}
-        {filter.flag && !flags.some((f) => f.key === filter.flag) ? (
-          <option value={filter.flag} selected>
-            {filter.flag}
-          </option>
-        ) : null}
-      </select>
-    </div>
-    <div class="field">
-      <label for="filter-environment">Environment</label>
-      <select id="filter-environment" name="environment">
-        <option value="">Every environment</option>
-        {project.environments.map((e) => (
-          <option value={e.key} selected={e.key === filter.environment}>
-            {e.name}
-          </option>
-        ))}
-      </select>
-    </div>
-    <div class="field">
-      <label for="filter-person">Person (email)</label>
-      <input id="filter-person" type="search" name="person" value={filter.person ?? ""} placeholder="dev@example.com" />
-    </div>
-    <div class="controls">
-      <button type="submit">Filter</button>
-      {filter.flag || filter.environment || filter.person ? <a href={base}>Clear filters</a> : null}
-    </div>
-  </form>
+  <search aria-label="Filter the change log">
+    <form method="get" action={base} class="card tight filters">
+      <div class="field">
+        <label for="filter-flag">Flag</label>
+        <select id="filter-flag" name="flag">
+          <option value="">Every flag</option>
+          {flags.map((f) => (
+            <option value={f.key} selected={f.key === filter.flag}>
+              {f.name.length > 60 ? `${f.name.slice(0, 59)}…` : f.name} ({f.key})
+            </option>
+          ))}
+          {filter.flag && !flags.some((f) => f.key === filter.flag) ? (
+            <option value={filter.flag} selected>
+              {filter.flag}
+            </option>
+          ) : null}
+        </select>
+      </div>
+      <div class="field">
+        <label for="filter-environment">Environment</label>
+        <select id="filter-environment" name="environment">
+          <option value="">Every environment</option>
+          {project.environments.map((e) => (
+            <option value={e.key} selected={e.key === filter.environment}>
+              {e.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for="filter-person">Person (email)</label>
+        <input id="filter-person" type="search" name="person" value={filter.person ?? ""} placeholder="dev@example.com" />
+      </div>
+      <div class="controls">
+        <button type="submit">Filter</button>
+        {filter.flag || filter.environment || filter.person ? <a href={base}>Clear filters</a> : null}
+      </div>
+    </form>
+  </search>
 );
 
 const ChangeEntry: FC<{ entry: ChangeLogEntry; projectId: string }> = ({ entry, projectId }) => (

@@ -38,7 +38,9 @@ export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string }
               Edit targeting
             </a>
           </div>
-          <pre aria-label={`What ${flag.name} serves in ${env.name}`}>{renderState(state, flag.variations)}</pre>
+          <figure aria-label={`What ${flag.name} serves in ${env.name}`}>
+            <pre>{renderState(state, flag.variations)}</pre>
+          </figure>
         </section>
       );
     })}
@@ -57,7 +59,7 @@ interface VariationsFormProps {
 export const VariationsForm: FC<VariationsFormProps> = ({ flag, base, csrf, drafts, errors, focusLast }) => (
   <form method="post" action={`${base}/variations`} class="card">
     {/* Enter in a field saves: the first submit button of a form is the one Enter presses. */}
-    <button type="submit" name="intent" value="save" class="visually-hidden" tabindex={-1} aria-hidden="true">
+    <button type="submit" name="intent" value="save" class="visually-hidden" tabindex={-1}>
       Save variations
     </button>
     <CsrfField token={csrf} />

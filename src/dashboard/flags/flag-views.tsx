@@ -19,7 +19,7 @@ export function stateSummary(state: FlagState): string {
 }
 
 export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string }> = ({ flags, project, csrf }) => (
-  <div class="table-wrap" tabindex={0} role="region" aria-label="Flags in every environment">
+  <section class="table-wrap" tabindex={0} aria-label="Flags in every environment">
     <table class="flags">
       <thead>
         <tr>
@@ -44,7 +44,7 @@ export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string }> = 
         ))}
       </tbody>
     </table>
-  </div>
+  </section>
 );
 
 /** A flag's name (to its page), key, type, and its archived mark and tags. */
@@ -106,7 +106,7 @@ export const NewFlagForm: FC<{ project: Project; csrf: string; state: NewFlagSta
   const ids = { ...FLAG_FIELD_IDS, ...fieldIdsOf(variationErrors) };
   return (
     <form method="post" action={`/dashboard/projects/${project.id}/flags`} class="card">
-      <button type="submit" name="intent" value="create" class="visually-hidden" tabindex={-1} aria-hidden="true">
+      <button type="submit" name="intent" value="create" class="visually-hidden" tabindex={-1}>
         Create flag
       </button>
       {state.message ? <ErrorSummary message={state.message} errors={state.errors} fieldIds={ids} /> : null}

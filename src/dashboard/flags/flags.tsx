@@ -153,12 +153,14 @@ async function flagsPage(c: DashboardContext, newEnvironment?: NewEnvironmentSta
 }
 
 const SearchForm: FC<{ base: string; query: string }> = ({ base, query }) => (
-  <form method="get" action={base} class="inline search" role="search">
-    <label for="flag-search">Search flags</label>
-    <input id="flag-search" type="search" name="q" value={query} placeholder="Key, name or tag" />
-    <button type="submit">Search</button>
-    {query ? <a href={base}>Clear</a> : null}
-  </form>
+  <search>
+    <form method="get" action={base} class="inline search">
+      <label for="flag-search">Search flags</label>
+      <input id="flag-search" type="search" name="q" value={query} placeholder="Key, name or tag" />
+      <button type="submit">Search</button>
+      {query ? <a href={base}>Clear</a> : null}
+    </form>
+  </search>
 );
 
 const NoFlags: FC<{ base: string; query: string; cursor?: string }> = ({ base, query, cursor }) =>

@@ -39,9 +39,13 @@ export const SdkSnippet: FC<{ flag: Flag; origin: string }> = ({ flag, origin })
         With OpenFeature's OFREP provider (Node). <code>FLAGPOST_SDK_KEY</code> is an SDK key of the environment to read (
         <code>POST /api/v1/projects/…/environments/…/sdk-keys</code>). The second argument is what your code gets when Flagpost cannot answer.
       </p>
-      <pre aria-label={`Reading ${flag.key} with OpenFeature`}>{js}</pre>
+      <figure aria-label={`Reading ${flag.key} with OpenFeature`}>
+        <pre>{js}</pre>
+      </figure>
       <p class="small muted">The same evaluation with curl:</p>
-      <pre aria-label={`Reading ${flag.key} with curl`}>{curl}</pre>
+      <figure aria-label={`Reading ${flag.key} with curl`}>
+        <pre>{curl}</pre>
+      </figure>
     </div>
   );
 };

@@ -119,7 +119,7 @@ const RolloutFields: FC<PartProps> = ({ draft, variations, errors }) => (
 export const StateEditor: FC<EditorProps> = ({ action, csrf, draft, variations, envName, production, errors, focus, banner }) => (
   <form method="post" action={action} class="state-editor">
     {/* Enter in a field saves: the first submit button of a form is the one Enter presses. */}
-    <button type="submit" name="intent" value="save" class="visually-hidden" tabindex={-1} aria-hidden="true">
+    <button type="submit" name="intent" value="save" class="visually-hidden" tabindex={-1}>
       Save
     </button>
     <CsrfField token={csrf} />

@@ -110,7 +110,9 @@ async function targetingPage(c: DashboardContext, outcome?: Outcome) {
         />
         <aside>
           <h2>What it serves now</h2>
-          <pre aria-label={`What ${flag.name} serves in ${env.name} now`}>{renderState(state, flag.variations)}</pre>
+          <figure aria-label={`What ${flag.name} serves in ${env.name} now`}>
+            <pre>{renderState(state, flag.variations)}</pre>
+          </figure>
           <p class="small muted">State version {state.version}. Saved changes go to the change log and to webhooks.</p>
         </aside>
       </div>

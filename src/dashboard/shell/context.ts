@@ -4,6 +4,7 @@ import { KEY_PATTERN } from "../../kernel/schemas";
 import { ApiFailure, type Api } from "./api";
 import type { Me } from "./resources";
 import type { Session } from "./session";
+import { hasControlCharacter } from "../../kernel/text";
 
 export type DashboardEnv = {
   Bindings: Env;
@@ -53,7 +54,7 @@ export function commaList(text: string): string[] {
  * and control characters, which cannot go into a Location header, are refused outright.
  */
 export function safeNext(next: string | undefined): string {
-  if (!next?.startsWith("/dashboard") || /[\u0000-\u001f\u007f\\]/.test(next)) return "/dashboard";
+  if (!next?.startsWith("/dashboard") || hasControlCharacter(next) || next.includes("\\")) return "/dashboard";
   let url: URL;
   try {
     url = new URL(next, "http://dashboard.invalid");

@@ -82,7 +82,7 @@ const ChangeSummary: FC<{ entry: ChangeLogEntry }> = ({ entry }) => (
 );
 
 const CausedTable: FC<{ rows: Caused[] }> = ({ rows }) => (
-  <div class="table-wrap" tabindex={0} role="region" aria-label="Deliveries of this change">
+  <section class="table-wrap" tabindex={0} aria-label="Deliveries of this change">
     <table>
       <thead>
         <tr>
@@ -112,5 +112,5 @@ const CausedTable: FC<{ rows: Caused[] }> = ({ rows }) => (
         ))}
       </tbody>
     </table>
-  </div>
+  </section>
 );

@@ -102,9 +102,9 @@ const EventChoice: FC<{ type: EventType; checked: boolean }> = ({ type, checked 
         {Object.entries(type.samples).map(([format, sample]) => (
           <div data-sample={format}>
             <p class="small muted">{formatLabel(format)} format</p>
-            <pre tabindex={0} aria-label={`Sample ${formatLabel(format)} body of ${type.event}`}>
-              {JSON.stringify(sample, null, 2)}
-            </pre>
+            <figure aria-label={`Sample ${formatLabel(format)} body of ${type.event}`}>
+              <pre tabindex={0}>{JSON.stringify(sample, null, 2)}</pre>
+            </figure>
           </div>
         ))}
       </details>

@@ -90,7 +90,7 @@ function rotatedPage(c: DashboardContext, scope: string, webhook: Webhook, rotat
 
 /** The new secret, as signatures use it and as the Standard Webhooks libraries take it, and what became of the old one. */
 const NewSecret: FC<{ rotated: RotatedSecret; ownSecret: boolean; hadSecret: boolean }> = ({ rotated, ownSecret, hadSecret }) => (
-  <div class="card secret-once" aria-labelledby="new-secret-title">
+  <section class="card secret-once" aria-labelledby="new-secret-title">
     <h2 id="new-secret-title">{ownSecret ? "Your new secret" : "The generated secret"}</h2>
     <p class="small muted">
       HMAC key of X-Rollgate-Signature, webhook-signature and X-Sentry-Signature (its UTF-8 bytes). Sentry's secret field takes it as is.
@@ -119,7 +119,7 @@ const NewSecret: FC<{ rotated: RotatedSecret; ownSecret: boolean; hadSecret: boo
         "There was no previous secret: requests are signed from now on."
       )}
     </p>
-  </div>
+  </section>
 );
 
 const RotateForm: FC<{ scope: string; webhook: Webhook; csrf: string; overlap?: number; error?: string }> = ({ scope, webhook, csrf, overlap, error }) => (

@@ -53,7 +53,8 @@ border:1px solid transparent}
 .notice.success{background:var(--ok-bg);border-color:#a8dcbc;color:#0b4f28}.notice.error{background:var(--bad-bg);border-color:#f1b8b2;color:#7a1a11}
 .notice.info{background:#e8edff;border-color:#c0cbf5;color:#1f2d7a}.notice ul{margin:.25rem 0 0;padding-left:1.2rem}
 .empty{text-align:center;padding:2rem 1rem;color:var(--muted)}.empty h2,.empty h3{color:var(--ink);margin-top:0}
-.table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:10px;background:var(--card);margin:0 0 1rem}
+figure{margin:0}
+.table-wrap{display:block;overflow-x:auto;border:1px solid var(--line);border-radius:10px;background:var(--card);margin:0 0 1rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.55rem .75rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);background:#fafbfc}tr:last-child td,tr:last-child th{border-bottom:0}
 td.num{font-variant-numeric:tabular-nums}tbody tr:hover{background:#fafbff}
