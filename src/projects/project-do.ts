@@ -35,6 +35,7 @@ import { GroupCommit, type Staged } from "./group-commit";
 import { dryRunOf, planWrite, statePreview, type DryRun, type DryRunScope, type FlagWrite, type StatePreview } from "./dry-run";
 import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, type Planned } from "./plans";
 import { ProjectState } from "./project-state";
+import { notifyStreams } from "./stream-notify";
 import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
 import type { Db } from "../kernel/app-env";
 import type { Actor } from "../kernel/app-env";
@@ -186,6 +187,7 @@ export class ProjectDO extends DurableObject<Env> {
     // Deliveries held by an open circuit wait for it; the others are due now.
     const due = deliveryReads.flat().flatMap((i) => results[i].results.filter((row) => !row.held).map((row) => ({ delivery_id: String(row.id), attempt: 1 })));
     if (due.length) this.ctx.waitUntil(this.send(due));
+    this.ctx.waitUntil(notifyStreams(this.env, project, changes[0].revision, changes[changes.length - 1].revision)); // after the answer; never fails it
     return this.bookmark ? { bookmark: this.bookmark } : {};
   }
 
