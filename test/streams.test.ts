@@ -138,7 +138,7 @@ describe("eventStreams in bulk answers", () => {
     expect((await bulk(key.key, `?flagConfigEtag=${revision}`)).metadata.revision).toBeGreaterThanOrEqual(revision);
     const res = await ofrep(key.key, null, { context: {} }, {}, `?flagConfigEtag=${revision + 1000}`);
     expect(res.status).toBe(400);
-    expect((await res.json()).errorCode).toBe("PARSE_ERROR");
+    expect(((await res.json()) as { errorCode: string }).errorCode).toBe("PARSE_ERROR");
   });
 });
 
