@@ -36,7 +36,7 @@ describe("reachOf", () => {
     expect(half.served).toBeLessThan(550);
     expect(rollout).toMatchObject({ kind: "rollout", served: 0, reaching: 1000 - half.served });
     expect(rollout.expected).toBe(Math.round(0.3 * (1000 - half.served)));
-    expect(rollout.warning).toMatch(/^The 30% rollout serves 0 of 1000 sample users, not about \d+: "Half" before it buckets userId with the same seed/);
+    expect(rollout.warning).toMatch(/^The 30% rollout serves 0 of 1,000 sample users, not about \d+: "Half" before it buckets userId with the same seed/);
     expect(rest.served).toBe(1000 - half.served);
     expect(reach.warnings).toEqual([rollout.warning]);
   });
@@ -66,7 +66,7 @@ describe("reachOf", () => {
     const s = state({ conditions: [condition("First", [pctRule(0, 40)], "off"), condition("Second", [pctRule(10, 30)])] });
     const second = reachOf(flag, s).branches[1];
     expect(second.served).toBe(0);
-    expect(second.warning).toMatch(/^Condition "Second" \(20%\) serves 0 of 1000 sample users/);
+    expect(second.warning).toMatch(/^Condition "Second" \(20%\) serves 0 of 1,000 sample users/);
   });
 
   it("a condition with other rules is measured among users who pass them", () => {

@@ -184,7 +184,7 @@ function shortfall(b: BranchReach, sameBuckets: Condition[]): string | null {
   const why = sameBuckets.length
     ? `: ${sameBuckets.map((c) => `"${c.name}"`).join(", ")} before it bucket${sameBuckets.length === 1 ? "s" : ""} ${b.kind === "rollout" ? "userId" : "the same property"} with the same seed and already serve${sameBuckets.length === 1 ? "s" : ""} the users in its range`
     : "";
-  return `${what} serves ${b.served} of ${SAMPLE_SIZE} sample users, not about ${b.expected}${why}.`;
+  return `${what} serves ${b.served} of ${SAMPLE_SIZE.toLocaleString("en-US")} sample users, not about ${b.expected}${why}.`;
 }
 
 function pct(share: number): string {

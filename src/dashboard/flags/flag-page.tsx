@@ -179,7 +179,7 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
       <h2 id="settings">Name, key, description and tags</h2>
       <SettingsForm flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} {...settings} />
       <h2 id="code">Use it in code</h2>
-      <SdkSnippet flag={flag} origin={new URL(c.req.url).origin} />
+      <SdkSnippet flag={flag} origin={new URL(c.req.url).origin} projectId={projectId} />
       <h2 id="changes">Recent changes</h2>
       <RecentChanges entries={changes.entries} projectId={projectId} flag={flag} />
       <h2 id="danger">Archive or delete</h2>

@@ -13,6 +13,7 @@ import type { Flag, FlagState, Project } from "../shell/resources";
 import { ConflictNotice } from "./conflict-notice";
 import { flagPath, PRODUCTION, targetingPath } from "./paths";
 import { lastChangeOf } from "./recent-changes";
+import { ReachList, reachOfPatch, reachOfState } from "./reach-view";
 import { StateEditor } from "./state-editor";
 import { applyIntent, draftOfForm, draftOfState, patchOfDraft, stateErrorsOf, type StateDraft } from "./state-form";
 
@@ -41,6 +42,7 @@ async function saveTargeting(c: DashboardContext) {
   if (applyIntent(draft, intent, flag.variations[0]?.id ?? "")) return targetingPage(c, { draft, focus: focusAfter(intent, draft) });
   const prepared = patchOfDraft(draft);
   if ("errors" in prepared) return targetingPage(c, { draft, errors: prepared.errors, status: 400 });
+  if (intent === "check") return targetingPage(c, { draft, focus: "check-reach" });
   if (envKey === PRODUCTION && intent !== "save-production") return targetingPage(c, { draft, banner: <ProductionCheck flag={flag} /> });
   try {
     const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
@@ -113,6 +115,7 @@ async function targetingPage(c: DashboardContext, outcome?: Outcome) {
           <figure aria-label={`What ${flag.name} serves in ${env.name} now`}>
             <pre>{renderState(state, flag.variations)}</pre>
           </figure>
+          <DraftReach flag={flag} state={state} draft={outcome?.draft} envName={env.name} />
           <p class="small muted">State version {state.version}. Saved changes go to the change log and to webhooks.</p>
         </aside>
       </div>
@@ -120,6 +123,19 @@ async function targetingPage(c: DashboardContext, outcome?: Outcome) {
   );
   return renderPage(c, `${flag.name} · ${env.name}`, body, { section: "projects", status: outcome?.status ?? 200 });
 }
+
+/** What the draft (or, before any edit, the saved state) really serves over the sample users. */
+const DraftReach = ({ flag, state, draft, envName }: { flag: Flag; state: FlagState; draft?: StateDraft; envName: string }) => {
+  const prepared = draft ? patchOfDraft(draft) : null;
+  const reach = prepared && "patch" in prepared ? reachOfPatch(flag, prepared.patch) : reachOfState(flag, state);
+  const title = prepared && "patch" in prepared ? "What this draft would really serve" : "What it really serves now";
+  return (
+    <>
+      <h2>{title}</h2>
+      <ReachList reach={reach} variations={flag.variations} label={`${title} in ${envName}`} />
+    </>
+  );
+};
 
 const ProductionCheck = ({ flag }: { flag: Flag }) => (
   <div class="notice warn" role="alert">
