@@ -21,17 +21,23 @@ describe("GET /projects/{projectId}/events", () => {
     expect(entries.map((e: { event: string }) => e.event)).toEqual(["flag.deleted", "flag.updated", "flag.toggled", "flag.created"]);
     for (const entry of page.data) {
       expect(Object.keys(entry).sort()).toEqual([
+        "approved_by",
+        "change_request_id",
         "changes",
         "code_like_after",
         "code_like_before",
+        "comment",
         "environment",
         "event",
         "flag",
         "id",
         "revision",
+        "schedule_id",
         "timestamp",
         "triggered_by",
       ]);
+      // A plain write: no comment, schedule, change request or approver.
+      expect([entry.comment, entry.schedule_id, entry.change_request_id, entry.approved_by]).toEqual([null, null, null, null]);
       expect(entry.triggered_by).toEqual({ id: tenant.userId, email: tenant.email });
       expect(entry.flag.id).toBe(flag.id);
       expect(entry.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
@@ -45,6 +51,39 @@ describe("GET /projects/{projectId}/events", () => {
     expect(toggled.code_like_after).toBe("Live (value: true)");
     expect(updated.changes).toEqual([{ __typename: "FlagNameChanged", oldName: "Checkout", newName: "New Checkout" }]);
     expect(updated.flag.name).toBe("New Checkout");
+  });
+
+  it("keeps the comment of every kind of flag write with its change, and refuses one over 500 characters", async () => {
+    const { tenant, project } = await setup();
+    await json(
+      call(`/projects/${project.id}/flags`, { token: tenant.key, method: "POST", body: { key: "why", name: "Why not", comment: "launch prep" } }),
+      201,
+    );
+    await json(patchState(tenant, project.id, "why", "production", { enabled: true, comment: "  ticket OPS-42  " }), 200);
+    await json(patchFlag(tenant, project.id, "why", { name: "Why", comment: "clearer name" }), 200);
+    await json(patchFlag(tenant, project.id, "why", { description: "no comment" }), 200);
+    const stored = await json(call(`/projects/${project.id}/flags/why`, { token: tenant.key }), 200);
+    expect(stored).not.toHaveProperty("comment");
+    const del = await call(`/projects/${project.id}/flags/why`, {
+      token: tenant.key,
+      method: "DELETE",
+      headers: { "X-Flagpost-Comment": "replaced by why-2" },
+    });
+    expect(del.status).toBe(204);
+
+    const page = await json(call(eventsPath(project.id), { token: tenant.key }), 200);
+    expect(page.data.map((e: { event: string; comment: string | null }) => [e.event, e.comment])).toEqual([
+      ["flag.deleted", "replaced by why-2"],
+      ["flag.updated", null],
+      ["flag.updated", "clearer name"],
+      ["flag.toggled", "ticket OPS-42"],
+      ["flag.created", "launch prep"],
+    ]);
+
+    const tooLong = "x".repeat(501);
+    await expectError(patchState(tenant, project.id, "nope", "production", { enabled: true, comment: tooLong }), 400, "validation_failed");
+    const header = await call(`/projects/${project.id}/flags/nope`, { token: tenant.key, method: "DELETE", headers: { "X-Flagpost-Comment": tooLong } });
+    expect(header.status).toBe(400);
   });
 
   it("pages with limit and cursor until next_cursor is null", async () => {

@@ -24,6 +24,10 @@ export const ChangeLogEntrySchema = z
     code_like_before: z.string(),
     code_like_after: z.string(),
     revision: z.number().int().openapi({ description: "the project's revision after the change that emitted this event" }),
+    comment: z.string().nullable().openapi({ description: "why the change was made, as its author said" }),
+    schedule_id: IdSchema.nullable().openapi({ description: "the schedule that applied the change" }),
+    change_request_id: IdSchema.nullable().openapi({ description: "the change request that made the change" }),
+    approved_by: z.object({ id: IdSchema, email: z.string() }).nullable().openapi({ description: "who approved the change request" }),
   })
   .openapi("ChangeLogEntry");
 

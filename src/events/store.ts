@@ -2,7 +2,7 @@
 // rollgate body always: it doubles as the change-log entry; the others when a webhook wanted them).
 import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { events } from "../kernel/db/schema";
-import type { Db } from "../kernel/app-env";
+import type { ChangeOrigin, Db } from "../kernel/app-env";
 import { projectOfOrganization } from "../kernel/project-scope";
 
 export interface EventRecord {
@@ -19,14 +19,30 @@ export interface EventRecord {
   slackBody: string | null;
   sentryBody: string | null;
   revision: number;
+  /** The change's ChangeOrigin as JSON (comment, schedule, change request, approver), or null. */
+  origin: string | null;
 }
 
 export function insertEvent(d1: D1Database, r: EventRecord): D1PreparedStatement {
   return d1
     .prepare(
-      "INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body, slack_body, sentry_body, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO events (id, org_id, project_id, flag_id, environment_id, event, created_at, rollgate_body, tggl_body, slack_body, sentry_body, revision, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(r.id, r.orgId, r.projectId, r.flagId, r.environmentId, r.event, r.createdAt, r.rollgateBody, r.tgglBody, r.slackBody, r.sentryBody, r.revision);
+    .bind(
+      r.id,
+      r.orgId,
+      r.projectId,
+      r.flagId,
+      r.environmentId,
+      r.event,
+      r.createdAt,
+      r.rollgateBody,
+      r.tgglBody,
+      r.slackBody,
+      r.sentryBody,
+      r.revision,
+      r.origin,
+    );
 }
 
 /**
@@ -41,7 +57,7 @@ export async function listEventsOfOrganization(db: Db, orgId: string, projectId:
   const [project, rows] = await db.batch([
     projectOfOrganization(db, orgId, projectId),
     db
-      .select({ seq: events.seq, body: events.rollgateBody, revision: events.revision })
+      .select({ seq: events.seq, body: events.rollgateBody, revision: events.revision, origin: events.origin })
       .from(events)
       .where(
         and(
@@ -59,8 +75,14 @@ export async function listEventsOfOrganization(db: Db, orgId: string, projectId:
     entries: page.map((r) => {
       const { project: _project, ...entry } = JSON.parse(r.body) as Record<string, unknown>;
       // Events older than revisions have none in their body; the column has the migration's number.
-      return { ...entry, revision: r.revision };
+      return { ...entry, revision: r.revision, ...originFields(r.origin) };
     }),
     last: rows.length > limit ? page[page.length - 1].seq : null,
   };
+}
+
+/** The change-log fields of a change's origin: always present, null where they do not apply. */
+export function originFields(json: string | null) {
+  const o = (json ? JSON.parse(json) : {}) as ChangeOrigin;
+  return { comment: o.comment ?? null, schedule_id: o.schedule_id ?? null, change_request_id: o.change_request_id ?? null, approved_by: o.approved_by ?? null };
 }

@@ -144,6 +144,9 @@ export const FlagSchema = z
 
 const TagsSchema = z.array(z.string().trim().min(1).max(64)).max(50);
 
+/** Why a change was made: the change log keeps it with the change (never part of the flag). */
+export const CommentSchema = z.string().trim().max(500).openapi({ description: "why: the change log keeps it beside the change (at most 500 characters)" });
+
 export const CreateFlagSchema = z
   .object({
     key: KeySchema,
@@ -153,6 +156,7 @@ export const CreateFlagSchema = z
     tags: TagsSchema.default([]),
     variations: z.array(VariationInputSchema).min(1).max(100).optional(),
     sharing: SharingSchema.optional(),
+    comment: CommentSchema.optional(),
   })
   .openapi("CreateFlag");
 
@@ -166,6 +170,7 @@ export const UpdateFlagSchema = z
     sharing: SharingSchema.optional(),
     variations: z.array(VariationInputSchema).min(1).max(100).optional(),
     version: VersionField,
+    comment: CommentSchema.optional(),
   })
   .openapi("UpdateFlag");
 
@@ -177,12 +182,14 @@ export const UpdateFlagStateSchema = z
     conditions: z.array(ConditionInputSchema).max(100).optional(),
     default_variation_id: IdSchema.optional(),
     version: VersionField,
+    comment: CommentSchema.optional(),
   })
   .openapi("UpdateFlagState");
 
-export type CreateFlagInput = z.infer<typeof CreateFlagSchema>;
-export type UpdateFlagInput = z.infer<typeof UpdateFlagSchema>;
-export type UpdateFlagStateInput = z.infer<typeof UpdateFlagStateSchema>;
+/** What the writer applies: the body without its comment, which travels beside the change instead. */
+export type CreateFlagInput = Omit<z.infer<typeof CreateFlagSchema>, "comment">;
+export type UpdateFlagInput = Omit<z.infer<typeof UpdateFlagSchema>, "comment">;
+export type UpdateFlagStateInput = Omit<z.infer<typeof UpdateFlagStateSchema>, "comment">;
 export type VariationInput = z.infer<typeof VariationInputSchema>;
 export type ConditionInput = z.infer<typeof ConditionInputSchema>;
 export const EvaluationContextSchema = z.record(z.string(), z.unknown()).openapi("EvaluationContext", {

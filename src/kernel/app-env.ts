@@ -10,3 +10,14 @@ export interface Actor {
   id: string;
   email: string;
 }
+
+/**
+ * Where a change came from, beside who made it: the change log shows it with the change. A person's
+ * write may carry a comment; a schedule or an approved change request names itself.
+ */
+export interface ChangeOrigin {
+  comment?: string;
+  schedule_id?: string;
+  change_request_id?: string;
+  approved_by?: Actor;
+}

@@ -12,7 +12,7 @@ import { formatsFor, routesStatement, type WebhookRoute } from "../outbound/form
 import { renderEventBodies } from "../outbound/payload";
 import { advanceRevision } from "./store";
 import type { FlagChange, Project } from "./project-state";
-import type { Actor } from "../kernel/app-env";
+import type { Actor, ChangeOrigin } from "../kernel/app-env";
 
 /** A change ready to commit: its statements, and which of them answer the new delivery ids. */
 export interface StagedChange {
@@ -27,7 +27,7 @@ export function stageChange(
   d1: D1Database,
   project: Project,
   change: FlagChange,
-  actor: Actor,
+  { actor, origin }: { actor: Actor; origin?: ChangeOrigin },
   revision: number,
   now: number,
   routes: readonly WebhookRoute[] | null,
@@ -38,6 +38,7 @@ export function stageChange(
   const flag = (after ?? before)!;
   const ref = { flag: { id: flag.id, key: flag.key, name: flag.name }, project: { id: project.id, key: project.key, name: project.name }, actor, revision };
   const timestamp = new Date(now).toISOString();
+  const originJson = origin && Object.values(origin).some((v) => v !== undefined && v !== "") ? JSON.stringify(origin) : null;
   for (const event of diffFlag(before, after, project.environments)) {
     const payload = { eventId: crypto.randomUUID(), timestamp, ...ref };
     const environmentId = event.environment?.id ?? null;
@@ -54,6 +55,7 @@ export function stageChange(
         createdAt: now,
         ...bodies,
         revision,
+        origin: originJson,
       }),
     );
     deliveryReads.push(statements.length);

@@ -11,7 +11,7 @@ import type { DryRunEvent, DryRunResult, FlagWrite } from "./dry-run";
 import { projectWriter, type WriteContext } from "./project-do";
 import { encodeCursor, IfMatchHeaderSchema, KeySchema, pageOf, PageQuerySchema } from "../kernel/schemas";
 import { expectedVersion, validationHook } from "../kernel/validation";
-import { CreateFlagSchema, FlagSchema, FlagStateSchema, UpdateFlagSchema, UpdateFlagStateSchema } from "../flags/schemas";
+import { CommentSchema, CreateFlagSchema, FlagSchema, FlagStateSchema, UpdateFlagSchema, UpdateFlagStateSchema } from "../flags/schemas";
 import { DryRunDeletionSchema, DryRunFlagSchema, DryRunFlagStateSchema, DryRunQuerySchema } from "./dry-run-schemas";
 import { listEnvironments, listFlagsOfOrganization, loadFlag, loadFlagOfOrganization } from "../flags/store";
 import type { AppEnv } from "../kernel/app-env";
@@ -22,10 +22,13 @@ import { requireProject } from "../kernel/project-scope";
 const FlagParams = ProjectParams.extend({ flagKey: KeySchema });
 const StateParams = FlagParams.extend({ envKey: KeySchema });
 
-function writeContext(c: Context<AppEnv>, projectId: string): WriteContext {
+function writeContext(c: Context<AppEnv>, projectId: string, comment?: string): WriteContext {
   const { user, org } = c.get("principal");
-  return { orgId: org.id, projectId, actor: { id: user.id, email: user.email } };
+  return { orgId: org.id, projectId, actor: { id: user.id, email: user.email }, ...(comment ? { origin: { comment } } : {}) };
 }
+
+/** DELETE has no body: its comment comes in a header. */
+const DeleteHeadersSchema = IfMatchHeaderSchema.extend({ "x-flagpost-comment": CommentSchema.optional() });
 
 export function flagRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -47,8 +50,9 @@ export function flagRoutes() {
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");
-      if (isDryRun(c)) return c.json(await dryRun(c, projectId, { kind: "create", input: c.req.valid("json") }), 200);
-      const result = keepBookmark(c, unwrap(await projectWriter(c.env, projectId).createFlag(writeContext(c, projectId), c.req.valid("json"))));
+      const { comment, ...input } = c.req.valid("json");
+      if (isDryRun(c)) return c.json(await dryRun(c, projectId, { kind: "create", input }), 200);
+      const result = keepBookmark(c, unwrap(await projectWriter(c.env, projectId).createFlag(writeContext(c, projectId, comment), input)));
       return c.json(result.flag, 201);
     },
   );
@@ -107,10 +111,10 @@ export function flagRoutes() {
     }),
     async (c) => {
       const { projectId, flagKey } = c.req.valid("param");
-      const { version, ...patch } = c.req.valid("json");
+      const { version, comment, ...patch } = c.req.valid("json");
       const expected = expectedVersion(c.req.valid("header")["if-match"], version);
       if (isDryRun(c)) return c.json(await dryRun(c, projectId, { kind: "update", flagKey, patch, expected }), 200);
-      const result = keepBookmark(c, unwrap(await projectWriter(c.env, projectId).updateFlag(writeContext(c, projectId), flagKey, patch, expected)));
+      const result = keepBookmark(c, unwrap(await projectWriter(c.env, projectId).updateFlag(writeContext(c, projectId, comment), flagKey, patch, expected)));
       return c.json(result.flag, 200);
     },
   );
@@ -122,14 +126,16 @@ export function flagRoutes() {
       tags: ["flags"],
       operationId: "deleteFlag",
       summary: "Delete a flag (emits flag.deleted)",
-      request: { params: FlagParams, query: DryRunQuerySchema, headers: IfMatchHeaderSchema },
+      request: { params: FlagParams, query: DryRunQuerySchema, headers: DeleteHeadersSchema },
       responses: { 204: { description: "deleted" }, 200: jsonAnswer("dry run: nothing deleted", DryRunDeletionSchema), ...errors(400, 401, 404, 409) },
     }),
     async (c) => {
       const { projectId, flagKey } = c.req.valid("param");
-      const expected = expectedVersion(c.req.valid("header")["if-match"], undefined);
+      const headers = c.req.valid("header");
+      const expected = expectedVersion(headers["if-match"], undefined);
       if (isDryRun(c)) return c.json(await dryRun(c, projectId, { kind: "delete", flagKey, expected }), 200);
-      keepBookmark(c, unwrap(await projectWriter(c.env, projectId).deleteFlag(writeContext(c, projectId), flagKey, expected)));
+      const ctx = writeContext(c, projectId, headers["x-flagpost-comment"]);
+      keepBookmark(c, unwrap(await projectWriter(c.env, projectId).deleteFlag(ctx, flagKey, expected)));
       return c.body(null, 204);
     },
   );
@@ -167,11 +173,11 @@ export function flagRoutes() {
     }),
     async (c) => {
       const { projectId, flagKey, envKey } = c.req.valid("param");
-      const { version, ...patch } = c.req.valid("json");
+      const { version, comment, ...patch } = c.req.valid("json");
       const expected = expectedVersion(c.req.valid("header")["if-match"], version);
       if (isDryRun(c)) return c.json(await dryRun(c, projectId, { kind: "state", flagKey, envKey, patch, expected }), 200);
       const stub = projectWriter(c.env, projectId);
-      const result = keepBookmark(c, unwrap(await stub.updateFlagState(writeContext(c, projectId), flagKey, envKey, patch, expected)));
+      const result = keepBookmark(c, unwrap(await stub.updateFlagState(writeContext(c, projectId, comment), flagKey, envKey, patch, expected)));
       return c.json(result.state, 200);
     },
   );

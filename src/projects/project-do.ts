@@ -37,7 +37,7 @@ import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, ty
 import { ProjectState } from "./project-state";
 import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
 import type { Db } from "../kernel/app-env";
-import type { Actor } from "../kernel/app-env";
+import type { Actor, ChangeOrigin } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
 
 /** Who writes, and to which project: every method checks the project is the organization's. */
@@ -45,6 +45,8 @@ export interface WriteContext {
   orgId: string;
   projectId: string;
   actor: Actor;
+  /** A comment, or the schedule or change request that made the change: kept with its events. */
+  origin?: ChangeOrigin;
 }
 
 type Plan = (state: ProjectState) => Promise<Planned<object>>;
@@ -152,7 +154,7 @@ export class ProjectDO extends DurableObject<Env> {
     if (!planned.ok) return { answer: planned, change: null };
     const answer = { ok: true as const, ...planned.answer };
     if (!planned.change) return { answer, change: null };
-    const staged = stageChange(this.env.DB, state.project, planned.change, r.ctx.actor, state.project.revision + 1, Date.now(), this.routes);
+    const staged = stageChange(this.env.DB, state.project, planned.change, r.ctx, state.project.revision + 1, Date.now(), this.routes);
     state.apply(planned.change);
     return { answer, change: staged };
   }

@@ -141,6 +141,8 @@ export const events = sqliteTable(
     sentryBody: text("sentry_body"),
     /** The project's revision after the change that emitted it (both events of a double change share it). */
     revision: integer("revision").notNull().default(0),
+    /** Where the change came from (a comment, a schedule, a change request and its approver), as JSON; null for a plain write. */
+    origin: text("origin"),
   },
   (t) => [
     uniqueIndex("events_id").on(t.id),
