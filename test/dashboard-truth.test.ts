@@ -3,7 +3,7 @@
 // a 0–50 % condition followed by a 30 % rollout.
 import { describe, expect, it } from "vitest";
 import { dash, signIn } from "./dashboard-client";
-import { json, newFlag, patchState, setup } from "./helpers";
+import { call, json, newFlag, patchState, setup } from "./helpers";
 
 async function halfThenThirty() {
   const { tenant, project } = await setup();
@@ -80,5 +80,66 @@ describe("effective reach", () => {
     const page = text(await (await dash(`/dashboard/projects/${project.id}`, { cookie })).text());
     expect(page).not.toContain("no conditions · 100% rollout");
     expect(page).toContain(`everyone gets ${flag.variations.find((v: { id: string }) => v.id === flag.environments.development.default_variation_id).name}`);
+  });
+});
+
+describe("production asks with the change in view", () => {
+  it("the toggle's confirmation shows before → after, the what-if over the sample users and a reason; the reason reaches the change log", async () => {
+    const { tenant, project } = await setup();
+    const flag = await newFlag(tenant, project.id);
+    const { cookie, csrf } = await signIn(tenant);
+    const path = `/dashboard/projects/${project.id}/flags/${flag.key}/environments/production`;
+    const ask = await dash(path, { cookie, form: { _csrf: csrf, enabled: "true", version: "1" } });
+    expect(ask.status).toBe(200);
+    const page = text(await ask.text());
+    expect(page).toContain("Turn on New Checkout in production?");
+    expect(page).toContain("What changes");
+    expect(page).toMatch(/− Off \(inactive\) \+ Live \(value: true\)/);
+    expect(page).toContain("1,000 of 1,000 sample users would be served another variation: Off → Live: 1,000.");
+    expect(page).toContain("Reason (optional)");
+    expect((await json(call(`/projects/${project.id}/flags/${flag.key}/environments/production`, { token: tenant.key }), 200)).enabled).toBe(false);
+    const done = await dash(path, { cookie, form: { _csrf: csrf, enabled: "true", version: "1", confirm: "production", comment: "  Launch day  " } });
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toContain(`notice=flag-on&flag=${flag.key}&env=production`);
+    const log = await json(call(`/projects/${project.id}/events`, { token: tenant.key }), 200);
+    expect(log.data[0]).toMatchObject({ event: "flag.toggled", comment: "Launch day" });
+    const back = text(await (await dash(`/dashboard/projects/${project.id}?notice=flag-on&flag=${flag.key}&env=production`, { cookie })).text());
+    expect(back).toContain(`Turned on ${flag.key} in production.`);
+  });
+
+  it("the editor's confirmation shows the draft, not the saved state, and sends the reason", async () => {
+    const f = await halfThenThirty();
+    const state = (await json(call(`/projects/${f.project.id}/flags/${f.flag.key}/environments/production`, { token: f.tenant.key }), 200)) as {
+      version: number;
+    };
+    const form: [string, string][] = [
+      ["_csrf", f.csrf],
+      ["version", String(state.version)],
+      ["enabled", "true"],
+      ["rollout_percentage", "30"],
+      ["rollout_variation_id", f.live.id],
+      ["default_variation_id", f.off.id],
+      ["c0.name", "Half"],
+      ["c0.variation_id", f.off.id],
+      ["c0.r0.property", "userId"],
+      ["c0.r0.operator", "PERCENTAGE"],
+      ["c0.r0.range_start", "0"],
+      ["c0.r0.range_end", "50"],
+      ["intent", "save"],
+    ];
+    const at = `/dashboard/projects/${f.project.id}/flags/${f.flag.key}/targeting/production`;
+    const page = text(await (await dash(at, { cookie: f.cookie, form })).text());
+    expect(page).toContain("This changes production.");
+    expect(page).toMatch(/\+ 50% OF userId \(0% TO 50%\)/);
+    expect(page).toMatch(/\+ 30% OF userId \(0% TO 30%\)/);
+    expect(page).toMatch(/The 30% rollout serves 0 of 1,000 sample users/);
+    expect(page).toContain("None of the 1,000 sample users would be served another variation.");
+    const saved = await dash(at, {
+      cookie: f.cookie,
+      form: [...form.filter(([k]) => k !== "intent"), ["intent", "save-production"], ["comment", "Half the users first"]],
+    });
+    expect(saved.status).toBe(303);
+    const log = await json(call(`/projects/${f.project.id}/events`, { token: f.tenant.key }), 200);
+    expect(log.data[0]).toMatchObject({ comment: "Half the users first" });
   });
 });

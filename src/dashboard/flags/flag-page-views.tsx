@@ -23,7 +23,12 @@ export interface SettingsDraft {
   roles: string;
 }
 
-export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string }> = ({ project, flag, csrf }) => (
+export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string; said?: (envKey: string) => string | undefined }> = ({
+  project,
+  flag,
+  csrf,
+  said,
+}) => (
   <div class="env-grid">
     {project.environments.map((env) => {
       const state = flag.environments[env.key];
@@ -35,7 +40,7 @@ export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string }
           </h3>
           <p class="small muted">{stateSummary(state, flag.variations)}</p>
           <div class="controls">
-            <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="flag" />
+            <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="flag" said={said?.(env.key)} />
             <a class="button small-button" href={targetingPath(project.id, flag.key, env.key)} aria-label={`Edit targeting of ${flag.name} in ${env.name}`}>
               Edit targeting
             </a>

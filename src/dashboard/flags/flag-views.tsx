@@ -23,7 +23,9 @@ export function stateSummary(state: FlagState, variations: Variation[]): string 
   return `${conditions}${state.rollout_percentage}% rollout of ${name(state.rollout_variation_id)}, the rest ${name(state.default_variation_id)}`;
 }
 
-export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string }> = ({ flags, project, csrf }) => (
+type Said = (flagKey: string, envKey: string) => string | undefined;
+
+export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string; said?: Said }> = ({ flags, project, csrf, said }) => (
   <section class="table-wrap" tabindex={0} aria-label="Flags in every environment">
     <table class="flags">
       <thead>
@@ -43,7 +45,7 @@ export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string }> = 
             {project.environments.map((env) => {
               const state = flag.environments[env.key];
               if (!state) return <td class="muted">—</td>;
-              return <StateCell project={project} flag={flag} env={env} state={state} csrf={csrf} />;
+              return <StateCell project={project} flag={flag} env={env} state={state} csrf={csrf} said={said?.(flag.key, env.key)} />;
             })}
           </tr>
         ))}
@@ -78,10 +80,17 @@ const FlagCell: FC<{ flag: Flag; projectId: string }> = ({ flag, projectId }) =>
 );
 
 /** A flag in one environment: on or off, the button that turns it the other way, and its targeting. */
-const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: FlagState; csrf: string }> = ({ project, flag, env, state, csrf }) => (
+const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: FlagState; csrf: string; said?: string }> = ({
+  project,
+  flag,
+  env,
+  state,
+  csrf,
+  said,
+}) => (
   <td class="env-cell" data-env={env.key}>
     <StatePill state={state} />
-    <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="list" />
+    <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="list" said={said} />
     <a class="small" href={targetingPath(project.id, flag.key, env.key)} aria-label={`Targeting of ${flag.name} in ${env.name}`}>
       Targeting
     </a>

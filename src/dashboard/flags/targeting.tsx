@@ -13,6 +13,7 @@ import type { Flag, FlagState, Project } from "../shell/resources";
 import { ConflictNotice } from "./conflict-notice";
 import { flagPath, PRODUCTION, targetingPath } from "./paths";
 import { lastChangeOf } from "./recent-changes";
+import { changeInView, ChangeView, commentOf, ReasonField, type ChangeInView } from "./production-check";
 import { ReachList, reachOfPatch, reachOfState } from "./reach-view";
 import { StateEditor } from "./state-editor";
 import { applyIntent, draftOfForm, draftOfState, patchOfDraft, stateErrorsOf, type StateDraft } from "./state-form";
@@ -43,12 +44,15 @@ async function saveTargeting(c: DashboardContext) {
   const prepared = patchOfDraft(draft);
   if ("errors" in prepared) return targetingPage(c, { draft, errors: prepared.errors, status: 400 });
   if (intent === "check") return targetingPage(c, { draft, focus: "check-reach" });
-  if (envKey === PRODUCTION && intent !== "save-production") return targetingPage(c, { draft, banner: <ProductionCheck flag={flag} /> });
+  const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
   try {
-    const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
-    const state = await c.get("api").send<FlagState>("PATCH", path, prepared.patch);
+    if (envKey === PRODUCTION && intent !== "save-production") {
+      const change = await changeInView(c.get("api"), path, prepared.patch);
+      return targetingPage(c, { draft, banner: <ProductionCheck flag={flag} change={change} comment={textField(form, "comment")} /> });
+    }
+    const state = await c.get("api").send<FlagState>("PATCH", path, { ...prepared.patch, ...commentOf(textField(form, "comment")) });
     const notice = state.version === prepared.patch.version ? "flag-unchanged" : "flag-saved";
-    return c.redirect(`${targetingPath(projectId, flagKey, envKey)}?notice=${notice}#notice`, 303);
+    return c.redirect(`${targetingPath(projectId, flagKey, envKey)}?notice=${notice}&flag=${flagKey}&env=${envKey}#notice`, 303);
   } catch (err) {
     if (!(err instanceof ApiFailure)) throw err;
     return refusedTargeting(c, err, draft, flag);
@@ -137,13 +141,16 @@ const DraftReach = ({ flag, state, draft, envName }: { flag: Flag; state: FlagSt
   );
 };
 
-const ProductionCheck = ({ flag }: { flag: Flag }) => (
-  <div class="notice warn" role="alert">
+/** Production asks first, with the change in view: the draft's before → after, its what-if and reach, and a reason. */
+const ProductionCheck = ({ flag, change, comment }: { flag: Flag; change: ChangeInView; comment: string }) => (
+  <section class="notice warn production-check" role="alert" aria-label="Change production?">
     <p>
       <strong>This changes production.</strong> Users of {flag.name} get the new targeting as soon as it is saved, and its webhooks are called.
     </p>
+    <ChangeView change={change} flag={flag} envName="production" />
+    <ReasonField value={comment} />
     <button type="submit" name="intent" value="save-production" class="primary" autofocus>
       Yes, save to production
     </button>
-  </div>
+  </section>
 );

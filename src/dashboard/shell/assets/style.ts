@@ -126,6 +126,7 @@ form.new-key input[type=text]{width:auto;flex:1 1 10rem;min-width:0}form.new-key
 form.redeliver{max-width:32rem}form.redeliver span{flex:1 1 14rem}
 figure.snippet{position:relative;margin:.25rem 0 .75rem}figure.snippet pre{white-space:pre-wrap;overflow-wrap:anywhere;padding-right:4.5rem;margin:0}
 figure.snippet button{position:absolute;top:.4rem;right:.4rem}
+.cell-notice{display:block;color:var(--ok);font-weight:600}.production-check textarea{width:100%}.production-check .diff{background:#fff}
 .reach-list{margin:.25rem 0;padding-left:1.1rem}.reach-list li.short{color:var(--bad);font-weight:600}span.reach-warning{display:block;color:var(--bad);font-weight:600}
 @media (max-width:720px){.flag{grid-template-columns:1fr}.variation-grid{grid-template-columns:1fr}.checkbox-field label{margin-top:0}
 .editor-layout{grid-template-columns:1fr}.editor-layout aside{position:static}table.flags .flag-cell .truncate{max-width:12rem}
