@@ -34,8 +34,10 @@ import { groupBatch, stageChange, type StagedChange } from "./commit";
 import { GroupCommit, type Staged } from "./group-commit";
 import { dryRunOf, planWrite, statePreview, type DryRun, type DryRunScope, type FlagWrite, type StatePreview } from "./dry-run";
 import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, type Planned } from "./plans";
-import { ProjectState } from "./project-state";
-import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
+import { ProjectState, type FlagChange } from "./project-state";
+import { approvalRule, planRevert, type RevertAnswer } from "./revert";
+import { revertRecords } from "./revision-store";
+import { environmentInsert, environmentUpdate, projectById, statesForNewEnvironment } from "./store";
 import type { Db } from "../kernel/app-env";
 import type { Actor, ChangeOrigin } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
@@ -84,7 +86,7 @@ export class ProjectDO extends DurableObject<Env> {
 
   /** Answers only the state: the route needs no more, and the whole flag would cross RPC on every toggle. */
   updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Answer<{ state: FlagState }>> {
-    return this.write(ctx, (state) => planUpdateFlagState(state, flagKey, envKey, patch, expected));
+    return this.write(ctx, async (state) => approvalRefusal(state, envKey) ?? planUpdateFlagState(state, flagKey, envKey, patch, expected));
   }
 
   deleteFlag(ctx: WriteContext, flagKey: string, expected?: number): Promise<Answer<{ flag: Flag }>> {
@@ -96,7 +98,7 @@ export class ProjectDO extends DurableObject<Env> {
     const alone: Alone = async (state) => {
       const project = state.project;
       if (project.environments.some((e) => e.key === key)) return fail("conflict", `an environment with key "${key}" already exists`);
-      const environment = { id: crypto.randomUUID(), key, name };
+      const environment = { id: crypto.randomUUID(), key, name, requires_approval: false };
       await this.primary([
         prepare(this.env.DB, environmentInsert(this.db, project.id, environment, project.environments.length)),
         statesForNewEnvironment(this.env.DB, project.id, environment.id),
@@ -108,10 +110,45 @@ export class ProjectDO extends DurableObject<Env> {
     return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
   }
 
+  /** An environment's settings; runs alone, so every change staged before it was judged by the old ones. */
+  updateEnvironment(ctx: WriteContext, envKey: string, patch: EnvironmentPatch): Promise<Answer<{ environment: Environment }>> {
+    const alone: Alone = async (state) => {
+      const project = state.project;
+      const current = project.environments.find((e) => e.key === envKey);
+      if (!current) return fail("not_found", `no environment "${envKey}"`);
+      const environment = { ...current, ...patch, requires_approval: patch.requires_approval ?? current.requires_approval ?? false };
+      await this.primary([prepare(this.env.DB, environmentUpdate(this.db, current.id, patch))]);
+      project.environments = project.environments.map((e) => (e.key === envKey ? environment : e));
+      return { ok: true, environment };
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
+  }
+
+  /**
+   * Sets the fields `revision` changed back to what they were before it, as one new change (revert.ts);
+   * with `dryRun`, answers what that change would be (as a write's dry run does) and writes nothing.
+   */
+  async revert(ctx: WriteContext, revision: number, dryRun = false): Promise<Answer<RevertAnswer & Partial<DryRun>>> {
+    type Preview = { preview?: { scope: DryRunScope; change: FlagChange | null } };
+    const planned = await this.write<RevertAnswer & Preview>(ctx, async (state) => {
+      const records = await revertRecords(this.env.DB, state.project.id, revision, state.uncommitted);
+      const plan = await planRevert(state, revision, records, approvalRule(state.project.environments));
+      if (!plan.ok || !dryRun) return plan;
+      const scope: DryRunScope = { orgId: state.project.orgId, projectId: state.project.id, environments: state.project.environments };
+      return { ok: true, change: null, answer: { ...plan.answer, preview: { scope, change: plan.change } } };
+    });
+    if (!planned.ok || !planned.preview) return planned;
+    const { preview, bookmark: _nothingWritten, ...answer } = planned;
+    const { dry_run, events } = await dryRunOf(this.env.DB, preview.scope, { change: preview.change, result: answer.flag });
+    return { ...answer, dry_run, events };
+  }
+
   // ---- Dry runs: a write's own plan, staged in order with no change to commit (dry-run.ts) ------
 
   async dryRun(ctx: WriteContext, write: FlagWrite): Promise<Result<DryRun>> {
     const planned = await this.write(ctx, async (state) => {
+      const refused = write.kind === "state" ? approvalRefusal(state, write.envKey) : null;
+      if (refused) return refused;
       const plan = await planWrite(state, write);
       const scope: DryRunScope = { orgId: state.project.orgId, projectId: state.project.id, environments: state.project.environments };
       return plan.ok ? { ok: true, change: null, answer: { plan, scope } } : plan;
@@ -156,6 +193,7 @@ export class ProjectDO extends DurableObject<Env> {
     if (!planned.change) return { answer, change: null };
     const staged = stageChange(this.env.DB, state.project, planned.change, r.ctx, state.project.revision + 1, Date.now(), this.routes);
     state.apply(planned.change);
+    state.uncommitted.push(staged.record);
     return { answer, change: staged };
   }
 
@@ -184,6 +222,7 @@ export class ProjectDO extends DurableObject<Env> {
     await this.clock.arm(Date.now() + this.requeueAfter);
     const { statements, deliveryReads, routesRead } = groupBatch(this.env.DB, project, changes);
     const results = await this.primary<Record<string, unknown>>(statements);
+    this.state?.settle(changes[changes.length - 1].revision);
     this.routes = readRoutes(results[routesRead].results as Parameters<typeof readRoutes>[0]);
     // Deliveries held by an open circuit wait for it; the others are due now.
     const due = deliveryReads.flat().flatMap((i) => results[i].results.filter((row) => !row.held).map((row) => ({ delivery_id: String(row.id), attempt: 1 })));
@@ -205,10 +244,33 @@ export class ProjectDO extends DurableObject<Env> {
   }
 }
 
+/** What an environment's PATCH may change. */
+export interface EnvironmentPatch {
+  name?: string;
+  requires_approval?: boolean;
+}
+
+/** A person's state change on an environment that requires approval is refused: a change request does it. */
+export function approvalRefusal(state: ProjectState, envKey: string): { ok: false; code: ErrorCode; message: string } | null {
+  const environment = state.project.environments.find((e) => e.key === envKey);
+  if (!environment?.requires_approval) return null;
+  return fail("approval_required", `the environment "${envKey}" requires approval: propose the change as a change request`);
+}
+
 type StaleWrite = { ok: false; code: ErrorCode; message: string };
 const STALE: StaleWrite = fail("conflict", "the project changed outside its writer, so nothing was stored or sent; retry the request");
 
-type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry" | "dryRun" | "previewState";
+type WriterMethods =
+  | "createFlag"
+  | "updateFlag"
+  | "updateFlagState"
+  | "deleteFlag"
+  | "createEnvironment"
+  | "updateEnvironment"
+  | "armRetry"
+  | "dryRun"
+  | "previewState"
+  | "revert";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
 export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, WriterMethods> {
