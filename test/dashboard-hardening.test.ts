@@ -58,6 +58,17 @@ describe("safeNext", () => {
 });
 
 describe("redirects stay in the dashboard", () => {
+  it("an asset name that is an object's own property (constructor, __proto__) is 404, not a 500", async () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "no-such.css"]) {
+      const res = await dash(`/dashboard/assets/${name}`);
+      expect(res.status, name).toBe(404);
+      await res.body?.cancel();
+    }
+    const page = await (await dash("/dashboard/sign-in")).text();
+    const stylesheet = /href="(\/dashboard\/assets\/app-[a-z0-9]+\.css)"/.exec(page)![1];
+    expect((await dash(stylesheet)).status).toBe(200);
+  });
+
   it("a CR/LF in `next` is no 500", async () => {
     const t = await newTenant();
     const { cookie } = await signIn(t);

@@ -37,7 +37,8 @@ import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, ty
 import { ProjectState, type FlagChange } from "./project-state";
 import { approvalRule, planRevert, type RevertAnswer } from "./revert";
 import { revertRecords } from "./revision-store";
-import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
+import { notifyStreams } from "./stream-notify";
+import { environmentInsert, environmentUpdate, projectById, statesForNewEnvironment } from "./store";
 import type { Db } from "../kernel/app-env";
 import type { Actor, ChangeOrigin } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
@@ -86,7 +87,7 @@ export class ProjectDO extends DurableObject<Env> {
 
   /** Answers only the state: the route needs no more, and the whole flag would cross RPC on every toggle. */
   updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Answer<{ state: FlagState }>> {
-    return this.write(ctx, (state) => planUpdateFlagState(state, flagKey, envKey, patch, expected));
+    return this.write(ctx, async (state) => approvalRefusal(state, envKey) ?? planUpdateFlagState(state, flagKey, envKey, patch, expected));
   }
 
   deleteFlag(ctx: WriteContext, flagKey: string, expected?: number): Promise<Answer<{ flag: Flag }>> {
@@ -98,13 +99,27 @@ export class ProjectDO extends DurableObject<Env> {
     const alone: Alone = async (state) => {
       const project = state.project;
       if (project.environments.some((e) => e.key === key)) return fail("conflict", `an environment with key "${key}" already exists`);
-      const environment = { id: crypto.randomUUID(), key, name };
+      const environment = { id: crypto.randomUUID(), key, name, requires_approval: false };
       await this.primary([
         prepare(this.env.DB, environmentInsert(this.db, project.id, environment, project.environments.length)),
         statesForNewEnvironment(this.env.DB, project.id, environment.id),
       ]);
       project.environments = [...project.environments, environment];
       state.updateEach((flag) => addEnvironment(flag, key));
+      return { ok: true, environment };
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
+  }
+
+  /** An environment's settings; runs alone, so every change staged before it was judged by the old ones. */
+  updateEnvironment(ctx: WriteContext, envKey: string, patch: EnvironmentPatch): Promise<Answer<{ environment: Environment }>> {
+    const alone: Alone = async (state) => {
+      const project = state.project;
+      const current = project.environments.find((e) => e.key === envKey);
+      if (!current) return fail("not_found", `no environment "${envKey}"`);
+      const environment = { ...current, ...patch, requires_approval: patch.requires_approval ?? current.requires_approval ?? false };
+      await this.primary([prepare(this.env.DB, environmentUpdate(this.db, current.id, patch))]);
+      project.environments = project.environments.map((e) => (e.key === envKey ? environment : e));
       return { ok: true, environment };
     };
     return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
@@ -133,6 +148,8 @@ export class ProjectDO extends DurableObject<Env> {
 
   async dryRun(ctx: WriteContext, write: FlagWrite): Promise<Result<DryRun>> {
     const planned = await this.write(ctx, async (state) => {
+      const refused = write.kind === "state" ? approvalRefusal(state, write.envKey) : null;
+      if (refused) return refused;
       const plan = await planWrite(state, write);
       const scope: DryRunScope = { orgId: state.project.orgId, projectId: state.project.id, environments: state.project.environments };
       return plan.ok ? { ok: true, change: null, answer: { plan, scope } } : plan;
@@ -211,6 +228,7 @@ export class ProjectDO extends DurableObject<Env> {
     // Deliveries held by an open circuit wait for it; the others are due now.
     const due = deliveryReads.flat().flatMap((i) => results[i].results.filter((row) => !row.held).map((row) => ({ delivery_id: String(row.id), attempt: 1 })));
     if (due.length) this.ctx.waitUntil(this.send(due));
+    this.ctx.waitUntil(notifyStreams(this.env, project, changes[0].revision, changes[changes.length - 1].revision)); // after the answer; never fails it
     return this.bookmark ? { bookmark: this.bookmark } : {};
   }
 
@@ -228,10 +246,33 @@ export class ProjectDO extends DurableObject<Env> {
   }
 }
 
+/** What an environment's PATCH may change. */
+export interface EnvironmentPatch {
+  name?: string;
+  requires_approval?: boolean;
+}
+
+/** A person's state change on an environment that requires approval is refused: a change request does it. */
+export function approvalRefusal(state: ProjectState, envKey: string): { ok: false; code: ErrorCode; message: string } | null {
+  const environment = state.project.environments.find((e) => e.key === envKey);
+  if (!environment?.requires_approval) return null;
+  return fail("approval_required", `the environment "${envKey}" requires approval: propose the change as a change request`);
+}
+
 type StaleWrite = { ok: false; code: ErrorCode; message: string };
 const STALE: StaleWrite = fail("conflict", "the project changed outside its writer, so nothing was stored or sent; retry the request");
 
-type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry" | "dryRun" | "previewState" | "revert";
+type WriterMethods =
+  | "createFlag"
+  | "updateFlag"
+  | "updateFlagState"
+  | "deleteFlag"
+  | "createEnvironment"
+  | "updateEnvironment"
+  | "armRetry"
+  | "dryRun"
+  | "previewState"
+  | "revert";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
 export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, WriterMethods> {

@@ -21,12 +21,13 @@ export interface DashboardAssets {
 
 export function dashboardAssets(tables: ScriptTables): DashboardAssets {
   const script = dashboardScript(tables);
-  const files: Record<string, { body: string; type: string }> = {
-    [`app-${contentHash(STYLE)}.css`]: { body: STYLE, type: "text/css; charset=utf-8" },
-    [`app-${contentHash(script)}.js`]: { body: script, type: "text/javascript; charset=utf-8" },
-  };
+  // A Map, not an object: a name such as "constructor" or "__proto__" must be no file at all.
+  const files = new Map<string, { body: string; type: string }>([
+    [`app-${contentHash(STYLE)}.css`, { body: STYLE, type: "text/css; charset=utf-8" }],
+    [`app-${contentHash(script)}.js`, { body: script, type: "text/javascript; charset=utf-8" }],
+  ]);
   const serveAsset = (c: Context) => {
-    const file = files[c.req.param("file") ?? ""];
+    const file = files.get(c.req.param("file") ?? "");
     if (!file) return c.text("no such file", 404);
     return c.body(file.body, 200, { "content-type": file.type, "cache-control": "public, max-age=31536000, immutable" });
   };
