@@ -173,6 +173,19 @@ describe("revert", () => {
     await expectError(revert(tenant, project.id, added), 422, "unprocessable");
   });
 
+  it("answers 409 approval_required for a state change in an environment that requires approval (its preview too); flag fields need none", async () => {
+    const { tenant, project } = await flagWorld();
+    await json(patchState(tenant, project.id, "checkout", "production", { enabled: true }), 200);
+    const toggled = await revisionOf(tenant, project.id);
+    await json(patchFlag(tenant, project.id, "checkout", { name: "Renamed" }), 200);
+    const renamed = await revisionOf(tenant, project.id);
+    await json(call(`/projects/${project.id}/environments/production`, { token: tenant.key, method: "PATCH", body: { requires_approval: true } }), 200);
+    await expectError(revert(tenant, project.id, toggled), 409, "approval_required");
+    await expectError(revert(tenant, project.id, toggled, { dryRun: true }), 409, "approval_required");
+    expect((await getFlag(tenant, project.id, "checkout")).environments.production.enabled).toBe(true);
+    await json(revert(tenant, project.id, renamed), 200);
+  });
+
   it("answers 404 for a revision above the project's, revision 0, another organization's project; 400 for a bad revision", async () => {
     const { tenant, project } = await flagWorld();
     await json(patchState(tenant, project.id, "checkout", "production", { enabled: true }), 200);
