@@ -27,7 +27,8 @@ describe("the change log, one entry per revision", () => {
     expect(html).toContain("“ramp up for the sale”");
     expect(html).toContain(f.tenant.email);
     expect(html).toContain(`href="/dashboard/projects/${f.project.id}/revisions/${saved}/revert"`);
-    expect(html.match(/Deliveries of “/g)).toHaveLength(3); // created; toggled and state updated
+    expect(html.match(/Deliveries of this change →/g)).toHaveLength(1); // created
+    expect(html.match(/Deliveries of “Flag (toggled|state updated)” →/g)).toHaveLength(2); // one save, two events
   });
 
   it("never cuts a revision in two across pages: each appears once, on one page", async () => {

@@ -77,7 +77,9 @@ const EnvironmentPart: FC<{ events: ChangeLogEntry[]; projectId: string }> = ({ 
       <p class="small">
         {events.map((e) => (
           <>
-            <a href={`/dashboard/projects/${projectId}/changes/${e.id}/deliveries`}>Deliveries of “{eventLabel(e.event)}” →</a>{" "}
+            <a href={`/dashboard/projects/${projectId}/changes/${e.id}/deliveries`}>
+              {events.length === 1 ? "Deliveries of this change →" : `Deliveries of “${eventLabel(e.event)}” →`}
+            </a>{" "}
           </>
         ))}
       </p>
