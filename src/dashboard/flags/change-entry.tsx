@@ -23,6 +23,12 @@ function sections(entries: ChangeLogEntry[]): ChangeLogEntry[][] {
   return [...byEnvironment.values()];
 }
 
+/** Where the revision changed something: its environments, or every one for a change of the flag itself. */
+function whereOf(entries: ChangeLogEntry[]): string {
+  const names = [...new Set(entries.flatMap((e) => (e.environment ? [e.environment.name] : [])))];
+  return names.length ? `in ${names.join(", ")}` : "all environments";
+}
+
 export const RevisionEntry: FC<{ group: RevisionGroup; projectId: string; children?: Child }> = ({ group, projectId, children }) => {
   const first = group.entries[0];
   const title = group.revision > 0 ? `Revision ${group.revision}` : eventLabel(first.event);
@@ -42,6 +48,7 @@ export const RevisionEntry: FC<{ group: RevisionGroup; projectId: string; childr
           </a>{" "}
           <code>{first.flag.key}</code>
         </span>
+        <span class="muted">{whereOf(group.entries)}</span>
         <span class="muted">
           by <strong>{sourceOf(first)}</strong> · <Time iso={first.timestamp} />
         </span>
@@ -66,7 +73,7 @@ export const RevisionEntry: FC<{ group: RevisionGroup; projectId: string; childr
 const EnvironmentPart: FC<{ events: ChangeLogEntry[]; projectId: string }> = ({ events, projectId }) => {
   const [first] = events;
   return (
-    <section class="entry-part" aria-label={first.environment ? `In ${first.environment.name}` : "The whole flag"}>
+    <div class="entry-part">
       <h4 class="small">{first.environment ? `In ${first.environment.name}` : "The whole flag (all environments)"}</h4>
       <ul class="changes">
         {events.flatMap(describeChanges).map((words) => (
@@ -83,7 +90,7 @@ const EnvironmentPart: FC<{ events: ChangeLogEntry[]; projectId: string }> = ({ 
           </>
         ))}
       </p>
-    </section>
+    </div>
   );
 };
 
