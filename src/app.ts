@@ -10,6 +10,7 @@ import { renderDocsPage } from "./docs";
 import { FLAGPOST_VERSION } from "./kernel/env";
 import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./kernel/errors";
 import { eventRoutes } from "./events/routes";
+import { scheduleRoutes } from "./projects/schedule-routes";
 import { previewRoutes } from "./projects/preview-routes";
 import { flagRoutes } from "./projects/flag-routes";
 import { API_TAGS, withCommonAnswers } from "./kernel/openapi";
@@ -66,6 +67,7 @@ export function createApp(extraApiRoutes: ExtraApiRoutes[] = []) {
   api.route("/", projectRoutes());
   api.route("/", flagRoutes());
   api.route("/", previewRoutes());
+  api.route("/", scheduleRoutes());
   api.route("/", eventRoutes());
   api.route("/", webhookRoutes());
   api.route("/", receiverRoutes());

@@ -35,6 +35,27 @@ import { GroupCommit, type Staged } from "./group-commit";
 import { dryRunOf, planWrite, statePreview, type DryRun, type DryRunScope, type FlagWrite, type StatePreview } from "./dry-run";
 import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, type Planned } from "./plans";
 import { ProjectState } from "./project-state";
+import { approvalRefusal, laterPlan, NO_LONGER_WAITING, type LaterWrite } from "./later-writes";
+import {
+  appliedStatements as scheduleAppliedStatements,
+  cancelSchedule,
+  dueSchedules,
+  findSchedule,
+  finish as finishSchedule,
+  nextScheduleAt,
+  scheduleInsert,
+  scheduleRow,
+  scheduleView,
+  type ScheduleRow,
+  type ScheduleView,
+} from "./schedules";
+import {
+  approverOf,
+  changeRequestsByIds,
+  crAppliedStatements as requestAppliedStatements,
+  crReason as requestReason,
+  type ChangeRequestRow,
+} from "./change-requests";
 import { environmentInsert, environmentUpdate, projectById, statesForNewEnvironment } from "./store";
 import type { Db } from "../kernel/app-env";
 import type { Actor, ChangeOrigin } from "../kernel/app-env";
@@ -51,7 +72,8 @@ export interface WriteContext {
 
 type Plan = (state: ProjectState) => Promise<Planned<object>>;
 type Alone = (state: ProjectState) => Promise<Result<object>>;
-type WriteRequest = { ctx: WriteContext; plan?: Plan; alone?: Alone };
+/** `marks`: statements that go in the change's batch after it (a schedule or change request recording what it made). */
+type WriteRequest = { ctx: WriteContext; plan?: Plan; alone?: Alone; marks?: (revision: number) => D1PreparedStatement[] };
 type Answer<T> = Result<T & { bookmark?: string }>;
 
 export class ProjectDO extends DurableObject<Env> {
@@ -64,6 +86,10 @@ export class ProjectDO extends DurableObject<Env> {
   private routes: WebhookRoute[] | null = null;
   /** The D1 bookmark of the last commit, handed back so the writer's client reads its own write. */
   private bookmark: string | null = null;
+  /** Schedules and change requests being applied now: a second ring (or apply) of the same one is skipped, not staged twice. */
+  private readonly applying = new Set<string>();
+  /** Whether this object's life has armed the alarm from the schedules D1 holds. */
+  private schedulesArmed = false;
   private readonly group = new GroupCommit<WriteRequest, StagedChange>({
     stage: (r) => this.stage(r),
     runAlone: (r) => this.runAlone(r),
@@ -153,9 +179,144 @@ export class ProjectDO extends DurableObject<Env> {
     await this.clock.arm(at);
   }
 
+  /**
+   * One alarm, two clocks: the retry clock and the schedules. Every ring runs both; each does a bounded
+   * share of its due work and re-arms the alarm with its own next time, and arming only ever moves
+   * the alarm earlier, so it rings at the earliest of the two. Neither waits for the other: a long
+   * backlog of schedules is taken SCHEDULES_PER_RING at a time, re-arming at once, and retries
+   * still go out on every one of those rings (docs/architecture.md, "One alarm, two clocks").
+   */
   override async alarm(): Promise<void> {
     const clockId = this.ctx.id.name ?? (await this.ctx.storage.get<string>("projectId"));
-    if (clockId) await this.clock.ring(clockId);
+    if (!clockId) return;
+    await Promise.all([this.clock.ring(clockId), this.ringSchedules(clockId)]);
+  }
+
+  // ---- Schedules and change requests: patches applied later (later-writes.ts) ------------------
+
+  /** Validates a schedule's patch against the state now (what a state PATCH would answer), stores it, and arms the alarm for it. */
+  async createSchedule(ctx: WriteContext, s: ScheduleInput): Promise<Answer<{ schedule: ScheduleView }>> {
+    const planned = await this.write(ctx, async (state) => {
+      const plan = await planUpdateFlagState(state, s.flagKey, s.envKey, s.patch);
+      if (!plan.ok) return plan;
+      const refused = approvalRefusal(state, s.envKey);
+      if (refused) return fail(refused.code, `the environment "${s.envKey}" requires approval: propose a change request with apply_at`);
+      return { ok: true, change: null, answer: { flagId: (await state.flag(s.flagKey))!.id } };
+    });
+    if (!planned.ok) return planned;
+    const row = scheduleRow(
+      { ...s, orgId: ctx.orgId, projectId: ctx.projectId, flagId: planned.flagId, createdBy: ctx.actor },
+      crypto.randomUUID(),
+      Date.now(),
+    );
+    await this.primary([prepare(this.env.DB, scheduleInsert(this.db, row))]);
+    await this.clock.arm(row.at);
+    return { ok: true, schedule: scheduleView(row), ...(this.bookmark ? { bookmark: this.bookmark } : {}) };
+  }
+
+  /** Cancels a waiting schedule, after every change staged before (so one being applied is applied first: 409). */
+  cancelSchedule(ctx: WriteContext, scheduleId: string): Promise<Result<object>> {
+    const alone: Alone = async () => {
+      const row = await findSchedule(this.db, ctx.orgId, ctx.projectId, scheduleId);
+      if (!row) return fail("not_found", "no such schedule");
+      if (row.status === "cancelled") return { ok: true };
+      if (row.status !== "scheduled" || !(await cancelSchedule(this.db, scheduleId, Date.now())))
+        return fail("conflict", `the schedule is ${row.status === "scheduled" ? "being applied" : row.status}; only a waiting one can be cancelled`);
+      return { ok: true };
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Result<object>>;
+  }
+
+  /** Applies the schedules due at `now` (at most SCHEDULES_PER_RING, by time then creation), and arms the alarm for the next. Tests pass their own `now`. */
+  async runSchedules(now = Date.now()): Promise<{ applied: number; failed: number }> {
+    const projectId = this.ctx.id.name ?? (await this.ctx.storage.get<string>("projectId"));
+    if (!projectId || projectId.startsWith("org:")) return { applied: 0, failed: 0 };
+    const due = await dueSchedules(this.db, projectId, now, SCHEDULES_PER_RING);
+    const requests = await changeRequestsByIds(
+      this.db,
+      due.flatMap((r) => (r.changeRequestId ? [r.changeRequestId] : [])),
+    );
+    // Submitted together, in order: the group commit stages them in that order, and batches them.
+    const outcomes = await Promise.all(due.map((row) => this.applySchedule(row, row.changeRequestId ? requests.get(row.changeRequestId) : undefined)));
+    const next = due.length === SCHEDULES_PER_RING || outcomes.includes("retry") ? Date.now() + 1000 : await nextScheduleAt(this.db, projectId);
+    if (next !== null) await this.clock.arm(Math.max(next, Date.now()));
+    return { applied: outcomes.filter((o) => o === "applied").length, failed: outcomes.filter((o) => o === "failed").length };
+  }
+
+  private async ringSchedules(clockId: string): Promise<void> {
+    if (clockId.startsWith("org:")) return;
+    try {
+      await this.runSchedules();
+    } catch (err) {
+      console.error("applying due schedules failed; ringing again shortly", String(err));
+      await this.clock.arm(Date.now() + 5000);
+    }
+  }
+
+  /** On the object's first use: the alarm is armed from D1, the truth (a restart, a lost alarm). */
+  private async armFromSchedules(projectId: string): Promise<void> {
+    const next = await nextScheduleAt(this.db, projectId);
+    if (next !== null) await this.clock.arm(Math.max(next, Date.now()));
+  }
+
+  private async applySchedule(row: ScheduleRow, request: ChangeRequestRow | undefined): Promise<"applied" | "failed" | "skipped" | "retry"> {
+    const approvedBy = request && approverOf(request);
+    const ctx: WriteContext = {
+      orgId: row.orgId,
+      projectId: row.projectId,
+      actor: { id: row.createdById, email: row.createdByEmail },
+      origin: { schedule_id: row.id, comment: row.comment ?? undefined, change_request_id: request?.id, approved_by: approvedBy },
+    };
+    const write: LaterWrite = {
+      flagId: row.flagId,
+      flagKey: row.flagKey,
+      envKey: row.environmentKey,
+      patch: JSON.parse(row.patch),
+      scheduleId: row.id,
+      changeRequest: request && { id: request.id, baseVersion: request.baseVersion },
+    };
+    const claimed = [row.id, ...(request ? [request.id] : [])];
+    if (claimed.some((id) => this.applying.has(id))) return "skipped";
+    for (const id of claimed) this.applying.add(id);
+    try {
+      return await this.settleSchedule(row, request, ctx, write);
+    } finally {
+      for (const id of claimed) this.applying.delete(id);
+    }
+  }
+
+  private async settleSchedule(row: ScheduleRow, request: ChangeRequestRow | undefined, ctx: WriteContext, write: LaterWrite) {
+    const { result, revision } = await this.applyLater(ctx, write, (rev, now) => [
+      ...scheduleAppliedStatements(this.env.DB, this.db, row.id, rev, now),
+      ...(request ? requestAppliedStatements(this.env.DB, this.db, request.id, rev, now, true) : []),
+    ]);
+    if (revision !== null) return "applied";
+    if (!result.ok && (result.message === NO_LONGER_WAITING || result.message === STALE.message)) return result.message === STALE.message ? "retry" : "skipped";
+    const now = Date.now();
+    const outcome = result.ok ? { status: "applied" as const } : { status: "failed" as const, reason: result.message };
+    const statements = [prepare(this.env.DB, finishSchedule(this.db, row.id, outcome, now))];
+    if (request && result.ok) statements.push(...requestAppliedStatements(this.env.DB, this.db, request.id, null, now, true).slice(1));
+    if (request && !result.ok) statements.push(prepare(this.env.DB, requestReason(this.db, request.id, result.message)));
+    await this.primary(statements);
+    return outcome.status;
+  }
+
+  /** A later write through the group commit, staged in arrival order; `marks` join its batch. Answers the revision it made (null: none). */
+  private applyLater(
+    ctx: WriteContext,
+    write: LaterWrite,
+    marks: (revision: number, now: number) => D1PreparedStatement[],
+  ): Promise<{ result: Answer<{ state: FlagState }>; revision: number | null }> {
+    let revision: number | null = null;
+    const submitted = this.group.submit({
+      ctx,
+      plan: laterPlan(this.db, write) as Plan,
+      marks: (rev) => {
+        revision = rev;
+        return marks(rev, Date.now());
+      },
+    }) as Promise<Answer<{ state: FlagState }>>;
+    return submitted.then((result) => ({ result, revision: result.ok ? revision : null }));
   }
 
   private write<T>(ctx: WriteContext, plan: (state: ProjectState) => Promise<Planned<T>>): Promise<Answer<T>> {
@@ -171,6 +332,7 @@ export class ProjectDO extends DurableObject<Env> {
     const answer = { ok: true as const, ...planned.answer };
     if (!planned.change) return { answer, change: null };
     const staged = stageChange(this.env.DB, state.project, planned.change, r.ctx, state.project.revision + 1, Date.now(), this.routes);
+    if (r.marks) staged.statements.push(...r.marks(staged.revision));
     state.apply(planned.change);
     return { answer, change: staged };
   }
@@ -189,6 +351,10 @@ export class ProjectDO extends DurableObject<Env> {
       if (!record) return null;
       this.state = await ProjectState.load(this.db, { ...record, environments: await listEnvironments(this.db, ctx.projectId) });
       await this.ctx.storage.put("projectId", ctx.projectId);
+      if (!this.schedulesArmed) {
+        this.schedulesArmed = true;
+        this.ctx.waitUntil(this.armFromSchedules(ctx.projectId).catch((err) => console.error("arming from schedules failed", String(err))));
+      }
     }
     return this.state.project.orgId === ctx.orgId ? this.state : null;
   }
@@ -227,11 +393,16 @@ export interface EnvironmentPatch {
   requires_approval?: boolean;
 }
 
-/** A person's state change on an environment that requires approval is refused: a change request does it. */
-export function approvalRefusal(state: ProjectState, envKey: string): { ok: false; code: ErrorCode; message: string } | null {
-  const environment = state.project.environments.find((e) => e.key === envKey);
-  if (!environment?.requires_approval) return null;
-  return fail("approval_required", `the environment "${envKey}" requires approval: propose the change as a change request`);
+/** Schedules applied per ring at most; a longer backlog re-arms the alarm at once, so retries keep their turn. */
+export const SCHEDULES_PER_RING = 25;
+
+/** A schedule as its route hands it to the writer. */
+export interface ScheduleInput {
+  flagKey: string;
+  envKey: string;
+  at: number;
+  patch: UpdateFlagStateInput;
+  comment: string | null;
 }
 
 type StaleWrite = { ok: false; code: ErrorCode; message: string };
@@ -246,7 +417,10 @@ type WriterMethods =
   | "updateEnvironment"
   | "armRetry"
   | "dryRun"
-  | "previewState";
+  | "previewState"
+  | "createSchedule"
+  | "cancelSchedule"
+  | "runSchedules";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
 export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, WriterMethods> {
