@@ -9,6 +9,7 @@ import { dashboardRoutes } from "./dashboard/routes";
 import { renderDocsPage } from "./docs";
 import { FLAGPOST_VERSION } from "./kernel/env";
 import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./kernel/errors";
+import { revertRoutes } from "./projects/revert-routes";
 import { eventRoutes } from "./events/routes";
 import { scheduleRoutes } from "./projects/schedule-routes";
 import { previewRoutes } from "./projects/preview-routes";
@@ -17,6 +18,7 @@ import { API_TAGS, withCommonAnswers } from "./kernel/openapi";
 import { projectRoutes } from "./projects/routes";
 import { sdkKeyRoutes } from "./sdk-keys/routes";
 import { ofrepRoutes } from "./serve/ofrep";
+import { propagationRoutes } from "./serve/propagation-routes";
 import { MAX_EVALUATION_BODY_BYTES } from "./serve/request";
 import { describeServeRoutes } from "./serve/openapi";
 import { tgglRoutes } from "./serve/tggl";
@@ -69,9 +71,11 @@ export function createApp(extraApiRoutes: ExtraApiRoutes[] = []) {
   api.route("/", previewRoutes());
   api.route("/", scheduleRoutes());
   api.route("/", eventRoutes());
+  api.route("/", revertRoutes());
   api.route("/", webhookRoutes());
   api.route("/", receiverRoutes());
   api.route("/", sdkKeyRoutes());
+  api.route("/", propagationRoutes());
   for (const extra of extraApiRoutes) api.route(extra.path, extra.routes); // none deployed: test/faults/worker.ts adds its own
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   describeServeRoutes(api.openAPIRegistry); // served at the root, below: each operation names its server

@@ -171,6 +171,9 @@ export const sdkKeys = sqliteTable(
     kind: text("kind").notNull(),
     keyHash: text("key_hash").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** The highest revision the key was served, and when it was last served (batched: src/serve/served.ts). */
+    lastRevision: integer("last_revision"),
+    lastSeenAt: integer("last_seen_at"),
   },
   (t) => [uniqueIndex("sdk_keys_hash").on(t.keyHash), index("sdk_keys_environment").on(t.environmentId, t.createdAt)],
 );
@@ -354,4 +357,23 @@ export const changeRequests = sqliteTable(
     finishedAt: integer("finished_at"),
   },
   (t) => [uniqueIndex("change_requests_id").on(t.id), index("change_requests_project_seq").on(t.projectId, t.seq)],
+);
+
+/**
+ * What each revision changed (src/projects/revision-fields.ts): its flag, how (`created`, `updated`,
+ * `deleted`) and, for an update, the value each changed field had before it, as JSON. Revert reads it.
+ */
+export const revisionChanges = sqliteTable(
+  "revision_changes",
+  {
+    projectId: text("project_id").notNull(),
+    revision: integer("revision").notNull(),
+    flagId: text("flag_id").notNull(),
+    /** The flag's key after the change (before it, for a deletion). */
+    flagKey: text("flag_key").notNull(),
+    kind: text("kind").notNull(),
+    before: text("before").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.revision] }), index("revision_changes_flag").on(t.projectId, t.flagId, t.revision)],
 );
