@@ -12,6 +12,7 @@ import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./kernel/erro
 import { revertRoutes } from "./projects/revert-routes";
 import { eventRoutes } from "./events/routes";
 import { scheduleRoutes } from "./projects/schedule-routes";
+import { changeRequestRoutes } from "./projects/change-request-routes";
 import { previewRoutes } from "./projects/preview-routes";
 import { flagRoutes } from "./projects/flag-routes";
 import { API_TAGS, withCommonAnswers } from "./kernel/openapi";
@@ -70,6 +71,7 @@ export function createApp(extraApiRoutes: ExtraApiRoutes[] = []) {
   api.route("/", flagRoutes());
   api.route("/", previewRoutes());
   api.route("/", scheduleRoutes());
+  api.route("/", changeRequestRoutes());
   api.route("/", eventRoutes());
   api.route("/", revertRoutes());
   api.route("/", webhookRoutes());

@@ -74,8 +74,10 @@ export interface NewChangeRequest {
   createdBy: Actor;
 }
 
-export function changeRequestInsert(db: Db, r: NewChangeRequest, now: number) {
-  return db.insert(changeRequests).values({
+/** The row a new request is stored as (its `seq` is given by D1). */
+export function changeRequestRow(r: NewChangeRequest, now: number): ChangeRequestRow {
+  return {
+    seq: 0,
     id: r.id,
     orgId: r.orgId,
     projectId: r.projectId,
@@ -91,7 +93,18 @@ export function changeRequestInsert(db: Db, r: NewChangeRequest, now: number) {
     createdById: r.createdBy.id,
     createdByEmail: r.createdBy.email,
     createdAt: now,
-  });
+    reason: null,
+    revision: null,
+    scheduleId: null,
+    approvedById: null,
+    approvedByEmail: null,
+    approvedAt: null,
+    finishedAt: null,
+  };
+}
+
+export function changeRequestInsert(db: Db, { seq: _, ...row }: ChangeRequestRow) {
+  return db.insert(changeRequests).values(row);
 }
 
 export async function findChangeRequest(db: Db, orgId: string, projectId: string, id: string): Promise<ChangeRequestRow | null> {
@@ -142,8 +155,7 @@ export function approveStatement(db: Db, id: string, approver: Actor, scheduleId
   return db
     .update(changeRequests)
     .set({ status: "approved", approvedById: approver.id, approvedByEmail: approver.email, approvedAt: now, scheduleId })
-    .where(and(eq(changeRequests.id, id), eq(changeRequests.status, "open")))
-    .returning();
+    .where(and(eq(changeRequests.id, id), eq(changeRequests.status, "open")));
 }
 
 /** Closing: an open or approved request, and the schedule an approval made for it. */

@@ -24,7 +24,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { requeueAfterMs, RetryClock, sendAttemptsNow } from "../deliveries/clock";
 import { readSettings } from "../kernel/env";
 import { fail, type ErrorCode, type Result } from "../kernel/errors";
-import { isAbortedGuard, prepare } from "../kernel/db/statements";
+import { abortUnlessOneRowChanged, isAbortedGuard, prepare } from "../kernel/db/statements";
 import { addEnvironment } from "../flags/commands";
 import type { Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
@@ -52,8 +52,17 @@ import {
   type ScheduleRow,
   type ScheduleView,
 } from "./schedules";
+import { createdForAnnouncement, type Announcement } from "../deliveries/lifecycle";
+import { requestAnnouncement, type NoticeScope } from "./change-request-notices";
 import {
+  approveStatement,
   approverOf,
+  changeRequestInsert,
+  changeRequestRow,
+  changeRequestView,
+  closeStatements,
+  findChangeRequest,
+  type ChangeRequestView,
   changeRequestsByIds,
   crAppliedStatements as requestAppliedStatements,
   crReason as requestReason,
@@ -265,6 +274,160 @@ export class ProjectDO extends DurableObject<Env> {
     return { applied: outcomes.filter((o) => o === "applied").length, failed: outcomes.filter((o) => o === "failed").length };
   }
 
+  /** Proposes a state change: the dry run's events are its preview, the state's version its base; webhooks hear `change_request.opened`. */
+  async openChangeRequest(ctx: WriteContext, input: ChangeRequestInput): Promise<Answer<{ changeRequest: ChangeRequestView }>> {
+    const { flagKey, envKey, patch } = input;
+    const planned = await this.write(ctx, async (state) => {
+      const plan = await planWrite(state, { kind: "state", flagKey, envKey, patch });
+      if (!plan.ok) return plan;
+      const flag = (await state.flag(flagKey))!;
+      const scope: DryRunScope = { orgId: state.project.orgId, projectId: state.project.id, environments: state.project.environments };
+      return {
+        ok: true,
+        change: null,
+        answer: { plan, scope, notice: this.noticeScope(state, flag, envKey), flagId: flag.id, baseVersion: flag.environments[envKey].version },
+      };
+    });
+    if (!planned.ok) return planned;
+    const preview = (await dryRunOf(this.env.DB, planned.scope, planned.plan)).events;
+    const now = Date.now();
+    const row = changeRequestRow(
+      {
+        ...input,
+        id: crypto.randomUUID(),
+        orgId: ctx.orgId,
+        projectId: ctx.projectId,
+        flagId: planned.flagId,
+        baseVersion: planned.baseVersion,
+        preview,
+        createdBy: ctx.actor,
+      },
+      now,
+    );
+    await this.announced(
+      [prepare(this.env.DB, changeRequestInsert(this.db, row))],
+      requestAnnouncement("change_request.opened", planned.notice, row, null, now),
+    );
+    return { ok: true, changeRequest: changeRequestView(row), ...(this.bookmark ? { bookmark: this.bookmark } : {}) };
+  }
+
+  /** Approval by another user of the organization; with `apply_at`, the request becomes a schedule. Webhooks hear `change_request.approved`. */
+  approveChangeRequest(ctx: WriteContext, id: string): Promise<Answer<{ changeRequest: ChangeRequestView }>> {
+    const alone: Alone = async (state) => {
+      const row = await findChangeRequest(this.db, ctx.orgId, ctx.projectId, id);
+      if (!row) return fail("not_found", "no such change request");
+      if (row.status !== "open") return fail("conflict", `the change request is ${row.status}; only an open one can be approved`);
+      if (row.createdById === ctx.actor.id) return fail("forbidden", "a change request needs another person: its author cannot approve it");
+      const now = Date.now();
+      const scheduleId = row.applyAt === null ? null : crypto.randomUUID();
+      const approved: ChangeRequestRow = {
+        ...row,
+        status: "approved",
+        approvedById: ctx.actor.id,
+        approvedByEmail: ctx.actor.email,
+        approvedAt: now,
+        scheduleId,
+      };
+      const statements = [
+        prepare(this.env.DB, approveStatement(this.db, id, ctx.actor, scheduleId, now)),
+        abortUnlessOneRowChanged(this.env.DB, `change request ${id}`),
+      ];
+      if (scheduleId !== null && row.applyAt !== null) {
+        const author = { id: row.createdById, email: row.createdByEmail };
+        const s = scheduleRow(
+          {
+            orgId: row.orgId,
+            projectId: row.projectId,
+            flagId: row.flagId,
+            flagKey: row.flagKey,
+            envKey: row.environmentKey,
+            at: row.applyAt,
+            patch: JSON.parse(row.patch),
+            comment: row.comment,
+            createdBy: author,
+            changeRequestId: id,
+          },
+          scheduleId,
+          now,
+        );
+        statements.push(prepare(this.env.DB, scheduleInsert(this.db, s)));
+      }
+      const notice = this.noticeScope(state, (await state.flag(row.flagKey)) ?? { id: row.flagId, key: row.flagKey, name: row.flagKey }, row.environmentKey);
+      await this.announced(statements, requestAnnouncement("change_request.approved", notice, approved, ctx.actor, now));
+      if (row.applyAt !== null) await this.clock.arm(Math.max(row.applyAt, now));
+      return { ok: true, changeRequest: changeRequestView(approved) };
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ changeRequest: ChangeRequestView }>>;
+  }
+
+  /** Applies an approved request now, through the writer: `triggered_by` its author, `approved_by` in the change log; a state that moved since it was proposed → 409 stale_change_request. */
+  async applyChangeRequest(ctx: WriteContext, id: string): Promise<Answer<{ changeRequest: ChangeRequestView }>> {
+    const row = await findChangeRequest(this.db, ctx.orgId, ctx.projectId, id);
+    if (!row) return fail("not_found", "no such change request");
+    if (row.status !== "approved")
+      return fail("conflict", row.status === "open" ? "the change request is not approved yet" : `the change request is ${row.status}`);
+    if (this.applying.has(id)) return fail("conflict", "the change request is being applied");
+    this.applying.add(id);
+    try {
+      const approvedBy = approverOf(row);
+      const write: LaterWrite = {
+        flagId: row.flagId,
+        flagKey: row.flagKey,
+        envKey: row.environmentKey,
+        patch: JSON.parse(row.patch),
+        changeRequest: { id, baseVersion: row.baseVersion },
+      };
+      const actor = { id: row.createdById, email: row.createdByEmail };
+      const origin = { change_request_id: id, approved_by: approvedBy, comment: row.comment ?? undefined };
+      const { result, revision } = await this.applyLater({ ...ctx, actor, origin }, write, (rev, now) =>
+        requestAppliedStatements(this.env.DB, this.db, id, rev, now, false),
+      );
+      if (!result.ok) return result;
+      const now = Date.now();
+      if (revision === null) await this.primary(requestAppliedStatements(this.env.DB, this.db, id, null, now, false).slice(1));
+      return {
+        ok: true,
+        changeRequest: changeRequestView({ ...row, status: "applied", revision, finishedAt: now }),
+        ...(this.bookmark ? { bookmark: this.bookmark } : {}),
+      };
+    } finally {
+      this.applying.delete(id);
+    }
+  }
+
+  /** Closes an open or approved request (and cancels the schedule an approval made for it). */
+  closeChangeRequest(ctx: WriteContext, id: string): Promise<Answer<{ changeRequest: ChangeRequestView }>> {
+    const alone: Alone = async () => {
+      const row = await findChangeRequest(this.db, ctx.orgId, ctx.projectId, id);
+      if (!row) return fail("not_found", "no such change request");
+      if (row.status !== "open" && row.status !== "approved")
+        return fail("conflict", `the change request is ${row.status}; only an open or approved one can be closed`);
+      const now = Date.now();
+      await this.primary(closeStatements(this.env.DB, this.db, id, now));
+      return { ok: true, changeRequest: changeRequestView({ ...row, status: "closed", finishedAt: now }) };
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ changeRequest: ChangeRequestView }>>;
+  }
+
+  private noticeScope(state: ProjectState, flag: { id: string; key: string; name: string }, envKey: string): NoticeScope {
+    const env = state.project.environments.find((e) => e.key === envKey) ?? { id: "", key: envKey, name: envKey };
+    const { project } = state;
+    return {
+      orgId: project.orgId,
+      project: { id: project.id, key: project.key, name: project.name },
+      flag: { id: flag.id, key: flag.key, name: flag.name },
+      environment: { id: env.id, key: env.key, name: env.name },
+    };
+  }
+
+  /** Statements, then the announcement's deliveries in the same batch, sent through the delivery machine (the clock armed first, as a commit does). */
+  private async announced(statements: D1PreparedStatement[], announcement: Announcement): Promise<void> {
+    await this.clock.arm(Date.now() + this.requeueAfter);
+    const results = await this.primary<{ id: string; held: number }>([...statements, createdForAnnouncement(this.env.DB, announcement)]);
+    const due = results[results.length - 1].results.filter((r) => !r.held).map((r) => ({ delivery_id: String(r.id), attempt: 1 }));
+    if (due.length) this.ctx.waitUntil(this.send(due));
+  }
+
   private async ringSchedules(clockId: string): Promise<void> {
     if (clockId.startsWith("org:")) return;
     try {
@@ -421,6 +584,15 @@ export interface EnvironmentPatch {
 /** Schedules applied per ring at most; a longer backlog re-arms the alarm at once, so retries keep their turn. */
 export const SCHEDULES_PER_RING = 25;
 
+/** A change request as its route hands it to the writer. */
+export interface ChangeRequestInput {
+  flagKey: string;
+  envKey: string;
+  patch: UpdateFlagStateInput;
+  comment: string | null;
+  applyAt: number | null;
+}
+
 /** A schedule as its route hands it to the writer. */
 export interface ScheduleInput {
   flagKey: string;
@@ -446,6 +618,10 @@ type WriterMethods =
   | "createSchedule"
   | "cancelSchedule"
   | "runSchedules"
+  | "openChangeRequest"
+  | "approveChangeRequest"
+  | "applyChangeRequest"
+  | "closeChangeRequest"
   | "revert";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
