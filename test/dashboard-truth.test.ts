@@ -143,3 +143,19 @@ describe("production asks with the change in view", () => {
     expect(log.data[0]).toMatchObject({ comment: "Half the users first" });
   });
 });
+
+describe("form errors in words, all at once", () => {
+  it("a too-long name and a bad key are both said, the name's limit as a person says it", async () => {
+    const { tenant, project } = await setup();
+    const { cookie, csrf } = await signIn(tenant);
+    const res = await dash(`/dashboard/projects/${project.id}/flags`, {
+      cookie,
+      form: { _csrf: csrf, intent: "create", name: "n".repeat(201), key: "Bad Key", type: "boolean", description: "", tags: "" },
+    });
+    const page = text(await res.text());
+    expect(res.status).toBe(400);
+    expect(page).toContain("Name: at most 200 characters.");
+    expect(page).not.toContain("Too big");
+    expect(page).toMatch(/Use lower-case letters, digits, - and _/);
+  });
+});

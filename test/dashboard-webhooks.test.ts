@@ -257,8 +257,8 @@ describe("a webhook's health", () => {
     for (const window of ["1h", "24h"]) {
       const panel = html.slice(html.indexOf(`data-window="${window}"`), html.indexOf("</dl>", html.indexOf(`data-window="${window}"`)));
       expect(panel, window).toMatch(/<dt>Attempts<\/dt><dd>5<\/dd>/);
-      expect(panel, window).toMatch(/<dt>Failed<\/dt><dd>5<\/dd>/);
-      expect(panel, window).toMatch(/<dt>Succeeded<\/dt><dd>0%<\/dd>/);
+      expect(panel, window).toMatch(/<dt>Failed<\/dt><dd>5 \(100%\)<\/dd>/);
+      expect(panel, window).toMatch(/<dt>Succeeded<\/dt><dd>0 \(0%\)<\/dd>/);
     }
   });
 

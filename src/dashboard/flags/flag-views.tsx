@@ -26,7 +26,7 @@ export function stateSummary(state: FlagState, variations: Variation[]): string 
 type Said = (flagKey: string, envKey: string) => string | undefined;
 
 export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string; said?: Said }> = ({ flags, project, csrf, said }) => (
-  <section class="table-wrap" tabindex={0} aria-label="Flags in every environment">
+  <section class="table-wrap flags-wrap" tabindex={0} aria-label="Flags in every environment">
     <table class="flags">
       <thead>
         <tr>
@@ -88,7 +88,7 @@ const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: Fla
   csrf,
   said,
 }) => (
-  <td class="env-cell" data-env={env.key}>
+  <td class="env-cell" data-env={env.key} data-env-name={env.name}>
     <StatePill state={state} />
     <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="list" said={said} />
     <a class="small" href={targetingPath(project.id, flag.key, env.key)} aria-label={`Targeting of ${flag.name} in ${env.name}`}>

@@ -72,7 +72,7 @@ async function webhookHistoryPage(c: DashboardContext) {
       <PageHead title={webhook.name} crumbs={WEBHOOKS_CRUMBS}>
         <WebhookActions scope={scope} webhook={webhook} csrf={csrf} back={here.pathname + here.search} />
       </PageHead>
-      <div class="card">
+      <div class="card" id="webhook-facts" data-refresh>
         <WebhookFacts scope={scope} webhook={webhook} project={project} />
       </div>
       <HealthSection hour={hour} day={day} recover={`${base}/recover`} csrf={csrf} />
@@ -105,7 +105,7 @@ async function deliveryPage(c: DashboardContext) {
         </a>
       </PageHead>
       <div class="card">
-        <DeliveryFacts delivery={delivery} origin={origin} />
+        <DeliveryFacts delivery={delivery} origin={origin} health={webhook.health} />
       </div>
       <h2>Attempts, newest first</h2>
       {attempts.length ? (
