@@ -148,7 +148,7 @@ describe("signing from the webhook's page", () => {
     expect(await (await dash(page, { cookie })).text()).toContain("Create a key pair");
     const res = await dash(`${page}/ed25519-key`, { cookie, form: { _csrf: csrf } });
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe(`${page}?notice=ed25519-created#signing`);
+    expect(res.headers.get("location")).toBe(`${page}?notice=ed25519-created`);
     const stored = await json(call(webhookPath(project.id, webhook.id), { token: tenant.key }), 200);
     expect(stored.ed25519_public_key).toMatch(/^whpk_/);
     const html = await (await dash(res.headers.get("location")!, { cookie })).text();

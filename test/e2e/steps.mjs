@@ -327,6 +327,11 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
         expect(!cookies.some((c) => c.name === "flagpost_session"), "the session cookie is still there");
         await page.goto(state.webhookUrl);
         expect(new URL(page.url()).pathname === "/dashboard/sign-in", `expected the sign-in page, got ${page.url()}`);
+        for (const width of [390, 1280]) {
+          await page.setViewportSize({ width, height: 844 });
+          const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+          expect(scroll <= client, `the sign-in page scrolls sideways at ${width} px`);
+        }
       },
     },
   ];

@@ -7,6 +7,7 @@ import { ApiFailure } from "../shell/api";
 import { idParam, type DashboardContext, type DashboardEnv } from "../shell/context";
 import { EVENT_LABELS, eventLabel } from "../shell/format";
 import { EmptyState, PageHead, renderPage } from "../shell/layout";
+import { noticeFrom } from "../shell/notices";
 import type { Delivery, DeliveryDetail, Page, Project, Webhook, WebhookStats } from "../shell/resources";
 import { causedDeliveriesPage } from "./caused-deliveries";
 import { DeliveryHistory, type HistoryFilter } from "./delivery-history";
@@ -76,7 +77,12 @@ async function webhookHistoryPage(c: DashboardContext) {
         <WebhookFacts scope={scope} webhook={webhook} project={project} />
       </div>
       <HealthSection hour={hour} day={day} recover={`${base}/recover`} csrf={csrf} />
-      <SigningSection scope={scope} webhook={webhook} csrf={csrf} />
+      <SigningSection
+        scope={scope}
+        webhook={webhook}
+        csrf={csrf}
+        said={here.searchParams.get("notice") === "ed25519-created" ? noticeFrom(here.searchParams)?.text : undefined}
+      />
       <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} origins={origins} />
     </>
   );
