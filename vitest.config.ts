@@ -25,6 +25,11 @@ export default defineConfig({
                 AUTH_FAILURES_PER_MINUTE: "0",
                 // Each test's SDK keys stay far below it; test/ofrep.test.ts spends one key's whole budget.
                 SDK_RATE_LIMIT_PER_MINUTE: "300",
+                // Event streams tick every second (keep-alive, revoked keys) and served revisions are
+                // written at once, so that tests await them instead of waiting the deployed 15 s and 5 s.
+                EVENT_STREAM_TICK_SECONDS: "1",
+                SERVED_FLUSH_SECONDS: "0",
+                EVENT_STREAM_SHARDS: "2",
                 // test/deploy-drift.test.ts runs inside workerd, which cannot read the repository: it gets
                 // wrangler.toml and the Terraform module as text.
                 DEPLOY_FILES: JSON.stringify(await readDeployFiles()),

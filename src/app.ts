@@ -17,6 +17,7 @@ import { API_TAGS, withCommonAnswers } from "./kernel/openapi";
 import { projectRoutes } from "./projects/routes";
 import { sdkKeyRoutes } from "./sdk-keys/routes";
 import { ofrepRoutes } from "./serve/ofrep";
+import { propagationRoutes } from "./serve/propagation-routes";
 import { MAX_EVALUATION_BODY_BYTES } from "./serve/request";
 import { describeServeRoutes } from "./serve/openapi";
 import { tgglRoutes } from "./serve/tggl";
@@ -72,6 +73,7 @@ export function createApp(extraApiRoutes: ExtraApiRoutes[] = []) {
   api.route("/", webhookRoutes());
   api.route("/", receiverRoutes());
   api.route("/", sdkKeyRoutes());
+  api.route("/", propagationRoutes());
   for (const extra of extraApiRoutes) api.route(extra.path, extra.routes); // none deployed: test/faults/worker.ts adds its own
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   describeServeRoutes(api.openAPIRegistry); // served at the root, below: each operation names its server

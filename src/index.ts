@@ -4,6 +4,7 @@ import { handleDeliveryBatch } from "./deliveries/consumer";
 import type { DeliveryMessage } from "./deliveries/lifecycle";
 import { runRetention } from "./deliveries/retention";
 export { ProjectDO } from "./projects/project-do";
+export { StreamsDO } from "./serve/streams-do";
 
 export default {
   fetch: app.fetch,

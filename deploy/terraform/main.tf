@@ -60,6 +60,11 @@ resource "cloudflare_workers_script" "flagpost" {
       class_name = "ProjectDO"
     },
     {
+      name       = "STREAMS"
+      type       = "durable_object_namespace"
+      class_name = "StreamsDO"
+    },
+    {
       name       = "DELIVERIES"
       type       = "queue"
       queue_name = cloudflare_queue.deliveries.queue_name
@@ -88,6 +93,11 @@ resource "cloudflare_workers_script" "flagpost" {
       text = "6000"
     },
     {
+      name = "EVENT_STREAM_SHARDS"
+      type = "plain_text"
+      text = "4"
+    },
+    {
       name = "RETRY_SCHEDULE_SECONDS"
       type = "plain_text"
       text = "60,300,1800,7200,43200"
@@ -114,11 +124,12 @@ resource "cloudflare_workers_script" "flagpost" {
     },
   ]
 
-  # Durable Object migrations are append-only: a later one keeps this tag as old_tag and adds a new
-  # tag, in step with [[env.production.migrations]] in wrangler.toml.
+  # Durable Object migrations, in step with [[env.production.migrations]] in wrangler.toml: this
+  # module creates the Worker with every class at once (the latest tag). A Worker this module deployed
+  # at v1 upgrades with old_tag = "v1" and StreamsDO alone as the new class.
   migrations = {
-    new_tag            = "v1"
-    new_sqlite_classes = ["ProjectDO"]
+    new_tag            = "v2"
+    new_sqlite_classes = ["ProjectDO", "StreamsDO"]
   }
 
   observability = {

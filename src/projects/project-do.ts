@@ -37,6 +37,7 @@ import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, ty
 import { ProjectState, type FlagChange } from "./project-state";
 import { approvalRule, planRevert, type RevertAnswer } from "./revert";
 import { revertRecords } from "./revision-store";
+import { notifyStreams } from "./stream-notify";
 import { environmentInsert, environmentUpdate, projectById, statesForNewEnvironment } from "./store";
 import type { Db } from "../kernel/app-env";
 import type { Actor, ChangeOrigin } from "../kernel/app-env";
@@ -227,6 +228,7 @@ export class ProjectDO extends DurableObject<Env> {
     // Deliveries held by an open circuit wait for it; the others are due now.
     const due = deliveryReads.flat().flatMap((i) => results[i].results.filter((row) => !row.held).map((row) => ({ delivery_id: String(row.id), attempt: 1 })));
     if (due.length) this.ctx.waitUntil(this.send(due));
+    this.ctx.waitUntil(notifyStreams(this.env, project, changes[0].revision, changes[changes.length - 1].revision)); // after the answer; never fails it
     return this.bookmark ? { bookmark: this.bookmark } : {};
   }
 

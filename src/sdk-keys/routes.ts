@@ -2,6 +2,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { requireApiKey } from "../auth/middleware";
+import { afterAnswer } from "../kernel/background";
+import { allStreamsObjects } from "../kernel/streams";
 import { AppError } from "../kernel/errors";
 import { errors, jsonAnswer } from "../kernel/openapi";
 import { EnvironmentSchema } from "../projects/routes";
@@ -97,6 +99,7 @@ export function sdkKeyRoutes() {
       const hash = await deleteSdkKey(drizzle(c.env.DB), environment.id, keyId);
       if (!hash) throw new AppError("not_found", "no such SDK key");
       forgetSdkKey(hash);
+      afterAnswer(c, Promise.allSettled(allStreamsObjects(c.env, environment.id).map((o) => o.closeKey(keyId)))); // its open streams close now
       return c.body(null, 204);
     },
   );

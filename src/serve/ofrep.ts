@@ -7,6 +7,7 @@ import type { CompiledConfig, CompiledFlag } from "../flags/compile";
 import { EvaluationBudget, evaluateFlag, ofrepContext } from "../flags/evaluate";
 import { asContext, configFor, hashText, ifNoneMatch, jsonBody, MAX_EVALUATION_BODY_BYTES, requireSdkKey, ServeError, type ServeEnv } from "./request";
 import { renderServeError, tooLarge } from "./errors";
+import { eventStreamsFor, openStream } from "./stream";
 
 const CORS = {
   "Access-Control-Allow-Origin": "*",
@@ -44,16 +45,24 @@ export function ofrepRoutes() {
   // An empty flag key is a malformed request, not an unknown route.
   app.post("/evaluate/flags/", (c) => renderServeError(c, new ServeError(400, "PARSE_ERROR", "the flag key is missing"), ""));
 
+  app.get("/stream", async (c) => {
+    try {
+      return await openStream(c);
+    } catch (err) {
+      return renderServeError(c, err);
+    }
+  });
+
   app.post("/evaluate/flags", async (c) => {
     try {
       const principal = await requireSdkKey(c, "authorization", ["server", "client"]);
       const context = readContext(await jsonBody(c));
-      const config = await configFor(c, principal);
+      const config = await configFor(c, principal, "flagConfigEtag"); // the revision a stream event named: min_revision
       const etag = `"${config.revision}-${config.environmentId.slice(0, 8)}-${hashText(JSON.stringify(context))}"`;
       c.header("ETag", etag);
       c.header("X-Flagpost-Revision", String(config.revision));
       if (ifNoneMatch(c.req.header("if-none-match"), etag)) return c.body(null, 304);
-      return c.json(bulk(config, ofrepContext(context)), 200);
+      return c.json({ ...bulk(config, ofrepContext(context)), ...(await eventStreamsFor(c.env, principal)) }, 200);
     } catch (err) {
       return renderServeError(c, err);
     }

@@ -5,6 +5,7 @@ import { jsonAnswer, jsonBody } from "../kernel/openapi";
 import { ErrorSchema, KeySchema } from "../kernel/schemas";
 import {
   OfrepBulkSchema,
+  OfrepEventStreamSchema,
   OfrepErrorSchema,
   OfrepEvaluationSchema,
   OfrepRequestSchema,
@@ -65,11 +66,42 @@ export function describeServeRoutes(registry: Registry): void {
     path: "/ofrep/v1/evaluate/flags",
     operationId: "ofrepEvaluateFlags",
     summary: "Evaluate every served flag for a context, with an ETag of the revision and the context",
-    request: { query: MinRevisionQuery, headers: z.object({ "if-none-match": z.string().optional() }), body: jsonBody(OfrepRequestSchema) },
+    request: {
+      query: MinRevisionQuery.extend({
+        flagConfigEtag: z.string().regex(/^\d+$/).optional().openapi({ description: "a stream event's etag (a revision): the same as min_revision" }),
+      }),
+      headers: z.object({ "if-none-match": z.string().optional() }),
+      body: jsonBody(OfrepRequestSchema),
+    },
     responses: {
-      200: jsonAnswer("every served flag", OfrepBulkSchema),
+      200: jsonAnswer("every served flag, and the event streams to listen to", OfrepBulkSchema),
       304: { description: "If-None-Match matched: nothing changed for this context" },
       ...ofrepErrors,
+    },
+  });
+  registry.register("OfrepEventStream", OfrepEventStreamSchema);
+  registry.registerPath({
+    servers: ROOT,
+    tags: ["evaluation: OFREP"],
+    security: [],
+    method: "get",
+    path: "/ofrep/v1/stream",
+    operationId: "ofrepEventStream",
+    summary: "Server-Sent Events: one refetchEvaluation event per committed revision that changes the key's environment",
+    description:
+      'Each event: `id: <revision>`, `event: message`, `data: {"type": "refetchEvaluation", "etag": "<revision>", "lastModified": <unix seconds>}`; a comment line at least every 30 s. `Last-Event-ID: N` (or `last_event_id=N`): the latest revision after N at once. A revoked key\'s streams close within 30 s.',
+    request: {
+      query: z.object({
+        token: z.string().openapi({ description: "from a bulk answer's eventStreams" }),
+        last_event_id: z.string().regex(/^\d+$/).optional(),
+      }),
+      headers: z.object({ "last-event-id": z.string().optional() }),
+    },
+    responses: {
+      200: { description: "the event stream", content: { "text/event-stream": { schema: z.string() } } },
+      401: jsonAnswer("a missing, malformed or expired token, or a revoked key", ErrorSchema),
+      404: jsonAnswer("event streams are switched off on this server (EVENT_STREAMS=off)", ErrorSchema),
+      429: jsonAnswer("the SDK key's request budget is spent; see Retry-After", ErrorSchema),
     },
   });
   registry.registerPath({

@@ -8,6 +8,7 @@ import { resolveSdkKey, presentedKey } from "../auth/sdk-keys";
 import { sdkRateLimit } from "../sdk-keys/rate-limit";
 import type { CompiledConfig } from "../flags/compile";
 import { servedConfig } from "./config";
+import { recordServed } from "./served";
 import { contextBytes, MAX_CONTEXT_BYTES } from "../flags/evaluate";
 import type { SdkKeyKind } from "../auth/sdk-keys";
 import type { SdkPrincipal } from "../auth/sdk-keys";
@@ -62,21 +63,27 @@ function failedAuthAsServeError(check: () => void): void {
   }
 }
 
-/** `?min_revision=N` or `X-Flagpost-Min-Revision: N`; null when neither is given. */
-export function minRevision(c: HonoContext): number | null {
+/** `?min_revision=N` or `X-Flagpost-Min-Revision: N` (or `?<etagParam>=N`); null when none is given. */
+export function minRevision(c: HonoContext, etagParam?: string): number | null {
   // On every evaluation: parse the query only when there is one (the profile showed the cost).
-  const query = c.req.url.includes("?") ? c.req.query("min_revision") : undefined;
+  const query = c.req.url.includes("?") ? (c.req.query("min_revision") ?? (etagParam ? c.req.query(etagParam) : undefined)) : undefined;
   const raw = query ?? c.req.raw.headers.get("x-flagpost-min-revision") ?? undefined;
   if (raw === undefined) return null;
   if (!/^\d{1,15}$/.test(raw.trim())) throw new ServeError(400, "PARSE_ERROR", "min_revision must be a non-negative integer");
   return Number(raw.trim());
 }
 
-/** The configuration to answer from, at min_revision or later. */
-export async function configFor(c: HonoContext<ServeEnv>, principal: SdkPrincipal): Promise<CompiledConfig> {
-  const min = minRevision(c);
+/**
+ * The configuration to answer from, at min_revision or later (`etagParam`: a query parameter that
+ * means the same, OFREP's `flagConfigEtag` on bulk requests). Recorded as served to the key.
+ */
+export async function configFor(c: HonoContext<ServeEnv>, principal: SdkPrincipal, etagParam?: string): Promise<CompiledConfig> {
+  const min = minRevision(c, etagParam);
   const served = await servedConfig(c.env.DB, { projectId: principal.projectId, environmentId: principal.environment.id }, min);
-  if (served.ok) return served.config;
+  if (served.ok) {
+    recordServed(c, principal.keyId, served.config.revision);
+    return served.config;
+  }
   if (served.reason === "ahead") throw new ServeError(400, "PARSE_ERROR", `min_revision ${min} is above the project's revision (${served.revision})`);
   throw new ServeError(401, "unauthorized", "the SDK key's project no longer exists");
 }

@@ -20,8 +20,25 @@ export const OfrepEvaluationSchema = z
   })
   .openapi("OfrepEvaluation");
 
+export const OfrepEventStreamSchema = z
+  .object({
+    type: z.literal("sse"),
+    endpoint: z.object({
+      requestUri: z.string().openapi({ description: "/ofrep/v1/stream?token=<token>: the token is bound to the SDK key and its environment, valid 24 h" }),
+    }),
+    inactivityDelaySec: z.number().int(),
+  })
+  .openapi("OfrepEventStream");
+
 export const OfrepBulkSchema = z
-  .object({ flags: z.array(OfrepEvaluationSchema), metadata: z.object({ revision: z.number().int() }) })
+  .object({
+    flags: z.array(OfrepEvaluationSchema),
+    metadata: z.object({ revision: z.number().int() }),
+    eventStreams: z
+      .array(OfrepEventStreamSchema)
+      .optional()
+      .openapi({ description: "where to hear of changes as they are committed (OpenFeature ADR-0008); absent when the server's streams are off" }),
+  })
   .openapi("OfrepBulkEvaluation");
 
 export const OfrepErrorSchema = z

@@ -171,6 +171,9 @@ export const sdkKeys = sqliteTable(
     kind: text("kind").notNull(),
     keyHash: text("key_hash").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** The highest revision the key was served, and when it was last served (batched: src/serve/served.ts). */
+    lastRevision: integer("last_revision"),
+    lastSeenAt: integer("last_seen_at"),
   },
   (t) => [uniqueIndex("sdk_keys_hash").on(t.keyHash), index("sdk_keys_environment").on(t.environmentId, t.createdAt)],
 );
