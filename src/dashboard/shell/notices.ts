@@ -6,6 +6,10 @@ type Kind = "success" | "error" | "info";
 const NOTICES: Record<string, { kind: Kind; text: string }> = {
   "project-created": { kind: "success", text: "Project created, with development and production environments." },
   "flag-created": { kind: "success", text: "Flag created. It starts turned off in every environment." },
+  "flag-created-default-kept": {
+    kind: "error",
+    text: "Flag created, turned off everywhere, but the variation it serves while off could not be changed in every environment: each one below says what it serves.",
+  },
   "environment-created": { kind: "success", text: "Environment added. Every flag is turned off there." },
   "flag-archived": { kind: "success", text: "Flag archived: SDKs no longer get it. Its history is kept." },
   "flag-unarchived": { kind: "success", text: "Flag unarchived: SDKs get it again." },
