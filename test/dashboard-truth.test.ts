@@ -2,6 +2,9 @@
 // really serve over the sample users) wherever a percentage is shown, and its warning for the case of
 // a 0–50 % condition followed by a 30 % rollout.
 import { describe, expect, it } from "vitest";
+import type { Delivery } from "../src/dashboard/shell/resources";
+import { deliveryState } from "../src/dashboard/webhooks/delivery-state";
+import { redeliverWords } from "../src/dashboard/webhooks/redeliver-form";
 import { dash, signIn } from "./dashboard-client";
 import { call, json, newFlag, patchState, setup } from "./helpers";
 
@@ -181,5 +184,29 @@ describe("a new flag's variation while off", () => {
     for (const env of ["development", "production"]) expect(flag.environments[env]).toMatchObject({ enabled: false, default_variation_id: id });
     const page = text(await (await dash(`/dashboard/projects/${project.id}`, { cookie })).text());
     expect(page).toContain(`everyone gets ${served}`);
+  });
+});
+
+describe("a delivery's state, named exactly", () => {
+  const now = Date.parse("2026-06-01T12:00:00Z");
+  const later = "2026-06-01T12:05:00.000Z";
+  const earlier = "2026-06-01T11:59:00.000Z";
+  it.each([
+    [{ status: "succeeded", attempt_count: 1, next_attempt_at: null }, "succeeded", "Succeeded"],
+    [{ status: "failed", attempt_count: 7, next_attempt_at: null }, "failed", "Failed"],
+    [{ status: "pending", attempt_count: 0, next_attempt_at: later }, "waiting", "Waiting"],
+    [{ status: "pending", attempt_count: 2, next_attempt_at: later }, "retrying", "Retrying"],
+    [{ status: "pending", attempt_count: 2, next_attempt_at: earlier }, "sending", "Being sent"],
+    [{ status: "pending", attempt_count: 0, next_attempt_at: null }, "held", "Held: circuit open"],
+    [{ status: "pending", attempt_count: 3, next_attempt_at: null }, "held", "Held: circuit open"],
+  ] as const)("%o is %s", (delivery, name, label) => {
+    expect(deliveryState(delivery, now)).toMatchObject({ name, label });
+  });
+
+  it("Attempt now says what it does to a held delivery", () => {
+    const held = { status: "pending", attempt_count: 3, next_attempt_at: null } as Delivery;
+    expect(redeliverWords(held).what).toMatch(/^Sends this held delivery once, now, although the circuit is open/);
+    const retrying = { ...held, next_attempt_at: "2999-01-01T00:00:00.000Z" };
+    expect(redeliverWords(retrying).what).toMatch(/^Makes this delivery's next attempt now\./);
   });
 });
