@@ -8,6 +8,7 @@ import { authoringSteps, expect, see } from "./authoring.mjs";
 import { ROOT } from "./harness.mjs";
 import { healthSteps } from "./health.mjs";
 import { keySteps } from "./keys.mjs";
+import { revertSteps } from "./revert.mjs";
 import { truthSteps } from "./truth.mjs";
 import { webhookPageSteps } from "./webhook-pages.mjs";
 
@@ -317,6 +318,7 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
     },
     ...authoringSteps({ base, key: flagpost.key, state, getPage, shot }),
     ...truthSteps({ base, key: flagpost.key, state, getPage, shot }),
+    ...revertSteps({ base, key: flagpost.key, state, getPage, shot }),
     {
       name: "signs out: the cookie is gone and pages ask to sign in again",
       async run() {

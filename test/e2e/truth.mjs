@@ -10,7 +10,7 @@ import { ROOT } from "./harness.mjs";
 
 const run = promisify(execFile);
 
-function api(base, key) {
+export function api(base, key) {
   return async (method, p, body) => {
     const res = await fetch(`${base}/api/v1${p}`, {
       method,

@@ -39,7 +39,7 @@ const NOTICES: Record<string, { kind: Kind; text: string }> = {
 };
 
 export function noticeFrom(params: URLSearchParams): { kind: Kind; text: string } | null {
-  const test = testNotice(params) ?? recoverNotice(params) ?? flagNotice(params);
+  const test = testNotice(params) ?? recoverNotice(params) ?? revertNotice(params) ?? flagNotice(params);
   if (test) return test;
   return NOTICES[params.get("notice") ?? ""] ?? null;
 }
@@ -70,6 +70,13 @@ function flagNotice(params: URLSearchParams): { kind: Kind; text: string } | nul
     default:
       return null;
   }
+}
+
+/** A revert done: the revision it set back and the one it made, numbers checked before they are shown. */
+function revertNotice(params: URLSearchParams): { kind: Kind; text: string } | null {
+  const [reverted, revision] = [params.get("reverted") ?? "", params.get("revision") ?? ""];
+  if (params.get("notice") !== "reverted" || !/^\d{1,15}$/.test(reverted) || !/^\d{1,15}$/.test(revision)) return null;
+  return { kind: "success", text: `Reverted revision ${reverted}: the change is revision ${revision}, below. Its webhooks are on their way.` };
 }
 
 /** How many failed deliveries a recovery gave one more attempt: a number, checked before it is shown. */

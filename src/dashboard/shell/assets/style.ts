@@ -70,6 +70,8 @@ dl.facts dd{margin:0;overflow-wrap:anywhere}
 .diff .added,.added-key{background:#e3f5ea;color:#0b4f28}.diff .removed,.removed-key{background:#fde8e6;color:#7a1a11}
 .added-key,.removed-key{padding:0 .25rem;border-radius:3px;font-family:ui-monospace,Menlo,Consolas,monospace}
 .entry .meta{display:flex;flex-wrap:wrap;gap:.35rem 1rem;align-items:center;margin-bottom:.5rem}
+.entry .entry-title{font-size:1rem;margin:0}.entry-comment{margin:.25rem 0 .5rem;padding-left:.75rem;border-left:3px solid var(--line);font-style:italic;overflow-wrap:anywhere}
+.entry-part{margin-top:.5rem}.entry-part h4{margin:.5rem 0 .25rem}.entry-actions{margin:.75rem 0 0}.revert-check textarea{width:100%}
 .attempt h3{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .headers td:first-child{white-space:nowrap;font-weight:600}
 .headers td{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;overflow-wrap:anywhere}
