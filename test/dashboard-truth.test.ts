@@ -210,3 +210,29 @@ describe("a delivery's state, named exactly", () => {
     expect(redeliverWords(retrying).what).toMatch(/^Makes this delivery's next attempt now\./);
   });
 });
+
+describe("the flags list's reach, bounded", () => {
+  it("measures at most 40 states a render (the rest say where to look), and what it measured stays known", async () => {
+    const { tenant, project } = await setup();
+    const flags = await Promise.all(Array.from({ length: 42 }, (_, i) => newFlag(tenant, project.id, { key: `bulk-${i}` })));
+    for (const flag of flags) {
+      const [live, off] = flag.variations;
+      const body = {
+        version: 1,
+        enabled: true,
+        rollout_percentage: 30,
+        rollout_variation_id: live.id,
+        default_variation_id: off.id,
+        conditions: [{ name: "Half", variation_id: off.id, rules: [{ property: "userId", operator: "PERCENTAGE", range_start: 0, range_end: 50 }] }],
+      };
+      await json(patchState(tenant, project.id, flag.key, "development", body), 200);
+    }
+    const { cookie } = await signIn(tenant);
+    const count = (page: string, what: string) => page.split(what).length - 1;
+    const first = text(await (await dash(`/dashboard/projects/${project.id}`, { cookie })).text());
+    expect(count(first, "⚠ The 30% rollout serves 0 of 1,000 sample users")).toBe(40);
+    expect(count(first, "Reach measured on the flag")).toBe(2);
+    const second = text(await (await dash(`/dashboard/projects/${project.id}`, { cookie })).text());
+    expect(count(second, "⚠ The 30% rollout serves 0 of 1,000 sample users")).toBe(42);
+  });
+});
