@@ -233,8 +233,8 @@ export function authoringSteps({ base, key, state, getPage, shot }) {
       async run() {
         const page = getPage();
         await page.goto(`${state.projectUrl}/changes`);
-        await page.getByLabel("Flag").selectOption("checkout-config");
-        await page.getByLabel("Environment").selectOption("development");
+        await page.locator("#filter-flag").selectOption("checkout-config");
+        await page.locator("#filter-environment").selectOption("development");
         await page.getByRole("button", { name: "Filter" }).click();
         const entries = page.locator("article.entry");
         await see(entries.first(), "a matching change");

@@ -6,7 +6,7 @@ import { fieldIdsOf, KeyField, TextField, type FieldErrors } from "../shell/fiel
 import { CsrfField, ErrorSummary, LongName, Pill } from "../shell/layout";
 import type { Environment, Flag, FlagState, Project, Variation } from "../shell/resources";
 import { flagPath, targetingPath } from "./paths";
-import { ReachWarning } from "./reach-view";
+import { LIST_MEASURES, ReachWarning } from "./reach-view";
 import { ToggleForm } from "./toggle";
 import { VariationRows } from "./variation-editor";
 import type { VariationDraft } from "./variation-form";
@@ -25,34 +25,37 @@ export function stateSummary(state: FlagState, variations: Variation[]): string 
 
 type Said = (flagKey: string, envKey: string) => string | undefined;
 
-export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string; said?: Said }> = ({ flags, project, csrf, said }) => (
-  <section class="table-wrap flags-wrap" tabindex={0} aria-label="Flags in every environment">
-    <table class="flags">
-      <thead>
-        <tr>
-          <th scope="col">Flag</th>
-          {project.environments.map((env) => (
-            <th scope="col">
-              <LongName text={env.name} />
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {flags.map((flag) => (
-          <tr id={`flag-${flag.key}`}>
-            <FlagCell flag={flag} projectId={project.id} />
-            {project.environments.map((env) => {
-              const state = flag.environments[env.key];
-              if (!state) return <td class="muted">—</td>;
-              return <StateCell project={project} flag={flag} env={env} state={state} csrf={csrf} said={said?.(flag.key, env.key)} />;
-            })}
+export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string; said?: Said }> = ({ flags, project, csrf, said }) => {
+  const budget = { left: LIST_MEASURES };
+  return (
+    <section class="table-wrap flags-wrap" tabindex={0} aria-label="Flags in every environment">
+      <table class="flags">
+        <thead>
+          <tr>
+            <th scope="col">Flag</th>
+            {project.environments.map((env) => (
+              <th scope="col">
+                <LongName text={env.name} />
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
-  </section>
-);
+        </thead>
+        <tbody>
+          {flags.map((flag) => (
+            <tr id={`flag-${flag.key}`}>
+              <FlagCell flag={flag} projectId={project.id} />
+              {project.environments.map((env) => {
+                const state = flag.environments[env.key];
+                if (!state) return <td class="muted">—</td>;
+                return <StateCell project={project} flag={flag} env={env} state={state} csrf={csrf} said={said?.(flag.key, env.key)} budget={budget} />;
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+};
 
 /** A flag's name (to its page), key, type, and its archived mark and tags. */
 const FlagCell: FC<{ flag: Flag; projectId: string }> = ({ flag, projectId }) => (
@@ -80,13 +83,14 @@ const FlagCell: FC<{ flag: Flag; projectId: string }> = ({ flag, projectId }) =>
 );
 
 /** A flag in one environment: on or off, the button that turns it the other way, and its targeting. */
-const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: FlagState; csrf: string; said?: string }> = ({
+const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: FlagState; csrf: string; said?: string; budget: { left: number } }> = ({
   project,
   flag,
   env,
   state,
   csrf,
   said,
+  budget,
 }) => (
   <td class="env-cell" data-env={env.key} data-env-name={env.name}>
     <StatePill state={state} />
@@ -95,7 +99,7 @@ const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: Fla
       Targeting
     </a>
     <span class="small muted summary">{stateSummary(state, flag.variations)}</span>
-    <ReachWarning flag={flag} state={state} />
+    <ReachWarning flag={flag} state={state} budget={budget} />
   </td>
 );
 
