@@ -7,6 +7,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { changeLogRoutes } from "./flags/change-log";
+import { requestRoutes } from "./flags/requests";
 import { flagRoutes } from "./flags/flags";
 import { OPERATORS } from "./flags/operators";
 import { projectRoutes } from "./flags/projects";
@@ -66,6 +67,7 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", projectRoutes());
   app.route("/", flagRoutes());
   app.route("/", changeLogRoutes());
+  app.route("/", requestRoutes());
   app.route("/", webhookRoutes());
   app.route("/", deliveryRoutes());
   app.route("/", signingRoutes());
