@@ -143,3 +143,43 @@ describe("production asks with the change in view", () => {
     expect(log.data[0]).toMatchObject({ comment: "Half the users first" });
   });
 });
+
+describe("form errors in words, all at once", () => {
+  it("a too-long name and a bad key are both said, the name's limit as a person says it", async () => {
+    const { tenant, project } = await setup();
+    const { cookie, csrf } = await signIn(tenant);
+    const res = await dash(`/dashboard/projects/${project.id}/flags`, {
+      cookie,
+      form: { _csrf: csrf, intent: "create", name: "n".repeat(201), key: "Bad Key", type: "boolean", description: "", tags: "" },
+    });
+    const page = text(await res.text());
+    expect(res.status).toBe(400);
+    expect(page).toContain("Name: at most 200 characters.");
+    expect(page).not.toContain("Too big");
+    expect(page).toMatch(/Use lower-case letters, digits, - and _/);
+  });
+});
+
+describe("a new flag's variation while off", () => {
+  it.each([
+    ["first", "Small"],
+    ["last", "Large"],
+  ])("the form's choice %s: every environment serves %s while off, and the flags list says so", async (off, served) => {
+    const { tenant, project } = await setup();
+    const { cookie, csrf } = await signIn(tenant);
+    const rows = ["Small", "Medium", "Large"].flatMap((name, i): [string, string][] => [
+      [`v${i}.name`, name],
+      [`v${i}.value`, name.toLowerCase()],
+      [`v${i}.active`, "true"],
+    ]);
+    const form: [string, string][] = [["_csrf", csrf], ["intent", "create"], ["name", "Size"], ["key", "size"], ["type", "string"], ["off", off], ...rows];
+    const res = await dash(`/dashboard/projects/${project.id}/flags`, { cookie, form });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toContain("notice=flag-created#notice");
+    const flag = await json(call(`/projects/${project.id}/flags/size`, { token: tenant.key }), 200);
+    const id = flag.variations.find((v: { name: string }) => v.name === served).id;
+    for (const env of ["development", "production"]) expect(flag.environments[env]).toMatchObject({ enabled: false, default_variation_id: id });
+    const page = text(await (await dash(`/dashboard/projects/${project.id}`, { cookie })).text());
+    expect(page).toContain(`everyone gets ${served}`);
+  });
+});

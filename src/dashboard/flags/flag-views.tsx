@@ -26,7 +26,7 @@ export function stateSummary(state: FlagState, variations: Variation[]): string 
 type Said = (flagKey: string, envKey: string) => string | undefined;
 
 export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string; said?: Said }> = ({ flags, project, csrf, said }) => (
-  <section class="table-wrap" tabindex={0} aria-label="Flags in every environment">
+  <section class="table-wrap flags-wrap" tabindex={0} aria-label="Flags in every environment">
     <table class="flags">
       <thead>
         <tr>
@@ -88,7 +88,7 @@ const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: Fla
   csrf,
   said,
 }) => (
-  <td class="env-cell" data-env={env.key}>
+  <td class="env-cell" data-env={env.key} data-env-name={env.name}>
     <StatePill state={state} />
     <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="list" said={said} />
     <a class="small" href={targetingPath(project.id, flag.key, env.key)} aria-label={`Targeting of ${flag.name} in ${env.name}`}>
@@ -100,7 +100,7 @@ const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: Fla
 );
 
 export interface NewFlagState {
-  values: { key: string; name: string; description: string; type: FlagType; tags: string };
+  values: { key: string; name: string; description: string; type: FlagType; tags: string; off: "first" | "last" };
   variations: VariationDraft[];
   errors: FieldErrors;
   message?: string;
@@ -130,9 +130,20 @@ export const NewFlagForm: FC<{ project: Project; csrf: string; state: NewFlagSta
       <h2>Variations</h2>
       <p class="small muted">
         What the flag can serve, in order. Rows left empty are ignored; a boolean flag with none gets Live (true) and Off (false). A new flag starts off
-        everywhere, serving its last variation; the first active one is its rollout variation.
+        everywhere; the first active variation is its rollout variation.
       </p>
       <VariationRows drafts={state.variations} type={state.values.type} errors={state.errors} focusLast={state.focusLast} />
+      <div class="field">
+        <label for="flag-off">While it is off, every environment serves</label>
+        <select id="flag-off" name="off">
+          <option value="last" selected={state.values.off === "last"}>
+            The last variation (a boolean flag's Off)
+          </option>
+          <option value="first" selected={state.values.off === "first"}>
+            The first variation
+          </option>
+        </select>
+      </div>
       <button class="primary" type="submit" name="intent" value="create">
         Create flag
       </button>
