@@ -1,7 +1,7 @@
 // The targeting page of one flag in one environment (the editor in state-editor.tsx), and what
 // saving it means: production asks first, a stale version names who changed what since, and every
 // refusal comes back beside the field it concerns with the draft kept.
-import { proposeChange } from "./requests";
+import { proposeChange } from "./request-actions";
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { renderState } from "../../flags/code-like";

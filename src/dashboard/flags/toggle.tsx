@@ -12,7 +12,7 @@ import type { Environment, Flag, FlagState, Project } from "../shell/resources";
 import { flagPath, PRODUCTION } from "./paths";
 import { changeInView, ChangeView, commentOf, ReasonField } from "./production-check";
 import { lastChangeOf } from "./recent-changes";
-import { proposeChange } from "./requests";
+import { proposeChange } from "./request-actions";
 
 export function toggleRoutes() {
   const app = new Hono<DashboardEnv>();
