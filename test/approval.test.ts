@@ -28,6 +28,9 @@ describe("PATCH /projects/:projectId/environments/:envKey", () => {
       call(`/projects/${project.id}/environments/development`, { token: tenant.key, method: "PATCH", body: { requires_approval: "yes" } }),
       400,
     );
+    expect(await json(call(`/projects/${project.id}/environments/development`, { token: tenant.key, method: "PATCH", body: {} }), 200)).toMatchObject({
+      name: "Dev",
+    });
     await expectError(call(`/projects/${project.id}/environments/staging`, { token: tenant.key, method: "PATCH", body: { requires_approval: true } }), 404);
   });
 

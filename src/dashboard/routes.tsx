@@ -7,6 +7,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { changeLogRoutes } from "./flags/change-log";
+import { requestRoutes } from "./flags/requests";
 import { revertRoutes } from "./flags/revert-page";
 import { flagRoutes } from "./flags/flags";
 import { OPERATORS } from "./flags/operators";
@@ -67,6 +68,7 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", projectRoutes());
   app.route("/", flagRoutes());
   app.route("/", changeLogRoutes());
+  app.route("/", requestRoutes());
   app.route("/", revertRoutes());
   app.route("/", webhookRoutes());
   app.route("/", deliveryRoutes());

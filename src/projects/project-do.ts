@@ -153,7 +153,8 @@ export class ProjectDO extends DurableObject<Env> {
       const current = project.environments.find((e) => e.key === envKey);
       if (!current) return fail("not_found", `no environment "${envKey}"`);
       const environment = { ...current, ...patch, requires_approval: patch.requires_approval ?? current.requires_approval ?? false };
-      await this.primary([prepare(this.env.DB, environmentUpdate(this.db, current.id, patch))]);
+      if (patch.name !== undefined || patch.requires_approval !== undefined)
+        await this.primary([prepare(this.env.DB, environmentUpdate(this.db, current.id, patch))]);
       project.environments = project.environments.map((e) => (e.key === envKey ? environment : e));
       return { ok: true, environment };
     };

@@ -14,6 +14,7 @@ import { machineScenarios } from "./machine-scenarios.mjs";
 import { platformScenarios } from "./platform-scenarios.mjs";
 import { createReceiver } from "./receiver.mjs";
 import { receiverScenarios } from "./receiver-scenarios.mjs";
+import { scheduleScenarios } from "./schedule-scenarios.mjs";
 
 const ADMIN_TOKEN = "flagpost-local-admin"; // wrangler.toml's local default
 const VARS = { RETRY_SCHEDULE_SECONDS: "1,1,1,1,1", DELIVERY_TIMEOUT_MS: "1500", FAULT_INJECTION: "true" };
@@ -94,7 +95,15 @@ async function main() {
     // FAULTS_ONLY (a regular expression over the titles) runs a subset, for working on one scenario.
     const only = new RegExp(process.env.FAULTS_ONLY ?? "");
     // The platform scenarios end by switching the fault routes off (a restart): what needs none comes last.
-    const all = [...receiverScenarios, ...lifecycleScenarios, ...machineScenarios, ...groupCommitScenarios, ...platformScenarios, ...lateLifecycleScenarios];
+    const all = [
+      ...receiverScenarios,
+      ...lifecycleScenarios,
+      ...machineScenarios,
+      ...groupCommitScenarios,
+      ...scheduleScenarios,
+      ...platformScenarios,
+      ...lateLifecycleScenarios,
+    ];
     for (const scenario of all.filter(([title]) => only.test(title))) {
       if (await runScenario(ctx, scenario)) passed++;
       else failed++;

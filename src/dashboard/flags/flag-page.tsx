@@ -8,13 +8,14 @@ import { commaList, formOf, idParam, keyParam, textField, type DashboardContext,
 import type { FieldErrors } from "../shell/fields";
 import { CsrfField, PageHead, Pill, renderPage } from "../shell/layout";
 import { projectCrumbs, ProjectTabs } from "../shell/project-head";
-import type { Flag, Project } from "../shell/resources";
+import type { Flag, Page, Project } from "../shell/resources";
 import { ConflictNotice, staleNoticeWords } from "./conflict-notice";
 import { fieldSentences, sentence } from "./field-words";
 import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, VariationsForm, type SettingsDraft } from "./flag-page-views";
 import { flagPath } from "./paths";
 import { filteredChanges, lastChangeOf } from "./recent-changes";
 import { SdkSnippet } from "./sdk-snippet";
+import { WaitingForFlag, type ChangeRequest, type Schedule } from "./requests";
 import { toggledNotice } from "./toggle";
 import { applyVariationIntent, draftsOfVariations, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts, type VariationDraft } from "./variation-form";
 
@@ -157,7 +158,11 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
   const { projectId, flagKey } = params(c);
   const api = c.get("api");
   const [project, flag] = await Promise.all([api.get<Project>(`/projects/${projectId}`), api.get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
-  const changes = await filteredChanges(api, projectId, { flag: flag.id }, 8, undefined, 400);
+  const [changes, requests, schedules] = await Promise.all([
+    filteredChanges(api, projectId, { flag: flag.id }, 8, undefined, 400),
+    api.get<Page<ChangeRequest>>(`/projects/${projectId}/change-requests`, { flag: flag.key, limit: 50 }),
+    api.get<Page<Schedule>>(`/projects/${projectId}/schedules`, { flag: flag.key, status: "scheduled", limit: 50 }),
+  ]);
   const csrf = c.get("csrf");
   const settings = outcome.settings ?? { draft: settingsDraftOf(flag), errors: {} };
   const variations = outcome.variations ?? { drafts: draftsOfVariations(flag.variations, flag.type), errors: {} };
@@ -175,6 +180,13 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
       {outcome.banner ?? null}
       <h2 id="environments">In every environment</h2>
       <EnvironmentCards project={project} flag={flag} csrf={csrf} said={(envKey) => toggledNotice(c, flag.key, envKey)} />
+      <WaitingForFlag
+        project={project}
+        flagKey={flag.key}
+        requests={requests.data.filter((r) => r.status === "open" || r.status === "approved")}
+        schedules={schedules.data}
+        csrf={csrf}
+      />
       <h2 id="variations">Variations</h2>
       <VariationsForm flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} {...variations} />
       <h2 id="settings">Name, key, description and tags</h2>

@@ -1,6 +1,7 @@
 // The targeting page of one flag in one environment (the editor in state-editor.tsx), and what
 // saving it means: production asks first, a stale version names who changed what since, and every
 // refusal comes back beside the field it concerns with the draft kept.
+import { proposeChange } from "./request-actions";
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { renderState } from "../../flags/code-like";
@@ -55,7 +56,11 @@ async function saveTargeting(c: DashboardContext) {
     return c.redirect(`${targetingPath(projectId, flagKey, envKey)}?notice=${notice}&flag=${flagKey}&env=${envKey}#notice`, 303);
   } catch (err) {
     if (!(err instanceof ApiFailure)) throw err;
-    return refusedTargeting(c, err, draft, flag);
+    if (err.code !== "approval_required") return refusedTargeting(c, err, draft, flag);
+    // A protected environment: the edited state is proposed as a change request instead.
+    const { version: _, ...proposed } = prepared.patch as { version?: number };
+    await proposeChange(c.get("api"), path, proposed, textField(form, "comment"));
+    return c.redirect(`${flagPath(projectId, flagKey)}?notice=request-opened#waiting`, 303);
   }
 }
 

@@ -12,6 +12,7 @@ import type { Environment, Flag, FlagState, Project } from "../shell/resources";
 import { flagPath, PRODUCTION } from "./paths";
 import { changeInView, ChangeView, commentOf, ReasonField } from "./production-check";
 import { lastChangeOf } from "./recent-changes";
+import { proposeChange } from "./request-actions";
 
 export function toggleRoutes() {
   const app = new Hono<DashboardEnv>();
@@ -82,6 +83,12 @@ async function setFlagState(c: DashboardContext) {
     // No fragment: a browser skips autofocus when the address names a target, and the button's autofocus scrolls to it.
     return c.redirect(`${backTo}?notice=${code}&flag=${flagKey}&env=${envKey}${rollout}`, 303);
   } catch (err) {
+    if (err instanceof ApiFailure && err.code === "approval_required") {
+      // A protected environment: the change becomes a change request that another person approves.
+      const { version: _, ...proposed } = patch;
+      await proposeChange(c.get("api"), `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`, proposed, textField(form, "comment"));
+      return c.redirect(`${flagPath(projectId, flagKey)}?notice=request-opened#waiting`, 303);
+    }
     if (err instanceof ApiFailure && err.status === 409) {
       const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
       const change = await lastChangeOf(c.get("api"), projectId, flag.id, envKey);

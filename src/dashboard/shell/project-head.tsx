@@ -17,13 +17,16 @@ export const Revision: FC<{ project: Project }> = ({ project }) => (
   </span>
 );
 
-export const ProjectTabs: FC<{ project: Project; current: "flags" | "changes" | "keys" }> = ({ project, current }) => (
+export const ProjectTabs: FC<{ project: Project; current: "flags" | "changes" | "keys" | "requests" }> = ({ project, current }) => (
   <nav class="tabs" aria-label="Project">
     <a href={`/dashboard/projects/${project.id}`} aria-current={current === "flags" ? "page" : undefined}>
       Flags
     </a>
     <a href={`/dashboard/projects/${project.id}/changes`} aria-current={current === "changes" ? "page" : undefined}>
       Change log
+    </a>
+    <a href={`/dashboard/projects/${project.id}/change-requests`} aria-current={current === "requests" ? "page" : undefined}>
+      Change requests
     </a>
     <a href={`/dashboard/projects/${project.id}/sdk-keys`} aria-current={current === "keys" ? "page" : undefined}>
       Environments &amp; SDK keys
