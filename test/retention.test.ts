@@ -50,6 +50,23 @@ describe("retention", () => {
     }
   });
 
+  it("prunes the revisions' records of what they changed past the cutoff, in batches, and keeps newer ones", async () => {
+    const project = `r${crypto.randomUUID().slice(0, 8)}`;
+    const now = Date.now();
+    const insert = (revision: number, createdAt: number) =>
+      env.DB.prepare(
+        "INSERT INTO revision_changes (project_id, revision, flag_id, flag_key, kind, before, created_at) VALUES (?, ?, 'f', 'k', 'updated', '{}', ?)",
+      ).bind(project, revision, createdAt);
+    const old = Array.from({ length: PRUNE_BATCH + 7 }, (_, i) => insert(i + 1, now - 40 * DAY));
+    for (let i = 0; i < old.length; i += 90) await env.DB.batch(old.slice(i, i + 90));
+    await env.DB.batch([insert(9001, now - 2 * DAY), insert(9002, now)]);
+    const report = await pruneOlderThan(env.DB, now - 30 * DAY);
+    expect(report.complete).toBe(true);
+    expect(report.revisions).toBeGreaterThanOrEqual(PRUNE_BATCH + 7);
+    const left = await env.DB.prepare("SELECT revision FROM revision_changes WHERE project_id = ? ORDER BY revision").bind(project).all<{ revision: number }>();
+    expect(left.results.map((r) => r.revision)).toEqual([9001, 9002]);
+  });
+
   it("the scheduled handler prunes with RETENTION_DAYS", async () => {
     const tag = `s${crypto.randomUUID().slice(0, 8)}`;
     await seed(tag, 2, Date.now() - 10 * DAY, "failed");

@@ -81,7 +81,8 @@ export function droppedWithWebhook(d1: D1Database, webhookId: string): D1Prepare
 
 /**
  * Pruned: up to `batch` finished deliveries created before the cutoff, with their attempts, in one
- * atomic pair; then events older than the cutoff that no delivery still names. Each query walks an
+ * atomic pair; then events older than the cutoff that no delivery still names; then the revisions'
+ * records of what they changed. Each query walks an
  * index (deliveries_finished, the attempts' key, events_created, deliveries_event).
  */
 export function pruned(d1: D1Database, cutoff: number, batch: number) {
@@ -97,6 +98,10 @@ export function pruned(d1: D1Database, cutoff: number, batch: number) {
            SELECT e.seq FROM events e WHERE e.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
            ORDER BY e.created_at LIMIT ${batch})`,
       )
+      .bind(cutoff),
+    // What each revision changed (revert reads it): older than the cutoff, a revision is no longer revertible.
+    revisionChanges: d1
+      .prepare(`DELETE FROM revision_changes WHERE rowid IN (SELECT rowid FROM revision_changes WHERE created_at < ?1 ORDER BY created_at LIMIT ${batch})`)
       .bind(cutoff),
   };
 }

@@ -375,5 +375,10 @@ export const revisionChanges = sqliteTable(
     before: text("before").notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.revision] }), index("revision_changes_flag").on(t.projectId, t.flagId, t.revision)],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.revision] }),
+    index("revision_changes_flag").on(t.projectId, t.flagId, t.revision),
+    // Retention prunes by age, as it prunes events.
+    index("revision_changes_created").on(t.createdAt),
+  ],
 );
