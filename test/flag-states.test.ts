@@ -58,6 +58,18 @@ describe("PATCH …/environments/{envKey}", () => {
     expect(await listEvents(tenant, project.id)).toHaveLength(1);
   });
 
+  it("answers 200 without a new version or event when the conditions are the stored ones with their keys in another order", async () => {
+    const { tenant, project, live, patch } = await flagIn();
+    const rules = [rule("STR_EQUALS", { values: ["foo"] }), rule("PERCENTAGE", { range_start: 0, range_end: 20, seed: 7 })];
+    const stored = FlagStateSchema.parse(await json(patch({ conditions: [{ name: "Beta", variation_id: live.id, rules }] }), 200));
+    const reversed = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).reverse()) as T;
+    const sameInAnotherOrder = stored.conditions.map((c) => reversed({ ...c, rules: c.rules.map(reversed) }));
+    expect(JSON.stringify(sameInAnotherOrder)).not.toBe(JSON.stringify(stored.conditions));
+    const again = FlagStateSchema.parse(await json(patch({ conditions: sameInAnotherOrder }), 200));
+    expect(again).toEqual(stored);
+    expect(await listEvents(tenant, project.id)).toHaveLength(2);
+  });
+
   it("emits flag.toggled then flag_state.updated for one write that changes enabled and the rollout", async () => {
     const { tenant, project, patch } = await flagIn();
     expect((await json(patch({ enabled: true, rollout_percentage: 25 }), 200)).version).toBe(2);

@@ -3,6 +3,7 @@
 import { fail, type Result } from "../kernel/errors";
 import type { Condition, Flag, FlagState, FlagType, Rule, Variation } from "./model";
 import type { ConditionInput, CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput, VariationInput } from "./schemas";
+import { canonicalJson } from "../kernel/json";
 
 const PALETTE = ["#22c55e", "#ef4444", "#3b82f6", "#f59e0b", "#a855f7", "#14b8a6", "#ec4899", "#64748b"];
 
@@ -179,6 +180,7 @@ function unique(list: string[]): string[] {
   return [...new Set(list)];
 }
 
+/** Equal as JSON, whatever the order of object keys (a body may list a rule's fields in any order). */
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
