@@ -87,6 +87,19 @@ async function stopGroup(child) {
   signal("SIGKILL");
 }
 
+/** A second, separate Chromium (its own cookies), for a second person signed in beside the first. */
+export async function startOtherBrowser() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  return {
+    async newContext(options) {
+      const context = await browser.newContext(options);
+      context.setDefaultTimeout(15_000);
+      return context;
+    },
+    close: () => browser.close().catch(() => {}),
+  };
+}
+
 export async function startBrowser() {
   const profile = tempDir("flagpost-e2e-profile-");
   const context = await chromium.launchPersistentContext(profile, {

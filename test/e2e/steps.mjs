@@ -10,6 +10,7 @@ import { healthSteps } from "./health.mjs";
 import { keySteps } from "./keys.mjs";
 import { revertSteps } from "./revert.mjs";
 import { truthSteps } from "./truth.mjs";
+import { waitingSteps } from "./waiting.mjs";
 import { webhookPageSteps } from "./webhook-pages.mjs";
 
 const SECRET = "e2e-signing-secret";
@@ -319,6 +320,7 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
     ...authoringSteps({ base, key: flagpost.key, state, getPage, shot }),
     ...truthSteps({ base, key: flagpost.key, state, getPage, shot }),
     ...revertSteps({ base, key: flagpost.key, state, getPage, shot }),
+    ...waitingSteps({ base, key: flagpost.key, getPage, shot }),
     {
       name: "signs out: the cookie is gone and pages ask to sign in again",
       async run() {
