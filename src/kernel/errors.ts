@@ -11,6 +11,10 @@ export const ERROR_STATUS = {
   not_found: 404,
   conflict: 409,
   version_conflict: 409,
+  /** A state change on an environment that requires approval: propose it as a change request. */
+  approval_required: 409,
+  /** A change request whose state moved since it was proposed. */
+  stale_change_request: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,

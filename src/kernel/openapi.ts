@@ -14,7 +14,7 @@ const ERROR_MEANING: Record<number, string> = {
   401: "missing or bad credentials",
   403: "a valid credential that may not do this (the admin token on an API-key route, an API key on an admin route)",
   404: "no such resource (also another organization's, whose existence is never revealed)",
-  409: "conflict: a duplicate key or a stale version",
+  409: "conflict: a duplicate key, a stale version, or a change that needs approval first",
   413: "the body is too large",
   415: "the body is not sent as application/json",
   422: "semantically invalid, or beyond one of the documented limits",

@@ -9,11 +9,13 @@ export interface Environment {
   id: string;
   key: string;
   name: string;
+  /** A state change here needs a change request approved by another user (read with the environment; absent where only its name matters). */
+  requires_approval?: boolean;
 }
 /** The project's environments in order, as a query (for a batch). */
 export function environmentsOf(db: Db, projectId: string) {
   return db
-    .select({ id: environments.id, key: environments.key, name: environments.name })
+    .select({ id: environments.id, key: environments.key, name: environments.name, requires_approval: environments.requiresApproval })
     .from(environments)
     .where(eq(environments.projectId, projectId))
     .orderBy(environments.position);

@@ -36,7 +36,7 @@ import { dryRunOf, planWrite, statePreview, type DryRun, type DryRunScope, type 
 import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, type Planned } from "./plans";
 import { ProjectState } from "./project-state";
 import { notifyStreams } from "./stream-notify";
-import { environmentInsert, projectById, statesForNewEnvironment } from "./store";
+import { environmentInsert, environmentUpdate, projectById, statesForNewEnvironment } from "./store";
 import type { Db } from "../kernel/app-env";
 import type { Actor, ChangeOrigin } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
@@ -85,7 +85,7 @@ export class ProjectDO extends DurableObject<Env> {
 
   /** Answers only the state: the route needs no more, and the whole flag would cross RPC on every toggle. */
   updateFlagState(ctx: WriteContext, flagKey: string, envKey: string, patch: UpdateFlagStateInput, expected?: number): Promise<Answer<{ state: FlagState }>> {
-    return this.write(ctx, (state) => planUpdateFlagState(state, flagKey, envKey, patch, expected));
+    return this.write(ctx, async (state) => approvalRefusal(state, envKey) ?? planUpdateFlagState(state, flagKey, envKey, patch, expected));
   }
 
   deleteFlag(ctx: WriteContext, flagKey: string, expected?: number): Promise<Answer<{ flag: Flag }>> {
@@ -97,7 +97,7 @@ export class ProjectDO extends DurableObject<Env> {
     const alone: Alone = async (state) => {
       const project = state.project;
       if (project.environments.some((e) => e.key === key)) return fail("conflict", `an environment with key "${key}" already exists`);
-      const environment = { id: crypto.randomUUID(), key, name };
+      const environment = { id: crypto.randomUUID(), key, name, requires_approval: false };
       await this.primary([
         prepare(this.env.DB, environmentInsert(this.db, project.id, environment, project.environments.length)),
         statesForNewEnvironment(this.env.DB, project.id, environment.id),
@@ -109,10 +109,26 @@ export class ProjectDO extends DurableObject<Env> {
     return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
   }
 
+  /** An environment's settings; runs alone, so every change staged before it was judged by the old ones. */
+  updateEnvironment(ctx: WriteContext, envKey: string, patch: EnvironmentPatch): Promise<Answer<{ environment: Environment }>> {
+    const alone: Alone = async (state) => {
+      const project = state.project;
+      const current = project.environments.find((e) => e.key === envKey);
+      if (!current) return fail("not_found", `no environment "${envKey}"`);
+      const environment = { ...current, ...patch, requires_approval: patch.requires_approval ?? current.requires_approval ?? false };
+      await this.primary([prepare(this.env.DB, environmentUpdate(this.db, current.id, patch))]);
+      project.environments = project.environments.map((e) => (e.key === envKey ? environment : e));
+      return { ok: true, environment };
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
+  }
+
   // ---- Dry runs: a write's own plan, staged in order with no change to commit (dry-run.ts) ------
 
   async dryRun(ctx: WriteContext, write: FlagWrite): Promise<Result<DryRun>> {
     const planned = await this.write(ctx, async (state) => {
+      const refused = write.kind === "state" ? approvalRefusal(state, write.envKey) : null;
+      if (refused) return refused;
       const plan = await planWrite(state, write);
       const scope: DryRunScope = { orgId: state.project.orgId, projectId: state.project.id, environments: state.project.environments };
       return plan.ok ? { ok: true, change: null, answer: { plan, scope } } : plan;
@@ -207,10 +223,32 @@ export class ProjectDO extends DurableObject<Env> {
   }
 }
 
+/** What an environment's PATCH may change. */
+export interface EnvironmentPatch {
+  name?: string;
+  requires_approval?: boolean;
+}
+
+/** A person's state change on an environment that requires approval is refused: a change request does it. */
+export function approvalRefusal(state: ProjectState, envKey: string): { ok: false; code: ErrorCode; message: string } | null {
+  const environment = state.project.environments.find((e) => e.key === envKey);
+  if (!environment?.requires_approval) return null;
+  return fail("approval_required", `the environment "${envKey}" requires approval: propose the change as a change request`);
+}
+
 type StaleWrite = { ok: false; code: ErrorCode; message: string };
 const STALE: StaleWrite = fail("conflict", "the project changed outside its writer, so nothing was stored or sent; retry the request");
 
-type WriterMethods = "createFlag" | "updateFlag" | "updateFlagState" | "deleteFlag" | "createEnvironment" | "armRetry" | "dryRun" | "previewState";
+type WriterMethods =
+  | "createFlag"
+  | "updateFlag"
+  | "updateFlagState"
+  | "deleteFlag"
+  | "createEnvironment"
+  | "updateEnvironment"
+  | "armRetry"
+  | "dryRun"
+  | "previewState";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
 export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, WriterMethods> {

@@ -14,7 +14,16 @@ import type { AppEnv } from "../kernel/app-env";
 import { requireProjectWithEnvironments } from "../kernel/project-scope";
 import { ProjectParams } from "../kernel/schemas";
 
-export const EnvironmentSchema = z.object({ id: IdSchema, key: KeySchema, name: z.string() }).openapi("Environment");
+export const EnvironmentSchema = z
+  .object({
+    id: IdSchema,
+    key: KeySchema,
+    name: z.string(),
+    requires_approval: z.boolean().optional().openapi({
+      description: "state changes here are proposed as change requests and need another user's approval (always in project and environment reads)",
+    }),
+  })
+  .openapi("Environment");
 export const ProjectSchema = z
   .object({
     id: IdSchema,
@@ -26,6 +35,8 @@ export const ProjectSchema = z
   .openapi("Project");
 const CreateProjectSchema = z.object({ key: KeySchema, name: NameSchema }).openapi("CreateProject");
 const CreateEnvironmentSchema = z.object({ key: KeySchema, name: NameSchema }).openapi("CreateEnvironment");
+const UpdateEnvironmentSchema = z.object({ name: NameSchema.optional(), requires_approval: z.boolean().optional() }).openapi("UpdateEnvironment");
+const EnvironmentParams = ProjectParams.extend({ envKey: KeySchema });
 
 export function projectRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -104,6 +115,25 @@ export function projectRoutes() {
       const stub = projectWriter(c.env, projectId);
       const result = unwrap(await stub.createEnvironment({ orgId: principal.org.id, projectId, actor: principal.user }, key, name));
       return c.json(result.environment, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/projects/{projectId}/environments/{envKey}",
+      tags: ["projects"],
+      operationId: "updateEnvironment",
+      summary: "Change an environment's settings: its name, and whether its state changes require approval",
+      request: { params: EnvironmentParams, body: jsonBody(UpdateEnvironmentSchema) },
+      responses: { 200: jsonAnswer("the whole updated environment", EnvironmentSchema), ...errors(400, 401, 404, 415) },
+    }),
+    async (c) => {
+      const { projectId, envKey } = c.req.valid("param");
+      const principal = c.get("principal");
+      const stub = projectWriter(c.env, projectId);
+      const result = unwrap(await stub.updateEnvironment({ orgId: principal.org.id, projectId, actor: principal.user }, envKey, c.req.valid("json")));
+      return c.json(result.environment, 200);
     },
   );
   return app;

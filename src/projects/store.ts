@@ -20,7 +20,7 @@ export async function createProject(db: Db, orgId: string, key: string, name: st
   const project = { id: crypto.randomUUID(), orgId, key, name, revision: 0, createdAt: now };
   const envs = DEFAULT_ENVIRONMENTS.map((k, position) => ({ id: crypto.randomUUID(), projectId: project.id, key: k, name: k, position, createdAt: now }));
   await db.batch([db.insert(projects).values(project), db.insert(environments).values(envs)]);
-  return { project, environments: envs.map(({ id, key: k, name: n }) => ({ id, key: k, name: n })) };
+  return { project, environments: envs.map(({ id, key: k, name: n }) => ({ id, key: k, name: n, requires_approval: false })) };
 }
 
 export async function listProjects(db: Db, orgId: string, after: number | null, limit: number) {
@@ -36,7 +36,13 @@ export async function listProjects(db: Db, orgId: string, after: number | null, 
     page.map((p) => p.id),
     (ids) =>
       db
-        .select({ projectId: environments.projectId, id: environments.id, key: environments.key, name: environments.name })
+        .select({
+          projectId: environments.projectId,
+          id: environments.id,
+          key: environments.key,
+          name: environments.name,
+          requires_approval: environments.requiresApproval,
+        })
         .from(environments)
         .where(inArray(environments.projectId, ids))
         .orderBy(environments.position),
@@ -46,7 +52,7 @@ export async function listProjects(db: Db, orgId: string, after: number | null, 
       id: p.id,
       key: p.key,
       name: p.name,
-      environments: envs.filter((e) => e.projectId === p.id).map(({ id, key, name }) => ({ id, key, name })),
+      environments: envs.filter((e) => e.projectId === p.id).map(({ id, key, name, requires_approval }) => ({ id, key, name, requires_approval })),
       revision: p.revision,
     })),
     last: rows.length > limit ? page[page.length - 1].rowid : null,
@@ -54,7 +60,18 @@ export async function listProjects(db: Db, orgId: string, after: number | null, 
 }
 
 export function environmentInsert(db: Db, projectId: string, env: Environment, position: number) {
-  return db.insert(environments).values({ ...env, projectId, position, createdAt: Date.now() });
+  return db.insert(environments).values({ id: env.id, key: env.key, name: env.name, projectId, position, createdAt: Date.now() });
+}
+
+/** An environment's settings: its name, and whether its state changes need approval. */
+export function environmentUpdate(db: Db, environmentId: string, patch: { name?: string; requires_approval?: boolean }) {
+  return db
+    .update(environments)
+    .set({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.requires_approval !== undefined ? { requiresApproval: patch.requires_approval } : {}),
+    })
+    .where(eq(environments.id, environmentId));
 }
 
 /**

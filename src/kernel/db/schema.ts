@@ -75,6 +75,8 @@ export const environments = sqliteTable(
     name: text("name").notNull(),
     position: integer("position").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** A state change here is proposed as a change request and applied once another user approved it. */
+    requiresApproval: integer("requires_approval", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [uniqueIndex("environments_project_key").on(t.projectId, t.key)],
 );
@@ -287,4 +289,72 @@ export const attempts = sqliteTable(
     error: text("error"),
   },
   (t) => [primaryKey({ columns: [t.deliveryId, t.number] }), index("attempts_started").on(t.startedAt)],
+);
+
+/** A state patch that applies itself at `at` (CONTRACT.md "Scheduled changes"); the writer's alarm reads the due ones. */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    /** Creation order: several due at once apply in this order. */
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    orgId: text("org_id").notNull(),
+    projectId: text("project_id").notNull(),
+    flagId: text("flag_id").notNull(),
+    flagKey: text("flag_key").notNull(),
+    environmentKey: text("environment_key").notNull(),
+    at: integer("at").notNull(),
+    /** The state PATCH body, as JSON. */
+    patch: text("patch").notNull(),
+    comment: text("comment"),
+    /** scheduled | applied | failed | cancelled */
+    status: text("status").notNull(),
+    reason: text("reason"),
+    revision: integer("revision"),
+    /** Set when an approved change request with `apply_at` made this schedule. */
+    changeRequestId: text("change_request_id"),
+    createdById: text("created_by_id").notNull(),
+    createdByEmail: text("created_by_email").notNull(),
+    createdAt: integer("created_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("schedules_id").on(t.id),
+    index("schedules_project_seq").on(t.projectId, t.seq),
+    index("schedules_due").on(t.projectId, t.status, t.at, t.seq),
+  ],
+);
+
+/** A state change proposed on an environment that requires approval (CONTRACT.md "Changes that need a second person"). */
+export const changeRequests = sqliteTable(
+  "change_requests",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    orgId: text("org_id").notNull(),
+    projectId: text("project_id").notNull(),
+    flagId: text("flag_id").notNull(),
+    flagKey: text("flag_key").notNull(),
+    environmentKey: text("environment_key").notNull(),
+    patch: text("patch").notNull(),
+    comment: text("comment"),
+    applyAt: integer("apply_at"),
+    /** open | approved | applied | closed */
+    status: text("status").notNull(),
+    /** The state's version when it was proposed: applying after it moved is refused. */
+    baseVersion: integer("base_version").notNull(),
+    /** The dry run's events, as JSON. */
+    preview: text("preview").notNull(),
+    reason: text("reason"),
+    revision: integer("revision"),
+    scheduleId: text("schedule_id"),
+    createdById: text("created_by_id").notNull(),
+    createdByEmail: text("created_by_email").notNull(),
+    createdAt: integer("created_at").notNull(),
+    approvedById: text("approved_by_id"),
+    approvedByEmail: text("approved_by_email"),
+    approvedAt: integer("approved_at"),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [uniqueIndex("change_requests_id").on(t.id), index("change_requests_project_seq").on(t.projectId, t.seq)],
 );
