@@ -9,6 +9,7 @@ import { dashboardRoutes } from "./dashboard/routes";
 import { renderDocsPage } from "./docs";
 import { FLAGPOST_VERSION } from "./kernel/env";
 import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./kernel/errors";
+import { revertRoutes } from "./projects/revert-routes";
 import { eventRoutes } from "./events/routes";
 import { previewRoutes } from "./projects/preview-routes";
 import { flagRoutes } from "./projects/flag-routes";
@@ -68,6 +69,7 @@ export function createApp(extraApiRoutes: ExtraApiRoutes[] = []) {
   api.route("/", flagRoutes());
   api.route("/", previewRoutes());
   api.route("/", eventRoutes());
+  api.route("/", revertRoutes());
   api.route("/", webhookRoutes());
   api.route("/", receiverRoutes());
   api.route("/", sdkKeyRoutes());

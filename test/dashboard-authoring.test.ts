@@ -217,7 +217,7 @@ describe("flags from the dashboard", () => {
     expect(html).toMatch(/id="flag-name"[^>]*value="Summer promo"/);
     const saved = await settings({ name: "Summer promo", key: "summer", tags: "a, b", share_with_everyone: "", roles: "admin, growth", version: "2" });
     expect(saved.status).toBe(303);
-    expect(saved.headers.get("location")).toContain(`/flags/summer?notice=flag-saved`);
+    expect(saved.headers.get("location")).toContain(`/flags/summer?notice=settings-saved&flag=summer`);
     const flag = await getFlag(f.tenant, f.project.id, "summer");
     expect([flag.name, flag.tags, flag.sharing]).toEqual(["Summer promo", ["a", "b"], { share_with_everyone: false, roles: ["admin", "growth"] }]);
   });

@@ -221,7 +221,7 @@ describe("dashboard CSRF", () => {
     const f = await toggleFixture();
     const res = await dash(f.path, { cookie: f.cookie, form: { ...f.form, _csrf: f.csrf } });
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toContain("notice=flag-saved");
+    expect(res.headers.get("location")).toContain(`notice=flag-on&flag=${f.flag.key}&env=production`);
     expect((await stateOf(f.tenant, f.project.id, f.flag.key)).enabled).toBe(true);
   });
 

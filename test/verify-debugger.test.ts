@@ -86,6 +86,16 @@ describe("POST /webhooks/verify", () => {
     expect(check(result, "standard_webhooks_signature")!.detail).toContain("the second v1 entry");
   });
 
+  it("says a timestamp within the tolerance is so many seconds ago, not from now", async () => {
+    const { tenant, hook, r } = await delivered();
+    const past = String(Math.round(Date.now() / 1000) - 21);
+    const result = await debug(tenant, { webhook_id: hook.id, secret: SECRET, headers: { ...r.headers, "webhook-timestamp": past }, body: r.body });
+    expect(check(result, "timestamp")!.detail).toMatch(/^(2\d) s ago, within five minutes$/);
+    const future = String(Math.round(Date.now() / 1000) + 30);
+    const ahead = await debug(tenant, { webhook_id: hook.id, secret: SECRET, headers: { ...r.headers, "webhook-timestamp": future }, body: r.body });
+    expect(check(ahead, "timestamp")!.detail).toMatch(/^(29|30|31) s from now, within five minutes$/);
+  });
+
   it("says the timestamp is stale", async () => {
     const { tenant, hook, r } = await delivered();
     const old = String(Number(r.headers["webhook-timestamp"]) - 600);

@@ -15,6 +15,10 @@ export const ERROR_STATUS = {
   approval_required: 409,
   /** A change request whose state moved since it was proposed. */
   stale_change_request: 409,
+  /** Revert: a later revision changed the same fields (`details.revision` names it, `details.fields` which). */
+  revert_conflict: 409,
+  /** Revert: the revision created or deleted a flag, or was made before revisions were recorded. */
+  not_revertible: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,

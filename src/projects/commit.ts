@@ -11,6 +11,8 @@ import { flagWrites } from "../flags/store";
 import { formatsFor, routesStatement, type WebhookRoute } from "../outbound/formats-in-use";
 import { renderEventBodies } from "../outbound/payload";
 import { advanceRevision } from "./store";
+import { revisionChangeOf, type RevisionChange } from "./revision-fields";
+import { insertRevisionChange } from "./revision-store";
 import type { FlagChange, Project } from "./project-state";
 import type { Actor, ChangeOrigin } from "../kernel/app-env";
 
@@ -20,6 +22,8 @@ export interface StagedChange {
   statements: D1PreparedStatement[];
   /** Indexes into `statements` of the INSERT … RETURNING id, held of the change's deliveries. */
   deliveryReads: number[];
+  /** What the change changed, field by field, as revert reads it (recorded in the same batch). */
+  record: RevisionChange;
 }
 
 /** The statements of one change that commits as `revision`. */
@@ -34,6 +38,8 @@ export function stageChange(
 ): StagedChange {
   const { before, after } = change;
   const statements = guardedFlagWrites(d1, project, change);
+  const record = revisionChangeOf(change, revision);
+  statements.push(insertRevisionChange(d1, project.id, record, now));
   const deliveryReads: number[] = [];
   const flag = (after ?? before)!;
   const ref = { flag: { id: flag.id, key: flag.key, name: flag.name }, project: { id: project.id, key: project.key, name: project.name }, actor, revision };
@@ -61,7 +67,7 @@ export function stageChange(
     deliveryReads.push(statements.length);
     statements.push(createdForEvent(d1, { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey, now }));
   }
-  return { revision, statements, deliveryReads };
+  return { revision, statements, deliveryReads, record };
 }
 
 /**

@@ -34,7 +34,9 @@ import { groupBatch, stageChange, type StagedChange } from "./commit";
 import { GroupCommit, type Staged } from "./group-commit";
 import { dryRunOf, planWrite, statePreview, type DryRun, type DryRunScope, type FlagWrite, type StatePreview } from "./dry-run";
 import { planCreateFlag, planDeleteFlag, planUpdateFlag, planUpdateFlagState, type Planned } from "./plans";
-import { ProjectState } from "./project-state";
+import { ProjectState, type FlagChange } from "./project-state";
+import { approvalRule, planRevert, type RevertAnswer } from "./revert";
+import { revertRecords } from "./revision-store";
 import { notifyStreams } from "./stream-notify";
 import { environmentInsert, environmentUpdate, projectById, statesForNewEnvironment } from "./store";
 import type { Db } from "../kernel/app-env";
@@ -123,6 +125,25 @@ export class ProjectDO extends DurableObject<Env> {
     return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ environment: Environment }>>;
   }
 
+  /**
+   * Sets the fields `revision` changed back to what they were before it, as one new change (revert.ts);
+   * with `dryRun`, answers what that change would be (as a write's dry run does) and writes nothing.
+   */
+  async revert(ctx: WriteContext, revision: number, dryRun = false): Promise<Answer<RevertAnswer & Partial<DryRun>>> {
+    type Preview = { preview?: { scope: DryRunScope; change: FlagChange | null } };
+    const planned = await this.write<RevertAnswer & Preview>(ctx, async (state) => {
+      const records = await revertRecords(this.env.DB, state.project.id, revision, state.uncommitted);
+      const plan = await planRevert(state, revision, records, approvalRule(state.project.environments));
+      if (!plan.ok || !dryRun) return plan;
+      const scope: DryRunScope = { orgId: state.project.orgId, projectId: state.project.id, environments: state.project.environments };
+      return { ok: true, change: null, answer: { ...plan.answer, preview: { scope, change: plan.change } } };
+    });
+    if (!planned.ok || !planned.preview) return planned;
+    const { preview, bookmark: _nothingWritten, ...answer } = planned;
+    const { dry_run, events } = await dryRunOf(this.env.DB, preview.scope, { change: preview.change, result: answer.flag });
+    return { ...answer, dry_run, events };
+  }
+
   // ---- Dry runs: a write's own plan, staged in order with no change to commit (dry-run.ts) ------
 
   async dryRun(ctx: WriteContext, write: FlagWrite): Promise<Result<DryRun>> {
@@ -173,6 +194,7 @@ export class ProjectDO extends DurableObject<Env> {
     if (!planned.change) return { answer, change: null };
     const staged = stageChange(this.env.DB, state.project, planned.change, r.ctx, state.project.revision + 1, Date.now(), this.routes);
     state.apply(planned.change);
+    state.uncommitted.push(staged.record);
     return { answer, change: staged };
   }
 
@@ -201,6 +223,7 @@ export class ProjectDO extends DurableObject<Env> {
     await this.clock.arm(Date.now() + this.requeueAfter);
     const { statements, deliveryReads, routesRead } = groupBatch(this.env.DB, project, changes);
     const results = await this.primary<Record<string, unknown>>(statements);
+    this.state?.settle(changes[changes.length - 1].revision);
     this.routes = readRoutes(results[routesRead].results as Parameters<typeof readRoutes>[0]);
     // Deliveries held by an open circuit wait for it; the others are due now.
     const due = deliveryReads.flat().flatMap((i) => results[i].results.filter((row) => !row.held).map((row) => ({ delivery_id: String(row.id), attempt: 1 })));
@@ -248,7 +271,8 @@ type WriterMethods =
   | "updateEnvironment"
   | "armRetry"
   | "dryRun"
-  | "previewState";
+  | "previewState"
+  | "revert";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */
 export function projectWriter(env: Env, projectId: string): Pick<ProjectDO, WriterMethods> {

@@ -3,6 +3,7 @@
 // planned against this state, so it sees the changes queued before it; when a batch fails the whole
 // state is dropped (never patched back) and the next change reads what D1 really holds.
 import type { Flag } from "../flags/model";
+import type { RevisionChange } from "./revision-fields";
 import { listFlagKeys, loadFlag } from "../flags/store";
 import type { Db } from "../kernel/app-env";
 import type { Environment } from "../kernel/project-scope";
@@ -21,6 +22,8 @@ export interface FlagChange {
 export class ProjectState {
   /** Flags by key, once read; null marks a key a staged change deleted (D1 may still hold it until the commit). */
   private readonly flags = new Map<string, Flag | null>();
+  /** What the changes staged and not yet committed changed, oldest first: revert reads them beside D1's records. */
+  readonly uncommitted: RevisionChange[] = [];
 
   /** `keys`: every flag key of the project, as D1 had them when the state was read. */
   private constructor(
@@ -56,6 +59,11 @@ export class ProjectState {
     }
     this.project.revision += 1;
     return this.project.revision;
+  }
+
+  /** The changes up to `revision` are durable: D1 holds their records now. */
+  settle(revision: number): void {
+    while (this.uncommitted.length && this.uncommitted[0].revision <= revision) this.uncommitted.shift();
   }
 
   /** Every flag this state holds, for a change that touches all of them (a new environment). */

@@ -99,7 +99,11 @@ function headerCheck(h: Record<string, string>): VerifyCheck {
 function timestampCheck(value: string, now: number): VerifyCheck {
   if (!/^\d+$/.test(value)) return { check: "timestamp", ok: false, detail: `webhook-timestamp should be Unix seconds, got ${quote(value)}` };
   const skew = Math.round(now / 1000) - Number(value);
-  if (Math.abs(skew) <= TIMESTAMP_TOLERANCE_SECONDS) return { check: "timestamp", ok: true, detail: `${Math.abs(skew)} s from now, within five minutes` };
+  if (Math.abs(skew) <= TIMESTAMP_TOLERANCE_SECONDS) {
+    // skew > 0: the timestamp is in the past (the usual case, a request made a moment ago).
+    const when = skew === 0 ? "now" : skew > 0 ? `${skew} s ago` : `${-skew} s from now`;
+    return { check: "timestamp", ok: true, detail: `${when}, within five minutes` };
+  }
   const when = skew > 0 ? `${skew} s old` : `${-skew} s in the future`;
   return {
     check: "timestamp",

@@ -121,7 +121,7 @@ export function authoringSteps({ base, key, state, getPage, shot }) {
         expect((await page.locator("#c0-name").inputValue()) === "Adults outside France", "the draft was lost on a refusal");
         await page.locator("#c0-r0-value").fill("18");
         await page.getByRole("button", { name: "Save to development" }).click();
-        await see(page.getByText("Flag saved"), "the flag-saved notice");
+        await see(page.getByText("Saved the targeting of checkout-config in development."), "the saved notice, naming the flag and the environment");
         const flag = await call("GET", `/projects/${state.projectId}/flags/checkout-config`);
         const id = (name) => flag.variations.find((v) => v.name === name).id;
         const stored = flag.environments.development;
@@ -174,7 +174,7 @@ export function authoringSteps({ base, key, state, getPage, shot }) {
         await see(page.getByText("This changes production."), "the production confirmation");
         expect((await page.evaluate(() => document.activeElement?.textContent?.trim())) === "Yes, save to production", "the confirmation is not focused");
         await page.keyboard.press("Enter");
-        await see(page.getByText("Flag saved"), "the flag-saved notice");
+        await see(page.getByText("Saved the targeting of checkout-config in production."), "the saved notice, naming the flag and the environment");
         const flag = await call("GET", `/projects/${state.projectId}/flags/checkout-config`);
         const [condition] = flag.environments.production.conditions;
         const compact = flag.variations.find((v) => v.name === "Compact").id;

@@ -8,6 +8,7 @@ import { authoringSteps, expect, see } from "./authoring.mjs";
 import { ROOT } from "./harness.mjs";
 import { healthSteps } from "./health.mjs";
 import { keySteps } from "./keys.mjs";
+import { truthSteps } from "./truth.mjs";
 import { webhookPageSteps } from "./webhook-pages.mjs";
 
 const SECRET = "e2e-signing-secret";
@@ -112,13 +113,26 @@ export function dashboardSteps({ flagpost, receiver, context }) {
       async run() {
         await page.goto(state.projectUrl);
         const row = page.locator("#flag-new-checkout");
-        page.once("dialog", (dialog) => {
-          state.question = dialog.message();
-          dialog.accept();
-        });
         await row.getByRole("button", { name: "Turn on New checkout in production" }).click();
-        await see(page.getByText("Flag saved"), "the flag-saved notice");
-        expect(/in production\?/.test(state.question ?? ""), `the browser did not ask first: ${state.question}`);
+        await see(page.getByText("Turn on New checkout in production?"), "the production confirmation");
+        await see(page.locator(".diff .added", { hasText: "Live (value: true)" }), "what it will serve, after");
+        await see(page.getByText(/1,000 of 1,000 sample users would be served another variation: Off → Live: 1,000\./), "the what-if over the sample users");
+        await shot("confirm-production");
+        await page.getByLabel("Reason (optional)").fill("Launch day");
+        await page.getByRole("button", { name: "Yes, change production" }).click();
+        await see(
+          page.locator("#flag-new-checkout td[data-env=production] [role=status]", { hasText: "Turned on new-checkout in production." }),
+          "the notice beside the button",
+        );
+        const focused = await page
+          .waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Turn off New checkout in production", null, { timeout: 3000 })
+          .then(
+            () => true,
+            () => false,
+          );
+        expect(focused, "the focus did not come back to the toggled button");
+        const log = await fetch(`${base}/api/v1/projects/${state.projectId}/events`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.json());
+        expect(log.data[0].comment === "Launch day", `the reason was not kept: ${JSON.stringify(log.data[0].comment)}`);
         await see(row.locator("td[data-env=production] .pill", { hasText: "On" }), "the flag, on in production");
         await see(row.locator("td[data-env=development] .pill", { hasText: "Off" }), "the flag, still off in development");
         state.toggled = await receiver.waitFor((r) => r.headers["x-rollgate-event"] === "flag.toggled");
@@ -127,7 +141,7 @@ export function dashboardSteps({ flagpost, receiver, context }) {
         await page.getByRole("button", { name: "Save to production…" }).click();
         await see(page.getByText("This changes production."), "the production confirmation");
         await page.getByRole("button", { name: "Yes, save to production" }).click();
-        await see(page.getByText("Flag saved"), "the flag-saved notice");
+        await see(page.getByText("Saved the targeting of new-checkout in production."), "the saved notice");
         await see(page.locator("aside pre", { hasText: "50% OF userId (0% TO 50%)" }), "the rollout in the code-like text");
         await page.getByRole("button", { name: "Add a condition" }).click();
         await page.getByLabel("Name (optional)").fill("Beta users");
@@ -247,8 +261,8 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
         await page.getByRole("button", { name: "Send a test request to Broken receiver" }).click();
         await see(page.locator("output.result", { hasText: /✗ Failed · HTTP 500 · \d+ ms/ }), "the failed test result");
         await page.goto(state.projectUrl);
-        page.once("dialog", (dialog) => dialog.accept());
         await page.getByRole("button", { name: "Turn off New checkout in production" }).click();
+        await page.getByRole("button", { name: "Yes, change production" }).click();
         await see(page.locator("#flag-new-checkout td[data-env=production] .pill", { hasText: "Off" }), "the flag, off");
         await receiver.waitFor((r) => r.path === "/hooks/fail/org" && r.headers["x-rollgate-event"] === "flag.toggled");
         await page.goto(`${base}/dashboard/settings/webhooks`);
@@ -300,6 +314,7 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
       },
     },
     ...authoringSteps({ base, key: flagpost.key, state, getPage, shot }),
+    ...truthSteps({ base, key: flagpost.key, state, getPage, shot }),
     {
       name: "signs out: the cookie is gone and pages ask to sign in again",
       async run() {

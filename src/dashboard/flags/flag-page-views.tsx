@@ -2,12 +2,14 @@
 // the name, key, description and tags form, its recent changes, and archive or delete.
 import type { FC } from "hono/jsx";
 import { renderState } from "../../flags/code-like";
+import { hasPercentages } from "../../flags/reach";
 import { fieldIdsOf, KeyField, TextField, type FieldErrors } from "../shell/fields";
 import { CsrfField, ErrorSummary, LongName, Time } from "../shell/layout";
 import type { ChangeLogEntry, Flag, Project } from "../shell/resources";
 import { describeChanges } from "./change-words";
 import { stateSummary, StatePill } from "./flag-views";
 import { targetingPath } from "./paths";
+import { ReachList, reachOfState } from "./reach-view";
 import { ToggleForm } from "./toggle";
 import { VariationRows } from "./variation-editor";
 import type { VariationDraft } from "./variation-form";
@@ -21,7 +23,12 @@ export interface SettingsDraft {
   roles: string;
 }
 
-export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string }> = ({ project, flag, csrf }) => (
+export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string; said?: (envKey: string) => string | undefined }> = ({
+  project,
+  flag,
+  csrf,
+  said,
+}) => (
   <div class="env-grid">
     {project.environments.map((env) => {
       const state = flag.environments[env.key];
@@ -31,9 +38,9 @@ export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string }
           <h3 id={`env-${env.key}`}>
             <LongName text={env.name} /> <StatePill state={state} />
           </h3>
-          <p class="small muted">{stateSummary(state)}</p>
+          <p class="small muted">{stateSummary(state, flag.variations)}</p>
           <div class="controls">
-            <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="flag" />
+            <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="flag" said={said?.(env.key)} />
             <a class="button small-button" href={targetingPath(project.id, flag.key, env.key)} aria-label={`Edit targeting of ${flag.name} in ${env.name}`}>
               Edit targeting
             </a>
@@ -41,6 +48,9 @@ export const EnvironmentCards: FC<{ project: Project; flag: Flag; csrf: string }
           <figure aria-label={`What ${flag.name} serves in ${env.name}`}>
             <pre>{renderState(state, flag.variations)}</pre>
           </figure>
+          {hasPercentages(state) ? (
+            <ReachList reach={reachOfState(flag, state)} variations={flag.variations} label={`What ${flag.name} really serves in ${env.name}`} />
+          ) : null}
         </section>
       );
     })}

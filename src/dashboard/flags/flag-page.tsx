@@ -15,6 +15,7 @@ import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, Variati
 import { flagPath } from "./paths";
 import { filteredChanges, lastChangeOf } from "./recent-changes";
 import { SdkSnippet } from "./sdk-snippet";
+import { toggledNotice } from "./toggle";
 import { applyVariationIntent, draftsOfVariations, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts, type VariationDraft } from "./variation-form";
 
 interface Outcome {
@@ -58,7 +59,7 @@ async function saveSettings(c: DashboardContext) {
     version: Number(textField(form, "version")),
   };
   const keep = (errors: FieldErrors) => ({ settings: { draft, errors } });
-  return saveFlag(c, patch, keep, (flag) => `${flagPath(projectId, flag.key)}?notice=flag-saved#notice`, flagKey);
+  return saveFlag(c, patch, keep, (flag) => `${flagPath(projectId, flag.key)}?notice=settings-saved&flag=${flag.key}#notice`, flagKey);
 }
 
 /** The variation rows: their buttons edit the draft; Save sends the list as the flag's type reads it. */
@@ -75,7 +76,7 @@ async function saveVariations(c: DashboardContext) {
   const keep = (errors: FieldErrors, err?: ApiFailure) => ({
     variations: { drafts, errors: { ...errors, ...variationErrorsOf(err?.issues ?? [], drafts) } },
   });
-  return saveFlag(c, patch, keep, (f) => `${flagPath(projectId, f.key)}?notice=flag-saved#variations`);
+  return saveFlag(c, patch, keep, (f) => `${flagPath(projectId, f.key)}?notice=variations-saved&flag=${f.key}#notice`);
 }
 
 async function setArchived(c: DashboardContext) {
@@ -173,13 +174,13 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
       </p>
       {outcome.banner ?? null}
       <h2 id="environments">In every environment</h2>
-      <EnvironmentCards project={project} flag={flag} csrf={csrf} />
+      <EnvironmentCards project={project} flag={flag} csrf={csrf} said={(envKey) => toggledNotice(c, flag.key, envKey)} />
       <h2 id="variations">Variations</h2>
       <VariationsForm flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} {...variations} />
       <h2 id="settings">Name, key, description and tags</h2>
       <SettingsForm flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} {...settings} />
       <h2 id="code">Use it in code</h2>
-      <SdkSnippet flag={flag} origin={new URL(c.req.url).origin} />
+      <SdkSnippet flag={flag} origin={new URL(c.req.url).origin} projectId={projectId} />
       <h2 id="changes">Recent changes</h2>
       <RecentChanges entries={changes.entries} projectId={projectId} flag={flag} />
       <h2 id="danger">Archive or delete</h2>

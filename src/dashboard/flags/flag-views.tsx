@@ -4,21 +4,28 @@ import type { FC } from "hono/jsx";
 import { FLAG_TYPES, type FlagType } from "../../flags/model";
 import { fieldIdsOf, KeyField, TextField, type FieldErrors } from "../shell/fields";
 import { CsrfField, ErrorSummary, LongName, Pill } from "../shell/layout";
-import type { Environment, Flag, FlagState, Project } from "../shell/resources";
+import type { Environment, Flag, FlagState, Project, Variation } from "../shell/resources";
 import { flagPath, targetingPath } from "./paths";
+import { ReachWarning } from "./reach-view";
 import { ToggleForm } from "./toggle";
 import { VariationRows } from "./variation-editor";
 import type { VariationDraft } from "./variation-form";
 
 export const StatePill: FC<{ state: FlagState }> = ({ state }) => (state.enabled ? <Pill tone="ok">On</Pill> : <Pill tone="off">Off</Pill>);
 
-/** One line on what a state serves beyond on/off. */
-export function stateSummary(state: FlagState): string {
-  const conditions = state.conditions.length;
-  return `${conditions === 0 ? "no conditions" : `${conditions} condition${conditions === 1 ? "" : "s"}`} · ${state.rollout_percentage}% rollout`;
+/** One line on what a state serves beyond on/off: an Off state serves its default to everyone. */
+export function stateSummary(state: FlagState, variations: Variation[]): string {
+  const name = (id: string) => variations.find((v) => v.id === id)?.name ?? "an unknown variation";
+  if (!state.enabled) return `everyone gets ${name(state.default_variation_id)}`;
+  const n = state.conditions.length;
+  const conditions = n === 0 ? "" : `${n} condition${n === 1 ? "" : "s"} · `;
+  if (state.rollout_percentage === 100) return `${conditions}${n ? "everyone else" : "everyone"} gets ${name(state.rollout_variation_id)}`;
+  return `${conditions}${state.rollout_percentage}% rollout of ${name(state.rollout_variation_id)}, the rest ${name(state.default_variation_id)}`;
 }
 
-export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string }> = ({ flags, project, csrf }) => (
+type Said = (flagKey: string, envKey: string) => string | undefined;
+
+export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string; said?: Said }> = ({ flags, project, csrf, said }) => (
   <section class="table-wrap" tabindex={0} aria-label="Flags in every environment">
     <table class="flags">
       <thead>
@@ -38,7 +45,7 @@ export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string }> = 
             {project.environments.map((env) => {
               const state = flag.environments[env.key];
               if (!state) return <td class="muted">—</td>;
-              return <StateCell project={project} flag={flag} env={env} state={state} csrf={csrf} />;
+              return <StateCell project={project} flag={flag} env={env} state={state} csrf={csrf} said={said?.(flag.key, env.key)} />;
             })}
           </tr>
         ))}
@@ -73,14 +80,22 @@ const FlagCell: FC<{ flag: Flag; projectId: string }> = ({ flag, projectId }) =>
 );
 
 /** A flag in one environment: on or off, the button that turns it the other way, and its targeting. */
-const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: FlagState; csrf: string }> = ({ project, flag, env, state, csrf }) => (
+const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: FlagState; csrf: string; said?: string }> = ({
+  project,
+  flag,
+  env,
+  state,
+  csrf,
+  said,
+}) => (
   <td class="env-cell" data-env={env.key}>
     <StatePill state={state} />
-    <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="list" />
+    <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="list" said={said} />
     <a class="small" href={targetingPath(project.id, flag.key, env.key)} aria-label={`Targeting of ${flag.name} in ${env.name}`}>
       Targeting
     </a>
-    <span class="small muted summary">{stateSummary(state)}</span>
+    <span class="small muted summary">{stateSummary(state, flag.variations)}</span>
+    <ReachWarning flag={flag} state={state} />
   </td>
 );
 

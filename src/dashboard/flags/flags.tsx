@@ -11,6 +11,7 @@ import type { Flag, Page, Project } from "../shell/resources";
 import { staleNoticeWords } from "./conflict-notice";
 import { fieldSentences } from "./field-words";
 import { flagPageRoutes } from "./flag-page";
+import { toggledNotice } from "./toggle";
 import { FlagTable, NewEnvironmentForm, NewFlagForm, type NewEnvironmentState, type NewFlagState } from "./flag-views";
 import { flagPath } from "./paths";
 import { targetingRoutes } from "./targeting";
@@ -142,7 +143,7 @@ async function flagsPage(c: DashboardContext, newEnvironment?: NewEnvironmentSta
       {flags.data.length === 0 ? (
         <NoFlags base={base} query={query} cursor={cursor} />
       ) : (
-        <FlagTable flags={flags.data} project={project} csrf={c.get("csrf")} />
+        <FlagTable flags={flags.data} project={project} csrf={c.get("csrf")} said={(flagKey, envKey) => toggledNotice(c, flagKey, envKey)} />
       )}
       {flags.searched_all === false ? <p class="small muted">Searched the newest {SEARCH_PAGES * 200} flags; older ones may match too.</p> : null}
       {flags.next_cursor ? <MoreFlags base={base} shown={flags.data.length} cursor={flags.next_cursor} /> : null}

@@ -1,5 +1,7 @@
-// The code that reads a flag: OpenFeature through Flagpost's OFREP routes, typed by the flag's type,
-// and the same evaluation with curl. Both need an SDK key of the environment (CONTRACT.md, v1.1).
+// The code that reads a flag: the install line, then a Node program that runs as pasted (OpenFeature
+// through Flagpost's OFREP routes, typed by the flag's type, its user defined), and the same
+// evaluation with curl. Both need an SDK key of the environment, made on the project's
+// "Environments & SDK keys" tab (CONTRACT.md, v1.1). Each block has a copy button; long lines wrap.
 import type { FC } from "hono/jsx";
 import type { FlagType } from "../../flags/model";
 import type { Flag } from "../shell/resources";
@@ -11,41 +13,64 @@ const METHOD: Record<FlagType, [string, string]> = {
   json: ["getObjectValue", "{}"],
 };
 
-export function snippetOf(flag: Pick<Flag, "key" | "type">, origin: string): { js: string; curl: string } {
+export const SNIPPET_FILE = "read-flag.mjs";
+export const INSTALL_LINE = "npm install @openfeature/server-sdk @openfeature/ofrep-provider";
+
+export function snippetOf(flag: Pick<Flag, "key" | "type">, origin: string): { install: string; js: string; run: string; curl: string } {
   const [method, fallback] = METHOD[flag.type];
   const js = [
+    `// ${SNIPPET_FILE}: FLAGPOST_SDK_KEY=<an SDK key of the environment> node ${SNIPPET_FILE}`,
     'import { OpenFeature } from "@openfeature/server-sdk";',
     'import { OFREPProvider } from "@openfeature/ofrep-provider";',
     "",
-    "await OpenFeature.setProviderAndWait(",
-    `  new OFREPProvider({ baseUrl: "${origin}", headers: [["Authorization", \`Bearer \${process.env.FLAGPOST_SDK_KEY}\`]] }),`,
-    ");",
+    "const provider = new OFREPProvider({",
+    `  baseUrl: "${origin}",`,
+    '  headers: [["Authorization", `Bearer ${process.env.FLAGPOST_SDK_KEY}`]],',
+    "});",
+    "await OpenFeature.setProviderAndWait(provider);",
     "const client = OpenFeature.getClient();",
+    "",
+    "// Who is asking: your signed-in user's id (it decides percentages and rollouts).",
+    'const user = { id: "user-123" };',
+    "// The second argument is what your code gets when Flagpost cannot answer.",
     `const value = await client.${method}("${flag.key}", ${fallback}, { targetingKey: user.id });`,
+    "console.log(value);",
+    "await OpenFeature.close();",
   ].join("\n");
   const curl = [
     `curl -s -X POST ${origin}/ofrep/v1/evaluate/flags/${flag.key} \\`,
-    '  -H "Authorization: Bearer $FLAGPOST_SDK_KEY" -H "Content-Type: application/json" \\',
+    '  -H "Authorization: Bearer $FLAGPOST_SDK_KEY" \\',
+    '  -H "Content-Type: application/json" \\',
     `  -d '{"context": {"targetingKey": "user-123"}}'`,
   ].join("\n");
-  return { js, curl };
+  return { install: INSTALL_LINE, js, run: `FLAGPOST_SDK_KEY=<your SDK key> node ${SNIPPET_FILE}`, curl };
 }
 
-export const SdkSnippet: FC<{ flag: Flag; origin: string }> = ({ flag, origin }) => {
-  const { js, curl } = snippetOf(flag, origin);
+const CodeBlock: FC<{ id: string; label: string; text: string }> = ({ id, label, text }) => (
+  <figure class="snippet" aria-label={label}>
+    <pre id={id}>{text}</pre>
+    <button type="button" class="small-button" data-copy={id} aria-label={`Copy: ${label}`}>
+      Copy
+    </button>
+  </figure>
+);
+
+export const SdkSnippet: FC<{ flag: Flag; origin: string; projectId: string }> = ({ flag, origin, projectId }) => {
+  const { install, js, run, curl } = snippetOf(flag, origin);
   return (
     <div class="card">
-      <p class="small muted">
-        With OpenFeature's OFREP provider (Node). <code>FLAGPOST_SDK_KEY</code> is an SDK key of the environment to read (
-        <code>POST /api/v1/projects/…/environments/…/sdk-keys</code>). The second argument is what your code gets when Flagpost cannot answer.
+      <p class="small">1. Install OpenFeature and its OFREP provider (Node 18 or later):</p>
+      <CodeBlock id="snippet-install" label="Install line" text={install} />
+      <p class="small">
+        2. Save this as <code>{SNIPPET_FILE}</code>:
       </p>
-      <figure aria-label={`Reading ${flag.key} with OpenFeature`}>
-        <pre>{js}</pre>
-      </figure>
+      <CodeBlock id="snippet-js" label={`Reading ${flag.key} with OpenFeature`} text={js} />
+      <p class="small">
+        3. Run it with an SDK key of the environment to read, from the <a href={`/dashboard/projects/${projectId}/sdk-keys`}>Environments &amp; SDK keys</a>{" "}
+        tab: <code>{run}</code>
+      </p>
       <p class="small muted">The same evaluation with curl:</p>
-      <figure aria-label={`Reading ${flag.key} with curl`}>
-        <pre>{curl}</pre>
-      </figure>
+      <CodeBlock id="snippet-curl" label={`Reading ${flag.key} with curl`} text={curl} />
     </div>
   );
 };

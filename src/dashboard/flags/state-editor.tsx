@@ -143,6 +143,9 @@ export const StateEditor: FC<EditorProps> = ({ action, csrf, draft, variations, 
       <button type="submit" name="intent" value="save" class="primary">
         {production ? "Save to production…" : `Save to ${envName}`}
       </button>
+      <button type="submit" name="intent" value="check" id="check-reach" autofocus={focus === "check-reach"}>
+        Check what it really serves
+      </button>
     </p>
   </form>
 );

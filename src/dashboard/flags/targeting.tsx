@@ -13,6 +13,8 @@ import type { Flag, FlagState, Project } from "../shell/resources";
 import { ConflictNotice } from "./conflict-notice";
 import { flagPath, PRODUCTION, targetingPath } from "./paths";
 import { lastChangeOf } from "./recent-changes";
+import { changeInView, ChangeView, commentOf, ReasonField, type ChangeInView } from "./production-check";
+import { ReachList, reachOfPatch, reachOfState } from "./reach-view";
 import { StateEditor } from "./state-editor";
 import { applyIntent, draftOfForm, draftOfState, patchOfDraft, stateErrorsOf, type StateDraft } from "./state-form";
 
@@ -41,12 +43,16 @@ async function saveTargeting(c: DashboardContext) {
   if (applyIntent(draft, intent, flag.variations[0]?.id ?? "")) return targetingPage(c, { draft, focus: focusAfter(intent, draft) });
   const prepared = patchOfDraft(draft);
   if ("errors" in prepared) return targetingPage(c, { draft, errors: prepared.errors, status: 400 });
-  if (envKey === PRODUCTION && intent !== "save-production") return targetingPage(c, { draft, banner: <ProductionCheck flag={flag} /> });
+  if (intent === "check") return targetingPage(c, { draft, focus: "check-reach" });
+  const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
   try {
-    const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
-    const state = await c.get("api").send<FlagState>("PATCH", path, prepared.patch);
+    if (envKey === PRODUCTION && intent !== "save-production") {
+      const change = await changeInView(c.get("api"), path, prepared.patch);
+      return targetingPage(c, { draft, banner: <ProductionCheck flag={flag} change={change} comment={textField(form, "comment")} /> });
+    }
+    const state = await c.get("api").send<FlagState>("PATCH", path, { ...prepared.patch, ...commentOf(textField(form, "comment")) });
     const notice = state.version === prepared.patch.version ? "flag-unchanged" : "flag-saved";
-    return c.redirect(`${targetingPath(projectId, flagKey, envKey)}?notice=${notice}#notice`, 303);
+    return c.redirect(`${targetingPath(projectId, flagKey, envKey)}?notice=${notice}&flag=${flagKey}&env=${envKey}#notice`, 303);
   } catch (err) {
     if (!(err instanceof ApiFailure)) throw err;
     return refusedTargeting(c, err, draft, flag);
@@ -113,6 +119,7 @@ async function targetingPage(c: DashboardContext, outcome?: Outcome) {
           <figure aria-label={`What ${flag.name} serves in ${env.name} now`}>
             <pre>{renderState(state, flag.variations)}</pre>
           </figure>
+          <DraftReach flag={flag} state={state} draft={outcome?.draft} envName={env.name} />
           <p class="small muted">State version {state.version}. Saved changes go to the change log and to webhooks.</p>
         </aside>
       </div>
@@ -121,13 +128,29 @@ async function targetingPage(c: DashboardContext, outcome?: Outcome) {
   return renderPage(c, `${flag.name} · ${env.name}`, body, { section: "projects", status: outcome?.status ?? 200 });
 }
 
-const ProductionCheck = ({ flag }: { flag: Flag }) => (
-  <div class="notice warn" role="alert">
+/** What the draft (or, before any edit, the saved state) really serves over the sample users. */
+const DraftReach = ({ flag, state, draft, envName }: { flag: Flag; state: FlagState; draft?: StateDraft; envName: string }) => {
+  const prepared = draft ? patchOfDraft(draft) : null;
+  const reach = prepared && "patch" in prepared ? reachOfPatch(flag, prepared.patch) : reachOfState(flag, state);
+  const title = prepared && "patch" in prepared ? "What this draft would really serve" : "What it really serves now";
+  return (
+    <>
+      <h2>{title}</h2>
+      <ReachList reach={reach} variations={flag.variations} label={`${title} in ${envName}`} />
+    </>
+  );
+};
+
+/** Production asks first, with the change in view: the draft's before → after, its what-if and reach, and a reason. */
+const ProductionCheck = ({ flag, change, comment }: { flag: Flag; change: ChangeInView; comment: string }) => (
+  <section class="notice warn production-check" role="alert" aria-label="Change production?">
     <p>
       <strong>This changes production.</strong> Users of {flag.name} get the new targeting as soon as it is saved, and its webhooks are called.
     </p>
+    <ChangeView change={change} flag={flag} envName="production" />
+    <ReasonField value={comment} />
     <button type="submit" name="intent" value="save-production" class="primary" autofocus>
       Yes, save to production
     </button>
-  </div>
+  </section>
 );

@@ -2,13 +2,15 @@
 // flag page: the button, what pressing it does, and the question production asks first (in the
 // browser, and on a page of its own without JavaScript). A stale version names who changed what.
 import { Hono } from "hono";
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import { ApiFailure } from "../shell/api";
 import { formOf, idParam, keyParam, textField, type DashboardContext, type DashboardEnv, type FormBody } from "../shell/context";
 import { CsrfField, PageHead, renderPage } from "../shell/layout";
+import { noticeFrom } from "../shell/notices";
 import { projectCrumbs } from "../shell/project-head";
 import type { Environment, Flag, FlagState, Project } from "../shell/resources";
 import { flagPath, PRODUCTION } from "./paths";
+import { changeInView, ChangeView, commentOf, ReasonField } from "./production-check";
 import { lastChangeOf } from "./recent-changes";
 
 export function toggleRoutes() {
@@ -25,29 +27,42 @@ interface ToggleProps {
   csrf: string;
   /** The page to return to: the flag list or the flag's own page. */
   back: "list" | "flag";
+  /** What the last press of this very button did: said beside it, and the focus is back on it. */
+  said?: string;
 }
 
 /** Turn on or off in one environment; in production the browser asks first (and the server, without JS). */
-export const ToggleForm: FC<ToggleProps> = ({ project, flag, env, state, csrf, back }) => {
+export const ToggleForm: FC<ToggleProps> = ({ project, flag, env, state, csrf, back, said }) => {
   const verb = state.enabled ? "Turn off" : "Turn on";
-  const production = env.key === PRODUCTION;
   return (
-    <form
-      method="post"
-      action={`/dashboard/projects/${project.id}/flags/${flag.key}/environments/${env.key}`}
-      class="inline"
-      data-confirm-production={production ? `${verb} ${flag.name} in production? Its users get the change at once.` : undefined}
-    >
+    <form method="post" action={`/dashboard/projects/${project.id}/flags/${flag.key}/environments/${env.key}`} class="inline">
       <CsrfField token={csrf} />
       <input type="hidden" name="version" value={String(state.version)} />
       <input type="hidden" name="enabled" value={state.enabled ? "false" : "true"} />
       <input type="hidden" name="back" value={back} />
-      <button type="submit" class={state.enabled ? "small-button" : "primary small-button"} aria-label={`${verb} ${flag.name} in ${env.name}`}>
+      <button
+        type="submit"
+        class={state.enabled ? "small-button" : "primary small-button"}
+        aria-label={`${verb} ${flag.name} in ${env.name}`}
+        autofocus={said ? true : undefined}
+      >
         {verb}
       </button>
+      {said ? (
+        <span class="small cell-notice" role="status">
+          {said}
+        </span>
+      ) : null}
     </form>
   );
 };
+
+/** What the page was sent back with after a press of the button of `flag` in `env`, if it was that one. */
+export function toggledNotice(c: DashboardContext, flagKey: string, envKey: string): string | undefined {
+  const params = new URL(c.req.url).searchParams;
+  if (params.get("flag") !== flagKey || params.get("env") !== envKey) return undefined;
+  return noticeFrom(params)?.text;
+}
 
 /** The on/off button and the rollout form, from the list or the flag page; production asks first. */
 async function setFlagState(c: DashboardContext) {
@@ -57,11 +72,15 @@ async function setFlagState(c: DashboardContext) {
   const backTo = backPath(form, projectId, flagKey);
   const back = (notice: string, extra = "") => c.redirect(`${backTo}?notice=${notice}${extra}#notice`, 303);
   if (!patch) return back("rollout-invalid");
-  if (envKey === PRODUCTION && textField(form, "confirm") !== PRODUCTION) return confirmPage(c, form, patch);
   try {
+    if (envKey === PRODUCTION && textField(form, "confirm") !== PRODUCTION) return await confirmPage(c, form, patch);
     const path = `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`;
-    const state = await c.get("api").send<FlagState>("PATCH", path, patch);
-    return back(state.version === patch.version ? "flag-unchanged" : "flag-saved");
+    const state = await c.get("api").send<FlagState>("PATCH", path, { ...patch, ...commentOf(textField(form, "comment")) });
+    // Back where the button was, its focus on the button: the notice names the flag and the environment, in the row too.
+    const code = state.version === patch.version ? "flag-unchanged" : patch.enabled === undefined ? "flag-rollout" : patch.enabled ? "flag-on" : "flag-off";
+    const rollout = patch.rollout_percentage === undefined ? "" : `&rollout=${patch.rollout_percentage}`;
+    // No fragment: a browser skips autofocus when the address names a target, and the button's autofocus scrolls to it.
+    return c.redirect(`${backTo}?notice=${code}&flag=${flagKey}&env=${envKey}${rollout}`, 303);
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 409) {
       const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
@@ -86,10 +105,12 @@ function statePatch(form: FormBody): StatePatch | null {
   return { version, rollout_percentage: Number(rollout) };
 }
 
-/** Without JavaScript (or when the browser's question was skipped) a production change asks here. */
+/** A production change asks on a page of its own, with the change in view and a reason to give. */
 async function confirmPage(c: DashboardContext, form: FormBody, patch: StatePatch) {
-  const [projectId, flagKey] = [idParam(c, "projectId"), keyParam(c, "flagKey")];
-  const flag = await c.get("api").get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
+  const [projectId, flagKey, envKey] = [idParam(c, "projectId"), keyParam(c, "flagKey"), keyParam(c, "envKey")];
+  const api = c.get("api");
+  const flag = await api.get<Flag>(`/projects/${projectId}/flags/${flagKey}`);
+  const change = await changeInView(api, `/projects/${projectId}/flags/${flagKey}/environments/${envKey}`, patch);
   const what =
     patch.enabled === undefined
       ? `Set the rollout of ${flag.name} to ${patch.rollout_percentage}% in production?`
@@ -101,7 +122,9 @@ async function confirmPage(c: DashboardContext, form: FormBody, patch: StatePatc
   const body = (
     <>
       <PageHead title="Change production?" crumbs={crumbs} />
-      <ConfirmProduction question={what} action={c.req.path} fields={fields} csrf={c.get("csrf")} cancel={cancel} />
+      <ConfirmProduction question={what} action={c.req.path} fields={fields} csrf={c.get("csrf")} cancel={cancel}>
+        <ChangeView change={change} flag={flag} envName="production" />
+      </ConfirmProduction>
     </>
   );
   return renderPage(c, "Change production?", body, { section: "projects" });
@@ -113,6 +136,7 @@ function backPath(form: FormBody, projectId: string, flagKey: string): string {
 }
 
 interface ConfirmProps {
+  children?: Child;
   question: string;
   action: string;
   fields: Record<string, string>;
@@ -120,12 +144,14 @@ interface ConfirmProps {
   cancel: string;
 }
 
-const ConfirmProduction: FC<ConfirmProps> = ({ question, action, fields, csrf, cancel }) => (
-  <div class="notice warn" role="alert">
+const ConfirmProduction: FC<ConfirmProps> = ({ children, question, action, fields, csrf, cancel }) => (
+  <div class="notice warn production-check" role="alert">
     <p>
       <strong>{question}</strong> Its users get the change at once, and its webhooks are called.
     </p>
-    <form method="post" action={action} class="inline">
+    {children}
+    <form method="post" action={action}>
+      <ReasonField />
       <CsrfField token={csrf} />
       {Object.entries(fields).map(([name, value]) => (
         <input type="hidden" name={name} value={value} />

@@ -35,9 +35,37 @@ const NOTICES: Record<string, { kind: Kind; text: string }> = {
 };
 
 export function noticeFrom(params: URLSearchParams): { kind: Kind; text: string } | null {
-  const test = testNotice(params) ?? recoverNotice(params);
+  const test = testNotice(params) ?? recoverNotice(params) ?? flagNotice(params);
   if (test) return test;
   return NOTICES[params.get("notice") ?? ""] ?? null;
+}
+
+const KEY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** A flag change named by its flag and environment keys (lower-case letters, digits, - and _: checked before they are shown). */
+function flagNotice(params: URLSearchParams): { kind: Kind; text: string } | null {
+  const [flag, env, code] = [params.get("flag") ?? "", params.get("env") ?? "", params.get("notice")];
+  if (!KEY.test(flag)) return null;
+  if (code === "variations-saved") return { kind: "success", text: `Saved the variations of ${flag}. Its webhooks are on their way.` };
+  if (code === "settings-saved") return { kind: "success", text: `Saved the name, key, description and tags of ${flag}.` };
+  if (!KEY.test(env)) return null;
+  const rollout = params.get("rollout") ?? "";
+  switch (code) {
+    case "flag-on":
+      return { kind: "success", text: `Turned on ${flag} in ${env}. Its webhooks are on their way.` };
+    case "flag-off":
+      return { kind: "success", text: `Turned off ${flag} in ${env}. Its webhooks are on their way.` };
+    case "flag-rollout":
+      return /^\d{1,3}$/.test(rollout)
+        ? { kind: "success", text: `Set the rollout of ${flag} in ${env} to ${rollout}%. Its webhooks are on their way.` }
+        : null;
+    case "flag-saved":
+      return { kind: "success", text: `Saved the targeting of ${flag} in ${env}. Its webhooks are on their way.` };
+    case "flag-unchanged":
+      return { kind: "info", text: `Nothing changed: ${flag} already was that way in ${env}.` };
+    default:
+      return null;
+  }
 }
 
 /** How many failed deliveries a recovery gave one more attempt: a number, checked before it is shown. */

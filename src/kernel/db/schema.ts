@@ -358,3 +358,22 @@ export const changeRequests = sqliteTable(
   },
   (t) => [uniqueIndex("change_requests_id").on(t.id), index("change_requests_project_seq").on(t.projectId, t.seq)],
 );
+
+/**
+ * What each revision changed (src/projects/revision-fields.ts): its flag, how (`created`, `updated`,
+ * `deleted`) and, for an update, the value each changed field had before it, as JSON. Revert reads it.
+ */
+export const revisionChanges = sqliteTable(
+  "revision_changes",
+  {
+    projectId: text("project_id").notNull(),
+    revision: integer("revision").notNull(),
+    flagId: text("flag_id").notNull(),
+    /** The flag's key after the change (before it, for a deletion). */
+    flagKey: text("flag_key").notNull(),
+    kind: text("kind").notNull(),
+    before: text("before").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.revision] }), index("revision_changes_flag").on(t.projectId, t.flagId, t.revision)],
+);

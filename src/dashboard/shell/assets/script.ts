@@ -4,8 +4,6 @@
 //     button, instead of reloading the page (without JavaScript the server redirects with the result);
 //     and, on a webhook's page, reloads its delivery history so the test delivery appears in it;
 //   - <time data-local> shows the reader's local time;
-//   - forms with data-confirm-production ask before changing production, and say so to the server
-//     (without JavaScript the server asks on a page of its own);
 //   - a key field follows the name field as it is typed, until the person edits the key;
 //   - a rule shows only the input its operator takes, with that operator's rule in words;
 //   - the new-flag form's value hints follow the chosen type;
@@ -38,13 +36,6 @@ const FORMS_AND_TIMES = `  document.documentElement.classList.add("js");
     if (!(form instanceof HTMLFormElement)) return;
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); return; }
-    var production = form.getAttribute("data-confirm-production");
-    if (production) {
-      if (!window.confirm(production)) { event.preventDefault(); return; }
-      var confirmed = document.createElement("input");
-      confirmed.type = "hidden"; confirmed.name = "confirm"; confirmed.value = "production";
-      form.appendChild(confirmed);
-    }
     if (form.hasAttribute("data-inline-test")) { event.preventDefault(); sendTest(form); }
   });
 

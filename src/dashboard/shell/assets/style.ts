@@ -124,6 +124,10 @@ td.origin{min-width:9rem;max-width:16rem}td.origin .truncate{max-width:100%}.car
 form.new-key input[type=text]{width:auto;flex:1 1 10rem;min-width:0}form.new-key .error{flex-basis:100%;color:var(--bad);margin:0}
 .revision{white-space:nowrap}
 form.redeliver{max-width:32rem}form.redeliver span{flex:1 1 14rem}
+figure.snippet{position:relative;margin:.25rem 0 .75rem}figure.snippet pre{white-space:pre-wrap;overflow-wrap:anywhere;padding-right:4.5rem;margin:0}
+figure.snippet button{position:absolute;top:.4rem;right:.4rem}
+.cell-notice{display:block;color:var(--ok);font-weight:600}.production-check textarea{width:100%}.production-check .diff{background:#fff}
+.reach-list{margin:.25rem 0;padding-left:1.1rem}.reach-list li.short{color:var(--bad);font-weight:600}span.reach-warning{display:block;color:var(--bad);font-weight:600}
 @media (max-width:720px){.flag{grid-template-columns:1fr}.variation-grid{grid-template-columns:1fr}.checkbox-field label{margin-top:0}
 .editor-layout{grid-template-columns:1fr}.editor-layout aside{position:static}table.flags .flag-cell .truncate{max-width:12rem}
 table.flags .flag-cell{max-width:14rem}.who{margin-left:0;width:100%}main{padding:1rem .75rem 2.5rem}
