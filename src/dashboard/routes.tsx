@@ -10,6 +10,7 @@ import { changeLogRoutes } from "./flags/change-log";
 import { flagRoutes } from "./flags/flags";
 import { OPERATORS } from "./flags/operators";
 import { projectRoutes } from "./flags/projects";
+import { revisionRoutes } from "./flags/revision-page";
 import { VALUE_HINTS } from "./flags/variation-form";
 import { apiKeyRoutes } from "./keys/api-keys";
 import { sdkKeyRoutes } from "./keys/sdk-keys";
@@ -66,6 +67,7 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", projectRoutes());
   app.route("/", flagRoutes());
   app.route("/", changeLogRoutes());
+  app.route("/", revisionRoutes());
   app.route("/", webhookRoutes());
   app.route("/", deliveryRoutes());
   app.route("/", signingRoutes());

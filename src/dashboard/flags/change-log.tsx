@@ -12,6 +12,7 @@ import type { ChangeLogEntry, Flag, Page, Project } from "../shell/resources";
 import { describeChanges } from "./change-words";
 import { diffLines } from "./line-diff";
 import { filteredChanges, type ChangeFilter } from "./recent-changes";
+import { PropagationLine, propagationOf } from "./revision-page";
 
 const PAGE_SIZE = 25;
 
@@ -41,6 +42,11 @@ async function changeLogPage(c: DashboardContext) {
     c.get("api").get<Page<Flag>>(`/projects/${projectId}/flags`, { limit: 200 }),
     filteredChanges(c.get("api"), projectId, filter, PAGE_SIZE, cursor),
   ]);
+  const propagation = await propagationOf(
+    c.get("api"),
+    projectId,
+    entries.entries.map((e) => e.revision),
+  );
   const base = `/dashboard/projects/${projectId}/changes`;
   const filtering = Boolean(filter.flag || filter.environment || filter.person);
   const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][]);
@@ -54,7 +60,7 @@ async function changeLogPage(c: DashboardContext) {
           <p>Every change to a flag of this project appears here, newest first, with what it served before and after.</p>
         </EmptyState>
       ) : (
-        entries.entries.map((entry) => <ChangeEntry entry={entry} projectId={projectId} />)
+        entries.entries.map((entry) => <ChangeEntry entry={entry} projectId={projectId} propagation={propagation.get(entry.revision)} />)
       )}
       {filtering && entries.next_cursor ? <p class="small muted">Searched the {entries.scanned} changes before this point; older ones may match too.</p> : null}
       <Pager
@@ -109,7 +115,11 @@ const ChangeFilters: FC<{ base: string; filter: ChangeFilter; project: Project; 
   </search>
 );
 
-const ChangeEntry: FC<{ entry: ChangeLogEntry; projectId: string }> = ({ entry, projectId }) => (
+const ChangeEntry: FC<{ entry: ChangeLogEntry; projectId: string; propagation?: Parameters<typeof PropagationLine>[0]["summary"] }> = ({
+  entry,
+  projectId,
+  propagation,
+}) => (
   <article class="card entry" id={`change-${entry.id}`}>
     <div class="meta">
       <Pill tone={EVENT_TONES[entry.event] ?? "off"}>{eventLabel(entry.event)}</Pill>
@@ -126,6 +136,7 @@ const ChangeEntry: FC<{ entry: ChangeLogEntry; projectId: string }> = ({ entry, 
       <a class="small" href={`/dashboard/projects/${projectId}/changes/${entry.id}/deliveries`}>
         Deliveries of this change →
       </a>
+      <PropagationLine projectId={projectId} revision={entry.revision} summary={propagation} />
     </div>
     <ul class="changes">
       {describeChanges(entry).map((words) => (

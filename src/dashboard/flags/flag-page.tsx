@@ -14,6 +14,7 @@ import { fieldSentences, sentence } from "./field-words";
 import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, VariationsForm, type SettingsDraft } from "./flag-page-views";
 import { flagPath } from "./paths";
 import { filteredChanges, lastChangeOf } from "./recent-changes";
+import { PropagationLine, propagationOf } from "./revision-page";
 import { SdkSnippet } from "./sdk-snippet";
 import { toggledNotice } from "./toggle";
 import { applyVariationIntent, draftsOfVariations, variationDraftsOfForm, variationErrorsOf, variationsOfDrafts, type VariationDraft } from "./variation-form";
@@ -158,6 +159,8 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
   const api = c.get("api");
   const [project, flag] = await Promise.all([api.get<Project>(`/projects/${projectId}`), api.get<Flag>(`/projects/${projectId}/flags/${flagKey}`)]);
   const changes = await filteredChanges(api, projectId, { flag: flag.id }, 8, undefined, 400);
+  const latest = changes.entries[0];
+  const propagation = latest ? await propagationOf(api, projectId, [latest.revision]) : new Map();
   const csrf = c.get("csrf");
   const settings = outcome.settings ?? { draft: settingsDraftOf(flag), errors: {} };
   const variations = outcome.variations ?? { drafts: draftsOfVariations(flag.variations, flag.type), errors: {} };
@@ -182,6 +185,11 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
       <h2 id="code">Use it in code</h2>
       <SdkSnippet flag={flag} origin={new URL(c.req.url).origin} projectId={projectId} />
       <h2 id="changes">Recent changes</h2>
+      {latest ? (
+        <p>
+          Latest change: <PropagationLine projectId={projectId} revision={latest.revision} summary={propagation.get(latest.revision)} />
+        </p>
+      ) : null}
       <RecentChanges entries={changes.entries} projectId={projectId} flag={flag} />
       <h2 id="danger">Archive or delete</h2>
       <ArchiveOrDelete flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} />
