@@ -3,7 +3,8 @@
 // value, and how many open streams one environment holds (one StreamsDO locally) with the runtime's
 // resident memory per 1,000 and how long one change takes to reach all of them.
 import { openWebClient } from "../test/sdk-node/web-provider.mjs";
-import { runtimeRss, sleep } from "./lib/local-runtime.mjs";
+import fs from "node:fs";
+import { processTree, runtimeRss, sleep } from "./lib/local-runtime.mjs";
 import { summarize } from "./lib/stats.mjs";
 
 /** A project with one flag on in production, and a client key whose stream URL a bulk answer gives. */
@@ -104,10 +105,26 @@ async function providerLatency(subject, fx, changes) {
   return summarize(times);
 }
 
+/** Resident MB of each workerd process: the one that runs the Worker (it has the inspector) and wrangler's entry proxy. */
+function workerdSplit(rootPid) {
+  const out = { runtime: 0, proxy: 0 };
+  for (const { pid, name } of processTree(rootPid)) {
+    if (name !== "workerd") continue;
+    try {
+      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+      out[fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--inspector-addr") ? "runtime" : "proxy"] += Math.round(rss);
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
+
 /** Opens `count` streams on one environment; resident memory before and after, one change's fan-out to all. */
 async function capacity(subject, fx, count) {
   await sleep(500);
   const before = runtimeRss(subject.pid);
+  const splitBefore = workerdSplit(subject.pid);
   const arrivals = [];
   let wanted = Number.POSITIVE_INFINITY;
   const streams = [];
@@ -120,6 +137,7 @@ async function capacity(subject, fx, count) {
   const openSeconds = (performance.now() - started) / 1000;
   await sleep(1000);
   const after = runtimeRss(subject.pid);
+  const splitAfter = workerdSplit(subject.pid);
   const counted = (await subject.api.call("GET", `/projects/${fx.projectId}/propagation`, undefined, { expect: 200 })).body.sdk_keys[0].streams;
   await subject.api.toggle(fx.projectId, "s", false); // whatever it was, so that the next toggle is a change
   wanted = (await revisionOf(subject.api, fx.projectId)) + 1;
@@ -133,6 +151,7 @@ async function capacity(subject, fx, count) {
     openSeconds: Math.round(openSeconds * 10) / 10,
     rssBeforeMB: Math.round(before / 1024 / 1024),
     rssAfterMB: Math.round(after / 1024 / 1024),
+    rssByProcessMB: { before: splitBefore, after: splitAfter },
     rssPer1000MB: Math.round((((after - before) / count) * 1000 * 10) / 1024 / 1024) / 10,
     reached: arrivals.length,
     fanout: summarize(arrivals.map((at) => Math.max(0, at - answered))),
