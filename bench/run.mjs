@@ -39,7 +39,10 @@ const CONFIG = {
   /** Figure 7: one project of 100 flags, offered rates rising until two steps saturate. */
   saturation: { rates: [100, 200, 300, 450, 650, 900, 1200, 1600, 2200], seconds: Math.max(2, Math.round(5 * scale)), flags: 100 },
   retrySchedule: "1,2,4,8,16",
-  /** Figure 8: event streams — latencies over `changes` / `webChanges` toggles, and `streams` open on one environment. */
+  /**
+   * Figure 8: event streams — latencies over `changes` / `webChanges` toggles, and `streams` open on one environment
+   * (BENCH_STREAMS overrides it: locally each stream holds about four files across wrangler's two workerd processes).
+   */
   streams: {
     changes: Math.max(20, Math.round(100 * scale)),
     webChanges: Math.max(10, Math.round(30 * scale)),

@@ -105,14 +105,16 @@ async function providerLatency(subject, fx, changes) {
   return summarize(times);
 }
 
-/** Resident MB of each workerd process: the one that runs the Worker (it has the inspector) and wrangler's entry proxy. */
+/** Resident MB and open files of each workerd process: the one that runs the Worker (it has the inspector) and wrangler's entry proxy. */
 function workerdSplit(rootPid) {
-  const out = { runtime: 0, proxy: 0 };
+  const out = { runtime: 0, proxy: 0, runtimeFds: 0, proxyFds: 0 };
   for (const { pid, name } of processTree(rootPid)) {
     if (name !== "workerd") continue;
     try {
       const rss = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-      out[fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--inspector-addr") ? "runtime" : "proxy"] += Math.round(rss);
+      const role = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--inspector-addr") ? "runtime" : "proxy";
+      out[role] += Math.round(rss);
+      out[`${role}Fds`] += fs.readdirSync(`/proc/${pid}/fd`).length;
     } catch {
       // exited
     }
