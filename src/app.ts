@@ -11,6 +11,8 @@ import { FLAGPOST_VERSION } from "./kernel/env";
 import { AppError, ERROR_STATUS, errorBody, type ErrorCode } from "./kernel/errors";
 import { revertRoutes } from "./projects/revert-routes";
 import { eventRoutes } from "./events/routes";
+import { scheduleRoutes } from "./projects/schedule-routes";
+import { changeRequestRoutes } from "./projects/change-request-routes";
 import { previewRoutes } from "./projects/preview-routes";
 import { flagRoutes } from "./projects/flag-routes";
 import { API_TAGS, withCommonAnswers } from "./kernel/openapi";
@@ -68,6 +70,8 @@ export function createApp(extraApiRoutes: ExtraApiRoutes[] = []) {
   api.route("/", projectRoutes());
   api.route("/", flagRoutes());
   api.route("/", previewRoutes());
+  api.route("/", scheduleRoutes());
+  api.route("/", changeRequestRoutes());
   api.route("/", eventRoutes());
   api.route("/", revertRoutes());
   api.route("/", webhookRoutes());

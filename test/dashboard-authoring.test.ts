@@ -239,8 +239,8 @@ describe("flags from the dashboard", () => {
     const html = await (await dash(`/dashboard/projects/${f.project.id}?q=PAY`, { cookie: f.cookie })).text();
     expect(html).toContain('id="flag-tagged"');
     expect(html).not.toContain('id="flag-plain"');
-    expect(html).toMatch(/data-env="development"><span class="pill off">Off<\/span>/);
-    expect(html).toMatch(/data-env="production"><span class="pill ok">On<\/span>/);
+    expect(html).toMatch(/data-env="development" data-env-name="[^"]*"><span class="pill off">Off<\/span>/);
+    expect(html).toMatch(/data-env="production" data-env-name="[^"]*"><span class="pill ok">On<\/span>/);
   });
 
   it("adds an environment, and a taken key is said beside the field", async () => {

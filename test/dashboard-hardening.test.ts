@@ -192,6 +192,8 @@ describe("an organization with more than 100 projects", () => {
           json(call("/projects", { token: t.key, body: { key: `p-${i + j}`, name: `Project ${i + j}` } }), 201),
         ),
       );
+    // One webhook, so that Settings › Webhooks lists every project's section (an empty page shows only how to start).
+    await json(call("/webhooks", { token: t.key, body: { name: "Audit", url: "https://example.com/hook", events: ["flag.created"] } }), 201);
     const { cookie } = await signIn(t);
     for (const page of ["/dashboard", "/dashboard/settings/webhooks"]) {
       const res = await dash(page, { cookie });

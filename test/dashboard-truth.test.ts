@@ -2,6 +2,9 @@
 // really serve over the sample users) wherever a percentage is shown, and its warning for the case of
 // a 0–50 % condition followed by a 30 % rollout.
 import { describe, expect, it } from "vitest";
+import type { Delivery } from "../src/dashboard/shell/resources";
+import { deliveryState } from "../src/dashboard/webhooks/delivery-state";
+import { redeliverWords } from "../src/dashboard/webhooks/redeliver-form";
 import { dash, signIn } from "./dashboard-client";
 import { call, json, newFlag, patchState, setup } from "./helpers";
 
@@ -141,5 +144,95 @@ describe("production asks with the change in view", () => {
     expect(saved.status).toBe(303);
     const log = await json(call(`/projects/${f.project.id}/events`, { token: f.tenant.key }), 200);
     expect(log.data[0]).toMatchObject({ comment: "Half the users first" });
+  });
+});
+
+describe("form errors in words, all at once", () => {
+  it("a too-long name and a bad key are both said, the name's limit as a person says it", async () => {
+    const { tenant, project } = await setup();
+    const { cookie, csrf } = await signIn(tenant);
+    const res = await dash(`/dashboard/projects/${project.id}/flags`, {
+      cookie,
+      form: { _csrf: csrf, intent: "create", name: "n".repeat(201), key: "Bad Key", type: "boolean", description: "", tags: "" },
+    });
+    const page = text(await res.text());
+    expect(res.status).toBe(400);
+    expect(page).toContain("Name: at most 200 characters.");
+    expect(page).not.toContain("Too big");
+    expect(page).toMatch(/Use lower-case letters, digits, - and _/);
+  });
+});
+
+describe("a new flag's variation while off", () => {
+  it.each([
+    ["first", "Small"],
+    ["last", "Large"],
+  ])("the form's choice %s: every environment serves %s while off, and the flags list says so", async (off, served) => {
+    const { tenant, project } = await setup();
+    const { cookie, csrf } = await signIn(tenant);
+    const rows = ["Small", "Medium", "Large"].flatMap((name, i): [string, string][] => [
+      [`v${i}.name`, name],
+      [`v${i}.value`, name.toLowerCase()],
+      [`v${i}.active`, "true"],
+    ]);
+    const form: [string, string][] = [["_csrf", csrf], ["intent", "create"], ["name", "Size"], ["key", "size"], ["type", "string"], ["off", off], ...rows];
+    const res = await dash(`/dashboard/projects/${project.id}/flags`, { cookie, form });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toContain("notice=flag-created#notice");
+    const flag = await json(call(`/projects/${project.id}/flags/size`, { token: tenant.key }), 200);
+    const id = flag.variations.find((v: { name: string }) => v.name === served).id;
+    for (const env of ["development", "production"]) expect(flag.environments[env]).toMatchObject({ enabled: false, default_variation_id: id });
+    const page = text(await (await dash(`/dashboard/projects/${project.id}`, { cookie })).text());
+    expect(page).toContain(`everyone gets ${served}`);
+  });
+});
+
+describe("a delivery's state, named exactly", () => {
+  const now = Date.parse("2026-06-01T12:00:00Z");
+  const later = "2026-06-01T12:05:00.000Z";
+  const earlier = "2026-06-01T11:59:00.000Z";
+  it.each([
+    [{ status: "succeeded", attempt_count: 1, next_attempt_at: null }, "succeeded", "Succeeded"],
+    [{ status: "failed", attempt_count: 7, next_attempt_at: null }, "failed", "Failed"],
+    [{ status: "pending", attempt_count: 0, next_attempt_at: later }, "waiting", "Waiting"],
+    [{ status: "pending", attempt_count: 2, next_attempt_at: later }, "retrying", "Retrying"],
+    [{ status: "pending", attempt_count: 2, next_attempt_at: earlier }, "sending", "Being sent"],
+    [{ status: "pending", attempt_count: 0, next_attempt_at: null }, "held", "Held: circuit open"],
+    [{ status: "pending", attempt_count: 3, next_attempt_at: null }, "held", "Held: circuit open"],
+  ] as const)("%o is %s", (delivery, name, label) => {
+    expect(deliveryState(delivery, now)).toMatchObject({ name, label });
+  });
+
+  it("Attempt now says what it does to a held delivery", () => {
+    const held = { status: "pending", attempt_count: 3, next_attempt_at: null } as Delivery;
+    expect(redeliverWords(held).what).toMatch(/^Sends this held delivery once, now, although the circuit is open/);
+    const retrying = { ...held, next_attempt_at: "2999-01-01T00:00:00.000Z" };
+    expect(redeliverWords(retrying).what).toMatch(/^Makes this delivery's next attempt now\./);
+  });
+});
+
+describe("the flags list's reach, bounded", () => {
+  it("measures at most 40 states a render (the rest say where to look), and what it measured stays known", async () => {
+    const { tenant, project } = await setup();
+    const flags = await Promise.all(Array.from({ length: 42 }, (_, i) => newFlag(tenant, project.id, { key: `bulk-${i}` })));
+    for (const flag of flags) {
+      const [live, off] = flag.variations;
+      const body = {
+        version: 1,
+        enabled: true,
+        rollout_percentage: 30,
+        rollout_variation_id: live.id,
+        default_variation_id: off.id,
+        conditions: [{ name: "Half", variation_id: off.id, rules: [{ property: "userId", operator: "PERCENTAGE", range_start: 0, range_end: 50 }] }],
+      };
+      await json(patchState(tenant, project.id, flag.key, "development", body), 200);
+    }
+    const { cookie } = await signIn(tenant);
+    const count = (page: string, what: string) => page.split(what).length - 1;
+    const first = text(await (await dash(`/dashboard/projects/${project.id}`, { cookie })).text());
+    expect(count(first, "⚠ The 30% rollout serves 0 of 1,000 sample users")).toBe(40);
+    expect(count(first, "Reach measured on the flag")).toBe(2);
+    const second = text(await (await dash(`/dashboard/projects/${project.id}`, { cookie })).text());
+    expect(count(second, "⚠ The 30% rollout serves 0 of 1,000 sample users")).toBe(42);
   });
 });

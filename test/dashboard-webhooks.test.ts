@@ -148,7 +148,7 @@ describe("signing from the webhook's page", () => {
     expect(await (await dash(page, { cookie })).text()).toContain("Create a key pair");
     const res = await dash(`${page}/ed25519-key`, { cookie, form: { _csrf: csrf } });
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe(`${page}?notice=ed25519-created#signing`);
+    expect(res.headers.get("location")).toBe(`${page}?notice=ed25519-created`);
     const stored = await json(call(webhookPath(project.id, webhook.id), { token: tenant.key }), 200);
     expect(stored.ed25519_public_key).toMatch(/^whpk_/);
     const html = await (await dash(res.headers.get("location")!, { cookie })).text();
@@ -257,8 +257,8 @@ describe("a webhook's health", () => {
     for (const window of ["1h", "24h"]) {
       const panel = html.slice(html.indexOf(`data-window="${window}"`), html.indexOf("</dl>", html.indexOf(`data-window="${window}"`)));
       expect(panel, window).toMatch(/<dt>Attempts<\/dt><dd>5<\/dd>/);
-      expect(panel, window).toMatch(/<dt>Failed<\/dt><dd>5<\/dd>/);
-      expect(panel, window).toMatch(/<dt>Succeeded<\/dt><dd>0%<\/dd>/);
+      expect(panel, window).toMatch(/<dt>Failed<\/dt><dd>5 \(100%\)<\/dd>/);
+      expect(panel, window).toMatch(/<dt>Succeeded<\/dt><dd>0 \(0%\)<\/dd>/);
     }
   });
 

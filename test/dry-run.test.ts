@@ -369,6 +369,8 @@ describe("dry_run on a write that has no dry run (v1.2)", () => {
     "patch /projects/{projectId}/flags/{flagKey}",
     "delete /projects/{projectId}/flags/{flagKey}",
     "patch /projects/{projectId}/flags/{flagKey}/environments/{envKey}",
+    // A revert is a flag write too, and previews with dry_run (test/revert.test.ts).
+    "post /projects/{projectId}/revisions/{revision}/revert",
   ]);
 
   it("is a 400 naming dry_run on every other write route of the OpenAPI document, whatever its value", async () => {

@@ -30,7 +30,8 @@ describe("GET /event-types", () => {
     // Generated from the list that validates a webhook's `events`, in its order, then the test call's.
     expect(list.data.map((e) => e.event)).toEqual([...WEBHOOK_EVENTS, "webhook.test"]);
     expect(list.data.map((e) => e.event)).toContain("webhook.disabled");
-    for (const entry of list.data.filter((e) => e.event !== "webhook.disabled")) {
+    const notices = new Set(["webhook.disabled", "change_request.opened", "change_request.approved"]);
+    for (const entry of list.data.filter((e) => !notices.has(e.event))) {
       expect(entry.description.length).toBeGreaterThan(10);
       expect(Object.keys(entry.samples).sort()).toEqual([...WEBHOOK_FORMATS].sort());
       const rollgate = RollgateBodySchema.parse(entry.samples.rollgate);
@@ -58,6 +59,19 @@ describe("GET /event-types", () => {
       webhook: { scope: "project", origin: "https://hooks.example.com" },
     });
     expect(JSON.stringify(notice.samples)).not.toContain("secret-path");
+    // Change request notices: rollgate and slack only, environment-scoped, with the code-like text.
+    for (const event of ["change_request.opened", "change_request.approved"]) {
+      const entry = byEvent[event];
+      expect(Object.keys(entry.samples).sort()).toEqual(["rollgate", "slack"]);
+      expect(entry.environment_scoped).toBe(true);
+      expect(entry.samples.rollgate).toMatchObject({
+        event,
+        flag: { key: "new-checkout" },
+        environment: { key: "production" },
+        proposed_by: { email: "dev@acme.test" },
+      });
+      expect((entry.samples.slack as { blocks: { type: string }[] }).blocks.map((b) => b.type)).toEqual(["section", "context"]);
+    }
     expect(Object.keys(TgglBodySchema.parse(notice.samples.tggl)).sort()).toEqual([
       "changes",
       "codeLikeAfter",

@@ -4,6 +4,7 @@
 // with the documented codes; and its dry run stores, bumps and sends nothing.
 import { describe, expect, it } from "vitest";
 import { call, env, expectError, getFlag, json, listEvents, newFlag, newTenant, patchFlag, patchState, setup, type Tenant } from "./helpers";
+import { projectWriter } from "../src/projects/project-do";
 import { eventually, newWebhook, received, receiverUrl } from "./webhook-helpers";
 
 const revertPath = (projectId: string, revision: number | string, query = "") => `/projects/${projectId}/revisions/${revision}/revert${query}`;
@@ -172,6 +173,19 @@ describe("revert", () => {
     await expectError(revert(tenant, project.id, added), 422, "unprocessable");
   });
 
+  it("answers 409 approval_required for a state change in an environment that requires approval (its preview too); flag fields need none", async () => {
+    const { tenant, project } = await flagWorld();
+    await json(patchState(tenant, project.id, "checkout", "production", { enabled: true }), 200);
+    const toggled = await revisionOf(tenant, project.id);
+    await json(patchFlag(tenant, project.id, "checkout", { name: "Renamed" }), 200);
+    const renamed = await revisionOf(tenant, project.id);
+    await json(call(`/projects/${project.id}/environments/production`, { token: tenant.key, method: "PATCH", body: { requires_approval: true } }), 200);
+    await expectError(revert(tenant, project.id, toggled), 409, "approval_required");
+    await expectError(revert(tenant, project.id, toggled, { dryRun: true }), 409, "approval_required");
+    expect((await getFlag(tenant, project.id, "checkout")).environments.production.enabled).toBe(true);
+    await json(revert(tenant, project.id, renamed), 200);
+  });
+
   it("answers 404 for a revision above the project's, revision 0, another organization's project; 400 for a bad revision", async () => {
     const { tenant, project } = await flagWorld();
     await json(patchState(tenant, project.id, "checkout", "production", { enabled: true }), 200);
@@ -231,5 +245,23 @@ describe("revert", () => {
     const body = JSON.parse(deliveries[1].body);
     expect(body).toMatchObject({ revision, flag: { key: "checkout" }, environment: { key: "production" } });
     expect(body.changes.map((c: { __typename: string }) => c.__typename)).toEqual(["FlagConditionDeleted"]);
+  });
+
+  it("sees changes staged but not yet committed: the writer's records of a batch in flight", async () => {
+    const { tenant, project } = await flagWorld();
+    // Calls on one stub arrive in order: the first change's batch is in flight while the rest are staged on it.
+    const writer = projectWriter(env, project.id);
+    const ctx = { orgId: tenant.orgId, projectId: project.id, actor: { id: tenant.userId, email: tenant.email } };
+    const target = (await revisionOf(tenant, project.id)) + 1;
+    const [first, second, refused, reverted] = await Promise.all([
+      writer.updateFlagState(ctx, "checkout", "production", { rollout_percentage: 10 }),
+      writer.updateFlagState(ctx, "checkout", "production", { rollout_percentage: 20 }),
+      writer.revert(ctx, target),
+      writer.revert(ctx, target + 1),
+    ]);
+    expect([first.ok, second.ok]).toEqual([true, true]);
+    expect(refused).toMatchObject({ ok: false, code: "revert_conflict", details: { revision: target + 1 } });
+    expect(reverted).toMatchObject({ ok: true, revision: target + 2, reverted: target + 1 });
+    expect((await getFlag(tenant, project.id, "checkout")).environments.production.rollout_percentage).toBe(10);
   });
 });

@@ -7,6 +7,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { changeLogRoutes } from "./flags/change-log";
+import { revertRoutes } from "./flags/revert-page";
 import { flagRoutes } from "./flags/flags";
 import { OPERATORS } from "./flags/operators";
 import { projectRoutes } from "./flags/projects";
@@ -68,6 +69,7 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", flagRoutes());
   app.route("/", changeLogRoutes());
   app.route("/", revisionRoutes());
+  app.route("/", revertRoutes());
   app.route("/", webhookRoutes());
   app.route("/", deliveryRoutes());
   app.route("/", signingRoutes());

@@ -115,6 +115,40 @@ export function createdForEvent(d1: D1Database, a: EventAddress): D1PreparedStat
     .bind(a.projectId, a.eventId, a.event, a.now, a.orgId, a.envKey);
 }
 
+/** A notice that is not a change (a change request opened or approved), with its body in each format it is sent in. */
+export interface Announcement {
+  orgId: string;
+  projectId: string;
+  event: string;
+  envKey: string | null;
+  bodies: { rollgate: string; slack: string };
+  now: number;
+}
+
+/**
+ * Created for an announcement: like createdForEvent (the same webhooks match, the same circuit rules
+ * hold a delivery or make it due now), for the webhooks of the formats it is rendered in, with its
+ * own body. Returns the deliveries with whether each is held; the caller sends the others.
+ */
+export function createdForAnnouncement(d1: D1Database, a: Announcement): D1PreparedStatement {
+  return (
+    d1
+      .prepare(
+        `INSERT INTO deliveries (id, webhook_id, org_id, project_id, event_id, event, format, body, status,
+                               attempt_count, next_attempt_at, enqueued_at, final, created_at, held)
+       SELECT ${SQL_UUID}, w.id, w.org_id, ?1, ?2, ?3, w.format, CASE w.format WHEN 'slack' THEN ?8 ELSE ?7 END, 'pending', 0,
+              CASE WHEN ${HOLDS} THEN NULL ELSE ?4 END, CASE WHEN ${HOLDS} THEN NULL ELSE ?4 END, 0, ?4, ${HOLDS}
+       FROM webhooks w
+       WHERE ${webhookMatches({ orgId: "?5", projectId: "?1", event: "?3", envKey: "?6" })}
+         AND w.format IN ('rollgate', 'slack')
+       ORDER BY w.seq
+       RETURNING id, held`,
+      )
+      // ?2: a notice has no event row
+      .bind(a.projectId, null, a.event, a.now, a.orgId, a.envKey, a.bodies.rollgate, a.bodies.slack)
+  );
+}
+
 /** Marked unsent: its queue message never left, so the next sweep sends it at once. */
 export function markedUnsent(d1: D1Database, ids: string[]): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];

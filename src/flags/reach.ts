@@ -65,8 +65,15 @@ export interface ReachFlag {
 const measured = new Map<string, StateReach>();
 const MEASURED_MAX = 512;
 
+const measuredKey = (flag: ReachFlag, state: FlagState) => `${flag.id}\u0000${JSON.stringify({ ...state, version: 0 })}`;
+
+/** The reach already measured for this state in this isolate, without measuring it. */
+export function knownReach(flag: ReachFlag, state: FlagState): StateReach | undefined {
+  return measured.get(measuredKey(flag, state));
+}
+
 export function reachOf(flag: ReachFlag, state: FlagState): StateReach {
-  const key = `${flag.id}\u0000${JSON.stringify({ ...state, version: 0 })}`;
+  const key = measuredKey(flag, state);
   const known = measured.get(key);
   if (known) return known;
   const reach = measure(flag, state);

@@ -65,6 +65,8 @@ export const API_TAGS = [
   { name: "identity", description: "Who the calling API key is, and the user's own keys." },
   { name: "projects", description: "Projects and their environments." },
   { name: "flags", description: "Flags and their state in each environment; every change is delivered as webhooks." },
+  { name: "schedules", description: "State patches applied by the project's writer at a time." },
+  { name: "change requests", description: "State changes on an environment that requires approval: proposed, approved by another user, applied." },
   { name: "events", description: "The change log: every event a project's flags emitted." },
   { name: "project webhooks", description: "Webhooks of one project, their deliveries, redeliveries and signing keys." },
   { name: "organization webhooks", description: "Webhooks of the whole organization, their deliveries, redeliveries and signing keys." },

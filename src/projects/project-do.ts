@@ -24,7 +24,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { requeueAfterMs, RetryClock, sendAttemptsNow } from "../deliveries/clock";
 import { readSettings } from "../kernel/env";
 import { fail, type ErrorCode, type Result } from "../kernel/errors";
-import { isAbortedGuard, prepare } from "../kernel/db/statements";
+import { abortUnlessOneRowChanged, isAbortedGuard, prepare } from "../kernel/db/statements";
 import { addEnvironment } from "../flags/commands";
 import type { Flag, FlagState } from "../flags/model";
 import type { CreateFlagInput, UpdateFlagInput, UpdateFlagStateInput } from "../flags/schemas";
@@ -38,6 +38,36 @@ import { ProjectState, type FlagChange } from "./project-state";
 import { approvalRule, planRevert, type RevertAnswer } from "./revert";
 import { revertRecords } from "./revision-store";
 import { notifyStreams } from "./stream-notify";
+import { approvalRefusal, laterPlan, NO_LONGER_WAITING, type LaterWrite } from "./later-writes";
+import {
+  appliedStatements as scheduleAppliedStatements,
+  cancelSchedule,
+  dueSchedules,
+  findSchedule,
+  finish as finishSchedule,
+  nextScheduleAt,
+  scheduleInsert,
+  scheduleRow,
+  scheduleView,
+  type ScheduleRow,
+  type ScheduleView,
+} from "./schedules";
+import { createdForAnnouncement, type Announcement } from "../deliveries/lifecycle";
+import { requestAnnouncement, type NoticeScope } from "./change-request-notices";
+import {
+  approveStatement,
+  approverOf,
+  changeRequestInsert,
+  changeRequestRow,
+  changeRequestView,
+  closeStatements,
+  findChangeRequest,
+  type ChangeRequestView,
+  changeRequestsByIds,
+  crAppliedStatements as requestAppliedStatements,
+  crReason as requestReason,
+  type ChangeRequestRow,
+} from "./change-requests";
 import { environmentInsert, environmentUpdate, projectById, statesForNewEnvironment } from "./store";
 import type { Db } from "../kernel/app-env";
 import type { Actor, ChangeOrigin } from "../kernel/app-env";
@@ -54,7 +84,8 @@ export interface WriteContext {
 
 type Plan = (state: ProjectState) => Promise<Planned<object>>;
 type Alone = (state: ProjectState) => Promise<Result<object>>;
-type WriteRequest = { ctx: WriteContext; plan?: Plan; alone?: Alone };
+/** `marks`: statements that go in the change's batch after it (a schedule or change request recording what it made). */
+type WriteRequest = { ctx: WriteContext; plan?: Plan; alone?: Alone; marks?: (revision: number) => D1PreparedStatement[] };
 type Answer<T> = Result<T & { bookmark?: string }>;
 
 export class ProjectDO extends DurableObject<Env> {
@@ -67,6 +98,10 @@ export class ProjectDO extends DurableObject<Env> {
   private routes: WebhookRoute[] | null = null;
   /** The D1 bookmark of the last commit, handed back so the writer's client reads its own write. */
   private bookmark: string | null = null;
+  /** Schedules and change requests being applied now: a second ring (or apply) of the same one is skipped, not staged twice. */
+  private readonly applying = new Set<string>();
+  /** Whether this object's life has armed the alarm from the schedules D1 holds. */
+  private schedulesArmed = false;
   private readonly group = new GroupCommit<WriteRequest, StagedChange>({
     stage: (r) => this.stage(r),
     runAlone: (r) => this.runAlone(r),
@@ -175,9 +210,298 @@ export class ProjectDO extends DurableObject<Env> {
     await this.clock.arm(at);
   }
 
+  /**
+   * One alarm, two clocks: the retry clock and the schedules. Every ring runs both; each does a bounded
+   * share of its due work and re-arms the alarm with its own next time, and arming only ever moves
+   * the alarm earlier, so it rings at the earliest of the two. Neither waits for the other: a long
+   * backlog of schedules is taken SCHEDULES_PER_RING at a time, re-arming at once, and retries
+   * still go out on every one of those rings (docs/architecture.md, "One alarm, two clocks").
+   */
   override async alarm(): Promise<void> {
     const clockId = this.ctx.id.name ?? (await this.ctx.storage.get<string>("projectId"));
-    if (clockId) await this.clock.ring(clockId);
+    if (!clockId) return;
+    await Promise.all([this.clock.ring(clockId), this.ringSchedules(clockId)]);
+  }
+
+  // ---- Schedules and change requests: patches applied later (later-writes.ts) ------------------
+
+  /** Validates a schedule's patch against the state now (what a state PATCH would answer), stores it, and arms the alarm for it. */
+  async createSchedule(ctx: WriteContext, s: ScheduleInput): Promise<Answer<{ schedule: ScheduleView }>> {
+    const planned = await this.write(ctx, async (state) => {
+      const plan = await planUpdateFlagState(state, s.flagKey, s.envKey, s.patch);
+      if (!plan.ok) return plan;
+      const refused = approvalRefusal(state, s.envKey);
+      if (refused) return fail(refused.code, `the environment "${s.envKey}" requires approval: propose a change request with apply_at`);
+      return { ok: true, change: null, answer: { flagId: (await state.flag(s.flagKey))!.id } };
+    });
+    if (!planned.ok) return planned;
+    const row = scheduleRow(
+      { ...s, orgId: ctx.orgId, projectId: ctx.projectId, flagId: planned.flagId, createdBy: ctx.actor },
+      crypto.randomUUID(),
+      Date.now(),
+    );
+    await this.primary([prepare(this.env.DB, scheduleInsert(this.db, row))]);
+    await this.clock.arm(row.at);
+    return { ok: true, schedule: scheduleView(row), ...(this.bookmark ? { bookmark: this.bookmark } : {}) };
+  }
+
+  /** Cancels a waiting schedule, after every change staged before (so one being applied is applied first: 409). */
+  cancelSchedule(ctx: WriteContext, scheduleId: string): Promise<Result<object>> {
+    const alone: Alone = async () => {
+      const row = await findSchedule(this.db, ctx.orgId, ctx.projectId, scheduleId);
+      if (!row) return fail("not_found", "no such schedule");
+      if (row.status === "cancelled") return { ok: true };
+      if (row.status !== "scheduled" || !(await cancelSchedule(this.db, scheduleId, Date.now())))
+        return fail("conflict", `the schedule is ${row.status === "scheduled" ? "being applied" : row.status}; only a waiting one can be cancelled`);
+      return { ok: true };
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Result<object>>;
+  }
+
+  /** Applies the schedules due at `now` (at most SCHEDULES_PER_RING, by time then creation), and arms the alarm for the next. Tests pass their own `now`. */
+  async runSchedules(now = Date.now()): Promise<{ applied: number; failed: number }> {
+    const projectId = this.ctx.id.name ?? (await this.ctx.storage.get<string>("projectId"));
+    if (!projectId || projectId.startsWith("org:")) return { applied: 0, failed: 0 };
+    const due = await dueSchedules(this.db, projectId, now, SCHEDULES_PER_RING);
+    const requests = await changeRequestsByIds(
+      this.db,
+      due.flatMap((r) => (r.changeRequestId ? [r.changeRequestId] : [])),
+    );
+    // Submitted together, in order: the group commit stages them in that order, and batches them.
+    const outcomes = await Promise.all(due.map((row) => this.applySchedule(row, row.changeRequestId ? requests.get(row.changeRequestId) : undefined)));
+    const next = due.length === SCHEDULES_PER_RING || outcomes.includes("retry") ? Date.now() + 1000 : await nextScheduleAt(this.db, projectId);
+    if (next !== null) await this.clock.arm(Math.max(next, Date.now()));
+    return { applied: outcomes.filter((o) => o === "applied").length, failed: outcomes.filter((o) => o === "failed").length };
+  }
+
+  /** Proposes a state change: the dry run's events are its preview, the state's version its base; webhooks hear `change_request.opened`. */
+  async openChangeRequest(ctx: WriteContext, input: ChangeRequestInput): Promise<Answer<{ changeRequest: ChangeRequestView }>> {
+    const { flagKey, envKey, patch } = input;
+    const planned = await this.write(ctx, async (state) => {
+      const plan = await planWrite(state, { kind: "state", flagKey, envKey, patch });
+      if (!plan.ok) return plan;
+      const flag = (await state.flag(flagKey))!;
+      const scope: DryRunScope = { orgId: state.project.orgId, projectId: state.project.id, environments: state.project.environments };
+      return {
+        ok: true,
+        change: null,
+        answer: { plan, scope, notice: this.noticeScope(state, flag, envKey), flagId: flag.id, baseVersion: flag.environments[envKey].version },
+      };
+    });
+    if (!planned.ok) return planned;
+    const preview = (await dryRunOf(this.env.DB, planned.scope, planned.plan)).events;
+    const now = Date.now();
+    const row = changeRequestRow(
+      {
+        ...input,
+        id: crypto.randomUUID(),
+        orgId: ctx.orgId,
+        projectId: ctx.projectId,
+        flagId: planned.flagId,
+        baseVersion: planned.baseVersion,
+        preview,
+        createdBy: ctx.actor,
+      },
+      now,
+    );
+    await this.announced(
+      [prepare(this.env.DB, changeRequestInsert(this.db, row))],
+      requestAnnouncement("change_request.opened", planned.notice, row, null, now),
+    );
+    return { ok: true, changeRequest: changeRequestView(row), ...(this.bookmark ? { bookmark: this.bookmark } : {}) };
+  }
+
+  /** Approval by another user of the organization; with `apply_at`, the request becomes a schedule. Webhooks hear `change_request.approved`. */
+  approveChangeRequest(ctx: WriteContext, id: string): Promise<Answer<{ changeRequest: ChangeRequestView }>> {
+    const alone: Alone = async (state) => {
+      const row = await findChangeRequest(this.db, ctx.orgId, ctx.projectId, id);
+      if (!row) return fail("not_found", "no such change request");
+      if (row.status !== "open") return fail("conflict", `the change request is ${row.status}; only an open one can be approved`);
+      if (row.createdById === ctx.actor.id) return fail("forbidden", "a change request needs another person: its author cannot approve it");
+      const now = Date.now();
+      const scheduleId = row.applyAt === null ? null : crypto.randomUUID();
+      const approved: ChangeRequestRow = {
+        ...row,
+        status: "approved",
+        approvedById: ctx.actor.id,
+        approvedByEmail: ctx.actor.email,
+        approvedAt: now,
+        scheduleId,
+      };
+      const statements = [
+        prepare(this.env.DB, approveStatement(this.db, id, ctx.actor, scheduleId, now)),
+        abortUnlessOneRowChanged(this.env.DB, `change request ${id}`),
+      ];
+      if (scheduleId !== null && row.applyAt !== null) {
+        const author = { id: row.createdById, email: row.createdByEmail };
+        const s = scheduleRow(
+          {
+            orgId: row.orgId,
+            projectId: row.projectId,
+            flagId: row.flagId,
+            flagKey: row.flagKey,
+            envKey: row.environmentKey,
+            at: row.applyAt,
+            patch: JSON.parse(row.patch),
+            comment: row.comment,
+            createdBy: author,
+            changeRequestId: id,
+          },
+          scheduleId,
+          now,
+        );
+        statements.push(prepare(this.env.DB, scheduleInsert(this.db, s)));
+      }
+      const notice = this.noticeScope(state, (await state.flag(row.flagKey)) ?? { id: row.flagId, key: row.flagKey, name: row.flagKey }, row.environmentKey);
+      await this.announced(statements, requestAnnouncement("change_request.approved", notice, approved, ctx.actor, now));
+      if (row.applyAt !== null) await this.clock.arm(Math.max(row.applyAt, now));
+      return { ok: true, changeRequest: changeRequestView(approved) };
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ changeRequest: ChangeRequestView }>>;
+  }
+
+  /** Applies an approved request now, through the writer: `triggered_by` its author, `approved_by` in the change log; a state that moved since it was proposed → 409 stale_change_request. */
+  async applyChangeRequest(ctx: WriteContext, id: string): Promise<Answer<{ changeRequest: ChangeRequestView }>> {
+    const row = await findChangeRequest(this.db, ctx.orgId, ctx.projectId, id);
+    if (!row) return fail("not_found", "no such change request");
+    if (row.status !== "approved")
+      return fail("conflict", row.status === "open" ? "the change request is not approved yet" : `the change request is ${row.status}`);
+    if (this.applying.has(id)) return fail("conflict", "the change request is being applied");
+    this.applying.add(id);
+    try {
+      const approvedBy = approverOf(row);
+      const write: LaterWrite = {
+        flagId: row.flagId,
+        flagKey: row.flagKey,
+        envKey: row.environmentKey,
+        patch: JSON.parse(row.patch),
+        changeRequest: { id, baseVersion: row.baseVersion },
+      };
+      const actor = { id: row.createdById, email: row.createdByEmail };
+      const origin = { change_request_id: id, approved_by: approvedBy, comment: row.comment ?? undefined };
+      const { result, revision } = await this.applyLater({ ...ctx, actor, origin }, write, (rev, now) =>
+        requestAppliedStatements(this.env.DB, this.db, id, rev, now, false),
+      );
+      if (!result.ok) return result;
+      const now = Date.now();
+      if (revision === null) await this.primary(requestAppliedStatements(this.env.DB, this.db, id, null, now, false).slice(1));
+      return {
+        ok: true,
+        changeRequest: changeRequestView({ ...row, status: "applied", revision, finishedAt: now }),
+        ...(this.bookmark ? { bookmark: this.bookmark } : {}),
+      };
+    } finally {
+      this.applying.delete(id);
+    }
+  }
+
+  /** Closes an open or approved request (and cancels the schedule an approval made for it). */
+  closeChangeRequest(ctx: WriteContext, id: string): Promise<Answer<{ changeRequest: ChangeRequestView }>> {
+    const alone: Alone = async () => {
+      const row = await findChangeRequest(this.db, ctx.orgId, ctx.projectId, id);
+      if (!row) return fail("not_found", "no such change request");
+      if (row.status !== "open" && row.status !== "approved")
+        return fail("conflict", `the change request is ${row.status}; only an open or approved one can be closed`);
+      const now = Date.now();
+      await this.primary(closeStatements(this.env.DB, this.db, id, now));
+      return { ok: true, changeRequest: changeRequestView({ ...row, status: "closed", finishedAt: now }) };
+    };
+    return this.group.submit({ ctx, alone }, true) as Promise<Answer<{ changeRequest: ChangeRequestView }>>;
+  }
+
+  private noticeScope(state: ProjectState, flag: { id: string; key: string; name: string }, envKey: string): NoticeScope {
+    const env = state.project.environments.find((e) => e.key === envKey) ?? { id: "", key: envKey, name: envKey };
+    const { project } = state;
+    return {
+      orgId: project.orgId,
+      project: { id: project.id, key: project.key, name: project.name },
+      flag: { id: flag.id, key: flag.key, name: flag.name },
+      environment: { id: env.id, key: env.key, name: env.name },
+    };
+  }
+
+  /** Statements, then the announcement's deliveries in the same batch, sent through the delivery machine (the clock armed first, as a commit does). */
+  private async announced(statements: D1PreparedStatement[], announcement: Announcement): Promise<void> {
+    await this.clock.arm(Date.now() + this.requeueAfter);
+    const results = await this.primary<{ id: string; held: number }>([...statements, createdForAnnouncement(this.env.DB, announcement)]);
+    const due = results[results.length - 1].results.filter((r) => !r.held).map((r) => ({ delivery_id: String(r.id), attempt: 1 }));
+    if (due.length) this.ctx.waitUntil(this.send(due));
+  }
+
+  private async ringSchedules(clockId: string): Promise<void> {
+    if (clockId.startsWith("org:")) return;
+    try {
+      await this.runSchedules();
+    } catch (err) {
+      console.error("applying due schedules failed; ringing again shortly", String(err));
+      await this.clock.arm(Date.now() + 5000);
+    }
+  }
+
+  /** On the object's first use: the alarm is armed from D1, the truth (a restart, a lost alarm). */
+  private async armFromSchedules(projectId: string): Promise<void> {
+    const next = await nextScheduleAt(this.db, projectId);
+    if (next !== null) await this.clock.arm(Math.max(next, Date.now()));
+  }
+
+  private async applySchedule(row: ScheduleRow, request: ChangeRequestRow | undefined): Promise<"applied" | "failed" | "skipped" | "retry"> {
+    const approvedBy = request && approverOf(request);
+    const ctx: WriteContext = {
+      orgId: row.orgId,
+      projectId: row.projectId,
+      actor: { id: row.createdById, email: row.createdByEmail },
+      origin: { schedule_id: row.id, comment: row.comment ?? undefined, change_request_id: request?.id, approved_by: approvedBy },
+    };
+    const write: LaterWrite = {
+      flagId: row.flagId,
+      flagKey: row.flagKey,
+      envKey: row.environmentKey,
+      patch: JSON.parse(row.patch),
+      scheduleId: row.id,
+      changeRequest: request && { id: request.id, baseVersion: request.baseVersion },
+    };
+    const claimed = [row.id, ...(request ? [request.id] : [])];
+    if (claimed.some((id) => this.applying.has(id))) return "skipped";
+    for (const id of claimed) this.applying.add(id);
+    try {
+      return await this.settleSchedule(row, request, ctx, write);
+    } finally {
+      for (const id of claimed) this.applying.delete(id);
+    }
+  }
+
+  private async settleSchedule(row: ScheduleRow, request: ChangeRequestRow | undefined, ctx: WriteContext, write: LaterWrite) {
+    const { result, revision } = await this.applyLater(ctx, write, (rev, now) => [
+      ...scheduleAppliedStatements(this.env.DB, this.db, row.id, rev, now),
+      ...(request ? requestAppliedStatements(this.env.DB, this.db, request.id, rev, now, true) : []),
+    ]);
+    if (revision !== null) return "applied";
+    if (!result.ok && (result.message === NO_LONGER_WAITING || result.message === STALE.message)) return result.message === STALE.message ? "retry" : "skipped";
+    const now = Date.now();
+    const outcome = result.ok ? { status: "applied" as const } : { status: "failed" as const, reason: result.message };
+    const statements = [prepare(this.env.DB, finishSchedule(this.db, row.id, outcome, now))];
+    if (request && result.ok) statements.push(...requestAppliedStatements(this.env.DB, this.db, request.id, null, now, true).slice(1));
+    if (request && !result.ok) statements.push(prepare(this.env.DB, requestReason(this.db, request.id, result.message)));
+    await this.primary(statements);
+    return outcome.status;
+  }
+
+  /** A later write through the group commit, staged in arrival order; `marks` join its batch. Answers the revision it made (null: none). */
+  private applyLater(
+    ctx: WriteContext,
+    write: LaterWrite,
+    marks: (revision: number, now: number) => D1PreparedStatement[],
+  ): Promise<{ result: Answer<{ state: FlagState }>; revision: number | null }> {
+    let revision: number | null = null;
+    const submitted = this.group.submit({
+      ctx,
+      plan: laterPlan(this.db, write) as Plan,
+      marks: (rev) => {
+        revision = rev;
+        return marks(rev, Date.now());
+      },
+    }) as Promise<Answer<{ state: FlagState }>>;
+    return submitted.then((result) => ({ result, revision: result.ok ? revision : null }));
   }
 
   private write<T>(ctx: WriteContext, plan: (state: ProjectState) => Promise<Planned<T>>): Promise<Answer<T>> {
@@ -193,6 +517,7 @@ export class ProjectDO extends DurableObject<Env> {
     const answer = { ok: true as const, ...planned.answer };
     if (!planned.change) return { answer, change: null };
     const staged = stageChange(this.env.DB, state.project, planned.change, r.ctx, state.project.revision + 1, Date.now(), this.routes);
+    if (r.marks) staged.statements.push(...r.marks(staged.revision));
     state.apply(planned.change);
     state.uncommitted.push(staged.record);
     return { answer, change: staged };
@@ -212,6 +537,10 @@ export class ProjectDO extends DurableObject<Env> {
       if (!record) return null;
       this.state = await ProjectState.load(this.db, { ...record, environments: await listEnvironments(this.db, ctx.projectId) });
       await this.ctx.storage.put("projectId", ctx.projectId);
+      if (!this.schedulesArmed) {
+        this.schedulesArmed = true;
+        this.ctx.waitUntil(this.armFromSchedules(ctx.projectId).catch((err) => console.error("arming from schedules failed", String(err))));
+      }
     }
     return this.state.project.orgId === ctx.orgId ? this.state : null;
   }
@@ -252,11 +581,25 @@ export interface EnvironmentPatch {
   requires_approval?: boolean;
 }
 
-/** A person's state change on an environment that requires approval is refused: a change request does it. */
-export function approvalRefusal(state: ProjectState, envKey: string): { ok: false; code: ErrorCode; message: string } | null {
-  const environment = state.project.environments.find((e) => e.key === envKey);
-  if (!environment?.requires_approval) return null;
-  return fail("approval_required", `the environment "${envKey}" requires approval: propose the change as a change request`);
+/** Schedules applied per ring at most; a longer backlog re-arms the alarm at once, so retries keep their turn. */
+export const SCHEDULES_PER_RING = 25;
+
+/** A change request as its route hands it to the writer. */
+export interface ChangeRequestInput {
+  flagKey: string;
+  envKey: string;
+  patch: UpdateFlagStateInput;
+  comment: string | null;
+  applyAt: number | null;
+}
+
+/** A schedule as its route hands it to the writer. */
+export interface ScheduleInput {
+  flagKey: string;
+  envKey: string;
+  at: number;
+  patch: UpdateFlagStateInput;
+  comment: string | null;
 }
 
 type StaleWrite = { ok: false; code: ErrorCode; message: string };
@@ -272,6 +615,13 @@ type WriterMethods =
   | "armRetry"
   | "dryRun"
   | "previewState"
+  | "createSchedule"
+  | "cancelSchedule"
+  | "runSchedules"
+  | "openChangeRequest"
+  | "approveChangeRequest"
+  | "applyChangeRequest"
+  | "closeChangeRequest"
   | "revert";
 
 /** The project's writer, typed as its methods: results carry `unknown` JSON values, which RPC types cannot express. */

@@ -21,7 +21,7 @@ export type ApprovalRule = (envKey: string) => boolean;
 
 /** The environments whose record says `requires_approval` (CONTRACT.md v1.2, "Changes that need a second person"). */
 export function approvalRule(environments: readonly Environment[]): ApprovalRule {
-  const required = new Set(environments.filter((e) => (e as { requires_approval?: boolean }).requires_approval === true).map((e) => e.key));
+  const required = new Set(environments.filter((e) => e.requires_approval).map((e) => e.key));
   return (envKey) => required.has(envKey);
 }
 

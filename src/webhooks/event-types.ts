@@ -8,6 +8,7 @@ import { diffFlag } from "../flags/diff";
 import type { Flag, FlagState, Variation } from "../flags/model";
 import { derivedId } from "../flags/tggl";
 import { NOTICE_FORMATS, renderNotice } from "../outbound/formats/notice";
+import { CHANGE_REQUEST_FORMATS, renderChangeRequestNotice, type ChangeRequestEvent, type ChangeRequestNotice } from "../outbound/formats/change-request";
 import { renderEventBody, renderTestBody } from "../outbound/payload";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "./schemas";
 import type { Environment } from "../kernel/project-scope";
@@ -67,7 +68,10 @@ const BETA = {
   rules: [{ id: id("beta-rule"), property: "email", operator: "STR_ENDS_WITH" as const, values: ["@acme.test"] }],
 };
 
-type Entry = { description: string; before: Flag | null; after: Flag | null } | { description: string; notice: true };
+type Entry =
+  | { description: string; before: Flag | null; after: Flag | null }
+  | { description: string; notice: true }
+  | { description: string; changeRequest: true };
 
 /** Each event a webhook may subscribe to, with its description and what emits it in the sample. */
 const CATALOG: Record<WebhookEvent, Entry> = {
@@ -89,6 +93,16 @@ const CATALOG: Record<WebhookEvent, Entry> = {
       "Flagpost disabled a webhook: its endpoint answered 410 Gone, or it kept failing for the auto-disable period. An organization webhook hears of every webhook of the organization, a project webhook of its own project's. Names the webhook, its scope, the reason and only the origin of its URL. Not sent in the sentry format.",
     notice: true,
   },
+  "change_request.opened": {
+    description:
+      "Someone proposed a state change on an environment that requires approval: who, which flag, where, and the code-like text before and after. Sent in the rollgate and slack formats only.",
+    changeRequest: true,
+  },
+  "change_request.approved": {
+    description:
+      "Another user approved a change request: who approved whose change, where, and the code-like text before and after. Sent in the rollgate and slack formats only.",
+    changeRequest: true,
+  },
 };
 
 function sampleOf(event: WebhookEvent): EventType {
@@ -102,6 +116,25 @@ function sampleOf(event: WebhookEvent): EventType {
     };
     const rendered = Object.fromEntries(NOTICE_FORMATS.map((f) => [f, renderNotice(f, notice)]));
     return { event, description: entry.description, environment_scoped: false, samples: parseAll(rendered) };
+  }
+  if ("changeRequest" in entry) {
+    const [toggled] = diffFlag(FLAG, ON, [DEVELOPMENT, PRODUCTION]);
+    const notice: ChangeRequestNotice = {
+      noticeId: id("request-notice"),
+      event: event as ChangeRequestEvent,
+      timestamp: TIMESTAMP,
+      project: CONTEXT.project,
+      flag: CONTEXT.flag,
+      environment: PRODUCTION,
+      changeRequest: { id: id("change-request"), comment: "Launch for everyone", apply_at: null, base_version: 1 },
+      proposedBy: CONTEXT.actor,
+      approvedBy: event === "change_request.approved" ? { id: id("reviewer"), email: "lead@acme.test" } : null,
+      changes: toggled.changes,
+      codeLikeBefore: toggled.code_like_before,
+      codeLikeAfter: toggled.code_like_after,
+    };
+    const rendered = Object.fromEntries(CHANGE_REQUEST_FORMATS.map((f) => [f, renderChangeRequestNotice(f, notice)]));
+    return { event, description: entry.description, environment_scoped: true, samples: parseAll(rendered) };
   }
   const change = diffFlag(entry.before, entry.after, [DEVELOPMENT, PRODUCTION]).find((e) => e.event === event);
   if (!change) throw new Error(`the catalog's sample write emits no ${event}`);

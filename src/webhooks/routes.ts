@@ -1,5 +1,6 @@
 // Webhooks of a project (/projects/{projectId}/webhooks) and of the organization (/webhooks): the
 // same routes under two scopes, with their deliveries, redelivery, recovery, stats and the test call.
+import { CHANGE_REQUEST_EVENTS, CHANGE_REQUEST_FORMATS } from "../outbound/formats/change-request";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { drizzle } from "drizzle-orm/d1";
@@ -89,6 +90,12 @@ function checkNoticeFormat(format: string, events: readonly string[]): void {
   if (format === "sentry" && events.includes("webhook.disabled"))
     throw new AppError("unprocessable", "a sentry webhook cannot receive webhook.disabled notices", [
       { field: "events", message: "webhook.disabled is not sent in the sentry format" },
+    ]);
+  // Change request notices are sent in the rollgate and slack formats only.
+  const requests = events.filter((e) => (CHANGE_REQUEST_EVENTS as readonly string[]).includes(e));
+  if (requests.length && !(CHANGE_REQUEST_FORMATS as readonly string[]).includes(format))
+    throw new AppError("unprocessable", `a ${format} webhook cannot receive change request notices`, [
+      { field: "events", message: `${requests.join(", ")} ${requests.length > 1 ? "are" : "is"} sent in the rollgate and slack formats only` },
     ]);
 }
 

@@ -4,13 +4,14 @@ import { ROLLGATE_EVENTS } from "../flags/model";
 import { IdSchema, NameSchema, PageQuerySchema, TimestampSchema } from "../kernel/schemas";
 import { isReservedHeaderName, isTransportHeaderName, isValidHeaderName, isValidHeaderValue } from "../outbound/sign";
 import { WEBHOOK_FORMATS } from "../outbound/bodies";
+import { CHANGE_REQUEST_EVENTS } from "../outbound/formats/change-request";
 
 /**
  * What a webhook may subscribe to: the change events, and another webhook disabled (an organization
  * webhook hears of every webhook of the organization, a project webhook of its own project's). The
  * event catalog (event-types.ts) is generated from this list.
  */
-export const WEBHOOK_EVENTS = [...ROLLGATE_EVENTS, "webhook.disabled"] as const;
+export const WEBHOOK_EVENTS = [...ROLLGATE_EVENTS, "webhook.disabled", ...CHANGE_REQUEST_EVENTS] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 const EventsSchema = z

@@ -233,8 +233,8 @@ export function authoringSteps({ base, key, state, getPage, shot }) {
       async run() {
         const page = getPage();
         await page.goto(`${state.projectUrl}/changes`);
-        await page.getByLabel("Flag").selectOption("checkout-config");
-        await page.getByLabel("Environment").selectOption("development");
+        await page.locator("#filter-flag").selectOption("checkout-config");
+        await page.locator("#filter-environment").selectOption("development");
         await page.getByRole("button", { name: "Filter" }).click();
         const entries = page.locator("article.entry");
         await see(entries.first(), "a matching change");
@@ -289,8 +289,18 @@ export function authoringSteps({ base, key, state, getPage, shot }) {
         await page.goto(state.projectUrl);
         const title = await page.locator("#flag-long-name .flag-name .truncate").getAttribute("title");
         expect(title === name, "the truncated name has no full text on hover");
-        const table = await page.locator(".table-wrap").evaluate((el) => [el.scrollWidth, el.clientWidth, getComputedStyle(el).overflowX]);
-        expect(table[2] === "auto", `the table does not scroll inside itself: ${table}`);
+        // Every environment in view, without scrolling the table sideways: each flag a card, its name above its buttons.
+        const table = await page.locator(".table-wrap").evaluate((el) => [el.scrollWidth, el.clientWidth]);
+        expect(table[0] <= table[1], `the flags table scrolls sideways: ${table}`);
+        for (const env of ["development", "production"]) {
+          const box = await page.locator(`#flag-new-checkout td[data-env=${env}] button`).first().boundingBox();
+          expect(box && box.x >= 0 && box.x + box.width <= 390, `the ${env} button of new-checkout is out of view: ${JSON.stringify(box)}`);
+        }
+        const [nameBox, button] = await Promise.all([
+          page.locator("#flag-new-checkout .flag-name").boundingBox(),
+          page.locator("#flag-new-checkout td[data-env=production] button").first().boundingBox(),
+        ]);
+        expect(button.y > nameBox.y && button.y - nameBox.y < 400, `the flag's name and its production button are apart: ${nameBox.y}, ${button.y}`);
         await shot("phone-flags");
         await page.setViewportSize({ width: 1280, height: 860 });
       },

@@ -20,8 +20,12 @@ export function healthSteps({ base, receiver, getPage, shot }) {
         const test = page.getByRole("button", { name: "Send a test request to Flaky receiver" });
         await test.click();
         await see(page.locator("output.result", { hasText: /✗ Failed · HTTP 500/ }), "the failed test");
-        await page.reload();
-        await see(page.locator(".facts .pill", { hasText: "Failing · 1 failed in a row" }), "failing, one in a row");
+        // Without a reload: the health and the figures follow the test.
+        await see(page.locator(".facts .pill", { hasText: "Failing · 1 failed in a row" }), "failing, one in a row, without a reload");
+        await see(
+          page.locator("[data-window='1h'] dt:has-text('Failed') + dd", { hasText: /^\s*1 \(100%\)\s*$/ }),
+          "the last hour's failure, without a reload",
+        );
         for (let i = 2; i <= 5; i++) {
           await test.click();
           await see(page.locator("#history tbody tr").nth(i - 1), `test delivery ${i} in the history`);
@@ -31,8 +35,8 @@ export function healthSteps({ base, receiver, getPage, shot }) {
         await see(page.getByText(/Deliveries wait instead of being attempted/), "what an open circuit means");
         const hour = page.locator("[data-window='1h']");
         expect((await hour.locator("dt:has-text('Attempts') + dd").textContent()).trim() === "5", "the last hour's attempts");
-        expect((await hour.locator("dt:has-text('Failed') + dd").textContent()).trim() === "5", "the last hour's failures");
-        expect((await hour.locator("dt:has-text('Succeeded') + dd").textContent()).trim() === "0%", "the last hour's success rate");
+        expect((await hour.locator("dt:has-text('Failed') + dd").textContent()).trim() === "5 (100%)", "the last hour's failures, a count and its share");
+        expect((await hour.locator("dt:has-text('Succeeded') + dd").textContent()).trim() === "0 (0%)", "the last hour's successes, a count and its share");
         await shot("webhook-health", { fullPage: true });
       },
     },

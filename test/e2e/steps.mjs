@@ -9,6 +9,7 @@ import { ROOT } from "./harness.mjs";
 import { healthSteps } from "./health.mjs";
 import { keySteps } from "./keys.mjs";
 import { propagationSteps } from "./propagation.mjs";
+import { revertSteps } from "./revert.mjs";
 import { truthSteps } from "./truth.mjs";
 import { webhookPageSteps } from "./webhook-pages.mjs";
 
@@ -82,6 +83,8 @@ export function dashboardSteps({ flagpost, receiver, context }) {
       async run() {
         await page.getByRole("link", { name: "Settings › Webhooks" }).click();
         await see(page.getByText("No webhooks yet"), "the no-webhooks empty state");
+        const creates = await page.getByRole("link", { name: /New webhook|Add a webhook here|Create a webhook/ }).count();
+        expect(creates === 1, `an empty Webhooks page offers ${creates} create buttons, not one`);
         await page.getByRole("link", { name: "Create a webhook" }).click();
         await page.getByLabel("Project Web shop").check();
         await page.getByLabel(/^Name/).fill("Receiver");
@@ -270,8 +273,8 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
         await page.goto(`${base}/dashboard/settings/webhooks`);
         await page.locator("#organization").getByRole("link", { name: "Deliveries" }).click();
         await page.getByRole("link", { name: /Flag toggled delivery/ }).click();
-        await see(page.getByText("Pending"), "the delivery waiting for its retry");
-        await see(page.locator("dt:has-text('Next retry') + dd time"), "the next retry time");
+        await see(page.locator(".facts .pill", { hasText: "Retrying" }), "the delivery named as retrying, not 'Pending'");
+        await see(page.locator("dt:has-text('Next') + dd", { hasText: "Attempt 2 at" }).locator("time"), "the next attempt and its time");
         await see(page.getByText("500 Internal Server Error").first(), "the receiver's status");
       },
     },
@@ -317,6 +320,7 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
     },
     ...authoringSteps({ base, key: flagpost.key, state, getPage, shot }),
     ...truthSteps({ base, key: flagpost.key, state, getPage, shot }),
+    ...revertSteps({ base, key: flagpost.key, state, getPage, shot }),
     {
       name: "signs out: the cookie is gone and pages ask to sign in again",
       async run() {
@@ -327,6 +331,11 @@ function moreSteps({ base, flagpost, receiver, state, getPage, shot }) {
         expect(!cookies.some((c) => c.name === "flagpost_session"), "the session cookie is still there");
         await page.goto(state.webhookUrl);
         expect(new URL(page.url()).pathname === "/dashboard/sign-in", `expected the sign-in page, got ${page.url()}`);
+        for (const width of [390, 1280]) {
+          await page.setViewportSize({ width, height: 844 });
+          const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+          expect(scroll <= client, `the sign-in page scrolls sideways at ${width} px`);
+        }
       },
     },
   ];

@@ -10,7 +10,7 @@ import { ROOT } from "./harness.mjs";
 
 const run = promisify(execFile);
 
-function api(base, key) {
+export function api(base, key) {
   return async (method, p, body) => {
     const res = await fetch(`${base}/api/v1${p}`, {
       method,
@@ -100,6 +100,51 @@ export function truthSteps({ base, key, state, getPage, shot }) {
         }).then((r) => r.json());
         expect(stdout.trim() === String(ofrep.value), `the snippet printed ${JSON.stringify(stdout)}, OFREP answers ${JSON.stringify(ofrep.value)}`);
         await call("DELETE", `/projects/${state.projectId}/environments/production/sdk-keys/${sdk.id}`);
+      },
+    },
+    {
+      name: "every dashboard page reads at 1280 and at 390 px without scrolling sideways",
+      async run() {
+        const page = getPage();
+        const dash = `${base}/dashboard`;
+        await page.goto(state.webhookUrl);
+        const delivery = await page.locator("#history tbody a").first().getAttribute("href");
+        const changes = await call("GET", `/projects/${state.projectId}/events?limit=1`);
+        const pages = [
+          dash,
+          state.projectUrl,
+          `${state.projectUrl}/new-flag`,
+          `${state.projectUrl}/flags/new-checkout`,
+          `${state.projectUrl}/flags/new-checkout/targeting/development`,
+          `${state.projectUrl}/flags/reach-case/targeting/development`,
+          `${state.projectUrl}/flags/new-checkout/delete`,
+          `${state.projectUrl}/changes`,
+          `${state.projectUrl}/changes/${changes.data[0].id}/deliveries`,
+          `${state.projectUrl}/sdk-keys`,
+          `${dash}/settings/webhooks`,
+          `${dash}/settings/webhooks/new`,
+          `${state.webhookUrl}/edit`,
+          state.webhookUrl,
+          `${base}${delivery}`,
+          `${state.webhookUrl}/verify`,
+          `${dash}/settings/api-keys`,
+        ];
+        for (const width of [1280, 390]) {
+          await page.setViewportSize({ width, height: width === 390 ? 844 : 860 });
+          for (const url of pages) {
+            const res = await page.goto(url);
+            expect(res.status() === 200, `${url}: ${res.status()}`);
+            const over = await sidewaysScroll(page);
+            expect(over <= 0, `${url} scrolls ${over}px sideways at ${width} px`);
+          }
+          // The production confirmation, a page of its own.
+          await page.goto(state.projectUrl);
+          await page.getByRole("button", { name: /^Turn (on|off) New checkout in production$/ }).click();
+          await see(page.getByRole("button", { name: "Yes, change production" }), "the production confirmation");
+          expect((await sidewaysScroll(page)) <= 0, `the production confirmation scrolls sideways at ${width} px`);
+          if (width === 390) await shot("phone-confirm-production", { fullPage: true });
+        }
+        await page.setViewportSize({ width: 1280, height: 860 });
       },
     },
   ];

@@ -68,6 +68,20 @@ export function webhookPageSteps({ base, receiver, state, getPage, shot, secret 
         const page = getPage();
         await page.getByRole("button", { name: "Create a key pair" }).click();
         await see(page.getByText("New ed25519 key pair"), "the key-pair notice");
+        const inView = await page
+          .waitForFunction(
+            () => {
+              const r = document.getElementById("signing-notice")?.getBoundingClientRect();
+              return !!r && r.top >= 0 && r.bottom <= innerHeight && document.activeElement?.id === "signing-notice";
+            },
+            null,
+            { timeout: 3000 },
+          )
+          .then(
+            () => true,
+            () => false,
+          );
+        expect(inView, "the key-pair notice is out of view, or not focused");
         const publicKey = (await page.locator("#ed25519-public-key").textContent()).trim();
         expect(publicKey.startsWith("whpk_"), `the public key: ${publicKey}`);
         const hit = await sendTest(page, receiver, "Receiver");

@@ -1,22 +1,18 @@
-// A project's change log: who changed what, when, in the product's words ("rollout 25% → 50%"),
-// what the flag served before and after as a line diff of the code-like text, filters by flag,
-// environment and person, and from each change a link to the deliveries it caused (a webhooks page).
+// A project's change log: one entry per revision (change-entry.tsx: who or what changed what, when
+// and why, in the product's words, and what the flag served before and after), filters by flag,
+// environment and person, and from each entry its deliveries and a way back (revert-page.tsx).
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import { KEY_PATTERN } from "../../kernel/schemas";
 import { idParam, type DashboardContext, type DashboardEnv } from "../shell/context";
-import { eventLabel } from "../shell/format";
-import { EmptyState, PageHead, Pager, Pill, renderPage, Time, type Tone } from "../shell/layout";
+import { EmptyState, PageHead, Pager, renderPage } from "../shell/layout";
 import { projectCrumbs, ProjectTabs } from "../shell/project-head";
-import type { ChangeLogEntry, Flag, Page, Project } from "../shell/resources";
-import { describeChanges } from "./change-words";
-import { diffLines } from "./line-diff";
-import { filteredChanges, type ChangeFilter } from "./recent-changes";
+import type { Flag, Page, Project } from "../shell/resources";
+import { RevisionEntry } from "./change-entry";
+import { changesPage, groupByRevision, type ChangeFilter } from "./recent-changes";
 import { PropagationLine, propagationOf } from "./revision-page";
 
 const PAGE_SIZE = 25;
-
-const EVENT_TONES: Record<string, Tone> = { "flag.created": "ok", "flag.deleted": "bad", "flag.toggled": "warn" };
 
 function filterOf(c: DashboardContext): ChangeFilter {
   const key = (name: string) => {
@@ -37,10 +33,12 @@ async function changeLogPage(c: DashboardContext) {
   const projectId = idParam(c, "projectId");
   const cursor = c.req.query("cursor");
   const filter = filterOf(c);
+  // The older page leaves out the events of a revision this page already showed whole.
+  const skip = /^\d{1,15}$/.test(c.req.query("skip") ?? "") ? Number(c.req.query("skip")) : undefined;
   const [project, flags, entries] = await Promise.all([
     c.get("api").get<Project>(`/projects/${projectId}`),
     c.get("api").get<Page<Flag>>(`/projects/${projectId}/flags`, { limit: 200 }),
-    filteredChanges(c.get("api"), projectId, filter, PAGE_SIZE, cursor),
+    changesPage(c.get("api"), projectId, filter, PAGE_SIZE, cursor, skip),
   ]);
   const propagation = await propagationOf(
     c.get("api"),
@@ -60,13 +58,21 @@ async function changeLogPage(c: DashboardContext) {
           <p>Every change to a flag of this project appears here, newest first, with what it served before and after.</p>
         </EmptyState>
       ) : (
-        entries.entries.map((entry) => <ChangeEntry entry={entry} projectId={projectId} propagation={propagation.get(entry.revision)} />)
+        groupByRevision(entries.entries).map((group) => (
+          <RevisionEntry group={group} projectId={projectId}>
+            <PropagationLine projectId={projectId} revision={group.revision} summary={propagation.get(group.revision)} />
+          </RevisionEntry>
+        ))
       )}
       {filtering && entries.next_cursor ? <p class="small muted">Searched the {entries.scanned} changes before this point; older ones may match too.</p> : null}
       <Pager
         what="changes"
         newest={cursor ? `${base}?${query}` : undefined}
-        older={entries.next_cursor ? `${base}?${new URLSearchParams([...query, ["cursor", entries.next_cursor]])}` : undefined}
+        older={
+          entries.next_cursor
+            ? `${base}?${new URLSearchParams([...query, ["cursor", entries.next_cursor], ...(entries.skip ? [["skip", String(entries.skip)]] : [])])}`
+            : undefined
+        }
       />
     </>
   );
@@ -114,60 +120,3 @@ const ChangeFilters: FC<{ base: string; filter: ChangeFilter; project: Project; 
     </form>
   </search>
 );
-
-const ChangeEntry: FC<{ entry: ChangeLogEntry; projectId: string; propagation?: Parameters<typeof PropagationLine>[0]["summary"] }> = ({
-  entry,
-  projectId,
-  propagation,
-}) => (
-  <article class="card entry" id={`change-${entry.id}`}>
-    <div class="meta">
-      <Pill tone={EVENT_TONES[entry.event] ?? "off"}>{eventLabel(entry.event)}</Pill>
-      <span class="entry-flag">
-        <a href={`/dashboard/projects/${projectId}/flags/${entry.flag.key}`} class="truncate" title={entry.flag.name}>
-          <strong>{entry.flag.name}</strong>
-        </a>{" "}
-        <code>{entry.flag.key}</code>
-      </span>
-      <span class="muted">{entry.environment ? `in ${entry.environment.name}` : "all environments"}</span>
-      <span class="muted">
-        by <strong>{entry.triggered_by.email}</strong> · <Time iso={entry.timestamp} />
-      </span>
-      <a class="small" href={`/dashboard/projects/${projectId}/changes/${entry.id}/deliveries`}>
-        Deliveries of this change →
-      </a>
-      <PropagationLine projectId={projectId} revision={entry.revision} summary={propagation} />
-    </div>
-    <ul class="changes">
-      {describeChanges(entry).map((words) => (
-        <li>{words.charAt(0).toUpperCase() + words.slice(1)}</li>
-      ))}
-    </ul>
-    <CodeLikeDiff before={entry.code_like_before} after={entry.code_like_after} />
-  </article>
-);
-
-/** Before and after as one unified diff: `-` lines only before, `+` lines only after. */
-const CodeLikeDiff: FC<{ before: string; after: string }> = ({ before, after }) => {
-  if (before === after) {
-    return (
-      <>
-        <p class="small muted">What it serves did not change:</p>
-        <pre>{after}</pre>
-      </>
-    );
-  }
-  const lines = diffLines(before, after);
-  return (
-    <>
-      <p class="small muted">
-        What it serves, before → after (<span class="removed-key">− before</span>, <span class="added-key">+ after</span>):
-      </p>
-      <pre class="diff">
-        {lines.map((line) => (
-          <span class={line.kind}>{`${line.kind === "added" ? "+" : line.kind === "removed" ? "−" : " "} ${line.text}`}</span>
-        ))}
-      </pre>
-    </>
-  );
-};

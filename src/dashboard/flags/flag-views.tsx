@@ -6,7 +6,7 @@ import { fieldIdsOf, KeyField, TextField, type FieldErrors } from "../shell/fiel
 import { CsrfField, ErrorSummary, LongName, Pill } from "../shell/layout";
 import type { Environment, Flag, FlagState, Project, Variation } from "../shell/resources";
 import { flagPath, targetingPath } from "./paths";
-import { ReachWarning } from "./reach-view";
+import { LIST_MEASURES, ReachWarning } from "./reach-view";
 import { ToggleForm } from "./toggle";
 import { VariationRows } from "./variation-editor";
 import type { VariationDraft } from "./variation-form";
@@ -25,34 +25,37 @@ export function stateSummary(state: FlagState, variations: Variation[]): string 
 
 type Said = (flagKey: string, envKey: string) => string | undefined;
 
-export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string; said?: Said }> = ({ flags, project, csrf, said }) => (
-  <section class="table-wrap" tabindex={0} aria-label="Flags in every environment">
-    <table class="flags">
-      <thead>
-        <tr>
-          <th scope="col">Flag</th>
-          {project.environments.map((env) => (
-            <th scope="col">
-              <LongName text={env.name} />
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {flags.map((flag) => (
-          <tr id={`flag-${flag.key}`}>
-            <FlagCell flag={flag} projectId={project.id} />
-            {project.environments.map((env) => {
-              const state = flag.environments[env.key];
-              if (!state) return <td class="muted">—</td>;
-              return <StateCell project={project} flag={flag} env={env} state={state} csrf={csrf} said={said?.(flag.key, env.key)} />;
-            })}
+export const FlagTable: FC<{ flags: Flag[]; project: Project; csrf: string; said?: Said }> = ({ flags, project, csrf, said }) => {
+  const budget = { left: LIST_MEASURES };
+  return (
+    <section class="table-wrap flags-wrap" tabindex={0} aria-label="Flags in every environment">
+      <table class="flags">
+        <thead>
+          <tr>
+            <th scope="col">Flag</th>
+            {project.environments.map((env) => (
+              <th scope="col">
+                <LongName text={env.name} />
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
-  </section>
-);
+        </thead>
+        <tbody>
+          {flags.map((flag) => (
+            <tr id={`flag-${flag.key}`}>
+              <FlagCell flag={flag} projectId={project.id} />
+              {project.environments.map((env) => {
+                const state = flag.environments[env.key];
+                if (!state) return <td class="muted">—</td>;
+                return <StateCell project={project} flag={flag} env={env} state={state} csrf={csrf} said={said?.(flag.key, env.key)} budget={budget} />;
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+};
 
 /** A flag's name (to its page), key, type, and its archived mark and tags. */
 const FlagCell: FC<{ flag: Flag; projectId: string }> = ({ flag, projectId }) => (
@@ -80,27 +83,28 @@ const FlagCell: FC<{ flag: Flag; projectId: string }> = ({ flag, projectId }) =>
 );
 
 /** A flag in one environment: on or off, the button that turns it the other way, and its targeting. */
-const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: FlagState; csrf: string; said?: string }> = ({
+const StateCell: FC<{ project: Project; flag: Flag; env: Environment; state: FlagState; csrf: string; said?: string; budget: { left: number } }> = ({
   project,
   flag,
   env,
   state,
   csrf,
   said,
+  budget,
 }) => (
-  <td class="env-cell" data-env={env.key}>
+  <td class="env-cell" data-env={env.key} data-env-name={env.name}>
     <StatePill state={state} />
     <ToggleForm project={project} flag={flag} env={env} state={state} csrf={csrf} back="list" said={said} />
     <a class="small" href={targetingPath(project.id, flag.key, env.key)} aria-label={`Targeting of ${flag.name} in ${env.name}`}>
       Targeting
     </a>
     <span class="small muted summary">{stateSummary(state, flag.variations)}</span>
-    <ReachWarning flag={flag} state={state} />
+    <ReachWarning flag={flag} state={state} budget={budget} />
   </td>
 );
 
 export interface NewFlagState {
-  values: { key: string; name: string; description: string; type: FlagType; tags: string };
+  values: { key: string; name: string; description: string; type: FlagType; tags: string; off: "first" | "last" };
   variations: VariationDraft[];
   errors: FieldErrors;
   message?: string;
@@ -130,9 +134,20 @@ export const NewFlagForm: FC<{ project: Project; csrf: string; state: NewFlagSta
       <h2>Variations</h2>
       <p class="small muted">
         What the flag can serve, in order. Rows left empty are ignored; a boolean flag with none gets Live (true) and Off (false). A new flag starts off
-        everywhere, serving its last variation; the first active one is its rollout variation.
+        everywhere; the first active variation is its rollout variation.
       </p>
       <VariationRows drafts={state.variations} type={state.values.type} errors={state.errors} focusLast={state.focusLast} />
+      <div class="field">
+        <label for="flag-off">While it is off, every environment serves</label>
+        <select id="flag-off" name="off">
+          <option value="last" selected={state.values.off === "last"}>
+            The last variation (a boolean flag's Off)
+          </option>
+          <option value="first" selected={state.values.off === "first"}>
+            The first variation
+          </option>
+        </select>
+      </div>
       <button class="primary" type="submit" name="intent" value="create">
         Create flag
       </button>

@@ -43,12 +43,13 @@ async function createFlag(c: DashboardContext) {
   if (applyVariationIntent(state.variations, intent)) return newFlagPage(c, { ...state, focusLast: intent === "add-variation" });
   const built = variationsOfDrafts(state.variations, state.values.type);
   if ("errors" in built) return newFlagPage(c, { ...state, errors: built.errors, message: "The flag could not be created." }, 400);
-  const { tags, type, ...values } = state.values;
+  const { tags, type, off, ...values } = state.values;
   const variations = built.variations.length ? { variations: built.variations } : {};
   const body = { ...values, type, tags: commaList(tags), ...variations };
   try {
     const flag = await c.get("api").send<Flag>("POST", `/projects/${projectId}/flags`, body);
-    return c.redirect(`${flagPath(projectId, flag.key)}?notice=flag-created#notice`, 303);
+    const notice = off === "first" ? await serveFirstWhileOff(c, projectId, flag) : "flag-created";
+    return c.redirect(`${flagPath(projectId, flag.key)}?notice=${notice}#notice`, 303);
   } catch (err) {
     if (!(err instanceof ApiFailure) || ![400, 409, 422].includes(err.status)) throw err;
     const errors =
@@ -74,8 +75,28 @@ async function createEnvironment(c: DashboardContext) {
   }
 }
 
+/**
+ * The API starts a new flag serving its last variation while off (CONTRACT.md: a boolean's Off); when
+ * the form asks for the first one instead, each environment's default is set to it, one change each.
+ */
+async function serveFirstWhileOff(c: DashboardContext, projectId: string, flag: Flag): Promise<string> {
+  const first = flag.variations[0];
+  if (!first) return "flag-created";
+  try {
+    for (const [envKey, state] of Object.entries(flag.environments)) {
+      if (state.default_variation_id === first.id) continue;
+      const path = `/projects/${projectId}/flags/${flag.key}/environments/${envKey}`;
+      await c.get("api").send("PATCH", path, { version: state.version, default_variation_id: first.id });
+    }
+    return "flag-created";
+  } catch (err) {
+    if (err instanceof ApiFailure) return "flag-created-default-kept";
+    throw err;
+  }
+}
+
 function newFlagState(): NewFlagState {
-  const values = { key: "", name: "", description: "", type: "boolean" as const, tags: "" };
+  const values = { key: "", name: "", description: "", type: "boolean" as const, tags: "", off: "last" as const };
   return { values, variations: [blankVariation(0), blankVariation(1)], errors: {} };
 }
 
@@ -88,6 +109,7 @@ function newFlagStateOf(form: FormBody): NewFlagState {
       description: textField(form, "description").trim(),
       type: (FLAG_TYPES as readonly string[]).includes(type) ? type : "boolean",
       tags: textField(form, "tags"),
+      off: textField(form, "off") === "first" ? "first" : "last",
     },
     variations: variationDraftsOfForm(form),
     errors: {},

@@ -2,7 +2,7 @@
 // serves, beside what its percentage promises, and a warning where one serves far fewer than it says.
 import type { FC } from "hono/jsx";
 import type { Condition, FlagState, Rule } from "../../flags/model";
-import { hasPercentages, reachOf, SAMPLE_SIZE, type BranchReach, type StateReach } from "../../flags/reach";
+import { hasPercentages, knownReach, reachOf, SAMPLE_SIZE, type BranchReach, type StateReach } from "../../flags/reach";
 import type { Flag, Variation } from "../shell/resources";
 import type { StatePatch } from "./state-form";
 
@@ -67,10 +67,16 @@ export const ReachList: FC<{ reach: StateReach | null; variations: Variation[]; 
   );
 };
 
+/** How many states one page of the flags list measures (each costs about 10–40 ms); the rest were measured before, or say where to look. */
+export const LIST_MEASURES = 40;
+
 /** One line for the flags list: the first warning, or nothing. */
-export const ReachWarning: FC<{ flag: Flag; state: FlagState }> = ({ flag, state }) => {
+export const ReachWarning: FC<{ flag: Flag; state: FlagState; budget: { left: number } }> = ({ flag, state, budget }) => {
   if (!hasPercentages(state)) return null;
-  const reach = reachOfState(flag, state);
+  const known = knownReach(flag, state);
+  if (!known && budget.left <= 0) return <span class="small muted">Reach measured on the flag's page</span>;
+  if (!known) budget.left--;
+  const reach = known ?? reachOfState(flag, state);
   const short = reach?.branches.find((b) => b.warning);
   if (!short || short.expected === null) return null;
   const what = short.kind === "rollout" ? `${pct(short.promised ?? 0)} rollout` : `condition ${short.index + 1}`;

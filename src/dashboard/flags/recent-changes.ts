@@ -57,3 +57,49 @@ export async function lastChangeOf(api: Api, projectId: string, flagId: string, 
   const page = await api.get<Page<ChangeLogEntry>>(`/projects/${projectId}/events`, { limit: SCAN_PAGE });
   return page.data.find((e) => e.flag.id === flagId && (envKey ? e.environment?.key === envKey : e.environment === null));
 }
+
+/** The events of one revision (one save), in the log's order: one change-log entry. */
+export interface RevisionGroup {
+  revision: number;
+  entries: ChangeLogEntry[];
+}
+
+/** Consecutive events of one revision as one group; events older than revisions (revision 0) stay alone. */
+export function groupByRevision(entries: ChangeLogEntry[]): RevisionGroup[] {
+  const groups: RevisionGroup[] = [];
+  for (const entry of entries) {
+    const last = groups[groups.length - 1];
+    if (last && entry.revision > 0 && last.revision === entry.revision) last.entries.push(entry);
+    else groups.push({ revision: entry.revision, entries: [entry] });
+  }
+  return groups;
+}
+
+/** Who or what made a change: a person, a schedule (set by a person) or a change request and its approver. */
+export function sourceOf(entry: ChangeLogEntry): string {
+  const who = entry.triggered_by.email;
+  if (entry.schedule_id) return `schedule ${entry.schedule_id.slice(0, 8)}, set by ${who}`;
+  if (entry.change_request_id)
+    return `change request ${entry.change_request_id.slice(0, 8)} by ${who}${entry.approved_by ? `, approved by ${entry.approved_by.email}` : ""}`;
+  return who;
+}
+
+/**
+ * A page of the change log that never cuts a revision in two: when the page ends inside one, the
+ * rest of its events are read from the next page, and `skip` tells that page to leave them out.
+ */
+export async function changesPage(api: Api, projectId: string, filter: ChangeFilter, want: number, cursor?: string, skip?: number) {
+  const page = await filteredChanges(api, projectId, filter, want, cursor);
+  const entries = page.entries.slice(skip === undefined ? 0 : leading(page.entries, skip));
+  const last = entries[entries.length - 1];
+  if (!page.next_cursor || !last || last.revision === 0) return { ...page, entries, skip: undefined };
+  const next = await api.get<Page<ChangeLogEntry>>(`/projects/${projectId}/events`, { limit: 20, cursor: page.next_cursor });
+  const rest = next.data.slice(0, leading(next.data, last.revision));
+  return { ...page, entries: [...entries, ...rest.filter((e) => matches(e, filter))], skip: rest.length ? last.revision : undefined };
+}
+
+/** How many entries at the start of the list belong to `revision`. */
+function leading(entries: ChangeLogEntry[], revision: number): number {
+  const other = entries.findIndex((e) => e.revision !== revision);
+  return other === -1 ? entries.length : other;
+}

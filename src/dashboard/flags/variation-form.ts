@@ -116,6 +116,8 @@ export function variationErrorsOf(issues: FieldIssue[], drafts: VariationDraft[]
   const errors: FieldErrors = {};
   for (const issue of issues) {
     const match = /^variations\.(\d+)(?:\.(\w+))?/.exec(issue.field);
+    // The flag's own fields are fieldSentences' (with their names); only the variations' are filed here.
+    if (!match && issue.field !== "variations" && !issue.field.startsWith("variations")) continue;
     const at = match ? `v${sent[Number(match[1])] ?? match[1]}.${match[2] ?? "name"}` : issue.field;
     errors[at] = errors[at] ? `${errors[at]} ${sentence(issue.message)}` : sentence(issue.message);
   }

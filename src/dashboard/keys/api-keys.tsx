@@ -36,6 +36,7 @@ async function apiKeysPage(c: DashboardContext) {
         <code>POST /admin/users/:userId/api-keys</code>, or <code>npm start</code> locally); here you see when each was made and revoke the ones no longer used.
         A revoked key is refused everywhere within 30 seconds.
       </p>
+      <MakingAKey userId={me.user.id} origin={new URL(c.req.url).origin} />
       {keys.data.length ? (
         <KeyTable keys={keys.data} csrf={c.get("csrf")} />
       ) : (
@@ -100,3 +101,22 @@ const KeyRow: FC<{ apiKey: ApiKeySummary; csrf: string }> = ({ apiKey: key, csrf
     </tr>
   );
 };
+
+/** Why there is no Create button: the API makes API keys only with the administrator's token, which the dashboard never holds. */
+const MakingAKey = ({ userId, origin }: { userId: string; origin: string }) => (
+  <section class="card" aria-labelledby="making-a-key">
+    <h2 id="making-a-key">Making a key</h2>
+    <p class="small">
+      The API makes API keys only for an administrator of this Flagpost (with its admin token); a key cannot make another key, so the dashboard, which acts with
+      yours, has no Create button. Ask your administrator for a key named after where it will be used; they run:
+    </p>
+    <figure class="snippet" aria-label="Making an API key for you">
+      <pre id="make-api-key">{`curl -s -X POST ${origin}/api/v1/admin/users/${userId}/api-keys \\
+  -H "Authorization: Bearer $FLAGPOST_ADMIN_TOKEN" \\
+  -H "Content-Type: application/json" -d '{"name": "CI runner"}'`}</pre>
+      <button type="button" class="small-button" data-copy="make-api-key" aria-label="Copy: Making an API key for you">
+        Copy
+      </button>
+    </figure>
+  </section>
+);

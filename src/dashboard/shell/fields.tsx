@@ -15,16 +15,42 @@ export function fieldIdsOf(errors: FieldErrors): Record<string, string> {
   return Object.fromEntries(Object.keys(errors).map((field) => [field, fieldIdOf(field)]));
 }
 
-/** The API names fields like `url`, `headers.X-Token` or `rules.0.value`: file each under its root. */
+/** The API names fields like `url`, `headers.X-Token` or `rules.0.value`: file each under its root, every problem at once. */
 export function errorsByField(issues: FieldIssue[]): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of issues) {
     const root = issue.field.split(".")[0];
+    const human = humanLimit(issue.message);
     const message = issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
-    const text = issue.field.includes(".") ? `${issue.field.slice(root.length + 1)}: ${inWords(issue.message)}` : `${inWords(message)}.`;
+    const text = human
+      ? `${fieldLabel(issue.field)}: ${human}.`
+      : issue.field.includes(".")
+        ? `${issue.field.slice(root.length + 1)}: ${inWords(issue.message)}`
+        : `${inWords(message)}.`;
     errors[root] = errors[root] ? `${errors[root]} ${text}` : text;
   }
   return errors;
+}
+
+const LABELS: Record<string, string> = { url: "URL", key: "Key", api_key: "API key" };
+
+/** A field's name as a label: `name` is Name, `headers.X-Token` is Headers › X-Token. */
+export function fieldLabel(field: string): string {
+  return field
+    .split(".")
+    .map((part) => LABELS[part] ?? (/^\d+$/.test(part) ? `#${Number(part) + 1}` : `${part.charAt(0).toUpperCase()}${part.slice(1)}`.replace(/_/g, " ")))
+    .join(" › ");
+}
+
+/** Zod's size limits ("Too big: expected string to have <=200 characters") said as a person would ("at most 200 characters"). */
+export function humanLimit(message: string): string | null {
+  const m = /^Too (big|small): expected (string|array|number|set|map|file|object)(?: to (?:have|be)) ([<>]=?)(-?[\d.]+)(?: (\w+))?/.exec(message);
+  if (!m) return /^Invalid input: expected \w+, received undefined$/.test(message) ? "required" : null;
+  const [, , type, op, limit, unit] = m;
+  const bound = op.startsWith("<") ? (op === "<" ? "less than" : "at most") : op === ">" ? "more than" : "at least";
+  if (type === "string" && op === ">=" && limit === "1") return "required";
+  const what = unit ?? (type === "array" || type === "set" ? "items" : "");
+  return `${bound} ${limit}${what ? ` ${what === "characters" && limit === "1" ? "character" : what}` : ""}`;
 }
 
 /** The API's key pattern said in words: a person reads a rule, not a regular expression. */

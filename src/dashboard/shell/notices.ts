@@ -6,6 +6,10 @@ type Kind = "success" | "error" | "info";
 const NOTICES: Record<string, { kind: Kind; text: string }> = {
   "project-created": { kind: "success", text: "Project created, with development and production environments." },
   "flag-created": { kind: "success", text: "Flag created. It starts turned off in every environment." },
+  "flag-created-default-kept": {
+    kind: "error",
+    text: "Flag created, turned off everywhere, but the variation it serves while off could not be changed in every environment: each one below says what it serves.",
+  },
   "environment-created": { kind: "success", text: "Environment added. Every flag is turned off there." },
   "flag-archived": { kind: "success", text: "Flag archived: SDKs no longer get it. Its history is kept." },
   "flag-unarchived": { kind: "success", text: "Flag unarchived: SDKs get it again." },
@@ -35,7 +39,7 @@ const NOTICES: Record<string, { kind: Kind; text: string }> = {
 };
 
 export function noticeFrom(params: URLSearchParams): { kind: Kind; text: string } | null {
-  const test = testNotice(params) ?? recoverNotice(params) ?? flagNotice(params);
+  const test = testNotice(params) ?? recoverNotice(params) ?? revertNotice(params) ?? flagNotice(params);
   if (test) return test;
   return NOTICES[params.get("notice") ?? ""] ?? null;
 }
@@ -66,6 +70,13 @@ function flagNotice(params: URLSearchParams): { kind: Kind; text: string } | nul
     default:
       return null;
   }
+}
+
+/** A revert done: the revision it set back and the one it made, numbers checked before they are shown. */
+function revertNotice(params: URLSearchParams): { kind: Kind; text: string } | null {
+  const [reverted, revision] = [params.get("reverted") ?? "", params.get("revision") ?? ""];
+  if (params.get("notice") !== "reverted" || !/^\d{1,15}$/.test(reverted) || !/^\d{1,15}$/.test(revision)) return null;
+  return { kind: "success", text: `Reverted revision ${reverted}: the change is revision ${revision}, below. Its webhooks are on their way.` };
 }
 
 /** How many failed deliveries a recovery gave one more attempt: a number, checked before it is shown. */

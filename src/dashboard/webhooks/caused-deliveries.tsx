@@ -11,7 +11,7 @@ import type { ChangeLogEntry, Delivery, Page, Project, Webhook } from "../shell/
 // From another area, flags/: the change itself, read from the change log and named in its words.
 import { describeChanges } from "../flags/change-words";
 import { filteredChanges } from "../flags/recent-changes";
-import { StatusPill } from "./delivery-views";
+import { DeliveryStatePill } from "./delivery-state";
 import { ORG_SCOPE, webhookPage, webhooksApi } from "./webhook-scope";
 
 const PER_WEBHOOK = 200;
@@ -102,7 +102,7 @@ const CausedTable: FC<{ rows: Caused[] }> = ({ rows }) => (
               <span class="muted small"> {scope === ORG_SCOPE ? "(organization)" : ""}</span>
             </td>
             <td>
-              <StatusPill status={delivery.status} />
+              <DeliveryStatePill delivery={delivery} />
             </td>
             <td class="num">{delivery.attempt_count}</td>
             <td>

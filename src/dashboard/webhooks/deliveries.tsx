@@ -7,6 +7,7 @@ import { ApiFailure } from "../shell/api";
 import { idParam, type DashboardContext, type DashboardEnv } from "../shell/context";
 import { EVENT_LABELS, eventLabel } from "../shell/format";
 import { EmptyState, PageHead, renderPage } from "../shell/layout";
+import { noticeFrom } from "../shell/notices";
 import type { Delivery, DeliveryDetail, Page, Project, Webhook, WebhookStats } from "../shell/resources";
 import { causedDeliveriesPage } from "./caused-deliveries";
 import { DeliveryHistory, type HistoryFilter } from "./delivery-history";
@@ -72,11 +73,16 @@ async function webhookHistoryPage(c: DashboardContext) {
       <PageHead title={webhook.name} crumbs={WEBHOOKS_CRUMBS}>
         <WebhookActions scope={scope} webhook={webhook} csrf={csrf} back={here.pathname + here.search} />
       </PageHead>
-      <div class="card">
+      <div class="card" id="webhook-facts" data-refresh>
         <WebhookFacts scope={scope} webhook={webhook} project={project} />
       </div>
       <HealthSection hour={hour} day={day} recover={`${base}/recover`} csrf={csrf} />
-      <SigningSection scope={scope} webhook={webhook} csrf={csrf} />
+      <SigningSection
+        scope={scope}
+        webhook={webhook}
+        csrf={csrf}
+        said={here.searchParams.get("notice") === "ed25519-created" ? noticeFrom(here.searchParams)?.text : undefined}
+      />
       <DeliveryHistory base={base} filter={filter} page={deliveries} cursor={cursor} origins={origins} />
     </>
   );
@@ -105,7 +111,7 @@ async function deliveryPage(c: DashboardContext) {
         </a>
       </PageHead>
       <div class="card">
-        <DeliveryFacts delivery={delivery} origin={origin} />
+        <DeliveryFacts delivery={delivery} origin={origin} health={webhook.health} />
       </div>
       <h2>Attempts, newest first</h2>
       {attempts.length ? (

@@ -6,7 +6,8 @@ import { EVENT_LABELS, eventLabel } from "../shell/format";
 import { EmptyState, Pager, Time } from "../shell/layout";
 import type { Delivery, Page } from "../shell/resources";
 import type { Origin } from "./delivery-origins";
-import { STATUS_WORDS, StatusPill } from "./delivery-views";
+import { DeliveryStatePill, deliveryState } from "./delivery-state";
+import { STATUS_WORDS } from "./delivery-views";
 
 interface HistoryProps {
   base: string;
@@ -22,7 +23,7 @@ export const DeliveryHistory: FC<HistoryProps> = ({ base, filter, page, cursor, 
   const newest = cursor ? `${base}?${new URLSearchParams({ ...filter }).toString()}` : undefined;
   const older = page.next_cursor ? `${base}?${new URLSearchParams({ ...filter, cursor: page.next_cursor }).toString()}` : undefined;
   return (
-    <section id="history" aria-labelledby="history-title">
+    <section id="history" aria-labelledby="history-title" data-refresh>
       <div class="section-head">
         <h2 id="history-title">Delivery history</h2>
         <FilterForm action={base} filter={filter} />
@@ -138,10 +139,10 @@ const DeliveryTable: FC<TableProps> = ({ deliveries, pageOf, origins }) => (
 const DeliveryRow: FC<{ delivery: Delivery; page: string; origin?: Origin }> = ({ delivery: d, page, origin }) => (
   <tr>
     <td>
-      <StatusPill status={d.status} />
+      <DeliveryStatePill delivery={d} />
     </td>
     <td>
-      <a href={page} aria-label={`${eventLabel(d.event)} delivery, ${d.status}, view details`}>
+      <a href={page} aria-label={`${eventLabel(d.event)} delivery, ${deliveryState(d).label.toLowerCase()}, view details`}>
         {eventLabel(d.event)}
       </a>
       <div class="small muted">
@@ -156,8 +157,6 @@ const DeliveryRow: FC<{ delivery: Delivery; page: string; origin?: Origin }> = (
     </td>
     <td class="num">{d.last_status_code ?? (d.attempt_count ? "no answer" : "—")}</td>
     <td class="num hide-narrow">{d.attempt_count}</td>
-    <td class="small hide-narrow">
-      <Time iso={d.next_attempt_at} />
-    </td>
+    <td class="small hide-narrow">{deliveryState(d).name === "held" ? "held" : <Time iso={d.next_attempt_at} />}</td>
   </tr>
 );

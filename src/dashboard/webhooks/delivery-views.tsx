@@ -3,7 +3,8 @@
 import type { FC } from "hono/jsx";
 import { isJson, prettyBody, statusLine } from "../shell/format";
 import { Pill, Time, type Tone } from "../shell/layout";
-import type { Attempt, DeliveryDetail } from "../shell/resources";
+import type { Attempt, DeliveryDetail, WebhookHealth } from "../shell/resources";
+import { DeliveryStatePill, NextStep } from "./delivery-state";
 import type { Origin } from "./delivery-origins";
 
 const STATUS_TONES: Record<string, Tone> = { succeeded: "ok", failed: "bad", pending: "warn" };
@@ -93,11 +94,11 @@ export const AttemptCard: FC<{ attempt: Attempt }> = ({ attempt }) => {
   );
 };
 
-export const DeliveryFacts: FC<{ delivery: DeliveryDetail; origin?: Origin }> = ({ delivery, origin }) => (
+export const DeliveryFacts: FC<{ delivery: DeliveryDetail; origin?: Origin; health?: WebhookHealth }> = ({ delivery, origin, health }) => (
   <dl class="facts">
     <dt>Status</dt>
     <dd>
-      <StatusPill status={delivery.status} />
+      <DeliveryStatePill delivery={delivery} />
     </dd>
     <dt>Event</dt>
     <dd>
@@ -116,15 +117,9 @@ export const DeliveryFacts: FC<{ delivery: DeliveryDetail; origin?: Origin }> = 
     <dd>
       {delivery.attempt_count} · last response {statusLine(delivery.last_status_code)}
     </dd>
-    <dt>{delivery.attempt_count === 0 ? "First attempt" : "Next retry"}</dt>
+    <dt>Next</dt>
     <dd>
-      {delivery.next_attempt_at ? (
-        <Time iso={delivery.next_attempt_at} />
-      ) : delivery.status === "pending" ? (
-        "Being sent now"
-      ) : (
-        "None: this delivery is finished"
-      )}
+      <NextStep delivery={delivery} health={health} />
     </dd>
     <dt>Completed</dt>
     <dd>

@@ -2,6 +2,7 @@
 import type { FC } from "hono/jsx";
 import { CsrfField } from "../shell/layout";
 import type { Delivery } from "../shell/resources";
+import { deliveryState } from "./delivery-state";
 
 /**
  * What the Redeliver button does, said before it is pressed: a finished delivery gets one more
@@ -14,8 +15,10 @@ export function redeliverWords(delivery: Delivery): { button: string; what: stri
   return {
     button: "Attempt now",
     what:
-      "Makes this delivery's next attempt now, even while a circuit holds it. " +
-      "The rest of its schedule is kept: if this attempt fails, the retries still planned follow.",
+      deliveryState(delivery).name === "held"
+        ? "Sends this held delivery once, now, although the circuit is open (a person's request goes through it). " +
+          "If it succeeds, the circuit starts releasing the held deliveries; if it fails, this one waits behind the circuit again (or ends failed when its retries are used up)."
+        : "Makes this delivery's next attempt now. The rest of its schedule is kept: if this attempt fails, the retries still planned follow.",
   };
 }
 

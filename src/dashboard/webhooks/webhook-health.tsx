@@ -62,6 +62,8 @@ export const HealthStory: FC<{ health: Health }> = ({ health }) => {
 };
 
 const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
+/** Every figure is a count of attempts, its share of the window's attempts beside it. */
+const countAndShare = (n: number, attempts: number) => (attempts ? `${n} (${percent(n / attempts)})` : String(n));
 const ms = (value: number | null) => (value === null ? "—" : `${value} ms`);
 
 /** The figures of each window side by side, counted in attempts as the API counts them. */
@@ -79,11 +81,11 @@ export const StatsPanel: FC<{ windows: { label: string; stats: WebhookStats }[] 
             </div>
             <div>
               <dt>Succeeded</dt>
-              <dd>{stats.attempts ? percent(stats.success_rate) : "—"}</dd>
+              <dd>{countAndShare(stats.succeeded, stats.attempts)}</dd>
             </div>
             <div>
               <dt>Failed</dt>
-              <dd>{stats.failed}</dd>
+              <dd>{countAndShare(stats.failed, stats.attempts)}</dd>
             </div>
             <div>
               <dt>Latency p50 / p95</dt>
@@ -100,7 +102,7 @@ export const StatsPanel: FC<{ windows: { label: string; stats: WebhookStats }[] 
 
 /** A webhook's health on its page: the last hour's and day's figures, and the form that recovers failed deliveries. */
 export const HealthSection: FC<{ hour: WebhookStats; day: WebhookStats; recover: string; csrf: string }> = ({ hour, day, recover, csrf }) => (
-  <section id="health" aria-labelledby="health-title">
+  <section id="health" aria-labelledby="health-title" data-refresh>
     <h2 id="health-title" class="visually-hidden">
       Health
     </h2>

@@ -32,7 +32,7 @@ export function signingRoutes() {
 async function createKeyPair(c: DashboardContext) {
   const { scope, webhookId } = webhookParams(c);
   await c.get("api").send("POST", `${webhooksApi(scope)}/${webhookId}/ed25519-key`);
-  return c.redirect(`${webhookPage(scope, webhookId)}?notice=ed25519-created#signing`, 303);
+  return c.redirect(`${webhookPage(scope, webhookId)}?notice=ed25519-created`, 303);
 }
 
 /** The new secret is shown once, on the page that answers this form; the form sent again rotates nothing. */
@@ -166,9 +166,15 @@ const RotateForm: FC<{ scope: string; webhook: Webhook; csrf: string; overlap?: 
 
 type SigningProps = { scope: string; webhook: Webhook; csrf: string };
 
-export const SigningSection: FC<SigningProps> = ({ scope, webhook, csrf }) => (
+export const SigningSection: FC<SigningProps & { said?: string }> = ({ scope, webhook, csrf, said }) => (
   <section id="signing" aria-labelledby="signing-title">
     <h2 id="signing-title">Signing</h2>
+    {/* The page lands here after a new key pair: what happened is said where the eye is, the focus on it. */}
+    {said ? (
+      <div class="notice success" role="status" id="signing-notice" tabindex={-1} autofocus>
+        {said}
+      </div>
+    ) : null}
     <div class="grid2">
       <div class="card">
         <h3>Secret</h3>

@@ -9,7 +9,7 @@ import { ORG_SCOPE, webhookPage } from "./webhook-scope";
 
 /** The webhook's health where it is listed; a disabled one says why on hover. */
 export const StatusPill: FC<{ webhook: Webhook }> = ({ webhook }) => (
-  <span title={webhook.health.state === "disabled" ? `Disabled: ${disabledWhy(webhook.health)}` : undefined}>
+  <span id={`health-${webhook.id}`} data-refresh title={webhook.health.state === "disabled" ? `Disabled: ${disabledWhy(webhook.health)}` : undefined}>
     <HealthPill health={webhook.health} />
   </span>
 );

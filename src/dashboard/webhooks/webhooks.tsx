@@ -92,37 +92,52 @@ async function webhookListPage(c: DashboardContext) {
   const none = orgHooks.data.length === 0 && projectHooks.every((page) => page.data.length === 0);
   const body = (
     <>
+      {/* An empty page has one way to start: the empty state's button (the form asks where the webhook belongs). */}
       <PageHead title="Webhooks" crumbs={SETTINGS_CRUMBS}>
-        <a class="button primary" href="/dashboard/settings/webhooks/new">
-          New webhook
-        </a>
+        {none ? null : (
+          <a class="button primary" href="/dashboard/settings/webhooks/new">
+            New webhook
+          </a>
+        )}
       </PageHead>
       <p class="muted">
         Flagpost sends a signed POST to each enabled webhook when a flag changes, retries failures (by default for about 15 hours), and keeps every attempt.
       </p>
-      {none ? <NoWebhooks /> : null}
-      <ScopeSection
-        id="organization"
-        title="Organization webhooks"
-        intro="Called for changes in every project."
-        scope={ORG_SCOPE}
-        webhooks={orgHooks.data}
-        csrf={csrf}
-      />
-      {projects.map((project, i) => (
-        <ScopeSection
-          id={`project-${project.id}`}
-          title={`Project: ${project.name}`}
-          intro={`Called for changes in ${project.name} only.`}
-          scope={project.id}
-          webhooks={projectHooks[i].data}
-          csrf={csrf}
-        />
-      ))}
+      {none ? <NoWebhooks /> : <WebhookSections orgHooks={orgHooks.data} projects={projects} projectHooks={projectHooks} csrf={csrf} />}
     </>
   );
   return renderPage(c, "Webhooks", body, { section: "webhooks" });
 }
+
+interface SectionsProps {
+  orgHooks: Webhook[];
+  projects: Project[];
+  projectHooks: Page<Webhook>[];
+  csrf: string;
+}
+
+const WebhookSections = ({ orgHooks, projects, projectHooks, csrf }: SectionsProps) => (
+  <>
+    <ScopeSection
+      id="organization"
+      title="Organization webhooks"
+      intro="Called for changes in every project."
+      scope={ORG_SCOPE}
+      webhooks={orgHooks}
+      csrf={csrf}
+    />
+    {projects.map((project, i) => (
+      <ScopeSection
+        id={`project-${project.id}`}
+        title={`Project: ${project.name}`}
+        intro={`Called for changes in ${project.name} only.`}
+        scope={project.id}
+        webhooks={projectHooks[i].data}
+        csrf={csrf}
+      />
+    ))}
+  </>
+);
 
 interface FormPageState {
   values: WebhookFormValues;

@@ -2,7 +2,8 @@
 //   - forms with data-confirm ask first (a delete);
 //   - forms with data-inline-test send the webhook test with fetch and show the outcome beside the
 //     button, instead of reloading the page (without JavaScript the server redirects with the result);
-//     and, on a webhook's page, reloads its delivery history so the test delivery appears in it;
+//     and reads again the parts it changes (data-refresh: the delivery history, the health), so the
+//     test delivery and the webhook's new health appear without a reload;
 //   - <time data-local> shows the reader's local time;
 //   - a key field follows the name field as it is typed, until the person edits the key;
 //   - a rule shows only the input its operator takes, with that operator's rule in words;
@@ -66,16 +67,21 @@ const FORMS_AND_TIMES = `  document.documentElement.classList.add("js");
     output.textContent = (result.success ? "✓ Success" : "✗ Failed") + " · " + code + " · " + result.response_time_ms + " ms";
   }
 
+  // After a test, the parts of the page that it changes (marked data-refresh, each with an id: the
+  // delivery history, the webhook's health and figures) are read again, without a reload.
   function refreshHistory() {
-    var history = document.getElementById("history");
-    if (!history) return;
+    var parts = document.querySelectorAll("[data-refresh][id]");
+    if (!parts.length) return;
     return fetch(location.href, { credentials: "same-origin" })
       .then(function (res) { return res.text(); })
       .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("history");
-        if (!fresh) return;
-        history.replaceWith(fresh);
-        localTimes(fresh);
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        parts.forEach(function (part) {
+          var fresh = doc.getElementById(part.id);
+          if (!fresh) return;
+          part.replaceWith(fresh);
+          localTimes(fresh);
+        });
       });
   }
 

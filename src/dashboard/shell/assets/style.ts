@@ -70,6 +70,8 @@ dl.facts dd{margin:0;overflow-wrap:anywhere}
 .diff .added,.added-key{background:#e3f5ea;color:#0b4f28}.diff .removed,.removed-key{background:#fde8e6;color:#7a1a11}
 .added-key,.removed-key{padding:0 .25rem;border-radius:3px;font-family:ui-monospace,Menlo,Consolas,monospace}
 .entry .meta{display:flex;flex-wrap:wrap;gap:.35rem 1rem;align-items:center;margin-bottom:.5rem}
+.entry .entry-title{font-size:1rem;margin:0}.entry-comment{margin:.25rem 0 .5rem;padding-left:.75rem;border-left:3px solid var(--line);font-style:italic;overflow-wrap:anywhere}
+.entry-part{margin-top:.5rem}.entry-part h4{margin:.5rem 0 .25rem}.entry-actions{margin:.75rem 0 0}.revert-check textarea{width:100%}
 .attempt h3{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .headers td:first-child{white-space:nowrap;font-weight:600}
 .headers td{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;overflow-wrap:anywhere}
@@ -127,9 +129,15 @@ form.redeliver{max-width:32rem}form.redeliver span{flex:1 1 14rem}
 figure.snippet{position:relative;margin:.25rem 0 .75rem}figure.snippet pre{white-space:pre-wrap;overflow-wrap:anywhere;padding-right:4.5rem;margin:0}
 figure.snippet button{position:absolute;top:.4rem;right:.4rem}
 .cell-notice{display:block;color:var(--ok);font-weight:600}.production-check textarea{width:100%}.production-check .diff{background:#fff}
+button.primary:focus-visible,.button.primary:focus-visible{outline:3px solid #111827;outline-offset:2px;box-shadow:0 0 0 2px #fff inset,0 0 0 5px #fbbf24}
 .reach-list{margin:.25rem 0;padding-left:1.1rem}.reach-list li.short{color:var(--bad);font-weight:600}span.reach-warning{display:block;color:var(--bad);font-weight:600}
 @media (max-width:720px){.flag{grid-template-columns:1fr}.variation-grid{grid-template-columns:1fr}.checkbox-field label{margin-top:0}
 .editor-layout{grid-template-columns:1fr}.editor-layout aside{position:static}table.flags .flag-cell .truncate{max-width:12rem}
 table.flags .flag-cell{max-width:14rem}.who{margin-left:0;width:100%}main{padding:1rem .75rem 2.5rem}
-th,td{padding:.5rem}.hide-narrow{display:none}dl.facts{grid-template-columns:1fr}dl.facts dt{margin-top:.35rem}}
+th,td{padding:.5rem}.hide-narrow{display:none}dl.facts{grid-template-columns:1fr}dl.facts dt{margin-top:.35rem}
+.table-wrap.flags-wrap{overflow-x:visible}table.flags,table.flags tbody,table.flags tr,table.flags th,table.flags td{display:block;width:auto}
+table.flags thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}table.flags tr{border-bottom:1px solid var(--line);padding:.35rem 0}
+table.flags .flag-cell,table.flags .flag-cell .truncate{max-width:100%}table.flags th,table.flags td{border-bottom:0}
+table.flags .env-cell{min-width:0;padding:.3rem .75rem}table.flags .env-cell::before{content:attr(data-env-name);display:block;font-size:.75rem;
+font-weight:600;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);overflow-wrap:anywhere}}
 `;
