@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { evaluation, prepareEvaluation } from "./evaluation.mjs";
+import { streamFigures } from "./streams.mjs";
 import { changeToArrival, fanout, lost, summarizeArrivals, summarizeFanout, summarizeToggles, sustained, toggles, wideFanout } from "./scenarios.mjs";
 import { saturation } from "./saturation.mjs";
 import { startBaseline, startFlagpost } from "./subjects.mjs";
@@ -38,6 +39,15 @@ const CONFIG = {
   /** Figure 7: one project of 100 flags, offered rates rising until two steps saturate. */
   saturation: { rates: [100, 200, 300, 450, 650, 900, 1200, 1600, 2200], seconds: Math.max(2, Math.round(5 * scale)), flags: 100 },
   retrySchedule: "1,2,4,8,16",
+  /**
+   * Figure 8: event streams — latencies over `changes` / `webChanges` toggles, and `streams` open on one environment
+   * (BENCH_STREAMS overrides it: locally each stream holds about four files across wrangler's two workerd processes).
+   */
+  streams: {
+    changes: Math.max(20, Math.round(100 * scale)),
+    webChanges: Math.max(10, Math.round(30 * scale)),
+    streams: Math.max(500, Math.round(5000 * scale)),
+  },
   evaluation: {
     rounds: ROUNDS,
     sequential: Math.max(20, Math.round((1000 * scale) / ROUNDS)),
@@ -45,7 +55,10 @@ const CONFIG = {
     clients: CLIENTS,
   },
 };
-/** `BENCH_ONLY=evaluation` runs Flagpost alone through figure 6, `BENCH_ONLY=saturation` the baseline and Flagpost through figure 7 (quick checks). */
+/**
+ * `BENCH_ONLY=evaluation` runs Flagpost alone through figure 6, `BENCH_ONLY=streams` through figures 6 and 8 (the
+ * evaluation ratios and the event streams, one run), `BENCH_ONLY=saturation` the baseline and Flagpost through figure 7.
+ */
 const ONLY = process.env.BENCH_ONLY ?? "";
 const WATCHDOG_MS = 8 * 60_000;
 
@@ -110,9 +123,15 @@ async function evaluationFigures({ subject, figures }) {
   figures.evaluation = await evaluation(subject, await prepareEvaluation(subject), CONFIG.evaluation);
 }
 
+/** Flagpost alone: event streams (figure 8). */
+async function streamsFigures({ subject, figures }) {
+  figures.streams = await streamFigures(subject, CONFIG.streams);
+}
+
 /** Flagpost alone: the sustained load and the fan-out to 1,000, then the check that every delivery succeeded. */
 async function flagpostOnly({ subject, figures }) {
   await evaluationFigures({ subject, figures });
+  await streamsFigures({ subject, figures });
   const { rate, seconds, targets } = CONFIG.sustained;
   await subject.prepareSustained({ flags: rate * seconds, targets });
   figures.sustained = await sustained(subject, receiver, CONFIG.sustained);
@@ -157,6 +176,19 @@ async function evaluationOnly(dir) {
   }
 }
 
+/** Figures 6 and 8 alone, on Flagpost alone: the evaluation ratios and the event streams, side by side in one run. */
+async function streamsOnly(dir) {
+  const run = await open((r, d) => startFlagpost(r, d, { retrySchedule: CONFIG.retrySchedule }), sub(dir, "flagpost"));
+  try {
+    await evaluationFigures(run);
+    await streamsFigures(run);
+    const { evaluation: e, streams } = run.figures;
+    console.log(JSON.stringify({ streams, evaluation: { ...e, ratios: evaluationRatios(e) } }, null, 2));
+  } finally {
+    await close(run);
+  }
+}
+
 /** Figure 7 alone, on the baseline and Flagpost: prints both ceilings and their ratio. */
 async function saturationOnly(dir) {
   const runs = [];
@@ -191,6 +223,12 @@ async function main() {
   if (ONLY === "saturation") {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-bench-"));
     await saturationOnly(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  if (ONLY === "streams") {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flagpost-bench-"));
+    await streamsOnly(dir);
     fs.rmSync(dir, { recursive: true, force: true });
     return;
   }

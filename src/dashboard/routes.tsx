@@ -12,6 +12,7 @@ import { revertRoutes } from "./flags/revert-page";
 import { flagRoutes } from "./flags/flags";
 import { OPERATORS } from "./flags/operators";
 import { projectRoutes } from "./flags/projects";
+import { revisionRoutes } from "./flags/revision-page";
 import { VALUE_HINTS } from "./flags/variation-form";
 import { apiKeyRoutes } from "./keys/api-keys";
 import { sdkKeyRoutes } from "./keys/sdk-keys";
@@ -69,6 +70,7 @@ export function dashboardRoutes(apiFetch: ApiFetch) {
   app.route("/", flagRoutes());
   app.route("/", changeLogRoutes());
   app.route("/", requestRoutes());
+  app.route("/", revisionRoutes());
   app.route("/", revertRoutes());
   app.route("/", webhookRoutes());
   app.route("/", deliveryRoutes());

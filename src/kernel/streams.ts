@@ -23,9 +23,13 @@ export function streamShards(env: Env): number {
   return Number.isInteger(raw) && raw >= 1 ? Math.min(raw, MAX_STREAM_SHARDS) : DEFAULT_STREAM_SHARDS;
 }
 
-/** Whether bulk answers advertise event streams (EVENT_STREAMS=off turns them off). */
+/**
+ * Whether bulk answers advertise event streams: EVENT_STREAMS=off turns them off, and so does a
+ * missing WEBHOOK_SECRETS_KEY (the streams' tokens are signed under a key derived from it).
+ */
 export function streamsEnabled(env: Env): boolean {
-  return (env as unknown as Record<string, string | undefined>).EVENT_STREAMS !== "off";
+  const vars = env as unknown as Record<string, string | undefined>;
+  return vars.EVENT_STREAMS !== "off" && Boolean(vars.WEBHOOK_SECRETS_KEY);
 }
 
 export function streamsObject(env: Env, environmentId: string, shard: number): StreamsObject {

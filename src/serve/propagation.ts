@@ -197,24 +197,3 @@ export async function projectPropagation(env: Env, project: { id: string; orgId:
     sdk_keys: sdkKeys.map(({ holds: _holds, ...k }) => ({ ...k, holds_revision: k.last_revision })),
   };
 }
-
-/** For the change log: "delivered to a/b webhooks · held by c/d SDK keys" of each revision, in one D1 call. */
-export async function revisionSummaries(env: Env, projectId: string, revisions: number[]) {
-  const wanted = [...new Set(revisions)].slice(0, 90);
-  const out = new Map<number, { delivered: number; webhooks: number; holding: number; keys: number }>();
-  if (!wanted.length) return out;
-  await flushServed(env.DB);
-  const [deliveryRows, keyRows] = await env.DB.batch([deliveriesStatement(env.DB, projectId, wanted), keysStatement(env.DB, projectId)]);
-  const keys = keyRows.results as unknown as KeyRow[];
-  const rows = deliveryRows.results as unknown as DeliveryRow[];
-  for (const revision of wanted) {
-    const holds = webhookHolds(rows.filter((r) => r.revision === revision));
-    out.set(revision, {
-      delivered: holds.filter((w) => w.status === "delivered").length,
-      webhooks: holds.length,
-      holding: keys.filter((k) => k.last_revision !== null && k.last_revision >= revision).length,
-      keys: keys.length,
-    });
-  }
-  return out;
-}

@@ -8,6 +8,7 @@ import { authoringSteps, expect, see } from "./authoring.mjs";
 import { ROOT } from "./harness.mjs";
 import { healthSteps } from "./health.mjs";
 import { keySteps } from "./keys.mjs";
+import { propagationSteps } from "./propagation.mjs";
 import { revertSteps } from "./revert.mjs";
 import { truthSteps } from "./truth.mjs";
 import { waitingSteps } from "./waiting.mjs";
@@ -245,6 +246,7 @@ export function dashboardSteps({ flagpost, receiver, context }) {
     },
     ...webhookPageSteps({ base, receiver, state, getPage: () => page, shot, secret: SECRET }),
     ...keySteps({ base, key, state, getPage: () => page, shot }),
+    ...propagationSteps({ base, key, state, getPage: () => page, shot }),
     ...moreSteps({ base, flagpost, receiver, context, state, getPage: () => page, shot }),
   ];
 }

@@ -6,7 +6,8 @@ import type { DeliveryMessage } from "../../src/deliveries/lifecycle";
 import worker from "../../src/index";
 import { faultRoutes } from "./fault-routes";
 
-export { ProjectDO } from "../../src/index";
+// Every Durable Object class the deployed Worker exports (a new one is carried here by itself).
+export * from "../../src/index";
 
 const app = createApp([{ path: "/admin/_faults", routes: faultRoutes() }]);
 

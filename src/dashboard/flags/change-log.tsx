@@ -10,6 +10,7 @@ import { projectCrumbs, ProjectTabs } from "../shell/project-head";
 import type { Flag, Page, Project } from "../shell/resources";
 import { RevisionEntry } from "./change-entry";
 import { changesPage, groupByRevision, type ChangeFilter } from "./recent-changes";
+import { PropagationLine, propagationOf } from "./revision-page";
 
 const PAGE_SIZE = 25;
 
@@ -39,6 +40,11 @@ async function changeLogPage(c: DashboardContext) {
     c.get("api").get<Page<Flag>>(`/projects/${projectId}/flags`, { limit: 200 }),
     changesPage(c.get("api"), projectId, filter, PAGE_SIZE, cursor, skip),
   ]);
+  const propagation = await propagationOf(
+    c.get("api"),
+    projectId,
+    entries.entries.map((e) => e.revision),
+  );
   const base = `/dashboard/projects/${projectId}/changes`;
   const filtering = Boolean(filter.flag || filter.environment || filter.person);
   const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][]);
@@ -52,7 +58,11 @@ async function changeLogPage(c: DashboardContext) {
           <p>Every change to a flag of this project appears here, newest first, with what it served before and after.</p>
         </EmptyState>
       ) : (
-        groupByRevision(entries.entries).map((group) => <RevisionEntry group={group} projectId={projectId} />)
+        groupByRevision(entries.entries).map((group) => (
+          <RevisionEntry group={group} projectId={projectId}>
+            <PropagationLine projectId={projectId} revision={group.revision} summary={propagation.get(group.revision)} />
+          </RevisionEntry>
+        ))
       )}
       {filtering && entries.next_cursor ? <p class="small muted">Searched the {entries.scanned} changes before this point; older ones may match too.</p> : null}
       <Pager

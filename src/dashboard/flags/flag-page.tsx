@@ -14,6 +14,7 @@ import { fieldSentences, sentence } from "./field-words";
 import { ArchiveOrDelete, EnvironmentCards, RecentChanges, SettingsForm, VariationsForm, type SettingsDraft } from "./flag-page-views";
 import { flagPath } from "./paths";
 import { filteredChanges, lastChangeOf } from "./recent-changes";
+import { PropagationLine, propagationOf } from "./revision-page";
 import { SdkSnippet } from "./sdk-snippet";
 import { WaitingForFlag, type ChangeRequest, type Schedule } from "./requests";
 import { toggledNotice } from "./toggle";
@@ -163,6 +164,8 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
     api.get<Page<ChangeRequest>>(`/projects/${projectId}/change-requests`, { flag: flag.key, limit: 50 }),
     api.get<Page<Schedule>>(`/projects/${projectId}/schedules`, { flag: flag.key, status: "scheduled", limit: 50 }),
   ]);
+  const latest = changes.entries[0];
+  const propagation = latest ? await propagationOf(api, projectId, [latest.revision]) : new Map();
   const csrf = c.get("csrf");
   const settings = outcome.settings ?? { draft: settingsDraftOf(flag), errors: {} };
   const variations = outcome.variations ?? { drafts: draftsOfVariations(flag.variations, flag.type), errors: {} };
@@ -194,6 +197,11 @@ async function flagPage(c: DashboardContext, outcome: Outcome = {}) {
       <h2 id="code">Use it in code</h2>
       <SdkSnippet flag={flag} origin={new URL(c.req.url).origin} projectId={projectId} />
       <h2 id="changes">Recent changes</h2>
+      {latest ? (
+        <p>
+          Latest change: <PropagationLine projectId={projectId} revision={latest.revision} summary={propagation.get(latest.revision)} />
+        </p>
+      ) : null}
       <RecentChanges entries={changes.entries} projectId={projectId} flag={flag} />
       <h2 id="danger">Archive or delete</h2>
       <ArchiveOrDelete flag={flag} base={flagPath(projectId, flag.key)} csrf={csrf} />
