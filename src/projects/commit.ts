@@ -24,6 +24,8 @@ export interface StagedChange {
   deliveryReads: number[];
   /** What the change changed, field by field, as revert reads it (recorded in the same batch). */
   record: RevisionChange;
+  /** For the event streams: each event's environment (null: a flag-level event), and when it was made. */
+  touched: { environmentId: string | null; at: number }[];
 }
 
 /** The statements of one change that commits as `revision`. */
@@ -41,6 +43,7 @@ export function stageChange(
   const record = revisionChangeOf(change, revision);
   statements.push(insertRevisionChange(d1, project.id, record, now));
   const deliveryReads: number[] = [];
+  const touched: StagedChange["touched"] = [];
   const flag = (after ?? before)!;
   const ref = { flag: { id: flag.id, key: flag.key, name: flag.name }, project: { id: project.id, key: project.key, name: project.name }, actor, revision };
   const timestamp = new Date(now).toISOString();
@@ -49,6 +52,7 @@ export function stageChange(
     const payload = { eventId: crypto.randomUUID(), timestamp, ...ref };
     const environmentId = event.environment?.id ?? null;
     const envKey = event.environment?.key ?? null;
+    touched.push({ environmentId, at: now });
     const bodies = renderEventBodies(event, payload, formatsFor(routes, event.event, envKey));
     statements.push(
       insertEvent(d1, {
@@ -67,7 +71,7 @@ export function stageChange(
     deliveryReads.push(statements.length);
     statements.push(createdForEvent(d1, { orgId: project.orgId, projectId: project.id, eventId: payload.eventId, event: event.event, envKey, now }));
   }
-  return { revision, statements, deliveryReads, record };
+  return { revision, statements, deliveryReads, record, touched };
 }
 
 /**

@@ -558,7 +558,7 @@ export class ProjectDO extends DurableObject<Env> {
     // Deliveries held by an open circuit wait for it; the others are due now.
     const due = deliveryReads.flat().flatMap((i) => results[i].results.filter((row) => !row.held).map((row) => ({ delivery_id: String(row.id), attempt: 1 })));
     if (due.length) this.ctx.waitUntil(this.send(due));
-    this.ctx.waitUntil(notifyStreams(this.env, project, changes[0].revision, changes[changes.length - 1].revision)); // after the answer; never fails it
+    this.ctx.waitUntil(notifyStreams(this.env, project.environments, changes)); // after the answer; never fails it
     return this.bookmark ? { bookmark: this.bookmark } : {};
   }
 

@@ -3,9 +3,9 @@
 // (the writer hands it to waitUntil) and never throws: a stream that misses a notice is a client that
 // learns of the change at its next refetch, never a change that fails.
 //
-// Which environments a revision changed is read back from its events (one indexed read of the
-// batch's revisions): an event of an environment changed that environment; a flag-level event (no
-// environment) changed every one.
+// Which environments a revision changed the writer already knows from the events it staged (no D1
+// read): an event of an environment changed that environment; a flag-level event (no environment)
+// changed every one.
 import { allStreamsObjects } from "../kernel/streams";
 import type { Environment } from "../kernel/project-scope";
 
@@ -15,15 +15,14 @@ export interface RevisionNotice {
   lastModified: number;
 }
 
-export async function notifyStreams(env: Env, project: { id: string; environments: Environment[] }, first: number, last: number): Promise<void> {
+export async function notifyStreams(
+  env: Env,
+  environments: Environment[],
+  changes: { revision: number; touched: { environmentId: string | null; at: number }[] }[],
+): Promise<void> {
   try {
-    const { results } = await env.DB.prepare(
-      `SELECT revision, environment_id, MAX(created_at) AS at FROM events
-       WHERE project_id = ? AND revision BETWEEN ? AND ? GROUP BY revision, environment_id ORDER BY revision`,
-    )
-      .bind(project.id, first, last)
-      .all<{ revision: number; environment_id: string | null; at: number }>();
-    const byEnvironment = noticesByEnvironment(results, project.environments);
+    const rows = changes.flatMap((c) => c.touched.map((t) => ({ revision: c.revision, environment_id: t.environmentId, at: t.at })));
+    const byEnvironment = noticesByEnvironment(rows, environments);
     const calls = [...byEnvironment].flatMap(([environmentId, notices]) => allStreamsObjects(env, environmentId).map((o) => o.notify(notices)));
     const failed = (await Promise.allSettled(calls)).filter((r) => r.status === "rejected");
     if (failed.length) console.warn("event streams: notices not delivered", failed.length, (failed[0] as PromiseRejectedResult).reason);
